@@ -1,0 +1,18 @@
+//! The staff console's pages (and, later, `/adminapi/v2`). `routes()` is what the local runner merges;
+//! `app()` is what the Lambda serves.
+
+pub mod audit_log;
+pub mod pages;
+
+use axum::Router;
+use shared::{AppState, Routes};
+
+/// Every console route of this function, each with its access rule.
+pub fn routes(state: &AppState) -> Routes {
+    pages::routes(state)
+}
+
+/// The Lambda's whole router: console pages, static assets, health check.
+pub fn app(state: &AppState) -> Router {
+    routes(state).merge(shared::ui::assets::routes(state)).merge(shared::health::routes(state)).into_router()
+}

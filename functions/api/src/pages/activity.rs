@@ -1,0 +1,125 @@
+//! Activity log: When | Staff | Action | Details | IP / Device, filterable, newest first.
+
+use axum::extract::{Query, State};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use shared::audit::{self, Filter};
+use shared::auth::{staff, Viewer};
+use shared::ui::{self, col};
+use shared::{AppError, AppResult, AppState};
+
+const PAGE: i64 = 50;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct Q {
+    staff: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<String>,
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_id(v: &Option<String>, what: &str) -> AppResult<Option<i64>> {
+    non_empty(v)
+        .map(|s| s.parse::<i64>().map_err(|_| AppError::bad_request(format!("{what} must be a number."))))
+        .transpose()
+}
+
+fn parse_date(v: &Option<String>, what: &str) -> AppResult<Option<i64>> {
+    non_empty(v)
+        .map(|s| {
+            shared::time::parse_input(s)
+                .ok_or_else(|| AppError::bad_request(format!("{what} must be a date like 2026-11-23.")))
+        })
+        .transpose()
+}
+
+/// The query string for `q` without `drop` (for chips) and with `before` replaced.
+fn href(q: &Q, drop: &str, before: Option<i64>) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    for (k, v) in [("staff", &q.staff), ("action", &q.action), ("from", &q.from), ("to", &q.to)] {
+        if k != drop {
+            if let Some(v) = non_empty(v) {
+                pairs.push((k, v.to_string()));
+            }
+        }
+    }
+    if let Some(b) = before {
+        pairs.push(("before", b.to_string()));
+    }
+    let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if qs.is_empty() {
+        "/activity".into()
+    } else {
+        format!("/activity?{qs}")
+    }
+}
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query<Q>) -> AppResult<Markup> {
+    let filter = Filter {
+        staff_id: parse_id(&q.staff, "Staff")?,
+        action: non_empty(&q.action).map(str::to_string),
+        from: parse_date(&q.from, "From")?,
+        // "to" is inclusive of that whole day.
+        to: parse_date(&q.to, "To")?.map(|t| t + 86_400),
+        before: parse_id(&q.before, "Page")?,
+        panel_sql: viewer.panel_sql("panel_id"),
+    };
+    let mut entries = audit::list(&state.db, &filter, PAGE + 1).await?;
+    let more = entries.len() as i64 > PAGE;
+    entries.truncate(PAGE as usize);
+    let members = staff::list(&state.db).await?;
+    let actions = audit::actions(&state.db).await?;
+    let rows: Vec<Markup> = entries
+        .iter()
+        .map(|e| {
+            html! { tr {
+                td { (ui::time(e.at)) }
+                td { @if e.username.is_empty() { span.muted { "—" } } @else { (e.username) } }
+                td { code { (e.action) } }
+                td { (ui::cut(&e.details, 90)) @if let Some(p) = e.panel_id { " " span.muted { "(" (viewer.panel_name(p)) ")" } } }
+                td { (e.ip) br; span.muted { (ui::cut(&e.user_agent, 50)) } }
+            } }
+        })
+        .collect();
+    let mut chips = Vec::new();
+    if let Some(s) = filter.staff_id {
+        let name = members.iter().find(|m| m.id == s).map(|m| m.username.clone()).unwrap_or(s.to_string());
+        chips.push((format!("Staff: {name}"), href(&q, "staff", None)));
+    }
+    for (k, label, v) in [("action", "Action", &q.action), ("from", "From", &q.from), ("to", "To", &q.to)] {
+        if let Some(v) = non_empty(v) {
+            chips.push((format!("{label}: {v}"), href(&q, k, None)));
+        }
+    }
+    let next = more.then(|| entries.last().map(|e| href(&q, "", Some(e.id)))).flatten();
+    let first = filter.before.is_some().then(|| href(&q, "", None));
+    let content = html! {
+        form.filters method="get" action="/activity" {
+            div { label for="f-staff" { "Staff" }
+                select #f-staff name="staff" {
+                    option value="" { "Anyone" }
+                    @for m in &members { option value=(m.id) selected[filter.staff_id == Some(m.id)] { (m.username) } }
+                } }
+            div { label for="f-action" { "Action" }
+                select #f-action name="action" {
+                    option value="" { "Any action" }
+                    @for a in &actions { option value=(a) selected[filter.action.as_deref() == Some(a.as_str())] { (a) } }
+                } }
+            div { label for="f-from" { "From" } input #f-from type="date" name="from" value=(non_empty(&q.from).unwrap_or("")); }
+            div { label for="f-to" { "To" } input #f-to type="date" name="to" value=(non_empty(&q.to).unwrap_or("")); }
+            button type="submit" { "Filter" }
+        }
+        (ui::chips(&chips, "/activity"))
+        (ui::table(&[col("When"), col("Staff"), col("Action"), col("Details"), col("IP / Device")], &rows,
+            if chips.is_empty() { ui::empty_state("Nothing has been logged yet.", None) }
+            else { ui::empty_state("No activity matches these filters.", Some(("/activity", "Clear filters"))) }))
+        (ui::pager(first.as_deref(), next.as_deref()))
+    };
+    Ok(ui::page(&viewer, "Activity log", content))
+}

@@ -1,0 +1,40 @@
+//! Console pages, one file per screen.
+
+mod account;
+mod activity;
+mod overview;
+mod panels;
+mod session;
+mod setup;
+mod staff;
+
+use shared::auth::Role;
+use shared::{Access, AppState, Routes};
+
+pub fn routes(state: &AppState) -> Routes {
+    let staff = Access::Staff;
+    Routes::new(state)
+        .get("/login", Access::Public, session::login_page)
+        .post("/login", Access::Public, session::login)
+        .post("/logout", staff(Role::Viewer), session::logout)
+        .get("/setup", Access::Public, setup::page)
+        .post("/setup", Access::Public, setup::submit)
+        .get("/", staff(Role::Viewer), overview::page)
+        .get("/account", staff(Role::Viewer), account::page)
+        .post("/account/password", staff(Role::Viewer), account::change_password)
+        .post("/account/sessions/{id}/end", staff(Role::Viewer), account::end_session)
+        .post("/account/sessions/end-others", staff(Role::Viewer), account::end_others)
+        .get("/activity", staff(Role::Admin), activity::page)
+        .get("/panels", staff(Role::Viewer), panels::list)
+        .get("/panels/new", staff(Role::Owner), panels::new_page)
+        .post("/panels", staff(Role::Owner), panels::create)
+        .get("/panels/{id}", staff(Role::Admin), panels::edit_page)
+        .post("/panels/{id}", staff(Role::Admin), panels::update)
+        .post("/panels/{id}/status", staff(Role::Admin), panels::set_status)
+        .get("/staff", staff(Role::Owner), staff::list)
+        .get("/staff/new", staff(Role::Owner), staff::new_page)
+        .post("/staff", staff(Role::Owner), staff::create)
+        .get("/staff/{id}", staff(Role::Owner), staff::edit_page)
+        .post("/staff/{id}", staff(Role::Owner), staff::update)
+        .post("/staff/{id}/password", staff(Role::Owner), staff::reset_password)
+}

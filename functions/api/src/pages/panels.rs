@@ -1,0 +1,276 @@
+//! Panels: Name | URL | Status; owners add, admins edit and pause the panels they may see.
+//! Keys are write-only: stored encrypted, shown as "•••• last4", never rendered back.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup};
+
+use shared::auth::guard::flash_redirect;
+use shared::auth::{ClientInfo, Role, Viewer};
+use shared::domain::panels::{self, normalize_base_url, Panel, PanelInput, PanelStatus};
+use shared::ui::form::{field, secret_input, secret_value, text_input, Field, FormData, FormErrors};
+use shared::ui::{self, col, csrf_input, link};
+use shared::{AppError, AppResult, AppState};
+
+use crate::audit_log::log;
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
+    let all = panels::list(&state.db, &viewer.scope()).await?;
+    let admin = viewer.is(Role::Admin);
+    let rows: Vec<Markup> = all
+        .iter()
+        .map(|p| {
+            html! { tr {
+                td { @if admin { a href=(format!("/panels/{}", p.id)) { (p.name) } } @else { (p.name) } }
+                td { (ui::cut(&p.base_url, 50)) }
+                td { (ui::status_label(p.status.as_str()))
+                     @if let Some(e) = &p.last_error { " " span.muted title=(e) { (ui::cut(e, 40)) } } }
+                @if admin {
+                    td { (ui::secret_hint(p.admin_key_last4.as_deref())) }
+                    td { (ui::secret_hint(p.services_key_last4.as_deref())) }
+                    td { (status_button(&viewer, p)) }
+                }
+            } }
+        })
+        .collect();
+    let mut cols = vec![col("Name"), col("URL"), col("Status")];
+    if admin {
+        cols.extend([col("Admin API key"), col("Services API key"), col("")]);
+    }
+    let empty = if viewer.is(Role::Owner) {
+        ui::empty_state(
+            "No panels yet. Add a panel with its address and Admin API key.",
+            Some(("/panels/new", "Add a panel")),
+        )
+    } else {
+        ui::empty_state("No panels are shared with you. Ask an owner to allow you a panel.", None)
+    };
+    let content = html! {
+        @if viewer.is(Role::Owner) { p.actions { a.button href="/panels/new" { "Add panel" } } }
+        (ui::table(&cols, &rows, empty))
+    };
+    Ok(ui::page(&viewer, "Panels", content))
+}
+
+fn status_button(viewer: &Viewer, p: &Panel) -> Markup {
+    let (to, label) =
+        if p.status == PanelStatus::Paused { ("active", "Resume") } else { ("paused", "Pause") };
+    html! {
+        form method="post" action=(format!("/panels/{}/status", p.id)) {
+            (csrf_input(viewer))
+            input type="hidden" name="status" value=(to);
+            button.secondary type="submit" { (label) }
+        }
+    }
+}
+
+/// The add/edit form; `panel` is None when adding.
+fn form(viewer: &Viewer, panel: Option<&Panel>, data: &FormData, errors: &FormErrors) -> Markup {
+    let action = panel.map(|p| format!("/panels/{}", p.id)).unwrap_or_else(|| "/panels".into());
+    let value = |name: &str, saved: Option<&str>| data.get(name).or(saved).unwrap_or("").to_string();
+    let status = value("status", panel.map(|p| p.status.as_str()));
+    let key_help = |saved: Option<&String>| match saved {
+        Some(l4) => format!("Saved: •••• {l4}. Leave blank to keep it; type a single - to clear it."),
+        None => "Not set. Stored encrypted; never shown again after saving.".to_string(),
+    };
+    let admin_help = key_help(panel.and_then(|p| p.admin_key_last4.as_ref()));
+    let svc_help = key_help(panel.and_then(|p| p.services_key_last4.as_ref()));
+    html! {
+        @if let Some(e) = errors.get("form") { p.error role="alert" { (e) } }
+        form.card method="post" action=(action) {
+            (csrf_input(viewer))
+            (field(Field { name: "name", label: "Name", help: None, error: errors.get("name") },
+                text_input("name", &value("name", panel.map(|p| p.name.as_str())), true, "text")))
+            (field(Field { name: "base_url", label: "URL", help: Some("The panel's address, e.g. https://yourpanel.com (an /admin/adminapi/v2 address is fine too)."), error: errors.get("base_url") },
+                text_input("base_url", &value("base_url", panel.map(|p| p.base_url.as_str())), true, "text")))
+            (field(Field { name: "admin_key", label: "Admin API key", help: Some(&admin_help), error: errors.get("admin_key") },
+                secret_input("admin_key")))
+            (field(Field { name: "services_key", label: "Services API key", help: Some(&format!("A customer API key of this panel, for its service catalogue. {svc_help}")), error: errors.get("services_key") },
+                secret_input("services_key")))
+            (field(Field { name: "status", label: "Status", help: Some("Paused panels are not synced."), error: errors.get("status") },
+                html! { select #status name="status" {
+                    option value="active" selected[status != "paused"] { "Active" }
+                    option value="paused" selected[status == "paused"] { "Paused" }
+                } }))
+            div.actions {
+                button type="submit" { @if panel.is_some() { "Save panel" } @else { "Add panel" } }
+                a href=(link(viewer, "/panels")) { "Cancel" }
+            }
+        }
+    }
+}
+
+fn validate(data: &FormData) -> Result<PanelInput, FormErrors> {
+    let mut errors = FormErrors::default();
+    let name = data.text("name");
+    if name.is_empty() || name.chars().count() > 80 {
+        errors.add("name", "Enter a name of up to 80 characters.");
+    }
+    let base_url = normalize_base_url(&data.text("base_url")).unwrap_or_else(|e| {
+        errors.add("base_url", e);
+        String::new()
+    });
+    let status = match data.get("status").unwrap_or("active") {
+        "active" => PanelStatus::Active,
+        "paused" => PanelStatus::Paused,
+        _ => {
+            errors.add("status", "Choose Active or Paused.");
+            PanelStatus::Active
+        }
+    };
+    let admin_key = secret_value(data.get("admin_key"));
+    let services_key = secret_value(data.get("services_key"));
+    for (f, k) in [("admin_key", &admin_key), ("services_key", &services_key)] {
+        if k.as_ref().is_some_and(|k| k.len() > 512 || k.chars().any(char::is_whitespace)) {
+            errors.add(f, "A key has no spaces and is at most 512 characters.");
+        }
+    }
+    if errors.is_empty() {
+        Ok(PanelInput { name, base_url, status, admin_key, services_key })
+    } else {
+        Err(errors)
+    }
+}
+
+fn bad(
+    viewer: &Viewer,
+    title: &str,
+    panel: Option<&Panel>,
+    data: &FormData,
+    errors: &FormErrors,
+) -> Response {
+    // Never echo a typed key back into the page.
+    let safe = FormData(data.0.iter().filter(|(k, _)| !k.ends_with("_key")).cloned().collect());
+    let body = ui::page(viewer, title, form(viewer, panel, &safe, errors));
+    (StatusCode::BAD_REQUEST, Html(body.into_string())).into_response()
+}
+
+pub async fn new_page(viewer: Viewer) -> Markup {
+    ui::page(&viewer, "Add panel", form(&viewer, None, &FormData::default(), &FormErrors::default()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    data: FormData,
+) -> AppResult<Response> {
+    let input = match validate(&data) {
+        Ok(i) => i,
+        Err(errors) => return Ok(bad(&viewer, "Add panel", None, &data, &errors)),
+    };
+    let id = match panels::create(&state.db, &state.config.secret_key, &input).await {
+        Ok(id) => id,
+        Err(AppError::Conflict(msg)) => {
+            let mut errors = FormErrors::default();
+            errors.add("base_url", msg);
+            return Ok(bad(&viewer, "Add panel", None, &data, &errors));
+        }
+        Err(e) => return Err(e),
+    };
+    let details = format!("Added {} ({})", input.name, input.base_url);
+    log(&state, &viewer, &client, "panel.created", &details, Some(id)).await?;
+    Ok(flash_redirect("/panels", &format!("Panel {} added.", input.name), client.secure))
+}
+
+async fn load(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Panel> {
+    viewer.scope().check(id)?;
+    panels::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("That panel"))
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> AppResult<Markup> {
+    let panel = load(&state, &viewer, id).await?;
+    let title = format!("Panel: {}", panel.name);
+    Ok(ui::page(&viewer, &title, form(&viewer, Some(&panel), &FormData::default(), &FormErrors::default())))
+}
+
+/// Which settings changed, in words, for the activity log (keys by name only).
+fn changes(old: &Panel, new: &PanelInput) -> String {
+    let mut out = Vec::new();
+    if old.name != new.name {
+        out.push(format!("name {:?} → {:?}", old.name, new.name));
+    }
+    if old.base_url != new.base_url {
+        out.push(format!("URL {} → {}", old.base_url, new.base_url));
+    }
+    if old.status != new.status {
+        out.push(format!("status {} → {}", old.status.as_str(), new.status.as_str()));
+    }
+    for (label, k) in [("Admin API key", &new.admin_key), ("Services API key", &new.services_key)] {
+        match k.as_deref() {
+            Some("") => out.push(format!("{label} cleared")),
+            Some(_) => out.push(format!("{label} replaced")),
+            None => {}
+        }
+    }
+    if out.is_empty() {
+        "no changes".into()
+    } else {
+        out.join("; ")
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> AppResult<Response> {
+    let panel = load(&state, &viewer, id).await?;
+    let title = format!("Panel: {}", panel.name);
+    let input = match validate(&data) {
+        Ok(i) => i,
+        Err(errors) => return Ok(bad(&viewer, &title, Some(&panel), &data, &errors)),
+    };
+    match panels::update(&state.db, &state.config.secret_key, id, &input).await {
+        Ok(()) => {}
+        Err(AppError::Conflict(msg)) => {
+            let mut errors = FormErrors::default();
+            errors.add("base_url", msg);
+            return Ok(bad(&viewer, &title, Some(&panel), &data, &errors));
+        }
+        Err(e) => return Err(e),
+    }
+    log(
+        &state,
+        &viewer,
+        &client,
+        "panel.updated",
+        &format!("{}: {}", input.name, changes(&panel, &input)),
+        Some(id),
+    )
+    .await?;
+    Ok(flash_redirect(&link(&viewer, "/panels"), &format!("Panel {} saved.", input.name), client.secure))
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> AppResult<Response> {
+    let panel = load(&state, &viewer, id).await?;
+    let status = match data.get("status") {
+        Some("active") => PanelStatus::Active,
+        Some("paused") => PanelStatus::Paused,
+        _ => return Err(AppError::bad_request("Status must be active or paused.")),
+    };
+    let input = PanelInput {
+        name: panel.name.clone(),
+        base_url: panel.base_url.clone(),
+        status,
+        admin_key: None,
+        services_key: None,
+    };
+    panels::update(&state.db, &state.config.secret_key, id, &input).await?;
+    let word = if status == PanelStatus::Paused { "paused" } else { "resumed" };
+    log(&state, &viewer, &client, &format!("panel.{word}"), &panel.name, Some(id)).await?;
+    Ok(flash_redirect(&link(&viewer, "/panels"), &format!("Panel {} {word}.", panel.name), client.secure))
+}

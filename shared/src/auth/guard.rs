@@ -1,0 +1,149 @@
+//! The one access guard every route goes through (see [`crate::routes::Routes`]): session, role,
+//! panel scope, CSRF, then the flash message.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::{cookies, csrf, session, staff, Role, Viewer};
+use crate::error::{is_json_path, AppError};
+use crate::routes::Access;
+use crate::state::AppState;
+
+pub async fn guard(State((state, access)): State<(AppState, Access)>, req: Request, next: Next) -> Response {
+    let min = match access {
+        Access::Public => return next.run(req).await,
+        Access::Staff(min) => min,
+    };
+    let secure = cookies::is_secure_context(req.headers());
+    match authorize(&state, min, req).await {
+        Ok((req, had_flash)) => {
+            let mut res = next.run(req).await;
+            if had_flash && res.status().is_success() {
+                if let Ok(v) = HeaderValue::from_str(&cookies::clear(cookies::FLASH, secure)) {
+                    res.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            res
+        }
+        Err(Denied::SignIn(to)) => Redirect::to(&to).into_response(),
+        Err(Denied::Error(e)) => e.into_response(),
+    }
+}
+
+enum Denied {
+    SignIn(String),
+    Error(AppError),
+}
+
+impl From<AppError> for Denied {
+    fn from(e: AppError) -> Self {
+        Denied::Error(e)
+    }
+}
+
+fn sign_in_target(req: &Request) -> Denied {
+    let path = req.uri().path();
+    if is_json_path(path) {
+        return Denied::Error(AppError::Unauthorized);
+    }
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+        Denied::SignIn(format!("/login?next={next}"))
+    } else {
+        Denied::SignIn("/login".into())
+    }
+}
+
+/// The `panel` query parameter: absent → None, empty → Some(None) (all panels), a number → Some(Some(n)).
+fn chosen_panel(req: &Request) -> Result<Option<Option<i64>>, AppError> {
+    let Some(q) = req.uri().query() else { return Ok(None) };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap_or_default();
+    match pairs.into_iter().find(|(k, _)| k == "panel") {
+        None => Ok(None),
+        Some((_, v)) if v.trim().is_empty() => Ok(Some(None)),
+        Some((_, v)) => v
+            .trim()
+            .parse::<i64>()
+            .map(|n| Some(Some(n)))
+            .map_err(|_| AppError::bad_request("The panel must be a panel id.")),
+    }
+}
+
+async fn authorize(state: &AppState, min: Role, mut req: Request) -> Result<(Request, bool), Denied> {
+    let Some(token) = cookies::get(req.headers(), cookies::SESSION) else {
+        return Err(sign_in_target(&req));
+    };
+    let Some(sess) = session::find(&state.db, &state.config, &token).await? else {
+        return Err(sign_in_target(&req));
+    };
+    let member = match staff::get(&state.db, sess.staff_id).await? {
+        Some(s) if s.active => s,
+        _ => {
+            session::delete(&state.db, sess.id).await?;
+            return Err(sign_in_target(&req));
+        }
+    };
+    if member.role < min {
+        return Err(AppError::forbidden().into());
+    }
+    let scope = member.scope();
+    let panel = match chosen_panel(&req)? {
+        Some(Some(p)) => {
+            scope.check(p)?;
+            if member.current_panel != Some(p) {
+                staff::set_current_panel(&state.db, member.id, Some(p)).await?;
+            }
+            Some(p)
+        }
+        Some(None) => {
+            if member.current_panel.is_some() {
+                staff::set_current_panel(&state.db, member.id, None).await?;
+            }
+            None
+        }
+        // A remembered panel that has since left the scope is dropped, never used.
+        None => member.current_panel.filter(|p| scope.allows(*p)),
+    };
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        req = csrf::verify(req, &sess.csrf_token).await?;
+    }
+    let flash = cookies::get(req.headers(), cookies::FLASH).and_then(|v| decode_flash(&v));
+    let had_flash = cookies::get(req.headers(), cookies::FLASH).is_some();
+    let panels = crate::domain::panels::refs_in_scope(&state.db, &scope).await?;
+    let path = req.uri().path().to_string();
+    req.extensions_mut().insert(Viewer {
+        staff: member,
+        session_id: sess.id,
+        csrf: sess.csrf_token,
+        panel,
+        panels,
+        flash,
+        path,
+    });
+    Ok((req, had_flash))
+}
+
+pub fn encode_flash(msg: &str) -> String {
+    url::form_urlencoded::byte_serialize(msg.as_bytes()).collect()
+}
+
+fn decode_flash(v: &str) -> Option<String> {
+    let text = format!("m={v}");
+    url::form_urlencoded::parse(text.as_bytes())
+        .next()
+        .map(|(_, m)| m.chars().take(500).collect::<String>())
+        .filter(|m| !m.is_empty())
+}
+
+/// A 303 to `to` that shows `msg` on the next page.
+pub fn flash_redirect(to: &str, msg: &str, secure: bool) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    let cookie = cookies::build(cookies::FLASH, &encode_flash(msg), Some(60), secure);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}

@@ -1,0 +1,16 @@
+//! Staff accounts, sessions, CSRF, sign-in throttling, roles and panel scope.
+
+pub mod cookies;
+pub mod csrf;
+pub mod guard;
+pub mod password;
+pub mod role;
+pub mod scope;
+pub mod session;
+pub mod staff;
+pub mod throttle;
+pub mod viewer;
+
+pub use role::Role;
+pub use scope::PanelScope;
+pub use viewer::{ClientInfo, Viewer};

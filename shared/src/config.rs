@@ -1,0 +1,156 @@
+//! Configuration, read once from environment variables (documented in the README).
+
+use std::path::{Path, PathBuf};
+
+use crate::crypto::SecretKey;
+use crate::error::AppError;
+
+/// Where the database lives.
+#[derive(Clone, Debug)]
+pub enum DatabaseMode {
+    /// A local file (created on first run); used locally and in tests.
+    Local(PathBuf),
+    /// Turso / libsql server over the network.
+    Remote { url: String, token: String },
+    /// A local replica file kept in sync with a remote primary; reads are local.
+    Replica { path: PathBuf, url: String, token: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database: DatabaseMode,
+    pub secret_key: SecretKey,
+    pub log_level: String,
+    /// Minutes of inactivity after which a session ends.
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in after which a session ends whatever its activity.
+    pub session_absolute_hours: i64,
+    /// True when requests arrive through a trusted proxy (API Gateway), so `X-Forwarded-For` is believed.
+    pub behind_proxy: bool,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "./data/panelops.db";
+
+impl Config {
+    /// Reads the process environment. Locally a missing secret key is generated next to the database;
+    /// on AWS (detected by `AWS_LAMBDA_FUNCTION_NAME`) it is required.
+    pub fn from_env() -> Result<Self, AppError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, AppError> {
+        let on_lambda = get("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let url = get("DATABASE_URL")
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let token = get("DATABASE_AUTH_TOKEN").unwrap_or_default();
+        let replica = get("DATABASE_REPLICA_PATH").filter(|s| !s.trim().is_empty());
+        let database = database_mode(&url, token, replica)?;
+        let secret_key = match get("PANELOPS_SECRET_KEY").filter(|s| !s.trim().is_empty()) {
+            Some(k) => SecretKey::parse(&k)?,
+            None if on_lambda => {
+                return Err(AppError::Config(
+                    "PANELOPS_SECRET_KEY is required on AWS (32 bytes, base64 or hex)".into(),
+                ))
+            }
+            None => match &database {
+                DatabaseMode::Local(p) | DatabaseMode::Replica { path: p, .. } => {
+                    SecretKey::load_or_create(&key_file_for(p))?
+                }
+                DatabaseMode::Remote { .. } => {
+                    return Err(AppError::Config(
+                        "PANELOPS_SECRET_KEY is required with a remote database".into(),
+                    ))
+                }
+            },
+        };
+        Ok(Config {
+            database,
+            secret_key,
+            log_level: get("PANELOPS_LOG").unwrap_or_else(|| "info".into()),
+            session_idle_minutes: parse_num(&get, "PANELOPS_SESSION_IDLE_MINUTES", 12 * 60)?,
+            session_absolute_hours: parse_num(&get, "PANELOPS_SESSION_MAX_HOURS", 7 * 24)?,
+            behind_proxy: on_lambda || get("PANELOPS_BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true"),
+        })
+    }
+
+    /// A configuration for tests and tools: a local file and a fixed key.
+    pub fn local(path: &Path, secret_key: SecretKey) -> Self {
+        Config {
+            database: DatabaseMode::Local(path.to_path_buf()),
+            secret_key,
+            log_level: "warn".into(),
+            session_idle_minutes: 12 * 60,
+            session_absolute_hours: 7 * 24,
+            behind_proxy: false,
+        }
+    }
+}
+
+fn parse_num(get: &impl Fn(&str) -> Option<String>, key: &str, default: i64) -> Result<i64, AppError> {
+    match get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| AppError::Config(format!("{key} must be a positive whole number, got {v:?}"))),
+    }
+}
+
+fn database_mode(url: &str, token: String, replica: Option<String>) -> Result<DatabaseMode, AppError> {
+    let remote = url.starts_with("libsql://") || url.starts_with("https://") || url.starts_with("http://");
+    if !remote {
+        let path = url.strip_prefix("file:").unwrap_or(url);
+        return Ok(DatabaseMode::Local(PathBuf::from(path)));
+    }
+    // Turso speaks https; libsql:// is its alias.
+    let url = match url.strip_prefix("libsql://") {
+        Some(rest) => format!("https://{rest}"),
+        None => url.to_string(),
+    };
+    Ok(match replica {
+        Some(path) => DatabaseMode::Replica { path: PathBuf::from(path), url, token },
+        None => DatabaseMode::Remote { url, token },
+    })
+}
+
+fn key_file_for(db_path: &Path) -> PathBuf {
+    db_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("secret.key")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_modes_from_the_url() {
+        let m = database_mode("libsql://x.turso.io", "t".into(), None).unwrap();
+        assert!(matches!(m, DatabaseMode::Remote { ref url, .. } if url == "https://x.turso.io"));
+        let m = database_mode("file:/tmp/a.db", String::new(), None).unwrap();
+        assert!(matches!(m, DatabaseMode::Local(ref p) if p == Path::new("/tmp/a.db")));
+        let m = database_mode("https://x", "t".into(), Some("/tmp/r.db".into())).unwrap();
+        assert!(matches!(m, DatabaseMode::Replica { .. }));
+    }
+
+    #[test]
+    fn lambda_requires_a_secret_key() {
+        let err = Config::from_lookup(|k| (k == "AWS_LAMBDA_FUNCTION_NAME").then(|| "api".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("PANELOPS_SECRET_KEY"));
+    }
+
+    #[test]
+    fn rejects_a_bad_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("p.db").display().to_string();
+        let err = Config::from_lookup(|k| match k {
+            "DATABASE_URL" => Some(db.clone()),
+            "PANELOPS_SESSION_IDLE_MINUTES" => Some("soon".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("PANELOPS_SESSION_IDLE_MINUTES"));
+    }
+}

@@ -1,0 +1,59 @@
+//! Numbered SQL migrations embedded in the binary, applied in one transaction and tracked in
+//! `schema_migrations`. A binary refuses to run on a database newer than it knows.
+
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+pub const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "foundation", include_str!("../../migrations/0001_foundation.sql"))];
+
+const TRACKING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+
+async fn applied(db: &Db) -> AppResult<Vec<i64>> {
+    let conn = db.connect().await?;
+    conn.execute(TRACKING, ()).await?;
+    let mut rows = conn.query("SELECT version FROM schema_migrations ORDER BY version", ()).await?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().await? {
+        out.push(row.get::<i64>(0)?);
+    }
+    Ok(out)
+}
+
+/// Versions the code knows that the database does not have yet.
+pub async fn pending_migrations(db: &Db) -> AppResult<Vec<i64>> {
+    let done = applied(db).await?;
+    Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !done.contains(v)).collect())
+}
+
+/// Applies every pending migration in one transaction; returns how many were applied.
+pub async fn migrate(db: &Db) -> AppResult<usize> {
+    let done = applied(db).await?;
+    let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+    if let Some(newest) = done.iter().max().filter(|v| **v > known) {
+        return Err(AppError::Config(format!(
+            "the database schema (version {newest}) is newer than this build knows (version {known}); deploy the newer build"
+        )));
+    }
+    let todo: Vec<_> = MIGRATIONS.iter().filter(|m| !done.contains(&m.0)).collect();
+    if todo.is_empty() {
+        return Ok(0);
+    }
+    let conn = db.connect().await?;
+    let tx = conn.transaction().await?;
+    for (version, name, sql) in &todo {
+        // execute_batch: plain execute would silently run only the first statement.
+        tx.execute_batch(sql)
+            .await
+            .map_err(|e| AppError::Config(format!("migration {version} ({name}) failed: {e}")))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            libsql::params![*version, *name, crate::time::now()],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(count = todo.len(), "applied migrations");
+    Ok(todo.len())
+}

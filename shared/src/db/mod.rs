@@ -1,0 +1,70 @@
+//! The libSQL database: one `Database` per process (kept for the life of a Lambda), a connection per
+//! request, pragmas for local files, and the embedded migrations.
+
+mod migrations;
+pub mod rows;
+
+use std::sync::Arc;
+
+use libsql::{Builder, Connection, Database};
+
+use crate::config::DatabaseMode;
+use crate::error::{AppError, AppResult};
+
+pub use migrations::{migrate, pending_migrations, MIGRATIONS};
+pub use rows::{opt_i64, opt_text};
+
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Database>,
+    local: bool,
+    replica: bool,
+}
+
+impl Db {
+    pub async fn open(mode: &DatabaseMode) -> AppResult<Db> {
+        let (database, local, replica) = match mode {
+            DatabaseMode::Local(path) => {
+                if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        AppError::Config(format!("cannot create database folder {}: {e}", dir.display()))
+                    })?;
+                }
+                (Builder::new_local(path).build().await?, true, false)
+            }
+            DatabaseMode::Remote { url, token } => {
+                (Builder::new_remote(url.clone(), token.clone()).build().await?, false, false)
+            }
+            DatabaseMode::Replica { path, url, token } => {
+                let db = Builder::new_remote_replica(path, url.clone(), token.clone())
+                    .read_your_writes(true)
+                    .build()
+                    .await?;
+                (db, true, true)
+            }
+        };
+        let db = Db { inner: Arc::new(database), local, replica };
+        if db.replica {
+            db.inner.sync().await?;
+        }
+        if db.local && !db.replica {
+            // WAL is a property of the file: set once. libsql does not default to it.
+            let conn = db.inner.connect()?;
+            let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
+            while rows.next().await?.is_some() {}
+        }
+        Ok(db)
+    }
+
+    /// A fresh connection with the per-connection pragmas a local file needs.
+    pub async fn connect(&self) -> AppResult<Connection> {
+        let conn = self.inner.connect()?;
+        if self.local && !self.replica {
+            conn.execute_batch(
+                "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+            )
+            .await?;
+        }
+        Ok(conn)
+    }
+}

@@ -1,0 +1,3 @@
+//! Domain types and their storage.
+
+pub mod panels;

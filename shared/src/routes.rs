@@ -1,0 +1,85 @@
+//! Route registration with access rules. Every route of every router is added through [`Routes`],
+//! which records its [`RouteSpec`] and wraps it in the one access guard; there is no other way to add
+//! a route, so a test can walk `specs()` and know it covers everything served.
+
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware;
+use axum::routing::{on, MethodFilter};
+use axum::Router;
+
+use crate::auth::guard::guard;
+use crate::auth::Role;
+use crate::state::AppState;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: sign-in, first-run setup, health check, static assets.
+    Public,
+    /// A signed-in staff member whose role is at least this one.
+    Staff(Role),
+}
+
+#[derive(Clone, Debug)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+pub struct Routes {
+    state: AppState,
+    router: Router<AppState>,
+    specs: Vec<RouteSpec>,
+}
+
+impl Routes {
+    pub fn new(state: &AppState) -> Self {
+        Routes { state: state.clone(), router: Router::new(), specs: Vec::new() }
+    }
+
+    pub fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, access, handler)
+    }
+
+    pub fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, access, handler)
+    }
+
+    fn add<H, T>(mut self, method: Method, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = if method == Method::POST { MethodFilter::POST } else { MethodFilter::GET };
+        let route =
+            on(filter, handler).layer(middleware::from_fn_with_state((self.state.clone(), access), guard));
+        self.router = self.router.route(path, route);
+        self.specs.push(RouteSpec { method, path, access });
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.specs.extend(other.specs);
+        self
+    }
+
+    pub fn specs(&self) -> &[RouteSpec] {
+        &self.specs
+    }
+
+    /// The finished router: state applied, errors rendered for their audience.
+    pub fn into_router(self) -> Router {
+        self.router.layer(middleware::from_fn(crate::error::render_errors)).with_state(self.state)
+    }
+}

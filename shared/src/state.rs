@@ -1,0 +1,32 @@
+//! The one application state every router shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppResult;
+
+pub struct App {
+    pub db: Db,
+    pub config: Config,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Opens the database and brings its schema up to date: a function never serves an older schema.
+    pub async fn init(config: Config) -> AppResult<AppState> {
+        let db = Db::open(&config.database).await?;
+        crate::db::migrate(&db).await?;
+        Ok(AppState(Arc::new(App { db, config })))
+    }
+}

@@ -1,0 +1,49 @@
+//! The stylesheet and script, embedded in the binary and served under content-hashed names so they can
+//! be cached for a year.
+
+use std::sync::LazyLock;
+
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::routes::{Access, Routes};
+use crate::state::AppState;
+
+pub const CSS: &str = include_str!("../../static/app.css");
+pub const JS: &str = include_str!("../../static/app.js");
+
+fn hashed(name: &str, ext: &str, body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    let short: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    format!("/static/{name}.{short}.{ext}")
+}
+
+static CSS_PATH: LazyLock<String> = LazyLock::new(|| hashed("app", "css", CSS));
+static JS_PATH: LazyLock<String> = LazyLock::new(|| hashed("app", "js", JS));
+
+pub fn css_path() -> &'static str {
+    &CSS_PATH
+}
+
+pub fn js_path() -> &'static str {
+    &JS_PATH
+}
+
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state).get("/static/{file}", Access::Public, serve)
+}
+
+async fn serve(Path(file): Path<String>) -> Response {
+    let path = format!("/static/{file}");
+    let (body, kind) = if path == css_path() {
+        (CSS, "text/css; charset=utf-8")
+    } else if path == js_path() {
+        (JS, "text/javascript; charset=utf-8")
+    } else {
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], "not found").into_response();
+    };
+    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body)
+        .into_response()
+}

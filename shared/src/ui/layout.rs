@@ -1,0 +1,121 @@
+//! The page frame: left navigation, header with the panel switcher and title, flash message.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::auth::Viewer;
+use crate::ui::assets::{css_path, js_path};
+use crate::ui::nav::NAV;
+
+/// `href` with the viewer's chosen panel kept in the URL.
+pub fn link(viewer: &Viewer, href: &str) -> String {
+    match viewer.panel {
+        Some(p) if href.contains('?') => format!("{href}&panel={p}"),
+        Some(p) => format!("{href}?panel={p}"),
+        None => href.to_string(),
+    }
+}
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · panelops" }
+            link rel="stylesheet" href=(css_path());
+            script src=(js_path()) defer {}
+        }
+    }
+}
+
+/// A full console page for a signed-in staff member.
+pub fn page(viewer: &Viewer, title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body {
+                a.skip href="#main" { "Skip to content" }
+                div.frame {
+                    nav.sidebar aria-label="Main" {
+                        a.brand href=(link(viewer, "/")) { "panelops" }
+                        @for group in NAV {
+                            @let items: Vec<_> = group.items.iter().filter(|i| viewer.is(i.min_role)).collect();
+                            @if !items.is_empty() {
+                                div.navgroup {
+                                    h2 { (group.label) }
+                                    ul {
+                                        @for item in items {
+                                            li { a href=(link(viewer, item.href))
+                                                aria-current=[(viewer.path == item.href).then_some("page")] { (item.label) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        div.navfoot {
+                            a href="/account" aria-current=[(viewer.path == "/account").then_some("page")] {
+                                "My account" }
+                            span.muted { (viewer.staff.username) " · " (viewer.role().label()) }
+                            form method="post" action="/logout" {
+                                (csrf_input(viewer))
+                                button.linkish type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                    div.content {
+                        header.top {
+                            h1 { (title) }
+                            (panel_switcher(viewer))
+                        }
+                        @if let Some(msg) = &viewer.flash {
+                            div.flash role="status" { (msg) }
+                        }
+                        main #main { (content) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn panel_switcher(viewer: &Viewer) -> Markup {
+    html! {
+        form.switcher method="get" action=(viewer.path) {
+            label for="panel-switch" { "Panel" }
+            select #panel-switch name="panel" data-autosubmit {
+                option value="" selected[viewer.panel.is_none()] { "All panels" }
+                @for p in &viewer.panels {
+                    option value=(p.id) selected[viewer.panel == Some(p.id)] { (p.name) }
+                }
+            }
+            noscript { button type="submit" { "Show" } }
+        }
+    }
+}
+
+/// The hidden CSRF field every state-changing form carries.
+pub fn csrf_input(viewer: &Viewer) -> Markup {
+    html! { input type="hidden" name="csrf" value=(viewer.csrf); }
+}
+
+/// A page without navigation: sign-in, first-run setup.
+pub fn bare_page(title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body.bare {
+                main.card.narrow #main {
+                    p.brand { "panelops" }
+                    h1 { (title) }
+                    (content)
+                }
+            }
+        }
+    }
+}
+
+/// Inline SVG or other trusted markup.
+pub fn raw(s: &str) -> Markup {
+    PreEscaped(s.to_string())
+}

@@ -1,0 +1,27 @@
+//! The left navigation: only sections that exist are listed (nothing pretends to work), each shown to
+//! the roles that may open it.
+
+use crate::auth::Role;
+
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub min_role: Role,
+}
+
+pub struct NavGroup {
+    pub label: &'static str,
+    pub items: &'static [NavItem],
+}
+
+pub const NAV: &[NavGroup] = &[
+    NavGroup { label: "Console", items: &[NavItem { label: "Overview", href: "/", min_role: Role::Viewer }] },
+    NavGroup {
+        label: "Settings",
+        items: &[
+            NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
+            NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
+            NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin },
+        ],
+    },
+];

@@ -1,0 +1,7 @@
+//! Benchmarks (filled in below).
+
+use shared::AppResult;
+
+pub async fn startup(_runs: usize) -> AppResult<()> {
+    Ok(())
+}

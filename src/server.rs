@@ -1,0 +1,87 @@
+//! One axum server with every function's routes, and the scheduled jobs on timers.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use shared::{AppError, AppResult, AppState, Routes};
+
+/// Every route of every function, as the local runner serves them.
+pub fn routes(state: &AppState) -> Routes {
+    shared::health::routes(state)
+        .merge(shared::ui::assets::routes(state))
+        .merge(api::routes(state))
+        .merge(reports::routes(state))
+        .merge(ai_review::routes(state))
+}
+
+pub fn router(state: &AppState) -> Router {
+    routes(state).into_router()
+}
+
+/// Binds `addr` (port 0 for a free one) and serves in the background; returns the bound address.
+pub async fn spawn(
+    state: &AppState,
+    addr: SocketAddr,
+) -> AppResult<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| AppError::Config(format!("cannot listen on {addr}: {e}")))?;
+    let bound = listener.local_addr().map_err(|e| AppError::internal(e.to_string()))?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok((bound, handle))
+}
+
+/// The in-process stand-in for EventBridge Scheduler: the same job entries the Lambdas run.
+pub fn start_timers(state: &AppState) {
+    let s = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match sync::run(&s).await {
+                Ok(r) => tracing::debug!(?r, "sync run"),
+                Err(e) => tracing::warn!(error = %e, "sync run failed"),
+            }
+        }
+    });
+    let s = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match ai_review::run(&s).await {
+                Ok(r) => tracing::debug!(?r, "ai review run"),
+                Err(e) => tracing::warn!(error = %e, "ai review run failed"),
+            }
+        }
+    });
+}
+
+pub async fn serve(state: AppState, addr: SocketAddr, demo: bool) -> AppResult<()> {
+    let login = if demo { Some(crate::demo::seed(&state).await?) } else { None };
+    let (bound, handle) = spawn(&state, addr).await?;
+    start_timers(&state);
+    println!("panelops console: http://{bound}/");
+    match login {
+        Some(l) => {
+            println!("owner login: username {}  password {}", l.username, l.password);
+            for (u, role, p) in &l.others {
+                println!("  {role:<6} login: username {u}  password {p}");
+            }
+        }
+        None if shared::auth::staff::count(&state.db).await? == 0 => {
+            println!("no staff yet: open http://{bound}/setup, or run `panelops create-owner`");
+        }
+        None => {}
+    }
+    tokio::select! {
+        _ = handle => Ok(()),
+        _ = tokio::signal::ctrl_c() => { println!("stopping"); Ok(()) }
+    }
+}

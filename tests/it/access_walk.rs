@@ -1,0 +1,117 @@
+//! Walks every registered route of every router — unauthenticated and as each role — and checks the
+//! answer. Routes are only ever added through `shared::Routes`, so a route added later is walked too.
+
+use axum::body::Body;
+use axum::http::{header, Method, StatusCode};
+use shared::auth::Role;
+use shared::Access;
+
+use crate::helpers::{Res, TestApp};
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1").replace("{file}", "app.css")
+}
+
+fn is_sign_in_redirect(res: &Res) -> bool {
+    res.status == StatusCode::SEE_OTHER && res.location().starts_with("/login")
+}
+
+#[tokio::test]
+async fn every_route_enforces_its_access_rule() {
+    let app = TestApp::new().await;
+    // Owner is staff 1; panels 1 and 2; every other role may see panel 1 only.
+    let owner = app.add_staff("owner1", Role::Owner, &[]).await;
+    app.add_panel("One", "https://one.example", Some("key-one-1111")).await;
+    app.add_panel("Two", "https://two.example", None).await;
+    let mut people = vec![(Role::Owner, owner)];
+    for (name, role) in [("admin1", Role::Admin), ("agent1", Role::Agent), ("viewer1", Role::Viewer)] {
+        people.push((role, app.add_staff(name, role, &[1]).await));
+    }
+    let specs = panelops::server::routes(&app.state).specs().to_vec();
+    assert!(specs.len() >= 20, "the walk sees every route ({} found)", specs.len());
+    let mut checked = 0;
+    for spec in &specs {
+        let path = concrete(spec.path);
+        // Unauthenticated.
+        let res = send(&app, &spec.method, &path, None).await;
+        match spec.access {
+            Access::Public => {
+                assert!(
+                    !is_sign_in_redirect(&res) || spec.path == "/setup",
+                    "{} {path} must be public",
+                    spec.method
+                );
+                assert!(res.status.as_u16() < 500, "{} {path}: {}", spec.method, res.status);
+            }
+            Access::Staff(_) if path.ends_with(".json") => {
+                assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{} {path}", spec.method)
+            }
+            Access::Staff(_) => {
+                assert!(is_sign_in_redirect(&res), "{} {path} without a session: {}", spec.method, res.status)
+            }
+        }
+        // As each role, with a fresh session (a POST may sign the session out).
+        for (role, id) in &people {
+            let s = app.session_for(*id).await;
+            let res = send(&app, &spec.method, &path, Some(&s)).await;
+            let what = format!("{} {path} as {role}: {} {}", spec.method, res.status, res.location());
+            match spec.access {
+                Access::Staff(min) if *role < min => assert_eq!(res.status, StatusCode::FORBIDDEN, "{what}"),
+                Access::Staff(_) => {
+                    assert!(
+                        res.status != StatusCode::FORBIDDEN && res.status != StatusCode::UNAUTHORIZED,
+                        "{what}"
+                    );
+                    assert!(!is_sign_in_redirect(&res) || path == "/logout", "{what}");
+                    assert!(res.status.as_u16() < 500, "{what}");
+                    if spec.method == Method::GET {
+                        assert_eq!(res.status, StatusCode::OK, "{what}");
+                    }
+                }
+                Access::Public => assert!(res.status.as_u16() < 500, "{what}"),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, specs.len() * people.len());
+}
+
+async fn send(app: &TestApp, method: &Method, path: &str, s: Option<&crate::helpers::Session>) -> Res {
+    if method == Method::POST {
+        // An empty form with the session's CSRF token: access is decided before validation.
+        app.post(path, s, &[]).await
+    } else {
+        app.send(
+            TestApp::request(method.clone(), path, s)
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn a_panel_outside_the_scope_is_forbidden_everywhere() {
+    let app = TestApp::new().await;
+    app.add_panel("One", "https://one.example", None).await;
+    app.add_panel("Two", "https://two.example", None).await;
+    let admin = app.as_role("admin1", Role::Admin, &[1]).await;
+    // Direct pages of panel 2 and the switcher pointing at it.
+    assert_eq!(app.get("/panels/2", Some(&admin)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post("/panels/2", Some(&admin), &[("name", "x"), ("base_url", "https://z.example")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post("/panels/2/status", Some(&admin), &[("status", "paused")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for path in ["/", "/panels", "/activity", "/account"] {
+        let res = app.get(&format!("{path}?panel=2"), Some(&admin)).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let list = app.get("/panels", Some(&admin)).await;
+    assert!(list.body.contains("One") && !list.body.contains("Two"), "only allowed panels are listed");
+    assert!(!list.body.contains("two.example"));
+}

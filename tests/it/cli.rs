@@ -1,0 +1,98 @@
+//! The binary as a new user runs it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn panelops(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_panelops"));
+    c.env("DATABASE_URL", dir.join("cli.db")).env("PANELOPS_LOG", "warn").env_remove("PANELOPS_SECRET_KEY");
+    c
+}
+
+#[test]
+fn create_owner_refuses_weak_and_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let weak = panelops(dir.path())
+        .args(["create-owner", "--username", "boss", "--password", "abc"])
+        .output()
+        .unwrap();
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("Use at least 10 characters"));
+    let ok = panelops(dir.path())
+        .args(["create-owner", "--username", "boss", "--password", "quiet-harbor-2026"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let again = panelops(dir.path())
+        .args(["create-owner", "--username", "boss", "--password", "quiet-harbor-2026"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already taken"));
+    // The generated key file is private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("secret.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let m = panelops(dir.path()).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&m.stdout).contains("migrations applied: 0"));
+}
+
+#[tokio::test]
+async fn serve_demo_prints_a_working_owner_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = panelops(dir.path())
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut base, mut login) = (None, None);
+    let start = Instant::now();
+    while (base.is_none() || login.is_none()) && start.elapsed() < Duration::from_secs(60) {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            if let Some(u) = line.strip_prefix("panelops console: ") {
+                base = Some(u.trim_end_matches('/').to_string());
+            }
+            if let Some(rest) = line.strip_prefix("owner login: username ") {
+                let parts: Vec<&str> = rest.split_whitespace().collect();
+                login = Some((parts[0].to_string(), parts[2].to_string()));
+            }
+        }
+    }
+    let base = base.expect("address printed");
+    let (user, password) = login.expect("owner login printed");
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    let page = http.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let i = page.find(marker).unwrap() + marker.len();
+    let csrf = &page[i..i + page[i..].find('"').unwrap()];
+    let res = http
+        .post(format!("{base}/login"))
+        .form(&[("csrf", csrf), ("username", &user), ("password", &password), ("next", "/panels")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let panels = http.get(format!("{base}/panels")).send().await.unwrap().text().await.unwrap();
+    assert!(panels.contains("Demo Panel A"), "demo data is there");
+    child.kill().ok();
+    child.wait().ok();
+}

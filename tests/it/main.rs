@@ -1,0 +1,18 @@
+//! The one integration-test binary (one link step for the whole suite). Each test gets a fresh,
+//! migrated database file and drives the real router in memory, or over loopback where a real
+//! client (the browser) needs a socket.
+
+mod helpers;
+
+mod access_walk;
+mod account;
+mod activity;
+mod auth;
+mod browser;
+mod cli;
+mod health;
+mod migrations;
+mod panels;
+mod scope;
+mod secrets;
+mod staff;
