@@ -1,7 +1,33 @@
-//! Benchmarks (filled in below).
+//! `panelops bench …`: measurements printed as a table and written under `bench-results/`, each next
+//! to its floor measured in the same run.
 
-use shared::AppResult;
+mod lambda_runtime_api;
+mod startup;
 
-pub async fn startup(_runs: usize) -> AppResult<()> {
+pub use startup::startup;
+
+use std::path::PathBuf;
+
+use shared::{AppError, AppResult};
+
+/// Writes a result table to `bench-results/<name>.md` and prints it.
+fn report(name: &str, table: &str) -> AppResult<()> {
+    println!("{table}");
+    let dir = PathBuf::from("bench-results");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| AppError::internal(format!("cannot create bench-results: {e}")))?;
+    let path = dir.join(format!("{name}.md"));
+    std::fs::write(&path, table)
+        .map_err(|e| AppError::internal(format!("cannot write {}: {e}", path.display())))?;
+    println!("written to {}", path.display());
     Ok(())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
