@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use shared::auth::staff::{self, NewStaff};
 use shared::auth::Role;
 use shared::config::Config;
+use shared::domain::panels::{self, normalize_base_url, PanelInput, PanelStatus};
 use shared::{AppError, AppResult, AppState};
 
 #[derive(Parser, Debug)]
@@ -35,10 +36,39 @@ pub enum Command {
         #[arg(long, env = "PANELOPS_OWNER_PASSWORD")]
         password: String,
     },
+    /// Manage panels.
+    Panel {
+        #[command(subcommand)]
+        which: PanelCommand,
+    },
+    /// Sync panels now and print a per-resource summary; exits non-zero if a resource ended in error.
+    Sync {
+        /// Only this panel (id).
+        #[arg(long)]
+        panel: Option<i64>,
+        /// Keep going until every resource is caught up (otherwise one bounded run).
+        #[arg(long)]
+        until_idle: bool,
+    },
     /// Benchmarks; each prints a table and writes it under bench-results/.
     Bench {
         #[command(subcommand)]
         which: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PanelCommand {
+    /// Add a panel. The URL may be pasted in any form (`https://panel.com`, `…/adminapi/v2`, `…/admin/adminapi/v2`).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        url: String,
+        #[arg(long, env = "PANELOPS_ADMIN_KEY")]
+        admin_key: String,
+        #[arg(long, env = "PANELOPS_SERVICES_KEY")]
+        services_key: Option<String>,
     },
 }
 
@@ -81,6 +111,35 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             })?;
             println!("owner {username} created (id {id})");
             Ok(())
+        }
+        Command::Panel { which: PanelCommand::Add { name, url, admin_key, services_key } } => {
+            let state = AppState::init(Config::from_env()?).await?;
+            let base_url = normalize_base_url(&url).map_err(AppError::BadRequest)?;
+            let input = PanelInput {
+                name: name.trim().to_string(),
+                base_url: base_url.clone(),
+                status: PanelStatus::Active,
+                admin_key: Some(admin_key.trim().to_string()),
+                services_key: services_key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty()),
+            };
+            let id =
+                panels::create(&state.db, &state.config.secret_key, &input).await.map_err(|e| match e {
+                    AppError::Conflict(m) => AppError::BadRequest(m),
+                    other => other,
+                })?;
+            shared::domain::sync::ensure_rows(&state.db, id).await?;
+            println!("panel {name} added (id {id}): {base_url}");
+            Ok(())
+        }
+        Command::Sync { panel, until_idle } => {
+            let state = AppState::init(Config::from_env()?).await?;
+            let opts = sync::RunOptions { panel, until_idle, force: true, ..sync::RunOptions::default() };
+            let report = sync::run_with(&state, &opts).await?;
+            print!("{}", crate::sync_summary::table(&report));
+            match report.errors() {
+                0 => Ok(()),
+                n => Err(AppError::internal(format!("{n} resource(s) ended in error"))),
+            }
         }
         Command::Bench { which: BenchCommand::Startup { runs } } => crate::bench::startup(runs).await,
     }

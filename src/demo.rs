@@ -1,4 +1,4 @@
-//! `serve --demo`: a console with something in it, and logins printed on the console.
+//! `serve --demo`: two simulated panels synced into the console, and logins printed on the console.
 //! Accounts are (re)created with fresh random passwords on every start, so the printed ones work.
 
 use shared::auth::staff::{self, NewStaff};
@@ -6,6 +6,7 @@ use shared::auth::{session, Role};
 use shared::crypto::random_token;
 use shared::domain::panels::{self, PanelInput, PanelStatus};
 use shared::{AppError, AppResult, AppState};
+use testkit::{SimConfig, SimHandle};
 
 pub struct DemoLogin {
     pub username: String,
@@ -38,25 +39,49 @@ async fn ensure_account(state: &AppState, username: &str, role: Role, panels: &[
     Ok(password)
 }
 
-async fn ensure_panel(state: &AppState, name: &str, url: &str) -> AppResult<i64> {
-    let existing = panels::list(&state.db, &shared::auth::PanelScope::All).await?;
-    if let Some(p) = existing.iter().find(|p| p.base_url == url) {
-        return Ok(p.id);
-    }
+/// Registers (or re-points, since the simulator's port changes each start) a demo panel at a simulator.
+async fn ensure_panel(state: &AppState, name: &str, sim: &SimHandle) -> AppResult<i64> {
     let input = PanelInput {
         name: name.into(),
-        base_url: url.into(),
-        // Paused: no simulated panel answers at this address yet, so nothing pretends to sync.
-        status: PanelStatus::Paused,
-        admin_key: Some(format!("demo-admin-{}", demo_password())),
-        services_key: None,
+        base_url: sim.base_url.clone(),
+        status: PanelStatus::Active,
+        admin_key: Some(sim.admin_key.clone()),
+        services_key: Some(sim.services_key.clone()),
     };
-    panels::create(&state.db, &state.config.secret_key, &input).await
+    let existing = panels::list(&state.db, &shared::auth::PanelScope::All).await?;
+    let id = match existing.iter().find(|p| p.name == name) {
+        Some(p) => {
+            panels::update(&state.db, &state.config.secret_key, p.id, &input).await?;
+            p.id
+        }
+        None => panels::create(&state.db, &state.config.secret_key, &input).await?,
+    };
+    shared::domain::sync::ensure_rows(&state.db, id).await?;
+    // The new address means new connections: let the first run take everything at once.
+    shared::domain::sync::request_run(&state.db, id, None).await?;
+    Ok(id)
 }
 
-pub async fn seed(state: &AppState) -> AppResult<DemoLogin> {
-    let a = ensure_panel(state, "Demo Panel A", "https://demo-panel-a.example").await?;
-    let _b = ensure_panel(state, "Demo Panel B", "https://demo-panel-b.example").await?;
+/// Two simulated Perfect Panels on loopback whose clocks follow the wall clock: orders keep arriving
+/// and moving while the console runs.
+pub async fn start_simulators() -> AppResult<Vec<SimHandle>> {
+    let now = chrono::Utc::now().timestamp();
+    let mut sims = Vec::new();
+    for (seed, orders) in [(11u64, 30_000u64), (23, 12_000)] {
+        let sim = SimHandle::start(SimConfig::new(seed, orders, now), true)
+            .await
+            .map_err(|e| AppError::internal(format!("cannot start a simulated panel: {e}")))?;
+        sims.push(sim);
+    }
+    Ok(sims)
+}
+
+pub async fn seed(state: &AppState, sims: &[SimHandle]) -> AppResult<DemoLogin> {
+    let (Some(sim_a), Some(sim_b)) = (sims.first(), sims.get(1)) else {
+        return Err(AppError::internal("the demo needs two simulated panels"));
+    };
+    let a = ensure_panel(state, "Demo Panel A", sim_a).await?;
+    let _b = ensure_panel(state, "Demo Panel B", sim_b).await?;
     let password = ensure_account(state, "demo-owner", Role::Owner, &[]).await?;
     let mut others = Vec::new();
     for (u, role, panels) in [

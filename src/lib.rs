@@ -5,3 +5,4 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod server;
+pub mod sync_summary;

@@ -43,7 +43,11 @@ pub fn start_timers(state: &AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
-            tick.tick().await;
+            // Every minute, as the EventBridge schedule does, or at once after "Sync now".
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = s.sync_kick.notified() => {}
+            }
             match sync::run(&s).await {
                 Ok(r) => tracing::debug!(?r, "sync run"),
                 Err(e) => tracing::warn!(error = %e, "sync run failed"),
@@ -64,9 +68,14 @@ pub fn start_timers(state: &AppState) {
 }
 
 pub async fn serve(state: AppState, addr: SocketAddr, demo: bool) -> AppResult<()> {
-    let login = if demo { Some(crate::demo::seed(&state).await?) } else { None };
+    // The simulators must outlive the server: they are the demo's panels.
+    let sims = if demo { crate::demo::start_simulators().await? } else { Vec::new() };
+    let login = if demo { Some(crate::demo::seed(&state, &sims).await?) } else { None };
     let (bound, handle) = spawn(&state, addr).await?;
     start_timers(&state);
+    for sim in &sims {
+        println!("simulated panel: {}", sim.base_url);
+    }
     println!("panelops console: http://{bound}/");
     match login {
         Some(l) => {

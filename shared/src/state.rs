@@ -10,6 +10,9 @@ use crate::error::AppResult;
 pub struct App {
     pub db: Db,
     pub config: Config,
+    /// Wakes the local runner's sync timer ("Sync now"). On Lambda nobody listens: the next scheduled
+    /// run, at most a minute away, takes the request from the database.
+    pub sync_kick: tokio::sync::Notify,
 }
 
 #[derive(Clone)]
@@ -27,6 +30,6 @@ impl AppState {
     pub async fn init(config: Config) -> AppResult<AppState> {
         let db = Db::open(&config.database).await?;
         crate::db::migrate(&db).await?;
-        Ok(AppState(Arc::new(App { db, config })))
+        Ok(AppState(Arc::new(App { db, config, sync_kick: tokio::sync::Notify::new() })))
     }
 }

@@ -1,10 +1,16 @@
-//! The scheduled sync of panels. The engine (clients, paging, cursors) arrives with the sync issue;
-//! the job entry exists so EventBridge Scheduler, the local timer and the Lambda are wired from the
-//! start. A run reports exactly what it did.
+//! The scheduled sync of every panel's orders, users, payments, tickets, ticket messages and services
+//! into the cache (see `engine`). A scheduled run does bounded work and stores its position; the next
+//! run continues.
 
-use serde::{Deserialize, Serialize};
-use shared::auth::PanelScope;
-use shared::domain::panels::{self, PanelStatus};
+pub mod engine;
+pub mod error;
+pub mod resources;
+pub mod upsert;
+
+pub use engine::{run as run_with, ResourceReport, RunOptions, RunReport};
+pub use error::SyncError;
+
+use serde::Deserialize;
 use shared::{AppResult, AppState};
 
 /// The scheduler's explicit `Input`, e.g. `{"job":"sync"}`.
@@ -13,20 +19,7 @@ pub struct JobInput {
     pub job: String,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct RunReport {
-    pub job: &'static str,
-    /// Active panels this run looked at.
-    pub panels: usize,
-    /// Records fetched from panels.
-    pub fetched: u64,
-}
-
+/// A scheduled run: due work of every active panel within the default budget.
 pub async fn run(state: &AppState) -> AppResult<RunReport> {
-    let active = panels::list(&state.db, &PanelScope::All)
-        .await?
-        .into_iter()
-        .filter(|p| p.status == PanelStatus::Active)
-        .count();
-    Ok(RunReport { job: "sync", panels: active, fetched: 0 })
+    engine::run(state, &RunOptions::default()).await
 }

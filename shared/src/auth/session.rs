@@ -73,6 +73,8 @@ pub async fn find(db: &Db, config: &Config, token: &str) -> AppResult<Option<Ses
         user_agent: row.get(7)?,
     };
     let expires_at: i64 = row.get(5)?;
+    // Finish the read before writing on this connection.
+    drop(rows);
     let t = now();
     if t >= expires_at || t - s.last_seen_at >= config.session_idle_minutes * 60 {
         conn.execute("DELETE FROM sessions WHERE id = ?1", params![s.id]).await?;

@@ -148,7 +148,7 @@ pub async fn create(db: &Db, new: NewStaff<'_>) -> AppResult<i64> {
         .map_err(|e| AppError::bad_request(format!("Password: {e}")))?;
     let hash = hash_password(new.password)?;
     let conn = db.connect().await?;
-    let tx = conn.transaction().await?;
+    let tx = crate::db::write_tx(&conn).await?;
     let inserted = tx
         .execute(
             "INSERT INTO staff (username, password_hash, role, all_panels, active, created_at)
@@ -191,7 +191,7 @@ pub async fn update_access(
     panels: &[i64],
 ) -> AppResult<()> {
     let conn = db.connect().await?;
-    let tx = conn.transaction().await?;
+    let tx = crate::db::write_tx(&conn).await?;
     tx.execute(
         "UPDATE staff SET role = ?1, all_panels = ?2, active = ?3 WHERE id = ?4",
         params![role.as_str(), all_panels as i64, active as i64, id],

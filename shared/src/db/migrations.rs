@@ -4,8 +4,10 @@
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "foundation", include_str!("../../migrations/0001_foundation.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
+    (2, "cache", include_str!("../../migrations/0002_cache.sql")),
+];
 
 const TRACKING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
@@ -41,7 +43,7 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
         return Ok(0);
     }
     let conn = db.connect().await?;
-    let tx = conn.transaction().await?;
+    let tx = crate::db::write_tx(&conn).await?;
     for (version, name, sql) in &todo {
         // execute_batch: plain execute would silently run only the first statement.
         tx.execute_batch(sql)

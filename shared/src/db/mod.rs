@@ -68,3 +68,9 @@ impl Db {
         Ok(conn)
     }
 }
+
+/// A write transaction that takes the write lock at `BEGIN` (waiting up to `busy_timeout`), so it never
+/// fails half-way with "database is locked" because another connection wrote first.
+pub async fn write_tx(conn: &Connection) -> AppResult<libsql::Transaction> {
+    Ok(conn.transaction_with_behavior(libsql::TransactionBehavior::Immediate).await?)
+}

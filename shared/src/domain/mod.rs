@@ -1,3 +1,4 @@
 //! Domain types and their storage.
 
 pub mod panels;
+pub mod sync;

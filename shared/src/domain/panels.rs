@@ -188,7 +188,7 @@ pub async fn create(db: &Db, key: &SecretKey, input: &PanelInput) -> AppResult<i
 
 pub async fn update(db: &Db, key: &SecretKey, id: i64, input: &PanelInput) -> AppResult<()> {
     let conn = db.connect().await?;
-    let tx = conn.transaction().await?;
+    let tx = crate::db::write_tx(&conn).await?;
     let n = tx
         .execute(
             "UPDATE panels SET name = ?1, base_url = ?2, status = ?3, updated_at = ?4,

@@ -1,0 +1,304 @@
+//! A sync run: for every active panel (a few at a time), every due resource (concurrently, sharing the
+//! panel's throttle) takes a lease, steps page by page within the run's time and page budget, and
+//! records how it ended. The next run continues from the stored position.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use libsql::params;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use shared::auth::PanelScope;
+use shared::crypto::Secret;
+use shared::domain::panels::{self, Panel, PanelStatus};
+use shared::domain::sync::{self as sync_state, Resource, SyncRow};
+use shared::pp::{AdminClient, ClientOptions, PublicClient};
+use shared::time::now;
+use shared::{AppResult, AppState};
+
+use crate::error::SyncError;
+use crate::resources::{self, Ctx};
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Wall-clock time a resource may spend in this run.
+    pub budget: Duration,
+    /// Pages a resource may fetch in this run.
+    pub max_pages: u32,
+    /// Only this panel.
+    pub panel: Option<i64>,
+    /// Only these resources.
+    pub resources: Option<Vec<Resource>>,
+    /// Run every resource now, due or not, even while the engine is paused.
+    pub force: bool,
+    /// Keep going until every resource is caught up (CLI), ignoring the budget.
+    pub until_idle: bool,
+    pub client: ClientOptions,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            budget: Duration::from_secs(50),
+            max_pages: 500,
+            panel: None,
+            resources: None,
+            force: false,
+            until_idle: false,
+            client: ClientOptions::default(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct ResourceReport {
+    pub panel_id: i64,
+    pub resource: &'static str,
+    /// Rows received in this run.
+    pub fetched: i64,
+    pub skipped: i64,
+    /// ok (caught up), partial (budget ran out; the next run continues), error, busy (another run holds it).
+    pub outcome: &'static str,
+    pub message: Option<String>,
+    pub cached: i64,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct RunReport {
+    pub job: &'static str,
+    pub paused: bool,
+    pub panels: usize,
+    pub fetched: i64,
+    pub resources: Vec<ResourceReport>,
+}
+
+impl RunReport {
+    pub fn errors(&self) -> usize {
+        self.resources.iter().filter(|r| r.outcome == "error").count()
+    }
+}
+
+pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
+    let settings = sync_state::engine_settings(&state.db).await?;
+    let mut report = RunReport { job: "sync", ..RunReport::default() };
+    if settings.paused && !opts.force {
+        report.paused = true;
+        return Ok(report);
+    }
+    let all = panels::list(&state.db, &PanelScope::All).await?;
+    let targets: Vec<Panel> = all
+        .into_iter()
+        .filter(|p| p.status == PanelStatus::Active && opts.panel.is_none_or(|id| id == p.id))
+        .collect();
+    report.panels = targets.len();
+    let gate = Arc::new(Semaphore::new(settings.concurrency.clamp(1, 8) as usize));
+    let mut tasks = tokio::task::JoinSet::new();
+    for panel in targets {
+        let (state, opts, gate) = (state.clone(), opts.clone(), gate.clone());
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            run_panel(&state, &panel, &opts, settings.retention_days).await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(mut rows)) => report.resources.append(&mut rows),
+            Ok(Err(e)) => tracing::error!(error = %e, "panel sync failed"),
+            Err(e) => tracing::error!(error = %e, "panel sync task failed"),
+        }
+    }
+    report.resources.sort_by_key(|r| (r.panel_id, r.resource));
+    report.fetched = report.resources.iter().map(|r| r.fetched).sum();
+    Ok(report)
+}
+
+async fn run_panel(
+    state: &AppState,
+    panel: &Panel,
+    opts: &RunOptions,
+    retention_days: i64,
+) -> AppResult<Vec<ResourceReport>> {
+    sync_state::ensure_rows(&state.db, panel.id).await?;
+    let (admin_key, services_key) = panels::keys(&state.db, &state.config.secret_key, panel.id).await?;
+    let admin = admin_key.and_then(|k| AdminClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
+    let public =
+        services_key.and_then(|k| PublicClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
+    let (admin, public) = (admin.map(Arc::new), public.map(Arc::new));
+    let t = now();
+    let due: Vec<SyncRow> = sync_state::list(&state.db, &PanelScope::All, Some(panel.id))
+        .await?
+        .into_iter()
+        .filter(|r| opts.resources.as_ref().is_none_or(|only| only.contains(&r.resource)))
+        .filter(|r| (opts.force && r.enabled) || r.is_due(t))
+        .collect();
+    // Messages follow their tickets: they run once the ticket list of this run is stored.
+    let (messages, others): (Vec<SyncRow>, Vec<SyncRow>) =
+        due.into_iter().partition(|r| r.resource == Resource::TicketMessages);
+    let mut out = Vec::new();
+    for wave in [others, messages] {
+        let mut tasks = tokio::task::JoinSet::new();
+        for row in wave {
+            let (state, opts, admin, public) = (state.clone(), opts.clone(), admin.clone(), public.clone());
+            tasks.spawn(async move {
+                run_resource(&state, row, &opts, admin.as_deref(), public.as_deref()).await
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Ok(r)) => out.push(r),
+                Ok(Err(e)) => tracing::error!(panel = panel.id, error = %e, "resource sync failed"),
+                Err(e) => tracing::error!(panel = panel.id, error = %e, "resource task failed"),
+            }
+        }
+    }
+    if retention_days > 0 {
+        let conn = state.db.connect().await?;
+        conn.execute(
+            "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN ('completed', 'partial', 'canceled')",
+            params![panel.id, now() - retention_days * 86_400],
+        )
+        .await?;
+    }
+    Ok(out)
+}
+
+/// Takes the resource for this run; false when another run holds an unexpired lease.
+async fn take_lease(state: &AppState, row: &SyncRow, until: i64) -> AppResult<bool> {
+    let conn = state.db.connect().await?;
+    let n = conn
+        .execute(
+            "UPDATE sync_state SET lease_until = ?1, status = 'running', run_requested = 0
+             WHERE panel_id = ?2 AND resource = ?3 AND lease_until < ?4",
+            params![until, row.panel_id, row.resource.as_str(), now()],
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+async fn cached_count(state: &AppState, panel_id: i64, resource: Resource) -> AppResult<i64> {
+    let conn = state.db.connect().await?;
+    let sql = match resource {
+        Resource::Services => {
+            "SELECT COUNT(*) FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL".to_string()
+        }
+        r => format!("SELECT COUNT(*) FROM {} WHERE panel_id = ?1", r.table()),
+    };
+    let mut rows = conn.query(&sql, params![panel_id]).await?;
+    Ok(match rows.next().await? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    })
+}
+
+/// Seconds before retrying a resource after its `failures`-th error in a row.
+pub fn retry_delay(failures: i64, interval: i64) -> i64 {
+    let exp = 30i64.saturating_mul(1 << (failures - 1).clamp(0, 10));
+    exp.min(interval.max(300)).min(3600)
+}
+
+async fn run_resource(
+    state: &AppState,
+    row: SyncRow,
+    opts: &RunOptions,
+    admin: Option<&AdminClient>,
+    public: Option<&PublicClient>,
+) -> AppResult<ResourceReport> {
+    let started = Instant::now();
+    let run_start = now();
+    let lease_secs = if opts.until_idle { 3600 } else { opts.budget.as_secs() as i64 + 60 };
+    let mut report = ResourceReport {
+        panel_id: row.panel_id,
+        resource: row.resource.as_str(),
+        fetched: 0,
+        skipped: 0,
+        outcome: "busy",
+        message: None,
+        cached: row.cached,
+    };
+    if !take_lease(state, &row, run_start + lease_secs).await? {
+        return Ok(report);
+    }
+    let ctx = Ctx { state, panel_id: row.panel_id, admin, public, page_size: row.page_size, run_start };
+    let mut position: Value =
+        serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));
+    let mut pages = 0u32;
+    let result: Result<bool, SyncError> = loop {
+        match resources::step(row.resource, &ctx, &position).await {
+            Ok(step) => {
+                report.fetched += step.received;
+                report.skipped += step.skipped;
+                position = step.position;
+                pages += 1;
+                if step.done {
+                    break Ok(true);
+                }
+                let out_of_budget = pages >= opts.max_pages || started.elapsed() >= opts.budget;
+                if out_of_budget && !opts.until_idle {
+                    break Ok(false);
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    report.cached = cached_count(state, row.panel_id, row.resource).await?;
+    let conn = state.db.connect().await?;
+    let t = now();
+    match result {
+        Ok(caught_up) => {
+            report.outcome = if caught_up { "ok" } else { "partial" };
+            conn.execute(
+                "UPDATE sync_state SET status = 'ok', message = NULL, failures = 0, next_retry_at = NULL, lease_until = 0,
+                        last_ok_at = ?1, cached = ?2, cycle_done_at = CASE WHEN ?3 THEN ?1 ELSE cycle_done_at END,
+                        last_fetched_at = COALESCE(last_fetched_at, ?1)
+                 WHERE panel_id = ?4 AND resource = ?5",
+                params![t, report.cached, caught_up as i64, row.panel_id, row.resource.as_str()],
+            )
+            .await?;
+        }
+        Err(e) => {
+            let message = e.to_string();
+            tracing::warn!(panel = row.panel_id, resource = row.resource.as_str(), error = %message, "sync stopped");
+            let failures = row.failures + 1;
+            conn.execute(
+                "UPDATE sync_state SET status = 'error', message = ?1, failures = ?2, next_retry_at = ?3, lease_until = 0,
+                        cached = ?4, last_fetched_at = ?5
+                 WHERE panel_id = ?6 AND resource = ?7",
+                params![
+                    message.as_str(),
+                    failures,
+                    t + retry_delay(failures, row.interval_secs),
+                    report.cached,
+                    t,
+                    row.panel_id,
+                    row.resource.as_str()
+                ],
+            )
+            .await?;
+            if e.key_rejected() {
+                conn.execute(
+                    "UPDATE panels SET status = 'error', last_error = ?1, updated_at = ?2 WHERE id = ?3",
+                    params![message.as_str(), t, row.panel_id],
+                )
+                .await?;
+            }
+            report.outcome = "error";
+            report.message = Some(message);
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay;
+
+    #[test]
+    fn retries_back_off() {
+        assert_eq!(retry_delay(1, 60), 30);
+        assert_eq!(retry_delay(2, 60), 60);
+        assert_eq!(retry_delay(5, 60), 300);
+        assert_eq!(retry_delay(20, 86_400), 3600);
+    }
+}

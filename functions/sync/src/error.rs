@@ -1,0 +1,26 @@
+//! Why a resource's run stopped.
+
+use shared::pp::PpError;
+use shared::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Panel(#[from] PpError),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl From<libsql::Error> for SyncError {
+    fn from(e: libsql::Error) -> Self {
+        SyncError::App(AppError::Db(e))
+    }
+}
+
+impl SyncError {
+    pub fn key_rejected(&self) -> bool {
+        matches!(self, SyncError::Panel(PpError::KeyRejected(_)))
+    }
+}

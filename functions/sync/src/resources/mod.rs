@@ -1,0 +1,107 @@
+//! One module per resource. Each `step` fetches one page (or batch), and writes its rows together with
+//! the resource's new position in one transaction: a run killed at any instant loses nothing and, since
+//! rows are upserted by (panel, id), duplicates nothing.
+
+pub mod messages;
+pub mod orders;
+pub mod paged;
+pub mod services;
+
+use libsql::{params, Transaction};
+use serde_json::Value;
+
+use shared::domain::sync::Resource;
+use shared::pp::{AdminClient, PublicClient};
+use shared::{AppResult, AppState};
+
+use crate::error::SyncError;
+
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub panel_id: i64,
+    pub admin: Option<&'a AdminClient>,
+    pub public: Option<&'a PublicClient>,
+    pub page_size: i64,
+    /// When this run started: orders checked before it are due for a re-check.
+    pub run_start: i64,
+}
+
+impl Ctx<'_> {
+    pub fn admin(&self) -> Result<&AdminClient, SyncError> {
+        self.admin
+            .ok_or_else(|| SyncError::Setup("No Admin API key: set one in Panels to sync this panel.".into()))
+    }
+}
+
+/// What one step did.
+#[derive(Debug, Default)]
+pub struct Step {
+    pub position: Value,
+    /// Rows received this step.
+    pub received: i64,
+    /// Progress of the current cycle: rows fetched so far of the total the panel reports.
+    pub fetched: Option<i64>,
+    pub total: Option<i64>,
+    pub skipped: i64,
+    /// The resource is caught up: the run may stop here.
+    pub done: bool,
+}
+
+/// Parses every raw row, logging and counting the ones that do not parse.
+pub fn parse_all<T>(
+    panel_id: i64,
+    resource: Resource,
+    offset: i64,
+    rows: &[Value],
+    parse: impl Fn(&Value) -> Result<T, String>,
+) -> (Vec<T>, i64) {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut skipped = 0;
+    for (k, row) in rows.iter().enumerate() {
+        match parse(row) {
+            Ok(r) => out.push(r),
+            Err(reason) => {
+                skipped += 1;
+                tracing::warn!(panel_id, resource = resource.as_str(), position = offset + k as i64, %reason, "skipped a malformed row");
+            }
+        }
+    }
+    (out, skipped)
+}
+
+/// Stores the step's position and progress in the same transaction as its rows.
+pub async fn save_position(
+    tx: &Transaction,
+    panel_id: i64,
+    resource: Resource,
+    step: &Step,
+) -> AppResult<()> {
+    tx.execute(
+        "UPDATE sync_state SET position = ?1, fetched = COALESCE(?2, fetched), total = COALESCE(?3, total),
+                skipped = skipped + ?4, last_fetched_at = ?5
+         WHERE panel_id = ?6 AND resource = ?7",
+        params![
+            step.position.to_string(),
+            step.fetched,
+            step.total,
+            step.skipped,
+            shared::time::now(),
+            panel_id,
+            resource.as_str()
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Runs one step of `resource`.
+pub async fn step(resource: Resource, ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
+    match resource {
+        Resource::Orders => orders::step(ctx, position).await,
+        Resource::Users => paged::step(&paged::USERS, ctx, position).await,
+        Resource::Payments => paged::step(&paged::PAYMENTS, ctx, position).await,
+        Resource::Tickets => paged::step(&paged::TICKETS, ctx, position).await,
+        Resource::TicketMessages => messages::step(ctx).await,
+        Resource::Services => services::step(ctx).await,
+    }
+}

@@ -1,0 +1,78 @@
+//! The catalogue, through the public API with the panel's services key: upserted whole; services that
+//! left the catalogue are marked removed, not deleted (reports still name them).
+
+use libsql::{params, Value as Sql};
+use serde_json::json;
+
+use shared::domain::sync::Resource;
+use shared::pp::rows::ServiceRow;
+use shared::time::now;
+
+use super::{parse_all, save_position, Ctx, Step};
+use crate::error::SyncError;
+use crate::upsert::{opt_b, opt_i, opt_s, upsert, Table};
+
+const TABLE: Table = Table {
+    name: "services_cache",
+    columns: &[
+        "panel_id",
+        "id",
+        "name",
+        "type",
+        "category",
+        "rate",
+        "min",
+        "max",
+        "refill",
+        "cancel",
+        "dripfeed",
+        "removed_at",
+        "checked_at",
+    ],
+    key: &["panel_id", "id"],
+    insert_only: &[],
+};
+
+pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
+    let public = ctx.public.ok_or_else(|| {
+        SyncError::Setup("No Services API key: set one in Panels to sync the catalogue.".into())
+    })?;
+    let raw = public.services().await?;
+    let (rows, skipped) = parse_all(ctx.panel_id, Resource::Services, 0, &raw, ServiceRow::parse);
+    let t = now();
+    let n = rows.len() as i64;
+    let sql_rows: Vec<Vec<Sql>> = rows
+        .into_iter()
+        .map(|s| {
+            vec![
+                Sql::Integer(ctx.panel_id),
+                Sql::Integer(s.id),
+                Sql::Text(s.name),
+                opt_s(s.kind),
+                opt_s(s.category),
+                opt_i(s.rate),
+                opt_i(s.min),
+                opt_i(s.max),
+                opt_b(s.refill),
+                opt_b(s.cancel),
+                opt_b(s.dripfeed),
+                Sql::Null,
+                Sql::Integer(t),
+            ]
+        })
+        .collect();
+    let step =
+        Step { position: json!({}), received: n, fetched: Some(n), total: Some(n), skipped, done: true };
+    let conn = ctx.state.db.connect().await?;
+    let tx = shared::db::write_tx(&conn).await?;
+    upsert(&tx, &TABLE, sql_rows).await?;
+    // Only after a good answer: a failed sync keeps the last good catalogue.
+    tx.execute(
+        "UPDATE services_cache SET removed_at = ?1 WHERE panel_id = ?2 AND removed_at IS NULL AND checked_at < ?1",
+        params![t, ctx.panel_id],
+    )
+    .await?;
+    save_position(&tx, ctx.panel_id, Resource::Services, &step).await?;
+    tx.commit().await?;
+    Ok(step)
+}

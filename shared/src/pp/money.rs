@@ -1,0 +1,91 @@
+//! Money arrives as `{"value": "12.50000", …}`, as a bare string, or as a number. It is stored as exact
+//! integer micro-units (1 USD = 1,000,000), never as summed floats.
+
+use serde_json::Value;
+
+/// Parses a decimal string into micro-units; digits past the sixth decimal are rounded half up.
+pub fn parse_decimal(s: &str) -> Option<i64> {
+    let t = s.trim().replace([',', ' '], "");
+    let t = t.trim_start_matches('$');
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut micros: i64 = 0;
+    for (k, c) in frac.chars().take(6).enumerate() {
+        micros += (c as i64 - '0' as i64) * 10i64.pow(5 - k as u32);
+    }
+    if frac.chars().nth(6).is_some_and(|c| c >= '5') {
+        micros += 1;
+    }
+    let v = whole.checked_mul(1_000_000)?.checked_add(micros)?;
+    Some(if neg { -v } else { v })
+}
+
+/// A money value in any of the shapes panels send; the currency when the panel names one.
+pub fn parse(v: &Value) -> Option<(i64, Option<String>)> {
+    match v {
+        Value::Object(o) => {
+            let micros = o.get("value").and_then(|x| parse(x).map(|p| p.0))?;
+            let cur = o
+                .get("currency_code")
+                .or_else(|| o.get("currency"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            Some((micros, cur))
+        }
+        Value::String(s) => parse_decimal(s).map(|m| (m, None)),
+        Value::Number(n) => parse_decimal(&n.to_string()).map(|m| (m, None)),
+        _ => None,
+    }
+}
+
+/// `12.5` for 12,500,000 micro-units: a decimal string without trailing zeros beyond cents.
+pub fn format(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let m = micros.unsigned_abs();
+    let (whole, frac) = (m / 1_000_000, m % 1_000_000);
+    let mut f = format!("{frac:06}");
+    while f.len() > 2 && f.ends_with('0') {
+        f.pop();
+    }
+    format!("{sign}{whole}.{f}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_every_shape_exactly() {
+        assert_eq!(
+            parse(&json!({"value": "12.50000", "currency_code": "USD"})),
+            Some((12_500_000, Some("USD".into())))
+        );
+        assert_eq!(parse(&json!("0.12000")), Some((120_000, None)));
+        assert_eq!(parse(&json!(0.1)), Some((100_000, None)));
+        assert_eq!(parse(&json!(3)), Some((3_000_000, None)));
+        assert_eq!(parse_decimal("-1.2345675"), Some(-1_234_568));
+        assert_eq!(parse_decimal("1,234.5"), Some(1_234_500_000));
+        assert_eq!(parse_decimal(".5"), Some(500_000));
+        assert_eq!(parse_decimal("abc"), None);
+        assert_eq!(parse_decimal(""), None);
+        assert_eq!(parse(&json!(null)), None);
+        // Summing micro-units is exact where floats are not.
+        let sum: i64 = (0..10).map(|_| parse_decimal("0.1").unwrap()).sum();
+        assert_eq!(sum, 1_000_000);
+        assert_eq!(format(12_500_000), "12.50");
+        assert_eq!(format(120_000), "0.12");
+        assert_eq!(format(1_234_567), "1.234567");
+        assert_eq!(format(-5_000_000), "-5.00");
+    }
+}

@@ -1,0 +1,32 @@
+//! Fault switches, consumed request by request (counts) or held (flags).
+
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Answer 429 above 5 requests per second (on by default; off for benchmarks).
+    pub rate_limit: bool,
+    /// The next N requests answer 429.
+    pub burst_429: u32,
+    /// The next N requests answer 500.
+    pub errors_500: u32,
+    /// Every answer waits this long.
+    pub slow_ms: u64,
+    /// The next N requests hang for `hang_ms` (longer than any client timeout).
+    pub timeouts: u32,
+    pub hang_ms: u64,
+    /// The next N answers are cut-off JSON.
+    pub malformed: u32,
+    /// Every list answer carries one row with wrong types.
+    pub wrong_type_row: bool,
+    /// The next N answers are HTTP 200 with `error_code` ≠ 0.
+    pub error_code: u32,
+    /// The API keys are revoked: 401.
+    pub revoked: bool,
+    /// The simulated clock advances this many seconds per request (new orders arrive while paging).
+    pub advance_per_request: i64,
+}
+
+impl Faults {
+    pub fn normal() -> Self {
+        Faults { rate_limit: true, hang_ms: 15_000, ..Faults::default() }
+    }
+}

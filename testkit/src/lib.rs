@@ -1,0 +1,12 @@
+//! A simulated Perfect Panel for tests, benchmarks and the demo: both APIs over loopback HTTP, data
+//! generated deterministically from a seed, and fault switches.
+
+pub mod catalog;
+pub mod data;
+pub mod faults;
+pub mod rng;
+pub mod server;
+
+pub use data::SimConfig;
+pub use faults::Faults;
+pub use server::SimHandle;
