@@ -21,7 +21,7 @@ CREATE TABLE orders_cache (
     ip_address        TEXT,
     created           INTEGER NOT NULL,
     last_update       INTEGER,
-    checked_at        INTEGER NOT NULL,   -- when the panel last told us about this order
+    checked_at        INTEGER NOT NULL,   -- when the panel last told us about this order (ms)
     PRIMARY KEY (panel_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX orders_cache_created ON orders_cache (panel_id, created);

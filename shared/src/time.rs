@@ -6,6 +6,11 @@ pub fn now() -> i64 {
     Utc::now().timestamp()
 }
 
+/// Milliseconds since the epoch, where two events in one second must still be told apart.
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
 /// `2026-11-23 14:05:09 UTC` for a Unix timestamp.
 pub fn full(ts: i64) -> String {
     DateTime::<Utc>::from_timestamp(ts, 0)

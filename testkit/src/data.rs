@@ -87,8 +87,9 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    pub fn last_update(&self) -> i64 {
-        self.messages.last().map(|m| m.created).unwrap_or(self.created)
+    /// The time of the last message visible at `now` (later ones are still in the simulated future).
+    pub fn last_update(&self, now: i64) -> i64 {
+        self.messages.iter().filter(|m| m.created <= now).map(|m| m.created).max().unwrap_or(self.created)
     }
 }
 

@@ -463,7 +463,7 @@ fn ticket_json(d: &PanelData, t: &crate::data::Ticket) -> Value {
     json!({
         "id": t.id, "user": {"username": d.users[t.user].username}, "subject": t.subject, "status": t.status,
         "assignee": t.assignee, "created": datetime(t.created), "created_timestamp": t.created,
-        "last_update": datetime(t.last_update()), "last_update_timestamp": t.last_update(), "is_read": t.status != "pending",
+        "last_update": datetime(t.last_update(d.now)), "last_update_timestamp": t.last_update(d.now), "is_read": t.status != "pending",
     })
 }
 
@@ -531,7 +531,7 @@ async fn reply_ticket(
             sender_name: staff.into(),
             is_staff: true,
             message: message.into(),
-            created: now.max(t.last_update()),
+            created: now.max(t.last_update(now)),
         });
         t.status = "answered";
         Json(json!({"data": {"id": t.id}, "error_code": 0, "error_message": ""})).into_response()

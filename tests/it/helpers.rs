@@ -70,6 +70,10 @@ impl TestApp {
         TestApp { state, router, _dir: dir }
     }
 
+    pub fn state_db_path(&self) -> String {
+        self._dir.path().join("panelops.db").display().to_string()
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Res {
         let mut req = req;
         if req.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {

@@ -16,3 +16,6 @@ mod panels;
 mod scope;
 mod secrets;
 mod staff;
+mod sync;
+mod sync_faults;
+mod sync_support;

@@ -220,7 +220,14 @@ async fn run_resource(
     if !take_lease(state, &row, run_start + lease_secs).await? {
         return Ok(report);
     }
-    let ctx = Ctx { state, panel_id: row.panel_id, admin, public, page_size: row.page_size, run_start };
+    let ctx = Ctx {
+        state,
+        panel_id: row.panel_id,
+        admin,
+        public,
+        page_size: row.page_size,
+        run_start_ms: shared::time::now_ms(),
+    };
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));
     let mut pages = 0u32;

@@ -22,8 +22,8 @@ pub struct Ctx<'a> {
     pub admin: Option<&'a AdminClient>,
     pub public: Option<&'a PublicClient>,
     pub page_size: i64,
-    /// When this run started: orders checked before it are due for a re-check.
-    pub run_start: i64,
+    /// When this run started (ms): open orders checked before it are due for a re-check.
+    pub run_start_ms: i64,
 }
 
 impl Ctx<'_> {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use shared::domain::sync::Resource;
 use shared::pp::rows::OrderRow;
-use shared::time::now;
+use shared::time::now_ms;
 
 use super::{parse_all, save_position, Ctx, Step};
 use crate::error::SyncError;
@@ -107,7 +107,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
         .await?;
     let received = page.rows.len() as i64;
     let (rows, skipped) = parse_all(ctx.panel_id, Resource::Orders, p.offset, &page.rows, OrderRow::parse);
-    let t = now();
+    let t = now_ms();
     p.max_ts = p.max_ts.max(rows.iter().map(|o| o.created).max().unwrap_or(0));
     let fetched = p.offset + received;
     let total = page.count.unwrap_or(fetched);
@@ -138,7 +138,7 @@ async fn recheck(ctx: &Ctx<'_>, p: Position) -> Result<Step, SyncError> {
         .query(
             "SELECT id FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
              AND checked_at < ?2 ORDER BY checked_at, id LIMIT ?3",
-            params![ctx.panel_id, ctx.run_start, ctx.page_size.min(1000)],
+            params![ctx.panel_id, ctx.run_start_ms, ctx.page_size.min(1000)],
         )
         .await?;
     let mut ids = Vec::new();
@@ -164,7 +164,7 @@ async fn recheck(ctx: &Ctx<'_>, p: Position) -> Result<Step, SyncError> {
         .await?;
     let received = page.rows.len() as i64;
     let (orders, skipped) = parse_all(ctx.panel_id, Resource::Orders, 0, &page.rows, OrderRow::parse);
-    let t = now();
+    let t = now_ms();
     let step = Step {
         position: serde_json::to_value(&p).unwrap_or_default(),
         received,

@@ -1,0 +1,134 @@
+//! The sync engine against the simulated panel over real HTTP and a fresh database file.
+
+use std::time::Duration;
+
+use crate::helpers::TestApp;
+use crate::sync_support::{assert_mirrors, register, sim, sync_idle, until_idle};
+
+#[tokio::test]
+async fn until_idle_mirrors_every_resource_exactly() {
+    let app = TestApp::new().await;
+    let sim = sim(1, 3_000, false).await;
+    let panel = register(&app, &sim).await;
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert_mirrors(&app, panel, &sim).await;
+    // Nothing changed upstream: a second run writes nothing new and still mirrors.
+    let again = sync_idle(&app, panel).await;
+    assert_eq!(again.errors(), 0);
+    assert_mirrors(&app, panel, &sim).await;
+    let state =
+        shared::domain::sync::list(&app.state.db, &shared::auth::PanelScope::All, Some(panel)).await.unwrap();
+    assert!(state.iter().all(|r| r.status == "ok" && r.cycle_done_at.is_some()), "{state:?}");
+    let orders = state.iter().find(|r| r.resource == shared::domain::sync::Resource::Orders).unwrap();
+    assert_eq!(orders.cached as usize, sim.with(|s| s.data.visible_count()) as usize);
+}
+
+#[tokio::test]
+async fn a_large_panel_mirrors_exactly() {
+    let app = TestApp::new().await;
+    let sim = sim(2, 120_000, false).await;
+    let panel = register(&app, &sim).await;
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert!(app.scalar("SELECT COUNT(*) FROM orders_cache").await > 100_000);
+    assert_mirrors(&app, panel, &sim).await;
+}
+
+#[tokio::test]
+async fn orders_changing_upstream_are_updated_within_one_interval() {
+    let app = TestApp::new().await;
+    let sim = sim(3, 2_000, false).await;
+    let panel = register(&app, &sim).await;
+    sync_idle(&app, panel).await;
+    let open_before =
+        app.scalar("SELECT COUNT(*) FROM orders_cache WHERE status IN ('pending','in_progress')").await;
+    // A day passes upstream: orders progress, finish, and new ones arrive.
+    sim.advance(86_400);
+    // The orders interval elapses (60 s): the due run picks the changes up.
+    app.exec("UPDATE sync_state SET cycle_done_at = cycle_done_at - 61, last_fetched_at = last_fetched_at - 61, last_ok_at = last_ok_at - 61").await;
+    let report = sync::run_with(
+        &app.state,
+        &sync::RunOptions {
+            panel: Some(panel),
+            client: crate::sync_support::client(0),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(report.resources.iter().any(|r| r.resource == "orders" && r.outcome == "ok"), "{report:?}");
+    let open_after =
+        app.scalar("SELECT COUNT(*) FROM orders_cache WHERE status IN ('pending','in_progress')").await;
+    assert_ne!(open_before, open_after);
+    let want = crate::sync_support::expected(&sim);
+    let got = crate::sync_support::cached(&app, panel).await;
+    assert_eq!(got.orders, want.orders);
+}
+
+#[tokio::test]
+async fn an_interrupted_run_resumes_to_the_same_result() {
+    let app = TestApp::new().await;
+    let sim = sim(4, 20_000, false).await;
+    let panel = register(&app, &sim).await;
+    let opts = until_idle(panel, 0);
+    // Cancel the run at several instants, mid-page included; each time the next run continues.
+    for ms in [30u64, 80, 150, 250] {
+        let _ = tokio::time::timeout(Duration::from_millis(ms), sync::run_with(&app.state, &opts)).await;
+        // A cancelled run leaves its lease; an expired lease is taken over.
+        app.exec("UPDATE sync_state SET lease_until = 0").await;
+    }
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert_mirrors(&app, panel, &sim).await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM (SELECT panel_id, id FROM orders_cache GROUP BY panel_id, id HAVING COUNT(*) > 1)").await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_sync_process_resumes_to_the_same_result() {
+    let app = TestApp::new().await;
+    let sim = sim(5, 30_000, false).await;
+    register(&app, &sim).await;
+    let key = app.state.config.secret_key.to_base64();
+    let db = app.state_db_path();
+    let run = move |kill_after: Option<u64>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_panelops"));
+        cmd.args(["sync", "--until-idle"])
+            .env("DATABASE_URL", &db)
+            .env("PANELOPS_SECRET_KEY", &key)
+            .env("PANELOPS_LOG", "error")
+            .stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(ms) = kill_after {
+            std::thread::sleep(Duration::from_millis(ms));
+            let _ = child.kill();
+        }
+        child.wait_with_output().unwrap()
+    };
+    // The simulator is served by this runtime: run the process from a blocking thread.
+    let first = run.clone();
+    tokio::task::spawn_blocking(move || first(Some(400))).await.unwrap();
+    app.exec("UPDATE sync_state SET lease_until = 0").await;
+    let out = tokio::task::spawn_blocking(move || run(None)).await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("orders") && text.contains("ok"), "{text}");
+    let panel = app.scalar("SELECT id FROM panels").await;
+    assert_mirrors(&app, panel, &sim).await;
+}
+
+#[tokio::test]
+async fn at_most_five_requests_per_second_under_concurrent_resources() {
+    let app = TestApp::new().await;
+    let sim = sim(6, 6_000, true).await;
+    let panel = register(&app, &sim).await;
+    let report = sync::run_with(&app.state, &until_idle(panel, 5)).await.unwrap();
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert!(sim.request_count() > 20);
+    let peak = sim.max_requests_per_second();
+    assert!(peak <= 5, "the panel saw {peak} requests in one second");
+    assert_mirrors(&app, panel, &sim).await;
+}

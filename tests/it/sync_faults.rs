@@ -1,0 +1,147 @@
+//! Each fault switch of the simulator: the run records the error, loses and duplicates nothing, and a
+//! later run completes.
+
+use shared::domain::sync::{self, Resource};
+
+use crate::helpers::TestApp;
+use crate::sync_support::{assert_mirrors, register, sim, sync_idle};
+
+async fn state_of(app: &TestApp, panel: i64, r: Resource) -> sync::SyncRow {
+    sync::get(&app.state.db, panel, r).await.unwrap().unwrap()
+}
+
+async fn no_duplicates(app: &TestApp) {
+    for t in ["orders_cache", "users_cache", "payments_cache", "tickets_cache"] {
+        let dup = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {t} GROUP BY panel_id, id HAVING COUNT(*) > 1)"
+            ))
+            .await;
+        assert_eq!(dup, 0, "{t}");
+    }
+}
+
+/// Runs with the fault on, checks the recorded error, then clears it and checks full recovery.
+async fn recovers_from(seed: u64, set: impl Fn(&mut testkit::Faults), expect_error: &str) {
+    let app = TestApp::new().await;
+    let sim = sim(seed, 2_500, false).await;
+    let panel = register(&app, &sim).await;
+    sim.faults(&set);
+    let report = sync_idle(&app, panel).await;
+    assert!(report.errors() > 0, "the fault shows as an error: {report:?}");
+    let orders = state_of(&app, panel, Resource::Orders).await;
+    assert_eq!(orders.status, "error");
+    let msg = orders.message.clone().unwrap_or_default();
+    assert!(msg.contains(expect_error), "message {msg:?} should mention {expect_error:?}");
+    assert!(orders.next_retry_at.is_some(), "a retry is scheduled");
+    no_duplicates(&app).await;
+    sim.faults(|f| *f = testkit::Faults { rate_limit: false, hang_ms: 15_000, ..Default::default() });
+    app.exec("UPDATE panels SET status = 'active'").await;
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert_mirrors(&app, panel, &sim).await;
+    no_duplicates(&app).await;
+}
+
+#[tokio::test]
+async fn http_500s() {
+    recovers_from(31, |f| f.errors_500 = 1_000, "HTTP 500").await;
+}
+
+#[tokio::test]
+async fn bursts_of_429() {
+    recovers_from(32, |f| f.burst_429 = 1_000, "429").await;
+}
+
+#[tokio::test]
+async fn timeouts() {
+    recovers_from(
+        33,
+        |f| {
+            f.timeouts = 1_000;
+            f.hang_ms = 1_500;
+        },
+        "did not answer",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_json() {
+    recovers_from(34, |f| f.malformed = 1_000, "not valid JSON").await;
+}
+
+#[tokio::test]
+async fn error_code_with_http_200() {
+    recovers_from(35, |f| f.error_code = 1_000, "error_code 100").await;
+}
+
+#[tokio::test]
+async fn revoked_key_marks_the_panel() {
+    let app = TestApp::new().await;
+    let sim = sim(36, 500, false).await;
+    let panel = register(&app, &sim).await;
+    sim.faults(|f| f.revoked = true);
+    let before = sim.request_count();
+    let report = sync_idle(&app, panel).await;
+    assert!(report.errors() > 0);
+    let p = shared::domain::panels::get(&app.state.db, panel).await.unwrap().unwrap();
+    assert_eq!(p.status.as_str(), "error");
+    assert!(p.last_error.unwrap_or_default().contains("rejected the API key"));
+    // A rejected key is not retried request after request.
+    assert!(sim.request_count() - before <= 6, "{} requests", sim.request_count() - before);
+    // Staff see it on the Panels page.
+    let owner = app.as_role("owner1", shared::auth::Role::Owner, &[]).await;
+    let page = app.get("/panels", Some(&owner)).await;
+    assert!(page.body.contains("rejected the API key"));
+    // Fixed key: saving the panel as active resumes it.
+    sim.faults(|f| f.revoked = false);
+    app.exec("UPDATE panels SET status = 'active', last_error = NULL").await;
+    assert_eq!(sync_idle(&app, panel).await.errors(), 0);
+    assert_mirrors(&app, panel, &sim).await;
+}
+
+#[tokio::test]
+async fn short_faults_are_absorbed_by_retries() {
+    let app = TestApp::new().await;
+    let sim = sim(37, 1_500, false).await;
+    let panel = register(&app, &sim).await;
+    sim.faults(|f| {
+        f.burst_429 = 1;
+        f.errors_500 = 1;
+        f.malformed = 1;
+    });
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert_mirrors(&app, panel, &sim).await;
+}
+
+#[tokio::test]
+async fn a_row_with_wrong_types_is_skipped_and_counted() {
+    let app = TestApp::new().await;
+    let sim = sim(38, 1_500, false).await;
+    let panel = register(&app, &sim).await;
+    sim.faults(|f| f.wrong_type_row = true);
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "a bad row never fails the page: {report:?}");
+    let orders = state_of(&app, panel, Resource::Orders).await;
+    assert!(orders.skipped >= 1);
+    let visible = sim.with(|s| s.data.visible_count()) as i64;
+    // Every row but the bad ones (one per page) is stored.
+    let cached = app.scalar("SELECT COUNT(*) FROM orders_cache").await;
+    assert!(cached >= visible - orders.skipped && cached < visible, "{cached} of {visible}");
+}
+
+#[tokio::test]
+async fn orders_arriving_while_paging_are_not_lost() {
+    let app = TestApp::new().await;
+    let sim = sim(39, 8_000, false).await;
+    let panel = register(&app, &sim).await;
+    sim.faults(|f| f.advance_per_request = 600);
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    sim.faults(|f| f.advance_per_request = 0);
+    // One more catch-up run at the final clock, as the next interval would do.
+    sync_idle(&app, panel).await;
+    assert_mirrors(&app, panel, &sim).await;
+}
