@@ -18,4 +18,5 @@ mod secrets;
 mod staff;
 mod sync;
 mod sync_faults;
+mod sync_page;
 mod sync_support;

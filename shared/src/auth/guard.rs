@@ -113,6 +113,7 @@ async fn authorize(state: &AppState, min: Role, mut req: Request) -> Result<(Req
     let flash = cookies::get(req.headers(), cookies::FLASH).and_then(|v| decode_flash(&v));
     let had_flash = cookies::get(req.headers(), cookies::FLASH).is_some();
     let panels = crate::domain::panels::refs_in_scope(&state.db, &scope).await?;
+    let freshness = crate::domain::sync::freshness(&state.db, &scope, panel).await?;
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(Viewer {
         staff: member,
@@ -122,6 +123,7 @@ async fn authorize(state: &AppState, min: Role, mut req: Request) -> Result<(Req
         panels,
         flash,
         path,
+        freshness,
     });
     Ok((req, had_flash))
 }

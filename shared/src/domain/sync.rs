@@ -323,16 +323,26 @@ pub async fn save_engine_settings(db: &Db, s: &EngineSettings) -> AppResult<()> 
     Ok(())
 }
 
-/// When the cache was last refreshed, and whether any panel's sync is in error or late
-/// (older than twice its interval): the header's freshness note.
-pub async fn freshness(db: &Db, scope: &PanelScope, panel: Option<i64>) -> AppResult<Option<(i64, bool)>> {
+/// When the cache was last refreshed (None: never), and whether any panel's sync is in error or late
+/// (older than twice its interval): the header's freshness note. None when nothing is synced at all.
+pub async fn freshness(
+    db: &Db,
+    scope: &PanelScope,
+    panel: Option<i64>,
+) -> AppResult<Option<(Option<i64>, bool)>> {
     let conn = db.connect().await?;
     let sql = format!(
-        "SELECT MAX(last_ok_at), MAX(CASE WHEN status = 'error' OR (enabled = 1 AND last_ok_at < ?1 - 2 * interval_secs) THEN 1 ELSE 0 END)
+        "SELECT COUNT(*), MAX(s.last_ok_at),
+                MAX(CASE WHEN s.status = 'error' OR (s.enabled = 1 AND s.last_ok_at < ?1 - 2 * s.interval_secs) THEN 1 ELSE 0 END)
          FROM sync_state s JOIN panels p ON p.id = s.panel_id WHERE p.status != 'paused' AND {}",
         scope.sql("s.panel_id", panel)
     );
     let mut rows = conn.query(&sql, params![now()]).await?;
     let Some(r) = rows.next().await? else { return Ok(None) };
-    Ok(opt_i64(&r, 0)?.map(|t| (t, opt_i64(&r, 1).ok().flatten().unwrap_or(0) == 1)))
+    if r.get::<i64>(0)? == 0 {
+        return Ok(None);
+    }
+    let late = opt_i64(&r, 2)?.unwrap_or(0) == 1;
+    let last = opt_i64(&r, 1)?;
+    Ok((last.is_some() || late).then_some((last, late)))
 }

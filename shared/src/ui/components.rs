@@ -68,7 +68,7 @@ pub fn status_tone(status: &str) -> &'static str {
     match status.to_ascii_lowercase().as_str() {
         "ok" | "active" | "completed" | "healthy" | "good" | "answered" | "low" => "ok",
         "pending" | "in_progress" | "in progress" | "processing" | "warning" | "paused" | "partial"
-        | "waiting" | "mediocre" | "medium" | "hold" => "warn",
+        | "waiting" | "mediocre" | "medium" | "hold" | "running" => "warn",
         "fail" | "error" | "critical" | "bad" | "rejected" | "high" | "revoked" | "expired" => "bad",
         _ => "muted",
     }

@@ -65,13 +65,31 @@ pub fn page(viewer: &Viewer, title: &str, content: Markup) -> Markup {
                     div.content {
                         header.top {
                             h1 { (title) }
-                            (panel_switcher(viewer))
+                            div.headright {
+                                (freshness(viewer))
+                                (panel_switcher(viewer))
+                            }
                         }
                         @if let Some(msg) = &viewer.flash {
                             div.flash role="status" { (msg) }
                         }
                         main #main { (content) }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// "cache updated 2 min ago", amber when a panel's sync is in error or late; links to Settings → Sync.
+fn freshness(viewer: &Viewer) -> Markup {
+    html! {
+        @if let Some((at, late)) = viewer.freshness {
+            a.freshness.late[late] href=(link(viewer, "/settings/sync"))
+                title=(if late { "A panel's sync is in error or late: open Settings → Sync" } else { "Open Settings → Sync" }) {
+                @match at {
+                    Some(at) => { "cache updated " (crate::time::ago(at, crate::time::now())) }
+                    None => "sync in error",
                 }
             }
         }

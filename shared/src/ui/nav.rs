@@ -21,6 +21,7 @@ pub const NAV: &[NavGroup] = &[
         items: &[
             NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
             NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
+            NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer },
             NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin },
         ],
     },

@@ -7,6 +7,7 @@ mod panels;
 mod session;
 mod setup;
 mod staff;
+mod sync_settings;
 
 use shared::auth::Role;
 use shared::{Access, AppState, Routes};
@@ -31,6 +32,10 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/panels/{id}", staff(Role::Admin), panels::edit_page)
         .post("/panels/{id}", staff(Role::Admin), panels::update)
         .post("/panels/{id}/status", staff(Role::Admin), panels::set_status)
+        .get("/settings/sync", staff(Role::Viewer), sync_settings::page)
+        .post("/settings/sync/engine", staff(Role::Owner), sync_settings::engine)
+        .post("/settings/sync/{id}/edit", staff(Role::Admin), sync_settings::edit)
+        .post("/settings/sync/{id}/run", staff(Role::Admin), sync_settings::run_now)
         .get("/staff", staff(Role::Owner), staff::list)
         .get("/staff/new", staff(Role::Owner), staff::new_page)
         .post("/staff", staff(Role::Owner), staff::create)

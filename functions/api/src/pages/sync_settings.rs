@@ -1,0 +1,266 @@
+//! Settings → Sync: "Background sync & cache" per panel and resource (Resource | Interval (sec) |
+//! Records per fetch | Currently cached | Last fetched | Status), editable, with Sync now, progress of
+//! first syncs, errors in words with the next retry; and the engine's own settings.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup};
+
+use shared::auth::guard::flash_redirect;
+use shared::auth::{ClientInfo, Role, Viewer};
+use shared::domain::panels;
+use shared::domain::sync::{self, EngineSettings, Resource, SyncRow};
+use shared::time::now;
+use shared::ui::form::FormData;
+use shared::ui::{self, col, csrf_input, link, num};
+use shared::{AppError, AppResult, AppState};
+
+use crate::audit_log::log;
+
+fn status_cell(r: &SyncRow, t: i64) -> Markup {
+    let running = r.lease_until > t;
+    html! {
+        @if running {
+            (ui::status_label("running"))
+        } @else if r.status == "error" {
+            (ui::status_label("error"))
+            " " span { (r.message.as_deref().unwrap_or("failed")) }
+            @if let Some(at) = r.next_retry_at { br; span.muted { "next retry " (ui::time(at)) } }
+        } @else if r.status == "idle" {
+            (ui::status_label("idle")) " " span.muted { "not synced yet" }
+        } @else {
+            (ui::status_label("ok"))
+        }
+        @if r.first_sync() && r.total.is_some_and(|t| t > 0) {
+            @let (f, tot) = (r.fetched, r.total.unwrap_or(0));
+            br;
+            progress value=(f.min(tot)) max=(tot) {}
+            " " span.muted { (f.min(tot)) " of " (tot) }
+        }
+        @if r.skipped > 0 {
+            br; span.muted title="Rows the panel sent that could not be read; see the logs." { (r.skipped) " malformed rows skipped" }
+        }
+    }
+}
+
+fn rows_for(viewer: &Viewer, panel_id: i64, rows: &[&SyncRow], t: i64, can_edit: bool) -> Vec<Markup> {
+    rows.iter()
+        .map(|r| {
+            let fid = format!("sync-{panel_id}-{}", r.resource.as_str());
+            html! { tr {
+                td { (r.resource.label()) @if !r.enabled { " " span.muted { "(off)" } } }
+                td.num {
+                    @if can_edit {
+                        input type="number" form=(fid) name="interval" value=(r.interval_secs) min="30" max="604800"
+                            aria-label={ (r.resource.label()) " interval in seconds" };
+                    } @else { (r.interval_secs) }
+                }
+                td.num {
+                    @if can_edit && r.resource.max_page_size() > 1 {
+                        input type="number" form=(fid) name="page_size" value=(r.page_size) min="1" max=(r.resource.max_page_size())
+                            aria-label={ (r.resource.label()) " records per fetch" };
+                    } @else { (r.page_size) }
+                }
+                td.num { (r.cached) }
+                td { (ui::opt_time(r.last_fetched_at)) }
+                td.wrap { (status_cell(r, t)) }
+                @if can_edit {
+                    td {
+                        form.actions #(fid) method="post" action=(format!("/settings/sync/{panel_id}/edit")) {
+                            (csrf_input(viewer))
+                            input type="hidden" name="resource" value=(r.resource.as_str());
+                            @if r.resource.max_page_size() == 1 { input type="hidden" name="page_size" value="1"; }
+                            label { input type="checkbox" name="enabled" value="1" checked[r.enabled]; " on" }
+                            button.secondary type="submit" { "Save" }
+                        }
+                        form method="post" action=(format!("/settings/sync/{panel_id}/run")) {
+                            (csrf_input(viewer))
+                            input type="hidden" name="resource" value=(r.resource.as_str());
+                            button.secondary type="submit" { "Sync now" }
+                        }
+                    }
+                }
+            } }
+        })
+        .collect()
+}
+
+fn engine_card(viewer: &Viewer, s: &EngineSettings) -> Markup {
+    html! {
+        div.card {
+            h2 { "Sync engine settings" }
+            p { "The engine is " strong { @if s.paused { "paused" } @else { "running" } } ". "
+                "Scheduled runs wake every minute (EventBridge Scheduler on AWS, a timer locally) and do the work that is due." }
+            @if viewer.is(Role::Owner) {
+                form.filters method="post" action="/settings/sync/engine" {
+                    (csrf_input(viewer))
+                    div { label for="paused" { "State" }
+                        select #paused name="paused" {
+                            option value="0" selected[!s.paused] { "Running" }
+                            option value="1" selected[s.paused] { "Paused" }
+                        } }
+                    div { label for="concurrency" { "Concurrency (panels at once)" }
+                        input #concurrency type="number" name="concurrency" min="1" max="8" value=(s.concurrency); }
+                    div { label for="retention" { "Retention (days of finished orders, 0 = all)" }
+                        input #retention type="number" name="retention_days" min="0" max="3650" value=(s.retention_days); }
+                    button type="submit" { "Save engine settings" }
+                }
+            } @else {
+                p.muted { "Concurrency " (s.concurrency) " · retention " @if s.retention_days == 0 { "everything" } @else { (s.retention_days) " days" } }
+            }
+        }
+    }
+}
+
+async fn render(state: &AppState, viewer: &Viewer, error: Option<&str>) -> AppResult<Markup> {
+    let all = panels::list(&state.db, &viewer.scope()).await?;
+    let shown: Vec<_> = all.iter().filter(|p| viewer.panel.is_none_or(|c| c == p.id)).collect();
+    for p in &shown {
+        sync::ensure_rows(&state.db, p.id).await?;
+    }
+    let rows = sync::list(&state.db, &viewer.scope(), viewer.panel).await?;
+    let settings = sync::engine_settings(&state.db).await?;
+    let t = now();
+    let can_edit = viewer.is(Role::Admin);
+    let running = rows.iter().any(|r| r.lease_until > t);
+    let mut cols = vec![
+        col("Resource"),
+        num("Interval (sec)"),
+        num("Records per fetch"),
+        num("Currently cached"),
+        col("Last fetched"),
+        col("Status"),
+    ];
+    if can_edit {
+        cols.push(col(""));
+    }
+    Ok(ui::page(
+        viewer,
+        "Sync",
+        html! {
+            @if running { span hidden data-autorefresh="5000" {} }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            (engine_card(viewer, &settings))
+            h2 { "Background sync & cache" }
+            @if shown.is_empty() {
+                (ui::empty_state("No panels to sync yet. Add a panel with its Admin API key first.",
+                    viewer.is(Role::Owner).then_some(("/panels/new", "Add a panel"))))
+            }
+            @for p in &shown {
+                @let mine: Vec<&SyncRow> = rows.iter().filter(|r| r.panel_id == p.id).collect();
+                div.panelhead {
+                    h2 { (p.name) }
+                    (ui::status_label(p.status.as_str()))
+                    @if let Some(e) = &p.last_error { span.error { (e) } }
+                    @if can_edit {
+                        form method="post" action=(format!("/settings/sync/{}/run", p.id)) {
+                            (csrf_input(viewer))
+                            button type="submit" { "Sync all now" }
+                        }
+                    }
+                }
+                (ui::table(&cols, &rows_for(viewer, p.id, &mine, t, can_edit), ui::empty_state("No resources.", None)))
+            }
+        },
+    ))
+}
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
+    render(&state, &viewer, None).await
+}
+
+async fn panel_in_scope(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<panels::Panel> {
+    viewer.scope().check(id)?;
+    panels::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("That panel"))
+}
+
+fn resource_of(data: &FormData) -> AppResult<Resource> {
+    Resource::parse(data.get("resource").unwrap_or(""))
+        .ok_or_else(|| AppError::bad_request("Unknown resource."))
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> AppResult<Response> {
+    let panel = panel_in_scope(&state, &viewer, id).await?;
+    let resource = resource_of(&data)?;
+    let parse = |name: &str, label: &str| -> Result<i64, String> {
+        data.text(name).parse::<i64>().map_err(|_| format!("{label} must be a whole number."))
+    };
+    let checked = parse("interval", "The interval").and_then(|i| {
+        parse("page_size", "Records per fetch").and_then(|p| sync::validate(resource, i, p).map(|_| (i, p)))
+    });
+    let (interval, page_size) = match checked {
+        Ok(v) => v,
+        Err(msg) => {
+            let body =
+                render(&state, &viewer, Some(&format!("{} · {}: {msg}", panel.name, resource.label())))
+                    .await?;
+            return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+        }
+    };
+    sync::ensure_rows(&state.db, id).await?;
+    let enabled = data.checked("enabled");
+    sync::update(&state.db, id, resource, interval, page_size, enabled).await?;
+    let details = format!(
+        "{} · {}: every {interval} s, {page_size} per fetch, {}",
+        panel.name,
+        resource.label(),
+        if enabled { "on" } else { "off" }
+    );
+    log(&state, &viewer, &client, "sync.settings_changed", &details, Some(id)).await?;
+    Ok(flash_redirect(&link(&viewer, "/settings/sync"), &format!("Saved: {details}."), client.secure))
+}
+
+pub async fn run_now(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    Path(id): Path<i64>,
+    data: FormData,
+) -> AppResult<Response> {
+    let panel = panel_in_scope(&state, &viewer, id).await?;
+    let resource = match data.get("resource").filter(|r| !r.is_empty()) {
+        Some(_) => Some(resource_of(&data)?),
+        None => None,
+    };
+    sync::ensure_rows(&state.db, id).await?;
+    sync::request_run(&state.db, id, resource).await?;
+    state.sync_kick.notify_one();
+    let what = resource.map(|r| r.label()).unwrap_or("everything");
+    log(&state, &viewer, &client, "sync.requested", &format!("{}: {what}", panel.name), Some(id)).await?;
+    Ok(flash_redirect(
+        &link(&viewer, "/settings/sync"),
+        &format!("Sync of {} ({what}) started; this page refreshes while it runs.", panel.name),
+        client.secure,
+    ))
+}
+
+pub async fn engine(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    data: FormData,
+) -> AppResult<Response> {
+    let num = |k: &str| data.text(k).parse::<i64>();
+    let (Ok(concurrency), Ok(retention_days)) = (num("concurrency"), num("retention_days")) else {
+        let body = render(&state, &viewer, Some("Concurrency and retention must be whole numbers.")).await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+    };
+    let new = EngineSettings { paused: data.get("paused") == Some("1"), concurrency, retention_days };
+    if let Err(AppError::BadRequest(msg)) = sync::save_engine_settings(&state.db, &new).await {
+        let body = render(&state, &viewer, Some(&msg)).await?;
+        return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+    }
+    let details = format!(
+        "{}, concurrency {concurrency}, retention {retention_days} days",
+        if new.paused { "paused" } else { "running" }
+    );
+    log(&state, &viewer, &client, "sync.engine_changed", &details, None).await?;
+    Ok(flash_redirect(&link(&viewer, "/settings/sync"), &format!("Sync engine: {details}."), client.secure))
+}
