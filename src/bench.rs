@@ -3,8 +3,10 @@
 
 mod lambda_runtime_api;
 mod startup;
+mod sync;
 
 pub use startup::startup;
+pub use sync::sync;
 
 use std::path::PathBuf;
 

@@ -80,6 +80,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 15)]
         runs: usize,
     },
+    /// End-to-end sync throughput from a simulated panel, next to the direct-insert floor; peak RSS;
+    /// an idle incremental run. Run it on a release build: `cargo run --release -- bench sync`.
+    Sync {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+    },
 }
 
 pub async fn run(cli: Cli) -> AppResult<()> {
@@ -142,5 +148,6 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             }
         }
         Command::Bench { which: BenchCommand::Startup { runs } } => crate::bench::startup(runs).await,
+        Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,
     }
 }

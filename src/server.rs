@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use shared::schedule::LocalSchedule;
 use shared::{AppError, AppResult, AppState, Routes};
 
 /// Every route of every function, as the local runner serves them.
@@ -41,16 +42,19 @@ pub async fn spawn(
 pub fn start_timers(state: &AppState) {
     let s = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let schedule = LocalSchedule::new(60);
         loop {
-            // Every minute, as the EventBridge schedule does, or at once after "Sync now".
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = s.sync_kick.notified() => {}
-            }
             match sync::run(&s).await {
                 Ok(r) => tracing::debug!(?r, "sync run"),
                 Err(e) => tracing::warn!(error = %e, "sync run failed"),
+            }
+            if let Err(e) = sync::schedule::reconcile(&s, &schedule).await {
+                tracing::warn!(error = %e, "sync schedule not updated");
+            }
+            // As the EventBridge schedule would wake it, or at once after "Sync now".
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(schedule.every())) => {}
+                _ = s.sync_kick.notified() => {}
             }
         }
     });

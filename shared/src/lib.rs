@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod pp;
 pub mod routes;
+pub mod schedule;
 pub mod state;
 pub mod telemetry;
 pub mod time;

@@ -126,3 +126,40 @@ async fn paused_engine_skips_scheduled_runs() {
     assert_eq!(sim.request_count(), 0);
     let _ = panel;
 }
+
+/// Counts schedule updates instead of calling AWS.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<u64>>);
+
+impl shared::schedule::SyncSchedule for Recorder {
+    fn set_every(&self, secs: u64) -> shared::schedule::BoxFuture<'_, shared::AppResult<()>> {
+        self.0.lock().unwrap().push(secs);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn changing_intervals_updates_the_schedule_once() {
+    let app = TestApp::new().await;
+    let a = app.add_panel("Alpha", "https://alpha.example", None).await;
+    sync::ensure_rows(&app.state.db, a).await.unwrap();
+    let rec = Recorder::default();
+    assert_eq!(::sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 60);
+    assert_eq!(::sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 60);
+    assert_eq!(*rec.0.lock().unwrap(), vec![60], "applied once, not on every run");
+    // Every interval raised to 10 minutes through the page: the schedule follows.
+    let admin = app.as_role("admin1", Role::Admin, &[a]).await;
+    for r in Resource::ALL {
+        let ps = r.default_page_size().to_string();
+        let res = app
+            .post(
+                &format!("/settings/sync/{a}/edit"),
+                Some(&admin),
+                &[("resource", r.as_str()), ("interval", "600"), ("page_size", &ps), ("enabled", "1")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", r.as_str());
+    }
+    assert_eq!(::sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 600);
+    assert_eq!(*rec.0.lock().unwrap(), vec![60, 600]);
+}

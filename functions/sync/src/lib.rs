@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod error;
 pub mod resources;
+pub mod schedule;
 pub mod upsert;
 
 pub use engine::{run as run_with, ResourceReport, RunOptions, RunReport};

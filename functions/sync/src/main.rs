@@ -8,14 +8,21 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init(true);
     let config = shared::config::Config::from_env()?;
     let state = shared::AppState::init(config).await?;
+    let schedule = std::sync::Arc::new(sync::schedule::AwsSchedule::from_env());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let state = state.clone();
+        let (state, schedule) = (state.clone(), schedule.clone());
         async move {
             let input: sync::JobInput = serde_json::from_value(event.payload)?;
             if input.job != "sync" {
                 return Err(format!("unknown job {:?}", input.job).into());
             }
             let report = sync::run(&state).await?;
+            if let Some(schedule) = schedule.as_ref() {
+                // A failed update is logged and tried again after the next run; the sync itself is done.
+                if let Err(e) = sync::schedule::reconcile(&state, schedule).await {
+                    tracing::warn!(error = %e, "sync schedule not updated");
+                }
+            }
             Ok::<Value, lambda_runtime::Error>(serde_json::to_value(report)?)
         }
     }))

@@ -3,7 +3,8 @@
 //!    created while we page land after the ones we read, so offsets stay valid; the newest second is
 //!    re-read at the start of the next cycle (an upsert, never a duplicate).
 //! 2. Open orders: every cached order not final yet is re-checked by id, in batches, oldest check first,
-//!    so status, remains and last update stay current until the order is final.
+//!    so status, remains and last update stay current until the order is final: orders of the last two
+//!    days on every run, older open ones (mostly stuck) every 30 minutes.
 
 use libsql::{params, Value as Sql};
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,11 @@ pub const TABLE: Table = Table {
     key: &["panel_id", "id"],
     insert_only: &["checked_at"],
 };
+
+/// Open orders younger than this are re-checked on every run; they are the ones that move.
+const YOUNG_SECS: i64 = 2 * 86_400;
+/// Older open orders (mostly stuck at a provider) are re-checked at most this often.
+const OLD_RECHECK_MS: i64 = 30 * 60 * 1000;
 
 #[derive(Serialize, Deserialize, Default, Debug)]
 struct Position {
@@ -137,8 +143,14 @@ async fn recheck(ctx: &Ctx<'_>, p: Position) -> Result<Step, SyncError> {
     let mut rows = conn
         .query(
             "SELECT id FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
-             AND checked_at < ?2 ORDER BY checked_at, id LIMIT ?3",
-            params![ctx.panel_id, ctx.run_start_ms, ctx.page_size.min(1000)],
+             AND checked_at < ?2 AND (created > ?4 OR checked_at < ?5) ORDER BY checked_at, id LIMIT ?3",
+            params![
+                ctx.panel_id,
+                ctx.run_start_ms,
+                ctx.page_size.min(1000),
+                now_ms() / 1000 - YOUNG_SECS,
+                ctx.run_start_ms - OLD_RECHECK_MS
+            ],
         )
         .await?;
     let mut ids = Vec::new();
