@@ -132,3 +132,37 @@ async fn at_most_five_requests_per_second_under_concurrent_resources() {
     assert!(peak <= 5, "the panel saw {peak} requests in one second");
     assert_mirrors(&app, panel, &sim).await;
 }
+
+#[tokio::test]
+async fn users_spent_and_ticket_changes_are_picked_up() {
+    let app = TestApp::new().await;
+    let sim = sim(7, 2_000, false).await;
+    let panel = register(&app, &sim).await;
+    sync_idle(&app, panel).await;
+    let (user_id, ticket_id) = sim.with(|s| {
+        s.data.users[3].spent += 123_450_000;
+        s.data.users[3].balance = 42_000_000;
+        let t = &mut s.data.tickets[0];
+        t.status = "closed";
+        (s.data.users[3].id, t.id)
+    });
+    // A staff reply arrives upstream: the ticket's last update moves, its messages are fetched again.
+    let client = shared::pp::AdminClient::new(
+        &sim.base_url,
+        shared::crypto::Secret::new(sim.admin_key.clone()),
+        &crate::sync_support::client(0),
+    )
+    .unwrap();
+    client.reply(ticket_id, "<p>Refilled, please check.</p>", "Alice").await.unwrap();
+    sim.advance(60);
+    sync_idle(&app, panel).await;
+    assert_eq!(
+        app.scalar(&format!("SELECT balance FROM users_cache WHERE id = {user_id}")).await,
+        42_000_000
+    );
+    assert_mirrors(&app, panel, &sim).await;
+    let last = app
+        .scalar(&format!("SELECT COUNT(*) FROM ticket_messages WHERE ticket_id = {ticket_id} AND message LIKE '%Refilled%' AND is_staff = 1"))
+        .await;
+    assert_eq!(last, 1);
+}
