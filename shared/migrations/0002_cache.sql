@@ -21,14 +21,14 @@ CREATE TABLE orders_cache (
     ip_address        TEXT,
     created           INTEGER NOT NULL,
     last_update       INTEGER,
-    checked_at        INTEGER NOT NULL,   -- when the panel last told us about this order (ms)
+    checked_at        INTEGER NOT NULL,   -- when this order was first stored (ms)
     PRIMARY KEY (panel_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX orders_cache_created ON orders_cache (panel_id, created);
 CREATE INDEX orders_cache_service ON orders_cache (panel_id, service_id, created);
 CREATE INDEX orders_cache_user ON orders_cache (panel_id, user, created);
--- Orders still moving, re-checked oldest first until final.
-CREATE INDEX orders_cache_open ON orders_cache (panel_id, checked_at)
+-- Orders still moving, re-checked in id order until final.
+CREATE INDEX orders_cache_open ON orders_cache (panel_id, id)
     WHERE status NOT IN ('completed', 'partial', 'canceled');
 
 CREATE TABLE users_cache (

@@ -141,9 +141,7 @@ async fn run_panel(
         let mut tasks = tokio::task::JoinSet::new();
         for row in wave {
             let (state, opts, admin, public) = (state.clone(), opts.clone(), admin.clone(), public.clone());
-            tasks.spawn(async move {
-                run_resource(&state, row, &opts, admin.as_deref(), public.as_deref()).await
-            });
+            tasks.spawn(async move { run_resource(&state, row, &opts, admin, public.as_deref()).await });
         }
         while let Some(done) = tasks.join_next().await {
             match done {
@@ -202,7 +200,7 @@ async fn run_resource(
     state: &AppState,
     row: SyncRow,
     opts: &RunOptions,
-    admin: Option<&AdminClient>,
+    admin: Option<Arc<AdminClient>>,
     public: Option<&PublicClient>,
 ) -> AppResult<ResourceReport> {
     let started = Instant::now();
@@ -226,7 +224,7 @@ async fn run_resource(
         admin,
         public,
         page_size: row.page_size,
-        run_start_ms: shared::time::now_ms(),
+        prefetch: Default::default(),
     };
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));

@@ -8,3 +8,9 @@ pub mod nav;
 
 pub use components::*;
 pub use layout::{bare_page, page};
+
+/// A page re-rendered after a form error: 400, the form with its errors and the values kept.
+pub fn invalid(body: maud::Markup) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (axum::http::StatusCode::BAD_REQUEST, axum::response::Html(body.into_string())).into_response()
+}

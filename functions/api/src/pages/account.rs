@@ -1,8 +1,7 @@
 //! My account: change password, see own sessions, sign other sessions out.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use maud::html;
 
 use shared::auth::guard::flash_redirect;
@@ -93,7 +92,7 @@ pub async fn change_password(
     }
     if !errors.is_empty() {
         let body = render(&state, &viewer, &errors).await?;
-        return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+        return Ok(shared::ui::invalid(body));
     }
     staff::set_password(&state.db, viewer.id(), &viewer.staff.username, new).await?;
     let ended = session::delete_all_for(&state.db, viewer.id(), Some(viewer.session_id)).await?;

@@ -2,8 +2,7 @@
 //! Keys are write-only: stored encrypted, shown as "•••• last4", never rendered back.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use maud::{html, Markup};
 
 use shared::auth::guard::flash_redirect;
@@ -143,7 +142,7 @@ fn bad(
     // Never echo a typed key back into the page.
     let safe = FormData(data.0.iter().filter(|(k, _)| !k.ends_with("_key")).cloned().collect());
     let body = ui::page(viewer, title, form(viewer, panel, &safe, errors));
-    (StatusCode::BAD_REQUEST, Html(body.into_string())).into_response()
+    shared::ui::invalid(body)
 }
 
 pub async fn new_page(viewer: Viewer) -> Markup {

@@ -1,8 +1,7 @@
 //! Staff: Username | Role | Allowed panels. Owners create, edit, deactivate and reset passwords.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use maud::{html, Markup};
 
 use shared::auth::guard::flash_redirect;
@@ -150,7 +149,7 @@ pub async fn create(
         }
     }
     let body = ui::page(&viewer, "Add staff member", new_form(&viewer, &all, &data, &errors));
-    Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response())
+    Ok(shared::ui::invalid(body))
 }
 
 fn edit_body(
@@ -229,7 +228,7 @@ pub async fn update(
             &format!("Staff: {}", member.username),
             edit_body(&viewer, &member, &all, &data, &errors),
         );
-        return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+        return Ok(shared::ui::invalid(body));
     }
     staff::update_access(&state.db, id, role, all_panels, active, &chosen).await?;
     let details = format!(
@@ -265,7 +264,7 @@ pub async fn reset_password(
             &format!("Staff: {}", member.username),
             edit_body(&viewer, &member, &all, &FormData::default(), &errors),
         );
-        return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+        return Ok(shared::ui::invalid(body));
     }
     staff::set_password(&state.db, id, &member.username, password).await?;
     let keep = (id == viewer.id()).then_some(viewer.session_id);

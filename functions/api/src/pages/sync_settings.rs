@@ -3,8 +3,7 @@
 //! first syncs, errors in words with the next retry; and the engine's own settings.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use maud::{html, Markup};
 
 use shared::auth::guard::flash_redirect;
@@ -201,7 +200,7 @@ pub async fn edit(
             let body =
                 render(&state, &viewer, Some(&format!("{} · {}: {msg}", panel.name, resource.label())))
                     .await?;
-            return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+            return Ok(shared::ui::invalid(body));
         }
     };
     sync::ensure_rows(&state.db, id).await?;
@@ -250,12 +249,12 @@ pub async fn engine(
     let num = |k: &str| data.text(k).parse::<i64>();
     let (Ok(concurrency), Ok(retention_days)) = (num("concurrency"), num("retention_days")) else {
         let body = render(&state, &viewer, Some("Concurrency and retention must be whole numbers.")).await?;
-        return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+        return Ok(shared::ui::invalid(body));
     };
     let new = EngineSettings { paused: data.get("paused") == Some("1"), concurrency, retention_days };
     if let Err(AppError::BadRequest(msg)) = sync::save_engine_settings(&state.db, &new).await {
         let body = render(&state, &viewer, Some(&msg)).await?;
-        return Ok((StatusCode::BAD_REQUEST, Html(body.into_string())).into_response());
+        return Ok(shared::ui::invalid(body));
     }
     let details = format!(
         "{}, concurrency {concurrency}, retention {retention_days} days",

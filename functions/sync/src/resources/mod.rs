@@ -11,7 +11,9 @@ use libsql::{params, Transaction};
 use serde_json::Value;
 
 use shared::domain::sync::Resource;
-use shared::pp::{AdminClient, PublicClient};
+use std::sync::{Arc, Mutex};
+
+use shared::pp::{AdminClient, ListPage, PpError, PublicClient};
 use shared::{AppResult, AppState};
 
 use crate::error::SyncError;
@@ -19,16 +21,23 @@ use crate::error::SyncError;
 pub struct Ctx<'a> {
     pub state: &'a AppState,
     pub panel_id: i64,
-    pub admin: Option<&'a AdminClient>,
+    pub admin: Option<Arc<AdminClient>>,
     pub public: Option<&'a PublicClient>,
     pub page_size: i64,
-    /// When this run started (ms): open orders checked before it are due for a re-check.
-    pub run_start_ms: i64,
+    /// The next page, already on its way while this one is written (orders).
+    pub prefetch: Mutex<Option<Prefetch>>,
+}
+
+/// A page requested ahead, with the query it answers.
+pub struct Prefetch {
+    pub query: Vec<(&'static str, String)>,
+    pub page: tokio::task::JoinHandle<Result<ListPage, PpError>>,
 }
 
 impl Ctx<'_> {
-    pub fn admin(&self) -> Result<&AdminClient, SyncError> {
+    pub fn admin(&self) -> Result<&Arc<AdminClient>, SyncError> {
         self.admin
+            .as_ref()
             .ok_or_else(|| SyncError::Setup("No Admin API key: set one in Panels to sync this panel.".into()))
     }
 }

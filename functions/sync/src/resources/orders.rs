@@ -1,10 +1,12 @@
 //! Orders, in two phases per cycle.
 //! 1. New orders: `created_from = <newest seen>`, `sort=date-asc`, offset paging from there. Orders
 //!    created while we page land after the ones we read, so offsets stay valid; the newest second is
-//!    re-read at the start of the next cycle (an upsert, never a duplicate).
-//! 2. Open orders: every cached order not final yet is re-checked by id, in batches, oldest check first,
-//!    so status, remains and last update stay current until the order is final: orders of the last two
-//!    days on every run, older open ones (mostly stuck) every 30 minutes.
+//!    re-read at the start of the next cycle (an upsert, never a duplicate). The next page is requested
+//!    while the current one is written.
+//! 2. Open orders: every cached order not final yet is re-checked by id, in batches walked in id order,
+//!    so status, remains and last update stay current until the order is final: orders of the last day
+//!    on every cycle, older open ones (mostly stuck at a provider) every 30 minutes. Unchanged rows are
+//!    not rewritten.
 
 use libsql::{params, Value as Sql};
 use serde::{Deserialize, Serialize};
@@ -12,9 +14,10 @@ use serde_json::Value;
 
 use shared::domain::sync::Resource;
 use shared::pp::rows::OrderRow;
-use shared::time::now_ms;
+use shared::pp::ListPage;
+use shared::time::{now, now_ms};
 
-use super::{parse_all, save_position, Ctx, Step};
+use super::{parse_all, save_position, Ctx, Prefetch, Step};
 use crate::error::SyncError;
 use crate::upsert::{opt_i, opt_s, upsert, Table};
 
@@ -48,9 +51,9 @@ pub const TABLE: Table = Table {
     insert_only: &["checked_at"],
 };
 
-/// Open orders younger than this are re-checked on every run; they are the ones that move.
-const YOUNG_SECS: i64 = 2 * 86_400;
-/// Older open orders (mostly stuck at a provider) are re-checked at most this often.
+/// Open orders younger than this are re-checked on every cycle; they are the ones that move.
+const YOUNG_SECS: i64 = 86_400;
+/// Older open orders are included in a re-check pass at most this often.
 const OLD_RECHECK_MS: i64 = 30 * 60 * 1000;
 
 #[derive(Serialize, Deserialize, Default, Debug)]
@@ -64,6 +67,14 @@ struct Position {
     /// "new" or "open".
     #[serde(default)]
     phase: String,
+    /// Re-check pass: the last order id done, whether this pass includes old open orders, and when
+    /// the last pass that did started (ms).
+    #[serde(default)]
+    open_after: i64,
+    #[serde(default)]
+    with_old: bool,
+    #[serde(default)]
+    old_pass_at: i64,
 }
 
 fn to_sql(panel: i64, t: i64, o: OrderRow) -> Vec<Sql> {
@@ -93,34 +104,79 @@ fn to_sql(panel: i64, t: i64, o: OrderRow) -> Vec<Sql> {
     ]
 }
 
+fn new_orders_query(p: &Position, page_size: i64) -> Vec<(&'static str, String)> {
+    vec![
+        ("limit", page_size.to_string()),
+        ("offset", p.offset.to_string()),
+        ("created_from", p.from.to_string()),
+        ("sort", "date-asc".into()),
+        ("include", "last_update".into()),
+    ]
+}
+
+/// The page for `query`: the one requested ahead if it matches, else a fresh request.
+async fn fetch(ctx: &Ctx<'_>, query: &[(&'static str, String)]) -> Result<ListPage, SyncError> {
+    let ahead = ctx.prefetch.lock().ok().and_then(|mut slot| slot.take());
+    if let Some(pre) = ahead {
+        if pre.query == query {
+            return match pre.page.await {
+                Ok(page) => Ok(page?),
+                Err(e) => Err(SyncError::Setup(format!("a page request stopped: {e}"))),
+            };
+        }
+        pre.page.abort();
+    }
+    Ok(ctx.admin()?.list("orders", query).await?)
+}
+
+fn request_ahead(ctx: &Ctx<'_>, query: Vec<(&'static str, String)>) {
+    let Ok(admin) = ctx.admin().cloned() else { return };
+    let q = query.clone();
+    let page = tokio::spawn(async move { admin.list("orders", &q).await });
+    if let Ok(mut slot) = ctx.prefetch.lock() {
+        if let Some(old) = slot.replace(Prefetch { query, page }) {
+            old.page.abort();
+        }
+    }
+}
+
 pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     let mut p: Position = serde_json::from_value(position.clone()).unwrap_or_default();
     if p.phase == "open" {
         return recheck(ctx, p).await;
     }
-    let admin = ctx.admin()?;
-    let page = admin
-        .list(
-            "orders",
-            &[
-                ("limit", ctx.page_size.to_string()),
-                ("offset", p.offset.to_string()),
-                ("created_from", p.from.to_string()),
-                ("sort", "date-asc".into()),
-                ("include", "last_update".into()),
-            ],
-        )
-        .await?;
+    let page = fetch(ctx, &new_orders_query(&p, ctx.page_size)).await?;
     let received = page.rows.len() as i64;
     let (rows, skipped) = parse_all(ctx.panel_id, Resource::Orders, p.offset, &page.rows, OrderRow::parse);
     let t = now_ms();
     p.max_ts = p.max_ts.max(rows.iter().map(|o| o.created).max().unwrap_or(0));
     let fetched = p.offset + received;
     let total = page.count.unwrap_or(fetched);
+    let mut first_cycle_done = false;
     if page.has_next {
         p.offset += received;
+        request_ahead(ctx, new_orders_query(&p, ctx.page_size));
+    } else if p.from == 0 {
+        // The first full cycle just read every order: nothing is stale enough to re-check yet.
+        p = Position {
+            from: p.max_ts,
+            max_ts: p.max_ts,
+            phase: "new".into(),
+            old_pass_at: now_ms(),
+            ..Position::default()
+        };
+        first_cycle_done = true;
     } else {
-        p = Position { from: p.max_ts, offset: 0, max_ts: p.max_ts, phase: "open".into() };
+        let with_old = now_ms() - p.old_pass_at >= OLD_RECHECK_MS;
+        p = Position {
+            from: p.max_ts,
+            offset: 0,
+            max_ts: p.max_ts,
+            phase: "open".into(),
+            open_after: 0,
+            with_old,
+            old_pass_at: if with_old { now_ms() } else { p.old_pass_at },
+        };
     }
     let step = Step {
         position: serde_json::to_value(&p).unwrap_or_default(),
@@ -128,7 +184,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
         fetched: Some(fetched),
         total: Some(total),
         skipped,
-        done: false,
+        done: first_cycle_done,
     };
     let conn = ctx.state.db.connect().await?;
     let tx = shared::db::write_tx(&conn).await?;
@@ -138,66 +194,61 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     Ok(step)
 }
 
-async fn recheck(ctx: &Ctx<'_>, p: Position) -> Result<Step, SyncError> {
+async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     let conn = ctx.state.db.connect().await?;
+    let limit = ctx.page_size.min(1000);
     let mut rows = conn
         .query(
             "SELECT id FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
-             AND checked_at < ?2 AND (created > ?4 OR checked_at < ?5) ORDER BY checked_at, id LIMIT ?3",
-            params![
-                ctx.panel_id,
-                ctx.run_start_ms,
-                ctx.page_size.min(1000),
-                now_ms() / 1000 - YOUNG_SECS,
-                ctx.run_start_ms - OLD_RECHECK_MS
-            ],
+             AND id > ?2 AND (?3 OR created > ?4) ORDER BY id LIMIT ?5",
+            params![ctx.panel_id, p.open_after, p.with_old as i64, now() - YOUNG_SECS, limit],
         )
         .await?;
     let mut ids = Vec::new();
     while let Some(r) = rows.next().await? {
         ids.push(r.get::<i64>(0)?);
     }
-    if ids.is_empty() {
-        let next = Position { from: p.from, offset: 0, max_ts: p.max_ts, phase: "new".into() };
-        let step =
-            Step { position: serde_json::to_value(&next).unwrap_or_default(), done: true, ..Step::default() };
+    let mut step = Step::default();
+    if let Some(last) = ids.last() {
+        let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let page = ctx
+            .admin()?
+            .list(
+                "orders",
+                &[
+                    ("ids", list.join(",")),
+                    ("limit", ids.len().to_string()),
+                    ("include", "last_update".into()),
+                ],
+            )
+            .await?;
+        step.received = page.rows.len() as i64;
+        let (orders, skipped) = parse_all(ctx.panel_id, Resource::Orders, 0, &page.rows, OrderRow::parse);
+        step.skipped = skipped;
+        p.open_after = *last;
+        let rows: Vec<Vec<Sql>> = orders.into_iter().map(|o| to_sql(ctx.panel_id, now_ms(), o)).collect();
+        // An order the panel did not return is skipped for this pass, so one missing order cannot stall it.
+        step.done = (ids.len() as i64) < limit;
+        finish_pass(&mut p, step.done);
+        step.position = serde_json::to_value(&p).unwrap_or_default();
+        let tx = shared::db::write_tx(&conn).await?;
+        upsert(&tx, &TABLE, rows).await?;
+        save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
+        tx.commit().await?;
+    } else {
+        step.done = true;
+        finish_pass(&mut p, true);
+        step.position = serde_json::to_value(&p).unwrap_or_default();
         let tx = shared::db::write_tx(&conn).await?;
         save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
         tx.commit().await?;
-        return Ok(step);
     }
-    let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
-    let page = ctx
-        .admin()?
-        .list(
-            "orders",
-            &[("ids", list.join(",")), ("limit", ids.len().to_string()), ("include", "last_update".into())],
-        )
-        .await?;
-    let received = page.rows.len() as i64;
-    let (orders, skipped) = parse_all(ctx.panel_id, Resource::Orders, 0, &page.rows, OrderRow::parse);
-    let t = now_ms();
-    let step = Step {
-        position: serde_json::to_value(&p).unwrap_or_default(),
-        received,
-        skipped,
-        done: false,
-        ..Step::default()
-    };
-    let tx = shared::db::write_tx(&conn).await?;
-    upsert(&tx, &TABLE, orders.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect()).await?;
-    // Every asked-for order counts as checked, answered or not, so one missing order cannot stall the queue.
-    let marks: Vec<Sql> = std::iter::once(Sql::Integer(t))
-        .chain(std::iter::once(Sql::Integer(ctx.panel_id)))
-        .chain(ids.iter().map(|i| Sql::Integer(*i)))
-        .collect();
-    let holes = vec!["?"; ids.len()].join(",");
-    tx.execute(
-        &format!("UPDATE orders_cache SET checked_at = ?1 WHERE panel_id = ?2 AND id IN ({holes})"),
-        libsql::params_from_iter(marks),
-    )
-    .await?;
-    save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
-    tx.commit().await?;
     Ok(step)
+}
+
+fn finish_pass(p: &mut Position, done: bool) {
+    if done {
+        p.phase = "new".into();
+        p.open_after = 0;
+    }
 }
