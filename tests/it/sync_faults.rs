@@ -145,3 +145,15 @@ async fn orders_arriving_while_paging_are_not_lost() {
     sync_idle(&app, panel).await;
     assert_mirrors(&app, panel, &sim).await;
 }
+
+#[tokio::test]
+async fn slow_answers_within_the_timeout_still_sync() {
+    let app = TestApp::new().await;
+    let sim = sim(40, 1_200, false).await;
+    let panel = register(&app, &sim).await;
+    // Every answer takes 300 ms (the client waits up to 800 ms).
+    sim.faults(|f| f.slow_ms = 300);
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert_mirrors(&app, panel, &sim).await;
+}
