@@ -9,12 +9,32 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "cache", include_str!("../../migrations/0002_cache.sql")),
 ];
 
+/// The newest schema version this build knows.
+pub const CURRENT_VERSION: i64 = 2;
+
+/// The schema version the database is at (one indexed read).
+pub async fn schema_version(db: &Db) -> AppResult<i64> {
+    let conn = db.connect().await?;
+    let mut rows = conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", ()).await?;
+    Ok(match rows.next().await? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    })
+}
+
 const TRACKING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
 
 async fn applied(db: &Db) -> AppResult<Vec<i64>> {
     let conn = db.connect().await?;
-    conn.execute(TRACKING, ()).await?;
+    // Only a fresh database lacks the tracking table; skip the DDL on every warm start.
+    let mut exists = conn
+        .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", ())
+        .await?;
+    if exists.next().await?.is_none() {
+        conn.execute(TRACKING, ()).await?;
+    }
+    drop(exists);
     let mut rows = conn.query("SELECT version FROM schema_migrations ORDER BY version", ()).await?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().await? {
@@ -58,4 +78,12 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
     tx.commit().await?;
     tracing::info!(count = todo.len(), "applied migrations");
     Ok(todo.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn current_version_is_the_newest_migration() {
+        assert_eq!(super::MIGRATIONS.last().map(|m| m.0), Some(super::CURRENT_VERSION));
+    }
 }

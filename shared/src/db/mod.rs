@@ -11,7 +11,7 @@ use libsql::{Builder, Connection, Database};
 use crate::config::DatabaseMode;
 use crate::error::{AppError, AppResult};
 
-pub use migrations::{migrate, pending_migrations, MIGRATIONS};
+pub use migrations::{migrate, pending_migrations, schema_version, CURRENT_VERSION, MIGRATIONS};
 pub use rows::{opt_i64, opt_text};
 
 #[derive(Clone)]

@@ -194,55 +194,61 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     Ok(step)
 }
 
-async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
-    let conn = ctx.state.db.connect().await?;
-    let limit = ctx.page_size.min(1000);
+/// The next batch of open orders to re-check after `after`, in id order.
+async fn open_ids(
+    conn: &libsql::Connection,
+    ctx: &Ctx<'_>,
+    p: &Position,
+    after: i64,
+) -> Result<Vec<i64>, SyncError> {
     let mut rows = conn
         .query(
             "SELECT id FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
              AND id > ?2 AND (?3 OR created > ?4) ORDER BY id LIMIT ?5",
-            params![ctx.panel_id, p.open_after, p.with_old as i64, now() - YOUNG_SECS, limit],
+            params![ctx.panel_id, after, p.with_old as i64, now() - YOUNG_SECS, ctx.page_size.min(1000)],
         )
         .await?;
     let mut ids = Vec::new();
     while let Some(r) = rows.next().await? {
         ids.push(r.get::<i64>(0)?);
     }
+    Ok(ids)
+}
+
+fn ids_query(ids: &[i64]) -> Vec<(&'static str, String)> {
+    let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    vec![("ids", list.join(",")), ("limit", ids.len().to_string()), ("include", "last_update".into())]
+}
+
+async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
+    let conn = ctx.state.db.connect().await?;
+    let limit = ctx.page_size.min(1000);
+    let ids = open_ids(&conn, ctx, &p, p.open_after).await?;
     let mut step = Step::default();
-    if let Some(last) = ids.last() {
-        let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
-        let page = ctx
-            .admin()?
-            .list(
-                "orders",
-                &[
-                    ("ids", list.join(",")),
-                    ("limit", ids.len().to_string()),
-                    ("include", "last_update".into()),
-                ],
-            )
-            .await?;
+    let mut rows: Vec<Vec<Sql>> = Vec::new();
+    if let Some(last) = ids.last().copied() {
+        let page = fetch(ctx, &ids_query(&ids)).await?;
+        // The batch after this one is already known: ask for it while this one is written.
+        let next = open_ids(&conn, ctx, &p, last).await?;
+        if !next.is_empty() {
+            request_ahead(ctx, ids_query(&next));
+        }
         step.received = page.rows.len() as i64;
         let (orders, skipped) = parse_all(ctx.panel_id, Resource::Orders, 0, &page.rows, OrderRow::parse);
         step.skipped = skipped;
-        p.open_after = *last;
-        let rows: Vec<Vec<Sql>> = orders.into_iter().map(|o| to_sql(ctx.panel_id, now_ms(), o)).collect();
+        p.open_after = last;
+        rows = orders.into_iter().map(|o| to_sql(ctx.panel_id, now_ms(), o)).collect();
         // An order the panel did not return is skipped for this pass, so one missing order cannot stall it.
-        step.done = (ids.len() as i64) < limit;
-        finish_pass(&mut p, step.done);
-        step.position = serde_json::to_value(&p).unwrap_or_default();
-        let tx = shared::db::write_tx(&conn).await?;
-        upsert(&tx, &TABLE, rows).await?;
-        save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
-        tx.commit().await?;
+        step.done = (ids.len() as i64) < limit || next.is_empty();
     } else {
         step.done = true;
-        finish_pass(&mut p, true);
-        step.position = serde_json::to_value(&p).unwrap_or_default();
-        let tx = shared::db::write_tx(&conn).await?;
-        save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
-        tx.commit().await?;
     }
+    finish_pass(&mut p, step.done);
+    step.position = serde_json::to_value(&p).unwrap_or_default();
+    let tx = shared::db::write_tx(&conn).await?;
+    upsert(&tx, &TABLE, rows).await?;
+    save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
+    tx.commit().await?;
     Ok(step)
 }
 
