@@ -36,6 +36,11 @@ pub enum Command {
         #[arg(long, env = "PANELOPS_OWNER_PASSWORD")]
         password: String,
     },
+    /// Print what a service name promises (speed per day, refill, start) as JSON.
+    ServiceName {
+        /// The service name, e.g. "Tiktok Likes | 1M | 10-20K/D - R30 | Instant Start".
+        name: String,
+    },
     /// Manage panels.
     Panel {
         #[command(subcommand)]
@@ -116,6 +121,13 @@ pub async fn run(cli: Cli) -> AppResult<()> {
                 other => other,
             })?;
             println!("owner {username} created (id {id})");
+            Ok(())
+        }
+        Command::ServiceName { name } => {
+            let promise = shared::domain::service_name::parse(&name);
+            let json =
+                serde_json::to_string_pretty(&promise).map_err(|e| AppError::internal(e.to_string()))?;
+            println!("{json}");
             Ok(())
         }
         Command::Panel { which: PanelCommand::Add { name, url, admin_key, services_key } } => {

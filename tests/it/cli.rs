@@ -96,3 +96,16 @@ async fn serve_demo_prints_a_working_owner_login() {
     child.kill().ok();
     child.wait().ok();
 }
+
+#[test]
+fn service_name_prints_the_promise_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = panelops(dir.path())
+        .args(["service-name", "Instagram Followers [5K] [With PP & Posts] [1H - 500/Hour]"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["min_per_day"], 12_000);
+    assert_eq!(v["refill_days"], serde_json::Value::Null);
+}

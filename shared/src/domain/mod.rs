@@ -1,4 +1,5 @@
 //! Domain types and their storage.
 
 pub mod panels;
+pub mod service_name;
 pub mod sync;
