@@ -133,6 +133,10 @@ fn envelope_error(status: StatusCode, code: i64, msg: &str) -> Response {
 /// Applies the clock, the request log and the fault switches before a handler answers.
 fn gate(s: &mut SimState, path: &str, key_ok: bool) -> Gate {
     let now = Instant::now();
+    // A long-running demo must not grow without bound: keep the most recent requests.
+    if s.requests.len() >= 100_000 {
+        s.requests.drain(..50_000);
+    }
     s.requests.push((now, path.to_string()));
     if let Some((t0, base)) = s.realtime {
         s.data.now = base + t0.elapsed().as_secs() as i64;
