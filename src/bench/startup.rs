@@ -36,17 +36,19 @@ const TARGETS: &[Target] = &[
     Target { bin: "panelops-sync", event: r#"{"job":"sync"}"#, kind: "job" },
 ];
 
+/// Builds each function on its own, as SAM and cargo-lambda do: features are then those of that
+/// function alone (the job functions leave out the embedded-replica client).
 fn build() -> AppResult<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = std::process::Command::new(cargo);
-    cmd.args(["build", "--release", "--locked", "--workspace"]);
+    println!("building release binaries one by one (lto, one codegen unit, stripped)…");
     for t in TARGETS {
-        cmd.args(["--bin", t.bin]);
-    }
-    println!("building release binaries (lto, one codegen unit, stripped)…");
-    let status = cmd.status().map_err(|e| AppError::internal(format!("cannot run cargo: {e}")))?;
-    if !status.success() {
-        return Err(AppError::internal("the release build failed"));
+        let status = std::process::Command::new(&cargo)
+            .args(["build", "--release", "--locked", "-p", t.bin, "--bin", t.bin])
+            .status()
+            .map_err(|e| AppError::internal(format!("cannot run cargo: {e}")))?;
+        if !status.success() {
+            return Err(AppError::internal(format!("the release build of {} failed", t.bin)));
+        }
     }
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     Ok(PathBuf::from(target).join("release"))

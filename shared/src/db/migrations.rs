@@ -25,8 +25,7 @@ pub async fn schema_version(db: &Db) -> AppResult<i64> {
 const TRACKING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
 
-async fn applied(db: &Db) -> AppResult<Vec<i64>> {
-    let conn = db.connect().await?;
+async fn applied(conn: &libsql::Connection) -> AppResult<Vec<i64>> {
     // Only a fresh database lacks the tracking table; skip the DDL on every warm start.
     let mut exists = conn
         .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", ())
@@ -45,13 +44,15 @@ async fn applied(db: &Db) -> AppResult<Vec<i64>> {
 
 /// Versions the code knows that the database does not have yet.
 pub async fn pending_migrations(db: &Db) -> AppResult<Vec<i64>> {
-    let done = applied(db).await?;
+    let done = applied(&db.connect().await?).await?;
     Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !done.contains(v)).collect())
 }
 
 /// Applies every pending migration in one transaction; returns how many were applied.
 pub async fn migrate(db: &Db) -> AppResult<usize> {
-    let done = applied(db).await?;
+    // One connection for the check and the changes: a warm start pays for one open.
+    let conn = db.connect().await?;
+    let done = applied(&conn).await?;
     let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
     if let Some(newest) = done.iter().max().filter(|v| **v > known) {
         return Err(AppError::Config(format!(
@@ -62,7 +63,6 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
     if todo.is_empty() {
         return Ok(0);
     }
-    let conn = db.connect().await?;
     let tx = crate::db::write_tx(&conn).await?;
     for (version, name, sql) in &todo {
         // execute_batch: plain execute would silently run only the first statement.

@@ -35,18 +35,23 @@ impl Db {
             DatabaseMode::Remote { url, token } => {
                 (Builder::new_remote(url.clone(), token.clone()).build().await?, false, false)
             }
+            #[cfg(feature = "replica")]
             DatabaseMode::Replica { path, url, token } => {
                 let db = Builder::new_remote_replica(path, url.clone(), token.clone())
                     .read_your_writes(true)
                     .build()
                     .await?;
+                db.sync().await?;
                 (db, true, true)
+            }
+            #[cfg(not(feature = "replica"))]
+            DatabaseMode::Replica { url, token, .. } => {
+                // Write-heavy job functions are built without the replica client: they use the primary.
+                tracing::info!("embedded replica not built into this function; using the primary");
+                (Builder::new_remote(url.clone(), token.clone()).build().await?, false, false)
             }
         };
         let db = Db { inner: Arc::new(database), local, replica };
-        if db.replica {
-            db.inner.sync().await?;
-        }
         if db.local && !db.replica {
             // WAL is a property of the file: set once. libsql does not default to it.
             let conn = db.inner.connect()?;
