@@ -85,6 +85,31 @@ impl SimHandle {
         Ok(SimHandle { addr, base_url, admin_key, services_key, state })
     }
 
+    /// Like [`SimHandle::start`], but served from its own thread and runtime, as a separate server
+    /// would be: work that blocks the caller's runtime (a test's database writes) cannot delay it.
+    pub fn start_in_thread(cfg: SimConfig, realtime: bool) -> std::io::Result<SimHandle> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let started = SimHandle::start(cfg, realtime).await;
+                let ok = started.is_ok();
+                let _ = tx.send(started);
+                if ok {
+                    // Keep serving for the life of the process.
+                    std::future::pending::<()>().await;
+                }
+            });
+        });
+        rx.recv().map_err(|e| std::io::Error::other(e.to_string()))?
+    }
+
     /// Runs `f` on the simulator's state (data, faults, request log).
     pub fn with<R>(&self, f: impl FnOnce(&mut SimState) -> R) -> R {
         f(&mut lock(&self.state))

@@ -12,7 +12,8 @@ use crate::helpers::TestApp;
 pub const NOW: i64 = 1_800_000_000;
 
 pub async fn sim(seed: u64, orders: u64, rate_limit: bool) -> SimHandle {
-    let sim = SimHandle::start(SimConfig::new(seed, orders, NOW), false).await.expect("simulator");
+    // Its own thread, like a real panel: the test's blocking database writes cannot delay it.
+    let sim = SimHandle::start_in_thread(SimConfig::new(seed, orders, NOW), false).expect("simulator");
     sim.faults(|f| f.rate_limit = rate_limit);
     sim
 }
