@@ -3,3 +3,4 @@
 pub mod panels;
 pub mod service_name;
 pub mod sync;
+pub mod text;

@@ -16,6 +16,12 @@ pub struct NavGroup {
 
 pub const NAV: &[NavGroup] = &[
     NavGroup { label: "Console", items: &[NavItem { label: "Overview", href: "/", min_role: Role::Viewer }] },
+    // Data: Orders, Tickets, Users, Payments, Services (issue 4).
+    NavGroup { label: "Data", items: &[] },
+    // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
+    NavGroup { label: "Reports", items: &[] },
+    // AI: Flagged replies, AI prompts.
+    NavGroup { label: "AI", items: &[] },
     NavGroup {
         label: "Settings",
         items: &[
