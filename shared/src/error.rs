@@ -25,6 +25,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
+    /// A panel (or another service we call) refused or failed; the message says which and why.
+    #[error("{0}")]
+    Upstream(String),
     #[error("configuration error: {0}")]
     Config(String),
     #[error("database error: {0}")]
@@ -55,6 +58,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::Config(_) | AppError::Db(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -72,7 +76,7 @@ pub struct ErrorInfo {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if status.is_server_error() && !matches!(self, AppError::Upstream(_)) {
             let request_id = crate::crypto::random_hex(6);
             tracing::error!(request_id, error = %self, "request failed");
             format!("Something went wrong on our side. Request id: {request_id}")

@@ -132,6 +132,10 @@ pub struct PanelData {
     pub payments: Vec<Payment>,
     pub tickets: Vec<Ticket>,
     pub overrides: HashMap<i64, OrderOverride>,
+    /// Links tests replace (hostile input: `javascript:` and friends).
+    pub link_overrides: HashMap<i64, String>,
+    /// Service names tests replace, by catalogue index.
+    pub service_names: HashMap<usize, String>,
 }
 
 const METHODS: &[&str] = &["perfectmoney", "payeer", "stripe", "coinbase", "binance_pay", "paypal"];
@@ -181,6 +185,8 @@ impl PanelData {
             payments: Vec::new(),
             tickets: Vec::new(),
             overrides: HashMap::new(),
+            link_overrides: HashMap::new(),
+            service_names: HashMap::new(),
         };
         data.now = data.cfg.now;
         // Lifetime spend as the panel reports it: the charges of orders so far, refunds excluded.
@@ -338,7 +344,17 @@ impl PanelData {
             o.remains = ov.remains;
             o.last_update = ov.last_update;
         }
+        if let Some(link) = self.link_overrides.get(&o.id) {
+            o.link = link.clone();
+        }
         o
+    }
+
+    pub fn service_name(&self, idx: usize) -> &str {
+        self.service_names
+            .get(&idx)
+            .map(String::as_str)
+            .unwrap_or(crate::catalog::SERVICES[idx % crate::catalog::SERVICES.len()].name)
     }
 
     pub fn order_index(&self, id: i64) -> Option<u64> {

@@ -268,7 +268,7 @@ fn order_json(d: &PanelData, o: &Order, last_update: bool) -> Value {
         "creation_type": o.creation_type, "charge": money(o.charge), "provider_charge": money(o.provider_charge),
         "provider_currency_charge": money(o.provider_charge), "link": o.link, "start_count": o.start_count,
         "quantity": o.quantity, "remains": o.remains, "service_id": FIRST_SERVICE_ID + o.service as i64,
-        "service_type": spec.kind, "service_name": spec.name, "provider": spec.provider, "status": o.status,
+        "service_type": spec.kind, "service_name": d.service_name(o.service), "provider": spec.provider, "status": o.status,
         "mode": o.mode, "ip_address": "203.0.113.7", "is_autocomplete": false, "is_active_autocomplete": false,
         "created": datetime(o.created), "created_timestamp": o.created,
     });
@@ -581,7 +581,7 @@ async fn public_api(
                 .enumerate()
                 .map(|(i, sv)| {
                     json!({
-                        "service": FIRST_SERVICE_ID + i as i64, "name": sv.name, "type": sv.kind, "category": sv.category,
+                        "service": FIRST_SERVICE_ID + i as i64, "name": s.data.service_name(i), "type": sv.kind, "category": sv.category,
                         "rate": format!("{:.4}", sv.rate), "min": sv.min.to_string(), "max": sv.max.to_string(),
                         "refill": sv.refill, "cancel": sv.cancel, "dripfeed": false,
                     })

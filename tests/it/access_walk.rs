@@ -8,8 +8,17 @@ use shared::Access;
 
 use crate::helpers::{Res, TestApp};
 
+/// Every `{param}` becomes `1` (panel 1, id 1, …), except the static file name.
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "1").replace("{file}", "app.css")
+    let mut out = String::new();
+    let mut rest = path.replace("{file}", "app.css");
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push_str(&rest[..open]);
+        out.push('1');
+        rest = rest[open + close + 1..].to_string();
+    }
+    out + &rest
 }
 
 fn is_sign_in_redirect(res: &Res) -> bool {
@@ -26,6 +35,17 @@ async fn every_route_enforces_its_access_rule() {
     let mut people = vec![(Role::Owner, owner)];
     for (name, role) in [("admin1", Role::Admin), ("agent1", Role::Agent), ("viewer1", Role::Viewer)] {
         people.push((role, app.add_staff(name, role, &[1]).await));
+    }
+    // Row 1 of panel 1 exists in every cache and settings table, so detail pages render (200).
+    for sql in [
+        "INSERT INTO orders_cache (panel_id, id, status, created, checked_at) VALUES (1, 1, 'pending', 1700000000, 0)",
+        "INSERT INTO tickets_cache (panel_id, id, subject, created, checked_at) VALUES (1, 1, 'Hi', 1700000000, 0)",
+        "INSERT INTO users_cache (panel_id, id, username, checked_at) VALUES (1, 1, 'u1', 0)",
+        "INSERT INTO services_cache (panel_id, id, name, checked_at) VALUES (1, 1, 'Likes', 0)",
+        "INSERT INTO payment_methods (id, internal_name, display_name, created) VALUES (1, 'pm', 'PM', 0)",
+        "INSERT INTO service_reports (id, panel_id, service_id, reason, reported_at) VALUES (1, 1, 1, 'x', 0)",
+    ] {
+        app.exec(sql).await;
     }
     let specs = panelops::server::routes(&app.state).specs().to_vec();
     assert!(specs.len() >= 20, "the walk sees every route ({} found)", specs.len());
@@ -64,7 +84,8 @@ async fn every_route_enforces_its_access_rule() {
                     );
                     assert!(!is_sign_in_redirect(&res) || path == "/logout", "{what}");
                     assert!(res.status.as_u16() < 500, "{what}");
-                    if spec.method == Method::GET {
+                    // Canned replies belong to their author: there is no row 1 any role may open.
+                    if spec.method == Method::GET && !spec.path.starts_with("/canned-replies/") {
                         assert_eq!(res.status, StatusCode::OK, "{what}");
                     }
                 }

@@ -10,6 +10,7 @@ mod activity;
 mod auth;
 mod browser;
 mod cli;
+mod data_pages;
 mod health;
 mod migrations;
 mod panels;

@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod pages;
+pub mod ticket_reply;
 
 use axum::Router;
 use shared::{AppState, Routes};

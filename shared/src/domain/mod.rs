@@ -1,5 +1,6 @@
 //! Domain types and their storage.
 
+pub mod fraud;
 pub mod panels;
 pub mod service_name;
 pub mod sync;

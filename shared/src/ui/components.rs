@@ -125,3 +125,34 @@ pub fn secret_hint(last4: Option<&str>) -> Markup {
         }
     }
 }
+
+/// Money with its currency (`12.50 USD`), exact from micro-units; a dash when unknown.
+pub fn money(micros: Option<i64>, currency: Option<&str>) -> Markup {
+    html! {
+        @match micros {
+            Some(m) => { (crate::pp::money::format(m)) @if let Some(c) = currency.filter(|c| !c.is_empty()) { " " span.cur { (c) } } }
+            None => span.muted { "—" },
+        }
+    }
+}
+
+/// A whole number, or a dash when unknown.
+pub fn opt_num(n: Option<i64>) -> Markup {
+    html! {
+        @match n {
+            Some(n) => (n),
+            None => span.muted { "—" },
+        }
+    }
+}
+
+/// Status tabs as links; `current` None = "All".
+pub fn tabs(items: &[(String, String, bool)]) -> Markup {
+    html! {
+        nav.tabs aria-label="Status" {
+            @for (label, href, active) in items {
+                a href=(href) aria-current=[active.then_some("page")] { (label) }
+            }
+        }
+    }
+}

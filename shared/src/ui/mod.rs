@@ -4,6 +4,7 @@ pub mod assets;
 pub mod components;
 pub mod form;
 pub mod layout;
+pub mod listing;
 pub mod nav;
 
 pub use components::*;

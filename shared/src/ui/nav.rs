@@ -17,7 +17,16 @@ pub struct NavGroup {
 pub const NAV: &[NavGroup] = &[
     NavGroup { label: "Console", items: &[NavItem { label: "Overview", href: "/", min_role: Role::Viewer }] },
     // Data: Orders, Tickets, Users, Payments, Services (issue 4).
-    NavGroup { label: "Data", items: &[] },
+    NavGroup {
+        label: "Data",
+        items: &[
+            NavItem { label: "Orders", href: "/orders", min_role: Role::Viewer },
+            NavItem { label: "Tickets", href: "/tickets", min_role: Role::Viewer },
+            NavItem { label: "Users", href: "/users", min_role: Role::Viewer },
+            NavItem { label: "Payments", href: "/payments", min_role: Role::Viewer },
+            NavItem { label: "Services", href: "/services", min_role: Role::Viewer },
+        ],
+    },
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
     NavGroup { label: "Reports", items: &[] },
     // AI: Flagged replies, AI prompts.
@@ -28,6 +37,10 @@ pub const NAV: &[NavGroup] = &[
             NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
             NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
             NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer },
+            NavItem { label: "Payment methods", href: "/payment-methods", min_role: Role::Viewer },
+            NavItem { label: "Canned replies", href: "/canned-replies", min_role: Role::Viewer },
+            NavItem { label: "Service descriptions", href: "/services/descriptions", min_role: Role::Admin },
+            NavItem { label: "Service reports", href: "/service-reports", min_role: Role::Viewer },
             NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin },
         ],
     },

@@ -2,6 +2,7 @@
 
 mod account;
 mod activity;
+mod data;
 mod overview;
 mod panels;
 mod session;
@@ -26,6 +27,34 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/account/sessions/{id}/end", staff(Role::Viewer), account::end_session)
         .post("/account/sessions/end-others", staff(Role::Viewer), account::end_others)
         .get("/activity", staff(Role::Admin), activity::page)
+        .get("/orders", staff(Role::Viewer), data::orders::list)
+        .get("/orders/selection", staff(Role::Viewer), data::orders::selection)
+        .get("/orders/{panel}/{id}", staff(Role::Viewer), data::orders::detail)
+        .get("/tickets", staff(Role::Viewer), data::tickets::list)
+        .get("/tickets/{panel}/{id}", staff(Role::Viewer), data::tickets::page)
+        .post("/tickets/{panel}/{id}/reply", staff(Role::Agent), data::tickets::reply)
+        .get("/users", staff(Role::Viewer), data::users::list)
+        .get("/users/{panel}/named", staff(Role::Viewer), data::users::by_name)
+        .get("/users/{panel}/{id}", staff(Role::Viewer), data::users::page)
+        .get("/payments", staff(Role::Viewer), data::payments::list)
+        .get("/services", staff(Role::Viewer), data::services::list)
+        .post("/services/refresh", staff(Role::Agent), data::services::refresh)
+        .get("/services/{panel}/{id}/report", staff(Role::Agent), data::services::report_page)
+        .post("/services/{panel}/{id}/report", staff(Role::Agent), data::services::report)
+        .get("/services/descriptions", staff(Role::Admin), data::descriptions::page)
+        .post("/services/descriptions", staff(Role::Admin), data::descriptions::import)
+        .get("/service-reports", staff(Role::Viewer), data::reports_list::list)
+        .post("/service-reports/{id}/resolve", staff(Role::Admin), data::reports_list::resolve)
+        .get("/canned-replies", staff(Role::Viewer), data::canned::list)
+        .post("/canned-replies", staff(Role::Agent), data::canned::create)
+        .get("/canned-replies/{id}", staff(Role::Agent), data::canned::edit_page)
+        .post("/canned-replies/{id}", staff(Role::Agent), data::canned::update)
+        .post("/canned-replies/{id}/delete", staff(Role::Agent), data::canned::delete)
+        .get("/payment-methods", staff(Role::Viewer), data::methods::list)
+        .post("/payment-methods", staff(Role::Admin), data::methods::create)
+        .get("/payment-methods/{id}", staff(Role::Admin), data::methods::edit_page)
+        .post("/payment-methods/{id}", staff(Role::Admin), data::methods::update)
+        .post("/payment-methods/{id}/delete", staff(Role::Admin), data::methods::delete)
         .get("/panels", staff(Role::Viewer), panels::list)
         .get("/panels/new", staff(Role::Owner), panels::new_page)
         .post("/panels", staff(Role::Owner), panels::create)

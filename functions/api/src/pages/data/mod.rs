@@ -1,0 +1,98 @@
+//! The "Data" pages staff live in: orders, tickets, users, payments, services and the tools beside
+//! them. Every query is limited to the viewer's panels (and the switcher's panel) in SQL.
+
+pub mod canned;
+pub mod cursor;
+pub mod descriptions;
+pub mod methods;
+pub mod orders;
+pub mod payments;
+pub mod reports_list;
+pub mod services;
+pub mod tickets;
+pub mod users;
+
+use libsql::Connection;
+use maud::{html, Markup};
+
+use shared::auth::Viewer;
+use shared::ui::listing::ListQuery;
+use shared::AppResult;
+
+/// The panel condition of every cache query: the viewer's allowed panels, narrowed by the switcher.
+pub fn scope_sql(viewer: &Viewer, _q: &ListQuery) -> AppResult<String> {
+    Ok(viewer.panel_sql("panel_id"))
+}
+
+/// Distinct non-empty values of a column among the rows in view, for a filter's choices.
+pub async fn distinct(
+    conn: &Connection,
+    viewer: &Viewer,
+    q: &ListQuery,
+    table: &str,
+    column: &str,
+) -> AppResult<Vec<String>> {
+    let sql = format!(
+        "SELECT DISTINCT {column} FROM {table} WHERE {} AND {column} IS NOT NULL AND {column} != '' ORDER BY 1 LIMIT 200",
+        scope_sql(viewer, q)?
+    );
+    let mut rows = conn.query(&sql, ()).await?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        out.push(r.get::<String>(0)?);
+    }
+    Ok(out)
+}
+
+/// Services of the panels in view (id, name), for the orders' Service filter.
+pub async fn services_in_view(
+    conn: &Connection,
+    viewer: &Viewer,
+    q: &ListQuery,
+) -> AppResult<Vec<(i64, String)>> {
+    let sql = format!(
+        "SELECT id, MIN(name) FROM services_cache WHERE {} AND removed_at IS NULL GROUP BY id ORDER BY id LIMIT 2000",
+        scope_sql(viewer, q)?
+    );
+    let mut rows = conn.query(&sql, ()).await?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        out.push((r.get(0)?, r.get(1)?));
+    }
+    Ok(out)
+}
+
+/// A link from a panel's data: only http(s) targets become links (never `javascript:`), cut to `n`
+/// characters with the whole link on hover, opened without handing over the console's window.
+pub fn safe_link(link: &str, n: usize) -> Markup {
+    let lower = link.trim_start().to_ascii_lowercase();
+    html! {
+        @if lower.starts_with("https://") || lower.starts_with("http://") {
+            a href=(link.trim_start()) target="_blank" rel="noopener noreferrer nofollow" title=(link) { (cut_text(link, n)) }
+        } @else {
+            span title=(link) { (cut_text(link, n)) }
+        }
+    }
+}
+
+fn cut_text(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n).collect::<String>() + "…"
+    }
+}
+
+/// The bar above a selectable table: copies the checked rows' ids, external ids or links (script),
+/// or opens them on a page ready to copy (no script).
+pub fn selection_bar() -> Markup {
+    html! {
+        div.selbar {
+            label { input type="checkbox" data-select-all; " Select all" }
+            button type="submit" data-copy-sel="id" { "Copy IDs" }
+            button type="submit" data-copy-sel="external" { "Copy external IDs" }
+            button type="submit" data-copy-sel="link" { "Copy links" }
+            span.muted data-sel-count {}
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! Orders: the cached orders of every panel in view, newest first, filterable and searchable, with a
+//! detail page and copy-the-selection tools.
+
+use axum::extract::{Path, State};
+use libsql::Value;
+use maud::{html, Markup};
+
+use shared::auth::Viewer;
+use shared::db::rows::{opt_i64, opt_text};
+use shared::ui::listing::ListQuery;
+use shared::ui::{self, col, num};
+use shared::{AppError, AppResult, AppState};
+
+use super::cursor::Cursor;
+use super::scope_sql;
+
+const PAGE: usize = 50;
+pub const STATUSES: &[&str] =
+    &["pending", "in_progress", "processing", "completed", "partial", "canceled", "error", "fail"];
+const FILTERS: &[(&str, &str)] = &[
+    ("status", "Status"),
+    ("mode", "Mode"),
+    ("source", "Source"),
+    ("service", "Service"),
+    ("provider", "Provider"),
+    ("from", "Created from"),
+    ("to", "Created to"),
+    ("q", "Search"),
+];
+
+pub struct Order {
+    pub panel_id: i64,
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub user: Option<String>,
+    pub charge: Option<i64>,
+    pub currency: Option<String>,
+    pub provider_charge: Option<i64>,
+    pub link: Option<String>,
+    pub start_count: Option<i64>,
+    pub quantity: Option<i64>,
+    pub remains: Option<i64>,
+    pub service_id: Option<i64>,
+    pub service_name: Option<String>,
+    pub provider: Option<String>,
+    pub status: String,
+    pub mode: Option<String>,
+    pub creation_type: Option<String>,
+    pub created: i64,
+    pub last_update: Option<i64>,
+}
+
+pub const COLUMNS: &str = "panel_id, id, external_id, user, charge, currency, provider_charge, link, start_count, \
+     quantity, remains, service_id, service_name, provider, status, mode, creation_type, created, last_update";
+
+pub fn order_from(r: &libsql::Row) -> AppResult<Order> {
+    Ok(Order {
+        panel_id: r.get(0)?,
+        id: r.get(1)?,
+        external_id: opt_text(r, 2)?,
+        user: opt_text(r, 3)?,
+        charge: opt_i64(r, 4)?,
+        currency: opt_text(r, 5)?,
+        provider_charge: opt_i64(r, 6)?,
+        link: opt_text(r, 7)?,
+        start_count: opt_i64(r, 8)?,
+        quantity: opt_i64(r, 9)?,
+        remains: opt_i64(r, 10)?,
+        service_id: opt_i64(r, 11)?,
+        service_name: opt_text(r, 12)?,
+        provider: opt_text(r, 13)?,
+        status: r.get(14)?,
+        mode: opt_text(r, 15)?,
+        creation_type: opt_text(r, 16)?,
+        created: r.get(17)?,
+        last_update: opt_i64(r, 18)?,
+    })
+}
+
+/// The WHERE clause and its arguments for the list's filters (the panel scope included).
+fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<(Vec<String>, Vec<Value>)> {
+    let mut conds = vec![scope_sql(viewer, q)?];
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |conds: &mut Vec<String>, sql: &str, v: Value| {
+        args.push(v);
+        conds.push(sql.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(s) = q.get("status") {
+        if !STATUSES.contains(&s) && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(AppError::bad_request("Status is not a known order status."));
+        }
+        arg(&mut conds, "status = ?", Value::Text(s.into()));
+    }
+    if let Some(m) = q.choice("mode", "Mode", &["auto", "manual"])? {
+        arg(&mut conds, "mode = ?", Value::Text(m));
+    }
+    if let Some(s) = q.choice("source", "Source", &["web", "api"])? {
+        arg(&mut conds, "creation_type = ?", Value::Text(s));
+    }
+    if let Some(s) = q.int("service", "Service")? {
+        arg(&mut conds, "service_id = ?", Value::Integer(s));
+    }
+    if let Some(p) = q.get("provider") {
+        arg(&mut conds, "provider = ?", Value::Text(p.into()));
+    }
+    if let Some(f) = q.date("from", "Created from")? {
+        arg(&mut conds, "created >= ?", Value::Integer(f));
+    }
+    // "to" includes that whole day.
+    if let Some(t) = q.date("to", "Created to")? {
+        arg(&mut conds, "created < ?", Value::Integer(t + 86_400));
+    }
+    if let Some(term) = q.get("q") {
+        search(term, &mut conds, &mut args);
+    }
+    Ok((conds, args))
+}
+
+/// Search by order id, external id, link (exact or prefix) or username, whichever the text can be.
+fn search(term: &str, conds: &mut Vec<String>, args: &mut Vec<Value>) {
+    let n = args.len();
+    let mut alts = vec![format!("external_id = ?{}", n + 1), format!("user = ?{}", n + 1)];
+    args.push(Value::Text(term.into()));
+    if let Ok(id) = term.trim_start_matches('#').parse::<i64>() {
+        args.push(Value::Integer(id));
+        alts.push(format!("id = ?{}", args.len()));
+    }
+    if term.contains('/') || term.contains('.') {
+        // A prefix range keeps the link index usable (LIKE would scan).
+        args.push(Value::Text(term.into()));
+        args.push(Value::Text(format!("{term}\u{10FFFF}")));
+        alts.push(format!("(link >= ?{} AND link < ?{})", args.len() - 1, args.len()));
+    }
+    conds.push(format!("({})", alts.join(" OR ")));
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let (mut conds, mut args) = conditions(&viewer, &q)?;
+    let cursor = Cursor::parse(q.get("after"))?;
+    if let Some(c) = &cursor {
+        c.push_condition("created", &mut conds, &mut args);
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM orders_cache WHERE {} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
+        conds.join(" AND "),
+        PAGE + 1
+    );
+    let conn = state.db.connect().await?;
+    let mut rows = conn.query(&sql, args).await?;
+    let mut orders = Vec::new();
+    while let Some(r) = rows.next().await? {
+        orders.push(order_from(&r)?);
+    }
+    let more = orders.len() > PAGE;
+    orders.truncate(PAGE);
+    let providers = super::distinct(&conn, &viewer, &q, "orders_cache", "provider").await?;
+    let services = super::services_in_view(&conn, &viewer, &q).await?;
+    drop(conn);
+
+    let next = more
+        .then(|| {
+            orders
+                .last()
+                .map(|o| q.href("/orders", &[], &[("after", Cursor::of(o.created, o.panel_id, o.id))]))
+        })
+        .flatten();
+    let first = cursor.is_some().then(|| q.href("/orders", &["after"], &[]));
+    let chips = q.chips("/orders", FILTERS, &["after"]);
+    let mut tabs =
+        vec![("All".to_string(), q.href("/orders", &["status", "after"], &[]), q.get("status").is_none())];
+    for s in STATUSES {
+        tabs.push((
+            label(s),
+            q.href("/orders", &["after"], &[("status", s.to_string())]),
+            q.get("status") == Some(*s),
+        ));
+    }
+    let rows: Vec<Markup> = orders.iter().map(|o| row(&viewer, o)).collect();
+    let content = html! {
+        (ui::tabs(&tabs))
+        form.filters method="get" action="/orders" {
+            (q.hidden(&["panel", "status"]))
+            div { label for="f-q" { "Search" }
+                input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Order id, external id, link or username" accesskey="s"; }
+            div { label for="f-mode" { "Mode" }
+                select #f-mode name="mode" {
+                    option value="" { "Any" }
+                    @for m in ["auto", "manual"] { option value=(m) selected[q.get("mode") == Some(m)] { (m) } }
+                } }
+            div { label for="f-source" { "Source" }
+                select #f-source name="source" {
+                    option value="" { "Any" }
+                    @for m in ["web", "api"] { option value=(m) selected[q.get("source") == Some(m)] { (m) } }
+                } }
+            div { label for="f-service" { "Service" }
+                select #f-service name="service" {
+                    option value="" { "Any service" }
+                    @for (id, name) in &services {
+                        option value=(id) selected[q.get("service") == Some(id.to_string().as_str())] { (id) " · " (ui::cut(name, 50)) }
+                    }
+                } }
+            div { label for="f-provider" { "Provider" }
+                select #f-provider name="provider" {
+                    option value="" { "Any provider" }
+                    @for p in &providers { option value=(p) selected[q.get("provider") == Some(p.as_str())] { (p) } }
+                } }
+            div { label for="f-from" { "Created from" } input #f-from type="date" name="from" value=(q.get("from").unwrap_or("")); }
+            div { label for="f-to" { "to" } input #f-to type="date" name="to" value=(q.get("to").unwrap_or("")); }
+            button type="submit" { "Filter" }
+        }
+        (ui::chips(&chips, &q.href("/orders", &["after", "status", "mode", "source", "service", "provider", "from", "to", "q"], &[])))
+        form method="get" action="/orders/selection" data-selection {
+            (super::selection_bar())
+            (ui::table(&[col(""), col("ID"), col("User"), num("Charge"), col("Link"), num("Start count"), num("Quantity"),
+                col("Service"), col("Status"), num("Remains"), col("Created"), col("Mode")], &rows,
+                if chips.is_empty() { ui::empty_state("No orders are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync"))) }
+                else { ui::empty_state("No orders match these filters.", Some(("/orders", "Clear filters"))) }))
+        }
+        (ui::pager(first.as_deref(), next.as_deref()))
+    };
+    Ok(ui::page(&viewer, "Orders", content))
+}
+
+fn label(status: &str) -> String {
+    let s = status.replace('_', " ");
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+fn row(viewer: &Viewer, o: &Order) -> Markup {
+    let detail = format!("/orders/{}/{}", o.panel_id, o.id);
+    html! {
+        tr {
+            td { input type="checkbox" name="sel" value={ (o.panel_id) ":" (o.id) } aria-label={ "Select order " (o.id) }
+                data-id=(o.id) data-external=(o.external_id.as_deref().unwrap_or("")) data-link=(o.link.as_deref().unwrap_or("")); }
+            td { a href=(detail) { (o.id) }
+                @if viewer.panel.is_none() && viewer.panels.len() > 1 { br; span.muted { (viewer.panel_name(o.panel_id)) } } }
+            td { @if let Some(u) = &o.user { a href={ "/users/" (o.panel_id) "/named?username=" (urlencode(u)) } { (ui::cut(u, 24)) } } }
+            td.num { (ui::money(o.charge, o.currency.as_deref())) }
+            td.link { @if let Some(l) = &o.link { (super::safe_link(l, 40)) } }
+            td.num { (ui::opt_num(o.start_count)) }
+            td.num { (ui::opt_num(o.quantity)) }
+            td { @if let Some(id) = o.service_id { span.muted { (id) " · " } } (ui::cut(o.service_name.as_deref().unwrap_or(""), 40)) }
+            td { (ui::status_label(&o.status)) }
+            td.num { (ui::opt_num(o.remains)) }
+            td { (ui::time(o.created)) }
+            td { (o.mode.as_deref().unwrap_or("")) }
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|e| e.trim_start_matches('=').to_string()).unwrap_or_default()
+}
+
+/// One order with everything the list leaves out: external id, provider, its charge and the margin.
+pub async fn detail(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((panel_id, id)): Path<(i64, i64)>,
+) -> AppResult<Markup> {
+    viewer.scope().check(panel_id)?;
+    let conn = state.db.connect().await?;
+    let mut rows = conn
+        .query(&format!("SELECT {COLUMNS} FROM orders_cache WHERE panel_id = ?1 AND id = ?2"), (panel_id, id))
+        .await?;
+    let Some(r) = rows.next().await? else { return Err(AppError::not_found("That order")) };
+    let o = order_from(&r)?;
+    let margin = o.charge.zip(o.provider_charge).map(|(c, p)| c - p);
+    let cur = o.currency.as_deref();
+    let content = html! {
+        dl.facts {
+            dt { "Panel" } dd { (viewer.panel_name(o.panel_id)) }
+            dt { "Order" } dd { (o.id) " " button.linkish type="button" data-copy=(o.id) { "Copy" } }
+            dt { "External id" } dd { (o.external_id.as_deref().unwrap_or("—")) }
+            dt { "User" } dd { (o.user.as_deref().unwrap_or("—")) }
+            dt { "Status" } dd { (ui::status_label(&o.status)) }
+            dt { "Service" } dd { (ui::opt_num(o.service_id)) " · " (o.service_name.as_deref().unwrap_or("")) }
+            dt { "Provider" } dd { (o.provider.as_deref().unwrap_or("—")) }
+            dt { "Link" } dd { @if let Some(l) = &o.link { (super::safe_link(l, 120)) } }
+            dt { "Charge" } dd { (ui::money(o.charge, cur)) }
+            dt { "Provider charge" } dd { (ui::money(o.provider_charge, cur)) }
+            dt { "Margin" } dd { (ui::money(margin, cur))
+                @if let (Some(m), Some(c)) = (margin, o.charge.filter(|c| *c > 0)) { " " span.muted { "(" (format!("{:.1}", m as f64 * 100.0 / c as f64)) "%)" } } }
+            dt { "Quantity" } dd { (ui::opt_num(o.quantity)) }
+            dt { "Start count" } dd { (ui::opt_num(o.start_count)) }
+            dt { "Remains" } dd { (ui::opt_num(o.remains)) }
+            dt { "Mode" } dd { (o.mode.as_deref().unwrap_or("—")) }
+            dt { "Source" } dd { (o.creation_type.as_deref().unwrap_or("—")) }
+            dt { "Created" } dd { (ui::time(o.created)) }
+            dt { "Last update" } dd { (ui::opt_time(o.last_update)) }
+        }
+        p { a href=(ui::link(&viewer, "/orders")) { "← All orders" } }
+    };
+    Ok(ui::page(&viewer, &format!("Order {}", o.id), content))
+}
+
+/// Without JavaScript the selection opens here, ready to copy; with it, the bar copies in one click.
+pub async fn selection(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let scope = viewer.scope();
+    let conn = state.db.connect().await?;
+    let (mut ids, mut externals, mut links) = (Vec::new(), Vec::new(), Vec::new());
+    for sel in q.all("sel").into_iter().take(1000) {
+        let Some((p, i)) =
+            sel.split_once(':').and_then(|(p, i)| Some((p.parse::<i64>().ok()?, i.parse::<i64>().ok()?)))
+        else {
+            return Err(AppError::bad_request("The selection is malformed."));
+        };
+        if !scope.allows(p) {
+            continue;
+        }
+        let mut rows = conn
+            .query("SELECT external_id, link FROM orders_cache WHERE panel_id = ?1 AND id = ?2", (p, i))
+            .await?;
+        if let Some(r) = rows.next().await? {
+            ids.push(i.to_string());
+            externals.extend(opt_text(&r, 0)?);
+            links.extend(opt_text(&r, 1)?);
+        }
+    }
+    let block = |title: &str, items: &[String]| {
+        let text = items.join("\n");
+        html! {
+            section.copyblock {
+                h2 { (title) " (" (items.len()) ") " button type="button" data-copy=(text) { "Copy" } }
+                textarea readonly rows="6" aria-label=(title) { (text) }
+            }
+        }
+    };
+    let content = html! {
+        @if ids.is_empty() { (ui::empty_state("No orders were selected.", Some(("/orders", "Back to orders")))) }
+        @else {
+            (block("IDs", &ids)) (block("External IDs", &externals)) (block("Links", &links))
+        }
+    };
+    Ok(ui::page(&viewer, "Selected orders", content))
+}

@@ -1,0 +1,248 @@
+//! Payments: ID | User | Balance | Amount | Method | Status | Fraud risk | Memo | Created | Updated |
+//! Mode, methods by their display name, and the console's own fraud risk with its reasons.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use libsql::{Connection, Value};
+use maud::{html, Markup};
+
+use shared::auth::Viewer;
+use shared::db::rows::{opt_i64, opt_text};
+use shared::domain::fraud::{self, Facts, Risk};
+use shared::ui::listing::ListQuery;
+use shared::ui::{self, col, num};
+use shared::{AppResult, AppState};
+
+use super::cursor::Cursor;
+use super::methods::{self, Method};
+
+const PAGE: usize = 50;
+const FILTERS: &[(&str, &str)] = &[
+    ("status", "Status"),
+    ("method", "Method"),
+    ("from", "Created from"),
+    ("to", "Created to"),
+    ("q", "Search"),
+];
+
+pub struct Payment {
+    pub panel_id: i64,
+    pub id: i64,
+    pub user: Option<String>,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub method: Option<String>,
+    pub status: Option<String>,
+    pub memo: Option<String>,
+    pub mode: Option<String>,
+    pub created: i64,
+    pub updated: Option<i64>,
+}
+
+const PAYMENT_COLUMNS: &str =
+    "panel_id, id, user, amount, currency, method, status, memo, mode, created, updated";
+
+fn payment_from(r: &libsql::Row) -> AppResult<Payment> {
+    Ok(Payment {
+        panel_id: r.get(0)?,
+        id: r.get(1)?,
+        user: opt_text(r, 2)?,
+        amount: opt_i64(r, 3)?,
+        currency: opt_text(r, 4)?,
+        method: opt_text(r, 5)?,
+        status: opt_text(r, 6)?,
+        memo: opt_text(r, 7)?,
+        mode: opt_text(r, 8)?,
+        created: r.get(9)?,
+        updated: opt_i64(r, 10)?,
+    })
+}
+
+pub async fn of_user(conn: &Connection, panel_id: i64, user: &str) -> AppResult<Vec<Payment>> {
+    let mut rows = conn
+        .query(
+            &format!(
+                "SELECT {PAYMENT_COLUMNS} FROM payments_cache WHERE panel_id = ?1 AND user = ?2
+                 ORDER BY created DESC LIMIT 50"
+            ),
+            (panel_id, user),
+        )
+        .await?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        out.push(payment_from(&r)?);
+    }
+    Ok(out)
+}
+
+/// The facts the risk rules need, in one query per payment (all indexed lookups).
+pub async fn risk_of(conn: &Connection, p: &Payment, method: Option<&Method>) -> AppResult<Risk> {
+    let (Some(user), Some(amount)) = (&p.user, p.amount) else {
+        return Ok(fraud::assess(&Facts::default()));
+    };
+    let mut rows = conn
+        .query(
+            "SELECT
+               (SELECT created FROM users_cache WHERE panel_id = ?1 AND username = ?2 LIMIT 1),
+               (SELECT COUNT(*) FROM payments_cache WHERE panel_id = ?1 AND user = ?2 AND created < ?3),
+               (SELECT COUNT(*) FROM payments_cache WHERE panel_id = ?1 AND user = ?2
+                  AND created >= ?3 - ?5 AND created <= ?3 AND id != ?4),
+               (SELECT COALESCE(SUM(charge), 0) FROM orders_cache WHERE panel_id = ?1 AND user = ?2
+                  AND created >= ?3 AND created <= ?3 + ?6)",
+            libsql::params![
+                p.panel_id,
+                user.as_str(),
+                p.created,
+                p.id,
+                fraud::BURST_WINDOW_SECS,
+                fraud::SPEND_WINDOW_SECS
+            ],
+        )
+        .await?;
+    let Some(r) = rows.next().await? else { return Ok(fraud::assess(&Facts::default())) };
+    Ok(fraud::assess(&Facts {
+        amount,
+        created: p.created,
+        account_created: opt_i64(&r, 0)?,
+        earlier_payments: r.get(1)?,
+        payments_last_hour: r.get(2)?,
+        spent_right_after: r.get(3)?,
+        method_min: method.and_then(|m| m.min),
+        method_max: method.and_then(|m| m.max),
+    }))
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let mut conds = vec![viewer.panel_sql("panel_id")];
+    let mut args: Vec<Value> = Vec::new();
+    let mut push = |conds: &mut Vec<String>, sql: &str, v: Value| {
+        args.push(v);
+        conds.push(sql.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(s) = q.get("status") {
+        push(&mut conds, "status = ?", Value::Text(s.into()));
+    }
+    if let Some(m) = q.get("method") {
+        push(&mut conds, "method = ?", Value::Text(m.into()));
+    }
+    if let Some(f) = q.date("from", "Created from")? {
+        push(&mut conds, "created >= ?", Value::Integer(f));
+    }
+    if let Some(t) = q.date("to", "Created to")? {
+        push(&mut conds, "created < ?", Value::Integer(t + 86_400));
+    }
+    if let Some(term) = q.get("q") {
+        match term.trim_start_matches('#').parse::<i64>() {
+            Ok(id) => push(&mut conds, "(id = ? OR user = ?)", Value::Integer(id)),
+            Err(_) => push(&mut conds, "user = ?", Value::Text(term.into())),
+        }
+    }
+    // "(id = ?N OR user = ?N)" binds the same value twice; a numeric username still matches as text.
+    let cursor = Cursor::parse(q.get("after"))?;
+    if let Some(c) = &cursor {
+        c.push_condition("created", &mut conds, &mut args);
+    }
+    let sql = format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments_cache WHERE {} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
+        conds.join(" AND "),
+        PAGE + 1
+    );
+    let conn = state.db.connect().await?;
+    let mut rows = conn.query(&sql, args).await?;
+    let mut pays = Vec::new();
+    while let Some(r) = rows.next().await? {
+        pays.push(payment_from(&r)?);
+    }
+    let more = pays.len() > PAGE;
+    pays.truncate(PAGE);
+    let known = methods::all(&conn).await?;
+    let by_name: HashMap<&str, &Method> = known.iter().map(|m| (m.internal_name.as_str(), m)).collect();
+    let mut risks = Vec::with_capacity(pays.len());
+    let mut balances = Vec::with_capacity(pays.len());
+    for p in &pays {
+        risks.push(risk_of(&conn, p, p.method.as_deref().and_then(|m| by_name.get(m).copied())).await?);
+        balances.push(match &p.user {
+            Some(u) => {
+                let mut r = conn
+                    .query(
+                        "SELECT balance FROM users_cache WHERE panel_id = ?1 AND username = ?2",
+                        (p.panel_id, u.as_str()),
+                    )
+                    .await?;
+                match r.next().await? {
+                    Some(row) => opt_i64(&row, 0)?,
+                    None => None,
+                }
+            }
+            None => None,
+        });
+    }
+    let method_names = super::distinct(&conn, &viewer, &q, "payments_cache", "method").await?;
+    let statuses = super::distinct(&conn, &viewer, &q, "payments_cache", "status").await?;
+    drop(conn);
+
+    let display = |m: &str| by_name.get(m).map(|k| k.display_name.clone()).unwrap_or_else(|| m.to_string());
+    let next = more
+        .then(|| {
+            pays.last()
+                .map(|p| q.href("/payments", &[], &[("after", Cursor::of(p.created, p.panel_id, p.id))]))
+        })
+        .flatten();
+    let first = cursor.is_some().then(|| q.href("/payments", &["after"], &[]));
+    let chips = q.chips("/payments", FILTERS, &["after"]);
+    let rows: Vec<Markup> = pays
+        .iter()
+        .zip(risks.iter().zip(&balances))
+        .map(|(p, (risk, balance))| html! { tr {
+            td { (p.id) @if viewer.panel.is_none() && viewer.panels.len() > 1 { br; span.muted { (viewer.panel_name(p.panel_id)) } } }
+            td { @if let Some(u) = &p.user { a href={ "/users/" (p.panel_id) "/named?username=" (super::orders::urlencode(u)) } { (ui::cut(u, 24)) } } }
+            td.num { (ui::money(*balance, p.currency.as_deref())) }
+            td.num { (ui::money(p.amount, p.currency.as_deref())) }
+            td { @if let Some(m) = &p.method { span title=(m) { (display(m)) } } }
+            td { @if let Some(s) = &p.status { (ui::status_label(s)) } }
+            td { (ui::status_label(risk.level.as_str()))
+                @if !risk.reasons.is_empty() { ul.reasons { @for r in &risk.reasons { li { (r) } } } } }
+            td { (ui::cut(p.memo.as_deref().unwrap_or(""), 40)) }
+            td { (ui::time(p.created)) }
+            td { (ui::opt_time(p.updated)) }
+            td { (p.mode.as_deref().unwrap_or("")) }
+        } })
+        .collect();
+    let content = html! {
+        form.filters method="get" action="/payments" {
+            (q.hidden(&["panel"]))
+            div { label for="f-q" { "Search" } input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Payment id or username" accesskey="s"; }
+            div { label for="f-status" { "Status" }
+                select #f-status name="status" {
+                    option value="" { "Any" }
+                    @for s in &statuses { option value=(s) selected[q.get("status") == Some(s.as_str())] { (s) } }
+                } }
+            div { label for="f-method" { "Method" }
+                select #f-method name="method" {
+                    option value="" { "Any method" }
+                    @for m in &method_names { option value=(m) selected[q.get("method") == Some(m.as_str())] { (display(m)) } }
+                } }
+            div { label for="f-from" { "Created from" } input #f-from type="date" name="from" value=(q.get("from").unwrap_or("")); }
+            div { label for="f-to" { "to" } input #f-to type="date" name="to" value=(q.get("to").unwrap_or("")); }
+            button type="submit" { "Filter" }
+        }
+        (ui::chips(&chips, &q.href("/payments", &["after", "status", "method", "from", "to", "q"], &[])))
+        details.howto {
+            summary { "How the fraud risk is computed" }
+            ul {
+                li { "First deposit of 100 or more from an account less than a day old — medium (high from 500)." }
+                li { "Amount outside the method's Min / Max (Settings → Payment methods) — medium." }
+                li { "3 or more other deposits by the same user in the hour before — medium (high from 5)." }
+                li { "Orders charging 90% or more of the amount within 10 minutes after — medium." }
+                li { "Two or more reasons together make the risk high; none makes it low." }
+            }
+        }
+        (ui::table(&[col("ID"), col("User"), num("Balance"), num("Amount"), col("Method"), col("Status"), col("Fraud risk"),
+            col("Memo"), col("Created"), col("Updated"), col("Mode")], &rows,
+            if chips.is_empty() { ui::empty_state("No payments are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync"))) }
+            else { ui::empty_state("No payments match these filters.", Some(("/payments", "Clear filters"))) }))
+        (ui::pager(first.as_deref(), next.as_deref()))
+    };
+    Ok(ui::page(&viewer, "Payments", content))
+}

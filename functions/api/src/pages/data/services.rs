@@ -1,0 +1,232 @@
+//! Services: each panel's catalogue (ID | Name | Type | Rate | Min | Max) with the promise read from the
+//! name (speed per day, refill), the imported description, Refresh, and "Report this service".
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use libsql::Value;
+use maud::{html, Markup};
+
+use shared::auth::guard::flash_redirect;
+use shared::auth::{ClientInfo, Role, Viewer};
+use shared::db::rows::{opt_i64, opt_text};
+use shared::domain::service_name::{self, Promise, Refill};
+use shared::domain::sync::{self, Resource};
+use shared::ui::form::FormData;
+use shared::ui::listing::ListQuery;
+use shared::ui::{self, col, csrf_input, num};
+use shared::{AppError, AppResult, AppState};
+
+use crate::audit_log::log;
+
+const PAGE: i64 = 200;
+pub const EMPTY: &str = "Click Refresh or set a Services API key in Panels settings.";
+
+/// "5K–10K/day · refill 30 days · start 0-1 Hour", or nothing when the name promises nothing.
+pub fn promise_text(p: &Promise) -> String {
+    let k = |n: u64| match n {
+        n if n >= 1_000_000 && n % 100_000 == 0 => format!("{}M", n as f64 / 1_000_000.0),
+        n if n >= 1_000 && n % 100 == 0 => format!("{}K", n as f64 / 1_000.0),
+        n => n.to_string(),
+    };
+    let mut parts = Vec::new();
+    match (p.min_per_day, p.max_per_day) {
+        (Some(a), Some(b)) if a != b => parts.push(format!("{}–{}/day", k(a), k(b))),
+        (Some(a), _) => parts.push(format!("{}/day", k(a))),
+        _ => {}
+    }
+    match &p.refill_days {
+        Some(Refill::Days(0)) => parts.push("no refill".into()),
+        Some(Refill::Days(d)) => parts.push(format!("refill {d} days")),
+        Some(Refill::Lifetime(_)) => parts.push("lifetime refill".into()),
+        None => {}
+    }
+    if let Some(s) = &p.start {
+        parts.push(format!("start {s}"));
+    }
+    parts.join(" · ")
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let page = q.int("page", "Page")?.unwrap_or(1).max(1);
+    let mut conds = vec![viewer.panel_sql("s.panel_id"), "s.removed_at IS NULL".to_string()];
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(term) = q.get("q") {
+        args.push(Value::Text(format!("%{}%", term.replace('%', "\\%").replace('_', "\\_"))));
+        let n = args.len();
+        let mut alt = format!("(s.name LIKE ?{n} ESCAPE '\\'");
+        if let Ok(id) = term.parse::<i64>() {
+            args.push(Value::Integer(id));
+            alt.push_str(&format!(" OR s.id = ?{}", args.len()));
+        }
+        alt.push(')');
+        conds.push(alt);
+    }
+    let sql = format!(
+        "SELECT s.panel_id, s.id, s.name, s.type, s.category, s.rate, s.min, s.max, d.description
+         FROM services_cache s LEFT JOIN service_descriptions d ON d.panel_id = s.panel_id AND d.service_id = s.id
+         WHERE {} ORDER BY s.panel_id, s.id LIMIT {} OFFSET {}",
+        conds.join(" AND "),
+        PAGE + 1,
+        (page - 1) * PAGE
+    );
+    let conn = state.db.connect().await?;
+    let mut rows = conn.query(&sql, args).await?;
+    let mut services = Vec::new();
+    while let Some(r) = rows.next().await? {
+        services.push((
+            r.get::<i64>(0)?,
+            r.get::<i64>(1)?,
+            r.get::<String>(2)?,
+            opt_text(&r, 3)?,
+            opt_text(&r, 4)?,
+            opt_i64(&r, 5)?,
+            opt_i64(&r, 6)?,
+            opt_i64(&r, 7)?,
+            opt_text(&r, 8)?,
+        ));
+    }
+    drop(conn);
+    let more = services.len() as i64 > PAGE;
+    services.truncate(PAGE as usize);
+    let agent = viewer.is(Role::Agent);
+    let rows: Vec<Markup> = services
+        .iter()
+        .map(|(panel_id, id, name, kind, category, rate, min, max, description)| {
+            let promise = promise_text(&service_name::parse(name));
+            html! { tr {
+                td { (id) @if viewer.panel.is_none() && viewer.panels.len() > 1 { br; span.muted { (viewer.panel_name(*panel_id)) } } }
+                td {
+                    (ui::cut(name, 90))
+                    @if !promise.is_empty() { br; span.promise title="Read from the service name" { (promise) } }
+                    @if let Some(c) = category { br; span.muted { (ui::cut(c, 60)) } }
+                    @if let Some(d) = description { p.description { (ui::cut(d, 160)) } }
+                }
+                td { (kind.as_deref().unwrap_or("")) }
+                td.num { (ui::money(*rate, None)) }
+                td.num { (ui::opt_num(*min)) }
+                td.num { (ui::opt_num(*max)) }
+                td { @if agent { a.small href={ "/services/" (panel_id) "/" (id) "/report" } { "Report" } } }
+            } }
+        })
+        .collect();
+    let prev = (page > 1).then(|| q.href("/services", &[], &[("page", (page - 1).to_string())]));
+    let next = more.then(|| q.href("/services", &[], &[("page", (page + 1).to_string())]));
+    let content = html! {
+        div.actions {
+            form.filters method="get" action="/services" {
+                (q.hidden(&["panel"]))
+                div { label for="f-q" { "Search" } input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Name or id" accesskey="s"; }
+                button type="submit" { "Filter" }
+            }
+            @if agent {
+                form method="post" action="/services/refresh" {
+                    (csrf_input(&viewer))
+                    @if let Some(p) = viewer.panel { input type="hidden" name="panel" value=(p); }
+                    button type="submit" { "Refresh" }
+                }
+            }
+        }
+        (ui::table(&[col("ID"), col("Name"), col("Type"), num("Rate"), num("Min"), num("Max"), col("")], &rows,
+            if q.get("q").is_some() { ui::empty_state("No services match this search.", Some(("/services", "Clear search"))) }
+            else { ui::empty_state(EMPTY, Some(("/panels", "Open Panels settings"))) }))
+        @if prev.is_some() || next.is_some() {
+            nav.pager aria-label="Pages" {
+                @if let Some(h) = &prev { a href=(h) rel="prev" { "« Previous" } }
+                @if let Some(h) = &next { a href=(h) rel="next" { "Next »" } }
+            }
+        }
+    };
+    Ok(ui::page(&viewer, "Services", content))
+}
+
+/// Refresh: asks the sync for the catalogue of the panels in view now.
+pub async fn refresh(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    data: FormData,
+) -> AppResult<Response> {
+    let chosen = match data.get("panel").filter(|p| !p.is_empty()) {
+        Some(p) => Some(p.parse::<i64>().map_err(|_| AppError::bad_request("Panel must be a number."))?),
+        None => None,
+    };
+    let scope = viewer.scope();
+    let panels: Vec<_> =
+        viewer.panels.iter().filter(|p| chosen.is_none_or(|c| c == p.id) && scope.allows(p.id)).collect();
+    if panels.is_empty() {
+        return Err(AppError::Forbidden("That panel is not in your allowed panels.".into()));
+    }
+    for p in &panels {
+        sync::ensure_rows(&state.db, p.id).await?;
+        sync::request_run(&state.db, p.id, Some(Resource::Services)).await?;
+        log(&state, &viewer, &client, "sync.requested", &format!("{}: services", p.name), Some(p.id)).await?;
+    }
+    state.sync_kick.notify_one();
+    let back = match chosen {
+        Some(p) => format!("/services?panel={p}"),
+        None => "/services".into(),
+    };
+    Ok(flash_redirect(
+        &back,
+        "Catalogue refresh started; reload in a moment. Without a Services API key the panel cannot send it.",
+        client.secure,
+    ))
+}
+
+/// The report form for one service.
+pub async fn report_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((panel_id, id)): Path<(i64, i64)>,
+) -> AppResult<Markup> {
+    viewer.scope().check(panel_id)?;
+    let conn = state.db.connect().await?;
+    let mut rows =
+        conn.query("SELECT name FROM services_cache WHERE panel_id = ?1 AND id = ?2", (panel_id, id)).await?;
+    let name: String = match rows.next().await? {
+        Some(r) => r.get(0)?,
+        None => return Err(AppError::not_found("That service")),
+    };
+    let content = html! {
+        p { "Service " strong { (id) } " · " (name) " on " (viewer.panel_name(panel_id)) }
+        form.card method="post" action={ "/services/" (panel_id) "/" (id) "/report" } {
+            (csrf_input(&viewer))
+            div.field {
+                label for="reason" { "What is wrong with it?" }
+                textarea #reason name="reason" rows="4" required maxlength="2000" {}
+                p.help { "Admins see it under Settings → Service reports and resolve it." }
+            }
+            button type="submit" { "Report service" }
+        }
+    };
+    Ok(ui::page(&viewer, "Report a service", content))
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    Path((panel_id, id)): Path<(i64, i64)>,
+    data: FormData,
+) -> AppResult<Response> {
+    viewer.scope().check(panel_id)?;
+    let reason = data.text("reason");
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(AppError::bad_request("Say what is wrong with the service (up to 2,000 characters)."));
+    }
+    let conn = state.db.connect().await?;
+    let tx = shared::db::write_tx(&conn).await?;
+    tx.execute(
+        "INSERT INTO service_reports (panel_id, service_id, reason, reported_by, reported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        libsql::params![panel_id, id, reason.as_str(), viewer.id(), shared::time::now()],
+    )
+    .await?;
+    tx.commit().await?;
+    log(&state, &viewer, &client, "service.reported", &format!("service {id}: {reason}"), Some(panel_id))
+        .await?;
+    Ok(flash_redirect(
+        &format!("/services?panel={panel_id}"),
+        &format!("Service {id} reported."),
+        client.secure,
+    ))
+}

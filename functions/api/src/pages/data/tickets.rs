@@ -1,0 +1,364 @@
+//! Tickets: the list, and a ticket's page with its conversation (sanitised), the orders it mentions,
+//! canned replies and the reply form that answers through the panel's own API.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use libsql::Value;
+use maud::{html, Markup, PreEscaped};
+
+use shared::auth::guard::flash_redirect;
+use shared::auth::{ClientInfo, Role, Viewer};
+use shared::db::rows::{opt_i64, opt_text};
+use shared::domain::text::order_ids;
+use shared::ui::form::FormData;
+use shared::ui::listing::ListQuery;
+use shared::ui::{self, col, num};
+use shared::{AppError, AppResult, AppState};
+
+use super::canned;
+use super::cursor::Cursor;
+use super::orders::{order_from, Order, COLUMNS};
+
+const PAGE: usize = 50;
+const STATUSES: &[&str] = &["pending", "answered", "closed", "locked"];
+const FILTERS: &[(&str, &str)] = &[
+    ("status", "Status"),
+    ("assignee", "Assignee"),
+    ("from", "Created from"),
+    ("to", "Created to"),
+    ("q", "Search"),
+];
+
+struct Ticket {
+    panel_id: i64,
+    id: i64,
+    user: Option<String>,
+    subject: Option<String>,
+    status: Option<String>,
+    assignee: Option<String>,
+    created: i64,
+    last_update: Option<i64>,
+}
+
+const TICKET_COLUMNS: &str = "panel_id, id, user, subject, status, assignee, created, last_update";
+
+fn ticket_from(r: &libsql::Row) -> AppResult<Ticket> {
+    Ok(Ticket {
+        panel_id: r.get(0)?,
+        id: r.get(1)?,
+        user: opt_text(r, 2)?,
+        subject: opt_text(r, 3)?,
+        status: opt_text(r, 4)?,
+        assignee: opt_text(r, 5)?,
+        created: r.get(6)?,
+        last_update: opt_i64(r, 7)?,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let mut conds = vec![viewer.panel_sql("panel_id")];
+    let mut args: Vec<Value> = Vec::new();
+    let mut push = |conds: &mut Vec<String>, sql: &str, v: Value| {
+        args.push(v);
+        conds.push(sql.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(s) = q.get("status") {
+        push(&mut conds, "status = ?", Value::Text(s.into()));
+    }
+    if let Some(a) = q.get("assignee") {
+        push(&mut conds, "assignee = ?", Value::Text(a.into()));
+    }
+    if let Some(f) = q.date("from", "Created from")? {
+        push(&mut conds, "created >= ?", Value::Integer(f));
+    }
+    if let Some(t) = q.date("to", "Created to")? {
+        push(&mut conds, "created < ?", Value::Integer(t + 86_400));
+    }
+    if let Some(term) = q.get("q") {
+        match term.trim_start_matches('#').parse::<i64>() {
+            Ok(id) => push(&mut conds, "id = ?", Value::Integer(id)),
+            Err(_) => push(&mut conds, "user = ?", Value::Text(term.into())),
+        }
+    }
+    let cursor = Cursor::parse(q.get("after"))?;
+    if let Some(c) = &cursor {
+        c.push_condition("created", &mut conds, &mut args);
+    }
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets_cache WHERE {} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
+        conds.join(" AND "),
+        PAGE + 1
+    );
+    let conn = state.db.connect().await?;
+    let mut rows = conn.query(&sql, args).await?;
+    let mut tickets = Vec::new();
+    while let Some(r) = rows.next().await? {
+        tickets.push(ticket_from(&r)?);
+    }
+    let more = tickets.len() > PAGE;
+    tickets.truncate(PAGE);
+    let assignees = super::distinct(&conn, &viewer, &q, "tickets_cache", "assignee").await?;
+    drop(conn);
+
+    let next = more
+        .then(|| {
+            tickets
+                .last()
+                .map(|t| q.href("/tickets", &[], &[("after", Cursor::of(t.created, t.panel_id, t.id))]))
+        })
+        .flatten();
+    let first = cursor.is_some().then(|| q.href("/tickets", &["after"], &[]));
+    let chips = q.chips("/tickets", FILTERS, &["after"]);
+    let mut tabs =
+        vec![("All".to_string(), q.href("/tickets", &["status", "after"], &[]), q.get("status").is_none())];
+    for s in STATUSES {
+        tabs.push((
+            s.to_string(),
+            q.href("/tickets", &["after"], &[("status", s.to_string())]),
+            q.get("status") == Some(*s),
+        ));
+    }
+    let rows: Vec<Markup> = tickets
+        .iter()
+        .map(|t| {
+            let href = format!("/tickets/{}/{}", t.panel_id, t.id);
+            html! { tr {
+                td { a href=(href) { (t.id) }
+                    @if viewer.panel.is_none() && viewer.panels.len() > 1 { br; span.muted { (viewer.panel_name(t.panel_id)) } } }
+                td { (t.user.as_deref().unwrap_or("")) }
+                td { a href=(href) { (ui::cut(t.subject.as_deref().unwrap_or("(no subject)"), 70)) } }
+                td { @if let Some(s) = &t.status { (ui::status_label(s)) } }
+                td { (t.assignee.as_deref().unwrap_or("")) }
+                td { (ui::time(t.created)) }
+                td { (ui::opt_time(t.last_update)) }
+            } }
+        })
+        .collect();
+    let content = html! {
+        (ui::tabs(&tabs))
+        form.filters method="get" action="/tickets" {
+            (q.hidden(&["panel", "status"]))
+            div { label for="f-q" { "Search" } input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Ticket id or username" accesskey="s"; }
+            div { label for="f-assignee" { "Assignee" }
+                select #f-assignee name="assignee" {
+                    option value="" { "Anyone" }
+                    @for a in &assignees { option value=(a) selected[q.get("assignee") == Some(a.as_str())] { (a) } }
+                } }
+            div { label for="f-from" { "Created from" } input #f-from type="date" name="from" value=(q.get("from").unwrap_or("")); }
+            div { label for="f-to" { "to" } input #f-to type="date" name="to" value=(q.get("to").unwrap_or("")); }
+            button type="submit" { "Filter" }
+        }
+        (ui::chips(&chips, &q.href("/tickets", &["after", "status", "assignee", "from", "to", "q"], &[])))
+        (ui::table(&[col("ID"), col("User"), col("Subject"), col("Status"), col("Assignee"), col("Created"), col("Last update")], &rows,
+            if chips.is_empty() { ui::empty_state("No tickets are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync"))) }
+            else { ui::empty_state("No tickets match these filters.", Some(("/tickets", "Clear filters"))) }))
+        (ui::pager(first.as_deref(), next.as_deref()))
+    };
+    Ok(ui::page(&viewer, "Tickets", content))
+}
+
+/// Message HTML from a panel, reduced to an allow-list of harmless tags; links lose any script
+/// scheme and open without access to the console's window.
+pub fn sanitize(html: &str) -> String {
+    ammonia::Builder::default()
+        .tags(
+            [
+                "a",
+                "b",
+                "strong",
+                "i",
+                "em",
+                "u",
+                "p",
+                "br",
+                "ul",
+                "ol",
+                "li",
+                "blockquote",
+                "code",
+                "pre",
+                "span",
+            ]
+            .into(),
+        )
+        .generic_attributes(std::collections::HashSet::new())
+        .url_schemes(["http", "https", "mailto"].into())
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .clean(html)
+        .to_string()
+}
+
+struct Message {
+    sender: Option<String>,
+    is_staff: bool,
+    body: String,
+    created: i64,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((panel_id, id)): Path<(i64, i64)>,
+    q: ListQuery,
+) -> AppResult<Markup> {
+    viewer.scope().check(panel_id)?;
+    let conn = state.db.connect().await?;
+    let mut rows = conn
+        .query(
+            &format!("SELECT {TICKET_COLUMNS} FROM tickets_cache WHERE panel_id = ?1 AND id = ?2"),
+            (panel_id, id),
+        )
+        .await?;
+    let Some(r) = rows.next().await? else { return Err(AppError::not_found("That ticket")) };
+    let t = ticket_from(&r)?;
+    let mut rows = conn
+        .query(
+            "SELECT sender_name, is_staff, message, created FROM ticket_messages
+             WHERE panel_id = ?1 AND ticket_id = ?2 ORDER BY seq",
+            (panel_id, id),
+        )
+        .await?;
+    let mut messages = Vec::new();
+    while let Some(r) = rows.next().await? {
+        messages.push(Message {
+            sender: opt_text(&r, 0)?,
+            is_staff: r.get::<i64>(1)? != 0,
+            body: r.get(2)?,
+            created: r.get(3)?,
+        });
+    }
+    let mentioned: Vec<i64> = {
+        let mut ids = Vec::new();
+        for m in &messages {
+            for i in order_ids(&m.body) {
+                if !ids.contains(&i) {
+                    ids.push(i);
+                }
+            }
+        }
+        ids
+    };
+    let mut found: HashMap<i64, Order> = HashMap::new();
+    for chunk in mentioned.chunks(200) {
+        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let mut rows = conn
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM orders_cache WHERE panel_id = ?1 AND id IN ({})",
+                    list.join(",")
+                ),
+                [panel_id],
+            )
+            .await?;
+        while let Some(r) = rows.next().await? {
+            let o = order_from(&r)?;
+            found.insert(o.id, o);
+        }
+    }
+    let replies = canned::visible(&conn, viewer.id()).await?;
+    drop(conn);
+    let draft = match q.int("canned", "Canned reply")? {
+        Some(cid) => replies.iter().find(|c| c.id == cid).map(|c| c.body.clone()).unwrap_or_default(),
+        None => String::new(),
+    };
+    let can_reply = viewer.is(Role::Agent);
+    let content = html! {
+        dl.facts.inline {
+            dt { "Panel" } dd { (viewer.panel_name(panel_id)) }
+            dt { "User" } dd { (t.user.as_deref().unwrap_or("—")) }
+            dt { "Status" } dd { @if let Some(s) = &t.status { (ui::status_label(s)) } }
+            dt { "Assignee" } dd { (t.assignee.as_deref().unwrap_or("—")) }
+            dt { "Created" } dd { (ui::time(t.created)) }
+            dt { "Last update" } dd { (ui::opt_time(t.last_update)) }
+        }
+        div.ticketgrid {
+            section.conversation aria-label="Conversation" {
+                @if messages.is_empty() {
+                    (ui::empty_state("The messages of this ticket are not cached yet; the next sync of ticket messages brings them.", None))
+                }
+                @for m in &messages {
+                    article.message.staff[m.is_staff] {
+                        header { strong { (m.sender.as_deref().unwrap_or(if m.is_staff { "Staff" } else { "Customer" })) }
+                            " " span.muted { @if m.is_staff { "staff" } @else { "customer" } " · " (ui::time(m.created)) } }
+                        div.body { (PreEscaped(sanitize(&m.body))) }
+                    }
+                }
+                @if can_reply {
+                    form.reply method="post" action={ "/tickets/" (panel_id) "/" (id) "/reply" } {
+                        (ui::csrf_input(&viewer))
+                        @if !replies.is_empty() {
+                            div.field {
+                                label for="canned" { "Insert a canned reply" }
+                                select #canned name="canned" data-canned-insert="reply-message" {
+                                    option value="" { "Choose…" }
+                                    @for c in &replies { option value=(c.id) data-body=(c.body) { (c.title) } }
+                                }
+                                noscript { button type="submit" formmethod="get" formaction={ "/tickets/" (panel_id) "/" (id) } { "Insert" } }
+                            }
+                        }
+                        div.field {
+                            label for="reply-message" { "Reply" }
+                            textarea #reply-message name="message" rows="6" required { (draft) }
+                            p.help { "Sent through the panel's API as " (viewer.staff.username) "; the conversation re-syncs after." }
+                        }
+                        button type="submit" { "Send reply" }
+                    }
+                }
+            }
+            aside.mentioned aria-label="Orders mentioned" {
+                h2 { "Orders mentioned" }
+                @if mentioned.is_empty() { p.muted { "No order ids (6–10 digits) in this conversation." } }
+                @else {
+                    (ui::table(&[col("Order"), col("Service"), col("Status"), num("Remains")],
+                        &mentioned.iter().map(|oid| match found.get(oid) {
+                            Some(o) => html! { tr {
+                                td { a href={ "/orders/" (panel_id) "/" (o.id) } { (o.id) } }
+                                td { (ui::cut(o.service_name.as_deref().unwrap_or(""), 40)) }
+                                td { (ui::status_label(&o.status)) }
+                                td.num { (ui::opt_num(o.remains)) }
+                            } },
+                            None => html! { tr { td { (oid) } td.muted colspan="3" { "not in the cached orders of this panel" } } },
+                        }).collect::<Vec<_>>(), html! {}))
+                }
+            }
+        }
+        p { a href=(ui::link(&viewer, "/tickets")) { "← All tickets" } }
+    };
+    let title = format!("Ticket {} · {}", t.id, t.subject.as_deref().unwrap_or("(no subject)"));
+    Ok(ui::page(&viewer, &title, content))
+}
+
+/// Answers the ticket through the panel's API, logs it, and has its messages fetched again.
+pub async fn reply(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    client: ClientInfo,
+    Path((panel_id, id)): Path<(i64, i64)>,
+    data: FormData,
+) -> AppResult<Response> {
+    viewer.scope().check(panel_id)?;
+    let message = data.text("message");
+    if message.is_empty() {
+        return Err(AppError::bad_request("The reply is empty; write a message first."));
+    }
+    if message.chars().count() > 10_000 {
+        return Err(AppError::bad_request("The reply is longer than 10,000 characters."));
+    }
+    crate::ticket_reply::send(&state, panel_id, id, &message, &viewer.staff.username).await?;
+    crate::audit_log::log(
+        &state,
+        &viewer,
+        &client,
+        "ticket.replied",
+        &format!("ticket {id}: {} characters", message.chars().count()),
+        Some(panel_id),
+    )
+    .await?;
+    Ok(flash_redirect(
+        &format!("/tickets/{panel_id}/{id}"),
+        "Reply sent through the panel. The conversation updates with the next sync of its messages.",
+        client.secure,
+    ))
+}

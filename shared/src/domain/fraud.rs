@@ -1,0 +1,144 @@
+//! Fraud risk of a payment. Perfect Panel gives none, so the console derives one from what the cache
+//! knows, and always says why:
+//!
+//! | Rule | Weight |
+//! |---|---|
+//! | First deposit of an account created less than 24 h before it, of at least 100 | medium (high from 500) |
+//! | Amount outside the method's Min / Max (Payment methods) | medium |
+//! | 3 or more other deposits by the same user in the hour before it | medium (high from 5) |
+//! | Orders charging 90 % or more of the amount within 10 minutes after it | medium |
+//!
+//! Two or more medium reasons make the risk high; none makes it low.
+
+use serde::Serialize;
+
+/// Amounts are micro-units of the panel's currency.
+pub const LARGE_FIRST_DEPOSIT: i64 = 100_000_000;
+pub const VERY_LARGE_FIRST_DEPOSIT: i64 = 500_000_000;
+pub const NEW_ACCOUNT_SECS: i64 = 86_400;
+pub const BURST_WINDOW_SECS: i64 = 3_600;
+pub const SPEND_WINDOW_SECS: i64 = 600;
+
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub amount: i64,
+    pub created: i64,
+    /// When the user's account was created, if the user is cached.
+    pub account_created: Option<i64>,
+    /// The user's payments before this one (any status).
+    pub earlier_payments: i64,
+    /// The user's other payments in the hour before this one.
+    pub payments_last_hour: i64,
+    /// Charges of the user's orders in the 10 minutes after this payment.
+    pub spent_right_after: i64,
+    pub method_min: Option<i64>,
+    pub method_max: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Low,
+    Medium,
+    High,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Risk {
+    pub level: Level,
+    pub reasons: Vec<String>,
+}
+
+pub fn assess(f: &Facts) -> Risk {
+    let money = crate::pp::money::format;
+    let mut reasons = Vec::new();
+    let mut high = false;
+    let new_account = f.account_created.is_some_and(|c| f.created - c < NEW_ACCOUNT_SECS);
+    if new_account && f.earlier_payments == 0 && f.amount >= LARGE_FIRST_DEPOSIT {
+        high |= f.amount >= VERY_LARGE_FIRST_DEPOSIT;
+        reasons.push(format!("first deposit of {} from an account less than a day old", money(f.amount)));
+    }
+    if let Some(min) = f.method_min.filter(|m| f.amount < *m) {
+        reasons.push(format!("below the method's minimum of {}", money(min)));
+    }
+    if let Some(max) = f.method_max.filter(|m| f.amount > *m) {
+        reasons.push(format!("above the method's maximum of {}", money(max)));
+    }
+    if f.payments_last_hour >= 3 {
+        high |= f.payments_last_hour >= 5;
+        reasons.push(format!("{} other deposits in the hour before", f.payments_last_hour));
+    }
+    if f.amount > 0 && f.spent_right_after * 10 >= f.amount * 9 {
+        reasons.push(format!("{} spent within 10 minutes", money(f.spent_right_after)));
+    }
+    let level = match reasons.len() {
+        0 => Level::Low,
+        _ if high || reasons.len() >= 2 => Level::High,
+        _ => Level::Medium,
+    };
+    Risk { level, reasons }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UNIT: i64 = 1_000_000;
+
+    fn base() -> Facts {
+        Facts {
+            amount: 20 * UNIT,
+            created: 1_000_000,
+            account_created: Some(0),
+            earlier_payments: 4,
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn an_ordinary_deposit_is_low() {
+        let r = assess(&base());
+        assert_eq!(r.level, Level::Low);
+        assert!(r.reasons.is_empty());
+    }
+
+    #[test]
+    fn each_rule_says_why() {
+        let new_big = Facts {
+            amount: 150 * UNIT,
+            account_created: Some(1_000_000 - 3_600),
+            earlier_payments: 0,
+            ..base()
+        };
+        let r = assess(&new_big);
+        assert_eq!(r.level, Level::Medium);
+        assert!(r.reasons[0].contains("first deposit of 150.00"), "{:?}", r.reasons);
+        assert_eq!(assess(&Facts { amount: 600 * UNIT, ..new_big.clone() }).level, Level::High);
+        // The same amount from an old account is fine.
+        assert_eq!(assess(&Facts { account_created: Some(0), ..new_big }).level, Level::Low);
+
+        let outside = Facts { method_min: Some(25 * UNIT), ..base() };
+        assert!(assess(&outside).reasons[0].contains("below the method's minimum of 25.00"));
+        let burst = Facts { payments_last_hour: 3, ..base() };
+        assert_eq!(assess(&burst).level, Level::Medium);
+        assert_eq!(assess(&Facts { payments_last_hour: 5, ..base() }).level, Level::High);
+        let spent = Facts { spent_right_after: 18 * UNIT, ..base() };
+        assert_eq!(assess(&spent).level, Level::Medium);
+        assert_eq!(assess(&Facts { spent_right_after: 17 * UNIT, ..base() }).level, Level::Low);
+        // Two medium reasons together are high.
+        assert_eq!(
+            assess(&Facts { spent_right_after: 20 * UNIT, payments_last_hour: 3, ..base() }).level,
+            Level::High
+        );
+    }
+}
