@@ -25,6 +25,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
+    /// A panel the console forwarded a request to failed or refused it.
+    #[error("{0}")]
+    Upstream(String),
     #[error("configuration error: {0}")]
     Config(String),
     #[error("database error: {0}")]
@@ -55,6 +58,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::Config(_) | AppError::Db(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -88,6 +92,14 @@ impl IntoResponse for AppError {
         res.extensions_mut().insert(ErrorInfo { status, message });
         res
     }
+}
+
+/// An error answer with its own status and message (e.g. the admin API's 401s, which say what is wrong
+/// with the key rather than "Sign in"); rendered like every other error.
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    let mut res = (status, message.to_string()).into_response();
+    res.extensions_mut().insert(ErrorInfo { status, message: message.to_string() });
+    res
 }
 
 /// True for routes that answer JSON: the admin API and every `.json` report.
