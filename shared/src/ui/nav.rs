@@ -28,6 +28,7 @@ pub const NAV: &[NavGroup] = &[
             NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
             NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
             NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer },
+            NavItem { label: "API keys", href: "/settings/api-keys", min_role: Role::Owner },
             NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin },
         ],
     },
