@@ -56,7 +56,11 @@ pub async fn send(
         }
         other => AppError::Upstream(format!("Panel {} did not take the reply: {other}", panel.name)),
     })?;
-    let details = format!("Ticket #{ticket_id} on {}: replied as {staff_name} ({} characters)", panel.name, text.chars().count());
+    let details = format!(
+        "Ticket #{ticket_id} on {}: replied as {staff_name} ({} characters)",
+        panel.name,
+        text.chars().count()
+    );
     audit::record(&state.db, actor, "ticket.replied", &details, Some(panel_id)).await?;
     let retry = ClientOptions { timeout: Duration::from_secs(10), attempts: 2, ..ClientOptions::default() };
     match refresh(state, &panel.base_url, admin_key, panel_id, ticket_id, &retry).await {
@@ -76,7 +80,8 @@ async fn refresh(
     ticket_id: i64,
     opts: &ClientOptions,
 ) -> AppResult<i64> {
-    let client = AdminClient::new(base_url, Secret::new(key), opts).map_err(|e| AppError::Upstream(e.to_string()))?;
+    let client =
+        AdminClient::new(base_url, Secret::new(key), opts).map_err(|e| AppError::Upstream(e.to_string()))?;
     let detail = client.ticket(ticket_id).await.map_err(|e| AppError::Upstream(e.to_string()))?;
     let ticket = TicketRow::parse(&detail).map_err(AppError::Upstream)?;
     let messages: Vec<MessageRow> = match detail.get("messages") {

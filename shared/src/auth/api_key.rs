@@ -74,6 +74,9 @@ pub struct ApiKey {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Identifies the key in the in-process rate limit and "last used" maps (ids repeat across
+    /// databases; hashes do not).
+    pub token_hash: String,
 }
 
 impl ApiKey {
@@ -139,14 +142,25 @@ pub async fn create(db: &Db, new: &NewKey<'_>) -> AppResult<(i64, String)> {
     tx.execute(
         "INSERT INTO api_keys (name, prefix, token_hash, scopes, all_panels, created_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![new.name, prefix, token_hash(&token), scopes.join(" "), new.all_panels as i64, new.created_by, now()],
+        params![
+            new.name,
+            prefix,
+            token_hash(&token),
+            scopes.join(" "),
+            new.all_panels as i64,
+            new.created_by,
+            now()
+        ],
     )
     .await?;
     let id = tx.last_insert_rowid();
     if !new.all_panels {
         for p in new.panels {
-            tx.execute("INSERT OR IGNORE INTO api_key_panels (key_id, panel_id) VALUES (?1, ?2)", params![id, *p])
-                .await?;
+            tx.execute(
+                "INSERT OR IGNORE INTO api_key_panels (key_id, panel_id) VALUES (?1, ?2)",
+                params![id, *p],
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -154,7 +168,7 @@ pub async fn create(db: &Db, new: &NewKey<'_>) -> AppResult<(i64, String)> {
 }
 
 const COLUMNS: &str = "k.id, k.name, k.prefix, k.scopes, k.all_panels, k.rate_per_minute, k.created_by, k.created_at,
-     k.last_used_at, k.revoked_at, (SELECT group_concat(panel_id) FROM api_key_panels p WHERE p.key_id = k.id)";
+     k.last_used_at, k.revoked_at, (SELECT group_concat(panel_id) FROM api_key_panels p WHERE p.key_id = k.id), k.token_hash";
 
 fn from_row(r: &libsql::Row) -> AppResult<ApiKey> {
     let scopes: String = r.get(3)?;
@@ -171,6 +185,7 @@ fn from_row(r: &libsql::Row) -> AppResult<ApiKey> {
         last_used_at: opt_i64(r, 8)?,
         revoked_at: opt_i64(r, 9)?,
         panels: panels.split(',').filter_map(|p| p.trim().parse().ok()).collect(),
+        token_hash: r.get(11)?,
     })
 }
 
@@ -212,7 +227,10 @@ pub async fn revoke(db: &Db, id: i64) -> AppResult<bool> {
     let conn = db.connect().await?;
     let tx = crate::db::write_tx(&conn).await?;
     let n = tx
-        .execute("UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL", params![now(), id])
+        .execute(
+            "UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            params![now(), id],
+        )
         .await?;
     tx.commit().await?;
     Ok(n > 0)
@@ -221,8 +239,8 @@ pub async fn revoke(db: &Db, id: i64) -> AppResult<bool> {
 /// How often "last used" is written per key: a busy script must not cost a write per request.
 pub const LAST_USED_EVERY_SECS: i64 = 60;
 
-fn last_touch() -> &'static Mutex<HashMap<i64, i64>> {
-    static M: OnceLock<Mutex<HashMap<i64, i64>>> = OnceLock::new();
+fn last_touch() -> &'static Mutex<HashMap<String, i64>> {
+    static M: OnceLock<Mutex<HashMap<String, i64>>> = OnceLock::new();
     M.get_or_init(Default::default)
 }
 
@@ -235,10 +253,10 @@ pub async fn touch(db: &Db, key: &ApiKey) -> AppResult<()> {
     }
     {
         let mut m = last_touch().lock().unwrap_or_else(|p| p.into_inner());
-        if m.get(&key.id).is_some_and(|l| t - l < LAST_USED_EVERY_SECS) {
+        if m.get(&key.token_hash).is_some_and(|l| t - l < LAST_USED_EVERY_SECS) {
             return Ok(());
         }
-        m.insert(key.id, t);
+        m.insert(key.token_hash.clone(), t);
     }
     let conn = db.connect().await?;
     let tx = crate::db::write_tx(&conn).await?;
@@ -258,18 +276,18 @@ struct Bucket {
     at: Instant,
 }
 
-fn buckets() -> &'static Mutex<HashMap<i64, Bucket>> {
-    static B: OnceLock<Mutex<HashMap<i64, Bucket>>> = OnceLock::new();
+fn buckets() -> &'static Mutex<HashMap<String, Bucket>> {
+    static B: OnceLock<Mutex<HashMap<String, Bucket>>> = OnceLock::new();
     B.get_or_init(Default::default)
 }
 
 /// Ok, or the seconds to wait before the next request is allowed.
-pub fn take_rate(key_id: i64, per_minute: i64) -> Result<(), u64> {
+pub fn take_rate(key: &str, per_minute: i64) -> Result<(), u64> {
     let cap = per_minute.max(1) as f64;
     let per_sec = cap / 60.0;
     let mut m = buckets().lock().unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
-    let b = m.entry(key_id).or_insert(Bucket { tokens: cap, at: now });
+    let b = m.entry(key.to_string()).or_insert(Bucket { tokens: cap, at: now });
     b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * per_sec).min(cap);
     b.at = now;
     if b.tokens >= 1.0 {
@@ -294,7 +312,7 @@ mod tests {
 
     #[test]
     fn the_bucket_empties_and_says_when_to_retry() {
-        let id = -42;
+        let id = "unit-test-key";
         for _ in 0..3 {
             assert!(take_rate(id, 3).is_ok());
         }

@@ -157,7 +157,7 @@ async fn authorize_key(state: &AppState, need: Scope, mut req: Request) -> Resul
     if key.revoked_at.is_some() {
         return Err(deny(StatusCode::UNAUTHORIZED, "This API key was revoked."));
     }
-    if let Err(wait) = api_key::take_rate(key.id, key.rate_per_minute) {
+    if let Err(wait) = api_key::take_rate(&key.token_hash, key.rate_per_minute) {
         return Err(AppError::TooManyRequests {
             message: format!(
                 "Too many requests for this API key ({} per minute). Retry in {wait} s.",

@@ -3,5 +3,5 @@
 pub mod panels;
 pub mod service_name;
 pub mod sync;
-pub mod tickets;
 pub mod text;
+pub mod tickets;

@@ -9,7 +9,12 @@ use crate::pp::rows::{MessageRow, TicketRow};
 
 /// Replaces the cached conversation of one ticket and marks it read up to `ticket.last_update`.
 /// Returns how many messages are stored.
-pub async fn store_detail(db: &Db, panel_id: i64, ticket: &TicketRow, messages: &[MessageRow]) -> AppResult<i64> {
+pub async fn store_detail(
+    db: &Db,
+    panel_id: i64,
+    ticket: &TicketRow,
+    messages: &[MessageRow],
+) -> AppResult<i64> {
     let mut sorted: Vec<&MessageRow> = messages.iter().collect();
     sorted.sort_by_key(|m| m.created);
     let last_update =
@@ -19,16 +24,14 @@ pub async fn store_detail(db: &Db, panel_id: i64, ticket: &TicketRow, messages: 
     tx.execute(
         "UPDATE tickets_cache SET status = COALESCE(?1, status), last_update = ?2, messages_synced = ?2
          WHERE panel_id = ?3 AND id = ?4",
-        params![
-            ticket.status.clone().map(Sql::Text).unwrap_or(Sql::Null),
-            last_update,
-            panel_id,
-            ticket.id
-        ],
+        params![ticket.status.clone().map(Sql::Text).unwrap_or(Sql::Null), last_update, panel_id, ticket.id],
     )
     .await?;
-    tx.execute("DELETE FROM ticket_messages WHERE panel_id = ?1 AND ticket_id = ?2", params![panel_id, ticket.id])
-        .await?;
+    tx.execute(
+        "DELETE FROM ticket_messages WHERE panel_id = ?1 AND ticket_id = ?2",
+        params![panel_id, ticket.id],
+    )
+    .await?;
     for (seq, m) in sorted.iter().enumerate() {
         tx.execute(
             "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)

@@ -2,8 +2,8 @@
 //! words, never a 500), and Perfect Panel's envelope with offset paging.
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -59,7 +59,9 @@ impl Call {
         let mut out = Vec::new();
         for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let id = part.parse::<i64>().map_err(|_| {
-                AppError::bad_request(format!("{name} must be a comma separated list of numbers, got {part:?}."))
+                AppError::bad_request(format!(
+                    "{name} must be a comma separated list of numbers, got {part:?}."
+                ))
             })?;
             out.push(id);
         }
@@ -73,7 +75,9 @@ impl Call {
     pub fn paging(&self) -> AppResult<(i64, i64)> {
         let limit = self.int("limit", "a number from 1 to 1000")?.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(AppError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}, got {limit}.")));
+            return Err(AppError::bad_request(format!(
+                "limit must be between 1 and {MAX_LIMIT}, got {limit}."
+            )));
         }
         let offset = self.int("offset", "a number of rows to skip")?.unwrap_or(0);
         if offset < 0 {
@@ -92,7 +96,8 @@ impl Call {
     }
 
     fn href(&self, offset: i64) -> String {
-        let mut q: Vec<(String, String)> = self.query.iter().filter(|(k, _)| k != "offset").cloned().collect();
+        let mut q: Vec<(String, String)> =
+            self.query.iter().filter(|(k, _)| k != "offset").cloned().collect();
         q.push(("offset".into(), offset.to_string()));
         format!("{}?{}", self.url, serde_urlencoded::to_string(&q).unwrap_or_default())
     }
@@ -117,5 +122,7 @@ pub fn object(data: Value) -> Response {
 
 /// A path id: a number, else a 400 (axum's own rejection would be plain text).
 pub fn path_id(raw: &str, what: &str) -> AppResult<i64> {
-    raw.trim().parse::<i64>().map_err(|_| AppError::bad_request(format!("The {what} id must be a number, got {raw:?}.")))
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::bad_request(format!("The {what} id must be a number, got {raw:?}.")))
 }

@@ -72,8 +72,20 @@ fn operation(op: &Op) -> Value {
     ));
     let data = match op.response {
         Shape::List(fields) => {
-            params.push(param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}), "Rows per page.", false));
-            params.push(param("offset", "query", json!({"type": "integer", "minimum": 0, "default": 0}), "Rows to skip.", false));
+            params.push(param(
+                "limit",
+                "query",
+                json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+                "Rows per page.",
+                false,
+            ));
+            params.push(param(
+                "offset",
+                "query",
+                json!({"type": "integer", "minimum": 0, "default": 0}),
+                "Rows to skip.",
+                false,
+            ));
             json!({"type": "object", "required": ["count", "list"], "properties": {
                 "count": {"type": "integer", "description": "Rows matching, over all pages."},
                 "list": {"type": "array", "items": object_schema(fields)}}})
@@ -88,7 +100,8 @@ fn operation(op: &Op) -> Value {
     if matches!(op.response, Shape::List(_)) {
         envelope["properties"]["pagination"] = json!({"$ref": "#/components/schemas/Pagination"});
     }
-    let mut responses = json!({"200": {"description": "OK", "content": {"application/json": {"schema": envelope}}}});
+    let mut responses =
+        json!({"200": {"description": "OK", "content": {"application/json": {"schema": envelope}}}});
     for (code, why) in [
         ("400", "A parameter is not valid."),
         ("401", "No key, an unknown key, or a revoked key."),
@@ -109,7 +122,8 @@ fn operation(op: &Op) -> Value {
         "responses": responses,
     });
     if !op.body.is_empty() {
-        o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": object_schema(op.body)}}});
+        o["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": object_schema(op.body)}}});
     }
     o
 }
@@ -121,7 +135,8 @@ pub fn document(ops: &[&'static Op]) -> Value {
         let entry = paths.entry(op.path.trim_start_matches(BASE).to_string()).or_insert_with(|| json!({}));
         entry[op.verb.as_str()] = operation(op);
     }
-    let scopes: Map<String, Value> = Scope::ALL.iter().map(|s| (s.as_str().to_string(), Value::from(format!("{s}")))).collect();
+    let scopes: Map<String, Value> =
+        Scope::ALL.iter().map(|s| (s.as_str().to_string(), Value::from(format!("{s}")))).collect();
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -106,7 +106,9 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         Some(v) => {
             for part in v.split(',').map(str::trim) {
                 if part != "last_update" {
-                    return Err(AppError::bad_request(format!("include accepts last_update only, got {part:?}.")));
+                    return Err(AppError::bad_request(format!(
+                        "include accepts last_update only, got {part:?}."
+                    )));
                 }
             }
             true
@@ -138,8 +140,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         "SELECT {COLUMNS} FROM orders_cache WHERE {} ORDER BY created {dir}, id {dir}, panel_id LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
-    let found = sql::rows(&state, &q, w.args).await?;
-    let list = found.iter().map(|r| row_json(r, with_update)).collect::<AppResult<Vec<_>>>()?;
+    let list = sql::rows(&state, &q, w.args, |r| row_json(r, with_update)).await?;
     Ok(call.list(count, limit, offset, list))
 }
 
@@ -148,10 +149,10 @@ pub async fn one(State(state): State<AppState>, call: Call, Path(id): Path<Strin
     let mut w = Where::new(call.caller.panel_sql("panel_id"));
     w.bind("id = ?", id);
     let q = format!("SELECT {COLUMNS} FROM orders_cache WHERE {} LIMIT 2", w.sql());
-    let found = sql::rows(&state, &q, w.args).await?;
-    match found.as_slice() {
-        [] => Err(AppError::NotFound(format!("Order {id} was not found."))),
-        [r] => Ok(object(row_json(r, true)?)),
+    let mut found = sql::rows(&state, &q, w.args, |r| row_json(r, true)).await?;
+    match found.len() {
+        0 => Err(AppError::NotFound(format!("Order {id} was not found."))),
+        1 => Ok(object(found.remove(0))),
         _ => Err(AppError::bad_request(format!(
             "Order {id} exists on several of this key's panels: pass panel=<panel id>."
         ))),

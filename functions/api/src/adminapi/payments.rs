@@ -52,7 +52,10 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         w.bind("p.user = ?", u.to_string());
     }
     if let Some(e) = call.get("user_email") {
-        w.bind("p.user IN (SELECT u.username FROM users_cache u WHERE u.panel_id = p.panel_id AND u.email = ?)", e.to_string());
+        w.bind(
+            "p.user IN (SELECT u.username FROM users_cache u WHERE u.panel_id = p.panel_id AND u.email = ?)",
+            e.to_string(),
+        );
     }
     if let Some(s) = call.get("payment_status") {
         w.bind("p.status = ?", s.to_string());
@@ -64,9 +67,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
          FROM payments_cache p WHERE {} ORDER BY p.created {dir}, p.id {dir}, p.panel_id LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
-    let found = sql::rows(&state, &q, w.args).await?;
-    let mut list = Vec::with_capacity(found.len());
-    for r in &found {
+    let list = sql::rows(&state, &q, w.args, |r| {
         let user = opt_text(r, 2)?.map(|u| json!({"username": u})).unwrap_or(serde_json::Value::Null);
         let mut v = json!({
             "id": sql::int(r, 1)?, "panel_id": sql::int(r, 0)?, "user": user,
@@ -78,7 +79,8 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         }
         put_time(&mut v, "created", opt_i64(r, 9)?);
         put_time(&mut v, "updated", opt_i64(r, 10)?);
-        list.push(v);
-    }
+        Ok(v)
+    })
+    .await?;
     Ok(call.list(count, limit, offset, list))
 }

@@ -63,15 +63,14 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
          FROM services_cache WHERE {} ORDER BY panel_id, id LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
-    let found = sql::rows(&state, &q, w.args).await?;
-    let mut list = Vec::with_capacity(found.len());
-    for r in &found {
-        list.push(json!({
+    let list = sql::rows(&state, &q, w.args, |r| {
+        Ok(json!({
             "service": sql::int(r, 1)?, "panel_id": sql::int(r, 0)?, "name": sql::text(r, 2)?,
             "type": sql::text(r, 3)?, "category": sql::text(r, 4)?, "rate": rate(opt_i64(r, 5)?),
             "min": sql::int(r, 6)?, "max": sql::int(r, 7)?, "refill": sql::boolean(r, 8)?,
             "cancel": sql::boolean(r, 9)?, "dripfeed": sql::boolean(r, 10)?,
-        }));
-    }
+        }))
+    })
+    .await?;
     Ok(call.list(count, limit, offset, list))
 }

@@ -40,23 +40,26 @@ impl Where {
     }
 }
 
-pub async fn rows(state: &AppState, sql: &str, args: Vec<Sql>) -> AppResult<Vec<libsql::Row>> {
+/// Runs a query and converts each row as it is read (a libsql row is only valid until the next one).
+pub async fn rows<T>(
+    state: &AppState,
+    sql: &str,
+    args: Vec<Sql>,
+    mut each: impl FnMut(&libsql::Row) -> AppResult<T>,
+) -> AppResult<Vec<T>> {
     let conn = state.db.connect().await?;
     let mut rs = conn.query(sql, libsql::params_from_iter(args)).await?;
     let mut out = Vec::new();
     while let Some(r) = rs.next().await? {
-        out.push(r);
+        out.push(each(&r)?);
     }
     Ok(out)
 }
 
 pub async fn count(state: &AppState, table: &str, w: &Where) -> AppResult<i64> {
     let sql = format!("SELECT COUNT(*) FROM {table} WHERE {}", w.sql());
-    let found = rows(state, &sql, w.args.clone()).await?;
-    match found.first() {
-        Some(r) => Ok(r.get(0)?),
-        None => Err(AppError::internal("COUNT returned no row")),
-    }
+    let found = rows(state, &sql, w.args.clone(), |r| Ok(r.get::<i64>(0)?)).await?;
+    found.first().copied().ok_or_else(|| AppError::internal("COUNT returned no row"))
 }
 
 pub fn int(r: &libsql::Row, i: i32) -> AppResult<Value> {

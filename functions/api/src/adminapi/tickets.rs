@@ -120,17 +120,17 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         "SELECT {COLUMNS} FROM tickets_cache WHERE {} ORDER BY created DESC, id DESC, panel_id LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
-    let found = sql::rows(&state, &q, w.args).await?;
-    let list = found.iter().map(row_json).collect::<AppResult<Vec<_>>>()?;
+    let list = sql::rows(&state, &q, w.args, row_json).await?;
     Ok(call.list(count, limit, offset, list))
 }
 
-/// The one cached ticket with this id among the key's panels (the `panel` param narrows it).
-async fn find(state: &AppState, call: &Call, id: i64) -> AppResult<libsql::Row> {
+/// The one cached ticket with this id among the key's panels (the `panel` param narrows it): its
+/// panel and its row as JSON.
+async fn find(state: &AppState, call: &Call, id: i64) -> AppResult<(i64, Value)> {
     let mut w = Where::new(call.caller.panel_sql("panel_id"));
     w.bind("id = ?", id);
     let q = format!("SELECT {COLUMNS} FROM tickets_cache WHERE {} LIMIT 2", w.sql());
-    let mut found = sql::rows(state, &q, w.args).await?;
+    let mut found = sql::rows(state, &q, w.args, |r| Ok((r.get::<i64>(0)?, row_json(r)?))).await?;
     match found.len() {
         0 => Err(AppError::NotFound(format!("Ticket {id} was not found."))),
         1 => Ok(found.remove(0)),
@@ -142,22 +142,19 @@ async fn find(state: &AppState, call: &Call, id: i64) -> AppResult<libsql::Row> 
 
 pub async fn one(State(state): State<AppState>, call: Call, Path(id): Path<String>) -> AppResult<Response> {
     let id = path_id(&id, "ticket")?;
-    let r = find(&state, &call, id).await?;
-    let panel: i64 = r.get(0)?;
-    let mut v = row_json(&r)?;
-    let msgs = sql::rows(
+    let (panel, mut v) = find(&state, &call, id).await?;
+    let list = sql::rows(
         &state,
         "SELECT sender_name, is_staff, message, created FROM ticket_messages
          WHERE panel_id = ? AND ticket_id = ? ORDER BY seq",
         vec![panel.into(), id.into()],
+        |m| {
+            let mut x = json!({"sender_name": sql::text(m, 0)?, "is_staff": m.get::<i64>(1)? != 0, "message": sql::text(m, 2)?});
+            put_time(&mut x, "created", opt_i64(m, 3)?);
+            Ok(x)
+        },
     )
     .await?;
-    let mut list = Vec::with_capacity(msgs.len());
-    for m in &msgs {
-        let mut x = json!({"sender_name": sql::text(m, 0)?, "is_staff": m.get::<i64>(1)? != 0, "message": sql::text(m, 2)?});
-        put_time(&mut x, "created", opt_i64(m, 3)?);
-        list.push(x);
-    }
     v["messages"] = Value::Array(list);
     Ok(object(v))
 }
@@ -173,9 +170,9 @@ fn reply_body(body: &[u8]) -> AppResult<(String, Option<String>)> {
             .map_err(|_| AppError::bad_request("The body must be JSON: {\"message\": \"…\"}."))?,
     };
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
-    let message = get("message").filter(|m| !m.is_empty()).ok_or_else(|| {
-        AppError::bad_request("message is required: send {\"message\": \"…\"} as JSON.")
-    })?;
+    let message = get("message")
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| AppError::bad_request("message is required: send {\"message\": \"…\"} as JSON."))?;
     if message.chars().count() > 10_000 {
         return Err(AppError::bad_request("message is longer than 10,000 characters."));
     }
@@ -192,7 +189,7 @@ pub async fn reply(
 ) -> AppResult<Response> {
     let id = path_id(&id, "ticket")?;
     let (message, staff_name) = reply_body(&body)?;
-    let panel: i64 = find(&state, &call, id).await?.get(0)?;
+    let (panel, _) = find(&state, &call, id).await?;
     let staff_name = staff_name.unwrap_or_else(|| call.caller.key_name.clone());
     let username = format!("API key {}", call.caller.prefix);
     let actor = Actor { staff_id: call.caller.created_by, username: &username, client: &client };

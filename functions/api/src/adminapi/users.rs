@@ -54,9 +54,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
          FROM users_cache WHERE {} ORDER BY id DESC, panel_id LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
-    let found = sql::rows(&state, &q, w.args).await?;
-    let mut list = Vec::with_capacity(found.len());
-    for r in &found {
+    let list = sql::rows(&state, &q, w.args, |r| {
         let cur = opt_text(r, 6)?;
         let mut v = json!({
             "id": sql::int(r, 1)?, "panel_id": sql::int(r, 0)?, "username": sql::text(r, 2)?,
@@ -68,7 +66,8 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         if let Some(d) = opt_text(r, 10)? {
             v["discount"] = Value::from(d);
         }
-        list.push(v);
-    }
+        Ok(v)
+    })
+    .await?;
     Ok(call.list(count, limit, offset, list))
 }

@@ -221,7 +221,8 @@ pub async fn create(
     log(&state, &viewer, &client, "api_key.created", &details, None).await?;
     let keys = api_key::list(&state.db).await?;
     // The token is in this answer only: no redirect (it would need storing), and no caching.
-    let body = page(&viewer, &site, &keys, Some((&key.name, &token)), &FormData::default(), &FormErrors::default());
+    let body =
+        page(&viewer, &site, &keys, Some((&key.name, &token)), &FormData::default(), &FormErrors::default());
     let mut res = body.into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
@@ -235,7 +236,11 @@ pub async fn revoke(
 ) -> AppResult<Response> {
     let key = api_key::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("That API key"))?;
     if !api_key::revoke(&state.db, id).await? {
-        return Ok(flash_redirect(PATH, &format!("The key {} was already revoked.", key.name), client.secure));
+        return Ok(flash_redirect(
+            PATH,
+            &format!("The key {} was already revoked.", key.name),
+            client.secure,
+        ));
     }
     let details = format!("{} ({}…)", key.name, key.prefix);
     log(&state, &viewer, &client, "api_key.revoked", &details, None).await?;
