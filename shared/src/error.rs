@@ -94,6 +94,14 @@ impl IntoResponse for AppError {
     }
 }
 
+/// An error answer with its own status and message (e.g. the admin API's 401s, which say what is wrong
+/// with the key rather than "Sign in"); rendered like every other error.
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    let mut res = (status, message.to_string()).into_response();
+    res.extensions_mut().insert(ErrorInfo { status, message: message.to_string() });
+    res
+}
+
 /// True for routes that answer JSON: the admin API and every `.json` report.
 pub fn is_json_path(path: &str) -> bool {
     path.starts_with("/adminapi/") || path.ends_with(".json")

@@ -9,7 +9,7 @@ use axum::routing::{on, MethodFilter};
 use axum::Router;
 
 use crate::auth::guard::guard;
-use crate::auth::Role;
+use crate::auth::{Role, Scope};
 use crate::state::AppState;
 
 /// Who may call a route.
@@ -19,6 +19,8 @@ pub enum Access {
     Public,
     /// A signed-in staff member whose role is at least this one.
     Staff(Role),
+    /// An admin API client whose `X-Api-Key` carries this scope (`/adminapi/v2`).
+    ApiKey(Scope),
 }
 
 #[derive(Clone, Debug)]

@@ -3,7 +3,8 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, StatusCode};
-use shared::auth::Role;
+use shared::auth::api_key::{self, NewKey};
+use shared::auth::{Role, Scope};
 use shared::Access;
 
 use crate::helpers::{Res, TestApp};
@@ -63,6 +64,10 @@ async fn every_route_enforces_its_access_rule() {
                 );
                 assert!(res.status.as_u16() < 500, "{} {path}: {}", spec.method, res.status);
             }
+            Access::ApiKey(_) => {
+                assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{} {path} without a key", spec.method);
+                assert!(res.body.contains("\"error_code\":401"), "{} {path}: {}", spec.method, res.body);
+            }
             Access::Staff(_) if path.ends_with(".json") => {
                 assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{} {path}", spec.method)
             }
@@ -90,11 +95,49 @@ async fn every_route_enforces_its_access_rule() {
                     }
                 }
                 Access::Public => assert!(res.status.as_u16() < 500, "{what}"),
+                // A staff session is no API key.
+                Access::ApiKey(_) => assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{what}"),
             }
             checked += 1;
         }
+        // API routes: a key lacking the scope is refused, one holding only that scope is let in.
+        if let Access::ApiKey(need) = spec.access {
+            let others: Vec<Scope> = Scope::ALL.into_iter().filter(|s| *s != need).collect();
+            for (scopes, allowed) in [(others, false), (vec![need], true)] {
+                let new = NewKey {
+                    name: "walk",
+                    scopes: &scopes,
+                    all_panels: true,
+                    panels: &[],
+                    created_by: owner,
+                };
+                let (_, token) = api_key::create(&app.state.db, &new).await.unwrap();
+                let res = send_key(&app, &spec.method, &path, &token).await;
+                let what = format!("{} {path} with {scopes:?}: {} {}", spec.method, res.status, res.body);
+                if allowed {
+                    assert!(
+                        ![401, 403].contains(&res.status.as_u16()) && res.status.as_u16() < 500,
+                        "{what}"
+                    );
+                } else {
+                    assert_eq!(res.status, StatusCode::FORBIDDEN, "{what}");
+                    assert!(res.body.contains("\"error_code\":403"), "{what}");
+                }
+            }
+        }
     }
     assert_eq!(checked, specs.len() * people.len());
+}
+
+async fn send_key(app: &TestApp, method: &Method, path: &str, token: &str) -> Res {
+    app.send(
+        TestApp::request(method.clone(), path, None)
+            .header("x-api-key", token)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(if method == Method::POST { "{}" } else { "" }))
+            .unwrap(),
+    )
+    .await
 }
 
 async fn send(app: &TestApp, method: &Method, path: &str, s: Option<&crate::helpers::Session>) -> Res {

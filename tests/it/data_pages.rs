@@ -248,7 +248,7 @@ async fn a_panel_refusing_the_reply_is_a_clear_error() {
     let res =
         app.post(&format!("/tickets/{panel}/{tid}/reply"), Some(&agent), &[("message", "Hello there")]).await;
     assert_eq!(res.status, StatusCode::BAD_GATEWAY);
-    assert!(res.body.contains("The panel did not accept the reply"), "{}", res.body);
+    assert!(res.body.contains("did not take the reply: the panel answered HTTP 500"), "{}", res.body);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM activity_log WHERE action = 'ticket.replied'").await, 0);
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod access_walk;
 mod account;
 mod activity;
+mod adminapi;
 mod auth;
 mod browser;
 mod cli;

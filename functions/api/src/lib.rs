@@ -1,6 +1,7 @@
 //! The staff console's pages (and, later, `/adminapi/v2`). `routes()` is what the local runner merges;
 //! `app()` is what the Lambda serves.
 
+pub mod adminapi;
 pub mod audit_log;
 pub mod pages;
 pub mod ticket_reply;
@@ -10,7 +11,7 @@ use shared::{AppState, Routes};
 
 /// Every console route of this function, each with its access rule.
 pub fn routes(state: &AppState) -> Routes {
-    pages::routes(state)
+    pages::routes(state).merge(adminapi::routes(state))
 }
 
 /// The Lambda's whole router: console pages, static assets, health check.

@@ -2,12 +2,12 @@
 //! panel scope, CSRF, then the flash message.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::auth::{cookies, csrf, session, staff, Role, Viewer};
-use crate::error::{is_json_path, AppError};
+use crate::auth::{api_key, cookies, csrf, session, staff, ApiCaller, Role, Scope, Viewer};
+use crate::error::{error_response, is_json_path, AppError};
 use crate::routes::Access;
 use crate::state::AppState;
 
@@ -15,6 +15,12 @@ pub async fn guard(State((state, access)): State<(AppState, Access)>, req: Reque
     let min = match access {
         Access::Public => return next.run(req).await,
         Access::Staff(min) => min,
+        Access::ApiKey(scope) => {
+            return match authorize_key(&state, scope, req).await {
+                Ok(req) => next.run(req).await,
+                Err(e) => e,
+            }
+        }
     };
     let secure = cookies::is_secure_context(req.headers());
     match authorize(&state, min, req).await {
@@ -126,6 +132,71 @@ async fn authorize(state: &AppState, min: Role, mut req: Request) -> Result<(Req
         freshness,
     });
     Ok((req, had_flash))
+}
+
+/// The admin API's access check: a valid, unrevoked key (`X-Api-Key`, or `?apikey=` as some Perfect
+/// Panel scripts send it) within its rate limit, holding `need`, asked only about its own panels.
+/// No session and no CSRF: a key is a bearer token sent by scripts, never by a browser's cookie jar.
+async fn authorize_key(state: &AppState, need: Scope, mut req: Request) -> Result<Request, Response> {
+    let deny = |status: StatusCode, msg: &str| error_response(status, msg);
+    let token = req
+        .headers()
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| query_param(&req, "apikey"))
+        .filter(|t| !t.trim().is_empty());
+    let Some(token) = token else {
+        return Err(deny(StatusCode::UNAUTHORIZED, "Missing API key: send it in the X-Api-Key header."));
+    };
+    let key = match api_key::find_by_token(&state.db, &token).await {
+        Ok(Some(k)) => k,
+        Ok(None) => return Err(deny(StatusCode::UNAUTHORIZED, "Invalid API key.")),
+        Err(e) => return Err(e.into_response()),
+    };
+    if key.revoked_at.is_some() {
+        return Err(deny(StatusCode::UNAUTHORIZED, "This API key was revoked."));
+    }
+    if let Err(wait) = api_key::take_rate(&key.token_hash, key.rate_per_minute) {
+        return Err(AppError::TooManyRequests {
+            message: format!(
+                "Too many requests for this API key ({} per minute). Retry in {wait} s.",
+                key.rate_per_minute
+            ),
+            retry_after_secs: wait,
+        }
+        .into_response());
+    }
+    if !key.has(need) {
+        return Err(deny(StatusCode::FORBIDDEN, &format!("This API key lacks the {need} scope.")));
+    }
+    let scope = key.scope();
+    let panel = match chosen_panel(&req) {
+        Ok(Some(Some(p))) if !scope.allows(p) => {
+            return Err(deny(StatusCode::FORBIDDEN, &format!("This API key may not read panel {p}.")))
+        }
+        Ok(Some(p)) => p,
+        Ok(None) => None,
+        Err(e) => return Err(e.into_response()),
+    };
+    if let Err(e) = api_key::touch(&state.db, &key).await {
+        // "Last used" is a convenience: a failed write must not fail the call.
+        tracing::warn!(error = %e, key = key.id, "last used not recorded");
+    }
+    req.extensions_mut().insert(ApiCaller {
+        key_id: key.id,
+        key_name: key.name,
+        prefix: key.prefix,
+        created_by: key.created_by,
+        scope,
+        panel,
+    });
+    Ok(req)
+}
+
+fn query_param(req: &Request, name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.uri().query()?).unwrap_or_default();
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 pub fn encode_flash(msg: &str) -> String {

@@ -1,5 +1,6 @@
 //! Staff accounts, sessions, CSRF, sign-in throttling, roles and panel scope.
 
+pub mod api_key;
 pub mod cookies;
 pub mod csrf;
 pub mod guard;
@@ -11,6 +12,7 @@ pub mod staff;
 pub mod throttle;
 pub mod viewer;
 
+pub use api_key::{ApiCaller, Scope};
 pub use role::Role;
 pub use scope::PanelScope;
 pub use viewer::{ClientInfo, Viewer};

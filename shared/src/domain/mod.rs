@@ -5,3 +5,4 @@ pub mod panels;
 pub mod service_name;
 pub mod sync;
 pub mod text;
+pub mod tickets;

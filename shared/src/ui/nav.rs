@@ -41,6 +41,7 @@ pub const NAV: &[NavGroup] = &[
             NavItem { label: "Canned replies", href: "/canned-replies", min_role: Role::Viewer },
             NavItem { label: "Service descriptions", href: "/services/descriptions", min_role: Role::Admin },
             NavItem { label: "Service reports", href: "/service-reports", min_role: Role::Viewer },
+            NavItem { label: "API keys", href: "/settings/api-keys", min_role: Role::Owner },
             NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin },
         ],
     },

@@ -2,6 +2,8 @@
 
 mod account;
 mod activity;
+mod api_docs;
+mod api_keys;
 mod data;
 mod overview;
 mod panels;
@@ -65,6 +67,10 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/settings/sync/engine", staff(Role::Owner), sync_settings::engine)
         .post("/settings/sync/{id}/edit", staff(Role::Admin), sync_settings::edit)
         .post("/settings/sync/{id}/run", staff(Role::Admin), sync_settings::run_now)
+        .get(api_keys::PATH, staff(Role::Owner), api_keys::list)
+        .post(api_keys::PATH, staff(Role::Owner), api_keys::create)
+        .post("/settings/api-keys/{id}/revoke", staff(Role::Owner), api_keys::revoke)
+        .get("/settings/api-keys/docs", staff(Role::Owner), api_docs::page)
         .get("/staff", staff(Role::Owner), staff::list)
         .get("/staff/new", staff(Role::Owner), staff::new_page)
         .post("/staff", staff(Role::Owner), staff::create)

@@ -346,19 +346,17 @@ pub async fn reply(
     if message.chars().count() > 10_000 {
         return Err(AppError::bad_request("The reply is longer than 10,000 characters."));
     }
-    crate::ticket_reply::send(&state, panel_id, id, &message, &viewer.staff.username).await?;
-    crate::audit_log::log(
-        &state,
-        &viewer,
-        &client,
-        "ticket.replied",
-        &format!("ticket {id}: {} characters", message.chars().count()),
-        Some(panel_id),
-    )
-    .await?;
-    Ok(flash_redirect(
-        &format!("/tickets/{panel_id}/{id}"),
-        "Reply sent through the panel. The conversation updates with the next sync of its messages.",
-        client.secure,
-    ))
+    let actor = shared::audit::Actor {
+        staff_id: Some(viewer.id()),
+        username: &viewer.staff.username,
+        client: &client,
+    };
+    let sent =
+        crate::ticket_reply::send(&state, panel_id, id, &message, &viewer.staff.username, &actor).await?;
+    let note = if sent.refreshed {
+        "Reply sent through the panel."
+    } else {
+        "Reply sent through the panel. The conversation updates with the next sync of its messages."
+    };
+    Ok(flash_redirect(&format!("/tickets/{panel_id}/{id}"), note, client.secure))
 }

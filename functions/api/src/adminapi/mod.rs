@@ -1,0 +1,36 @@
+//! The console's own admin API, `/adminapi/v2`: Perfect Panel's admin API v2 (envelope, paging, query
+//! names, row fields) over the cache of every panel an API key may read. Each operation is an
+//! [`op::Op`] registered through [`op::Api`], which also feeds the OpenAPI document.
+
+pub mod call;
+pub mod op;
+pub mod openapi;
+mod orders;
+mod payments;
+mod services;
+mod sql;
+mod tickets;
+mod users;
+
+use shared::{Access, AppState, Routes};
+
+use op::Api;
+
+/// Every operation. A report is added the same way: an `Op` (scope `ReportsRead`, its rows as
+/// `Field`s) and one `.op(&OP, handler)` line here.
+pub fn api(state: &AppState) -> Api {
+    Api::new(state)
+        .op(&orders::LIST, orders::list)
+        .op(&orders::ONE, orders::one)
+        .op(&users::LIST, users::list)
+        .op(&payments::LIST, payments::list)
+        .op(&tickets::LIST, tickets::list)
+        .op(&tickets::ONE, tickets::one)
+        .op(&tickets::REPLY, tickets::reply)
+        .op(&services::LIST, services::list)
+}
+
+pub fn routes(state: &AppState) -> Routes {
+    // The document is public: it holds no data, and tools fetch it without a key.
+    api(state).routes.get(openapi::PATH, Access::Public, openapi::serve)
+}

@@ -1,0 +1,118 @@
+//! Reading the cache for the API: a WHERE builder with bound values, and Perfect Panel's shapes for
+//! money (`{value, currency_code, formatted}` with five decimals) and times (`YYYY-MM-DD HH:MM:SS` UTC
+//! next to a `_timestamp` in Unix seconds).
+
+use libsql::Value as Sql;
+use serde_json::{json, Value};
+
+use shared::db::{opt_i64, opt_text};
+use shared::{AppError, AppResult, AppState};
+
+/// Conditions joined by AND; `?` placeholders bound in order.
+pub struct Where {
+    conds: Vec<String>,
+    pub args: Vec<Sql>,
+}
+
+impl Where {
+    /// Starts with the key's panel scope (integers from the database, safe to inline).
+    pub fn new(scope_sql: String) -> Where {
+        Where { conds: vec![scope_sql], args: Vec::new() }
+    }
+    pub fn cond(&mut self, c: impl Into<String>) {
+        self.conds.push(c.into());
+    }
+    pub fn bind(&mut self, c: &str, v: impl Into<Sql>) {
+        self.conds.push(c.to_string());
+        self.args.push(v.into());
+    }
+    /// `column IN (…)` of parsed integers; an empty list matches nothing.
+    pub fn ids(&mut self, column: &str, ids: &[i64]) {
+        if ids.is_empty() {
+            self.conds.push("0".into());
+        } else {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            self.conds.push(format!("{column} IN ({})", list.join(",")));
+        }
+    }
+    pub fn sql(&self) -> String {
+        self.conds.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" AND ")
+    }
+}
+
+/// Runs a query and converts each row as it is read (a libsql row is only valid until the next one).
+pub async fn rows<T>(
+    state: &AppState,
+    sql: &str,
+    args: Vec<Sql>,
+    mut each: impl FnMut(&libsql::Row) -> AppResult<T>,
+) -> AppResult<Vec<T>> {
+    let conn = state.db.connect().await?;
+    let mut rs = conn.query(sql, libsql::params_from_iter(args)).await?;
+    let mut out = Vec::new();
+    while let Some(r) = rs.next().await? {
+        out.push(each(&r)?);
+    }
+    Ok(out)
+}
+
+pub async fn count(state: &AppState, table: &str, w: &Where) -> AppResult<i64> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE {}", w.sql());
+    let found = rows(state, &sql, w.args.clone(), |r| Ok(r.get::<i64>(0)?)).await?;
+    found.first().copied().ok_or_else(|| AppError::internal("COUNT returned no row"))
+}
+
+pub fn int(r: &libsql::Row, i: i32) -> AppResult<Value> {
+    Ok(opt_i64(r, i)?.map(Value::from).unwrap_or(Value::Null))
+}
+
+pub fn text(r: &libsql::Row, i: i32) -> AppResult<Value> {
+    Ok(opt_text(r, i)?.map(Value::from).unwrap_or(Value::Null))
+}
+
+pub fn boolean(r: &libsql::Row, i: i32) -> AppResult<Value> {
+    Ok(opt_i64(r, i)?.map(|b| Value::Bool(b != 0)).unwrap_or(Value::Null))
+}
+
+/// Perfect Panel's money object; `null` when the panel gave no amount.
+pub fn money(micros: Option<i64>, currency: Option<&str>) -> Value {
+    let Some(micros) = micros else { return Value::Null };
+    let cur = currency.filter(|c| !c.is_empty()).unwrap_or("USD");
+    let sign = if micros < 0 { "-" } else { "" };
+    let m = micros.unsigned_abs();
+    let value = format!("{sign}{}.{:05}", m / 1_000_000, (m % 1_000_000) / 10);
+    let cents = format!("{}.{:02}", m / 1_000_000, (m % 1_000_000 + 5_000) / 10_000);
+    let formatted = if cur == "USD" { format!("{sign}${cents}") } else { format!("{sign}{cents} {cur}") };
+    json!({"value": value, "currency_code": cur, "formatted": formatted})
+}
+
+pub fn datetime(ts: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp(ts, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// Sets `<name>` and `<name>_timestamp` (both `null` when unknown).
+pub fn put_time(obj: &mut Value, name: &str, ts: Option<i64>) {
+    obj[name] = ts.map(|t| Value::from(datetime(t))).unwrap_or(Value::Null);
+    obj[format!("{name}_timestamp")] = ts.map(Value::from).unwrap_or(Value::Null);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_time_look_like_perfect_panel() {
+        assert_eq!(
+            money(Some(120_000), Some("USD")),
+            json!({"value": "0.12000", "currency_code": "USD", "formatted": "$0.12"})
+        );
+        assert_eq!(money(Some(-12_500_000), None)["formatted"], "-$12.50");
+        assert_eq!(money(Some(1_234_567), Some("EUR"))["value"], "1.23456");
+        assert_eq!(money(None, None), Value::Null);
+        assert_eq!(datetime(1_750_329_957), "2025-06-19 10:45:57");
+        // Our own client reads them back exactly (to the fifth decimal).
+        assert_eq!(shared::pp::money::parse(&money(Some(120_000), None)).map(|m| m.0), Some(120_000));
+    }
+}
