@@ -20,14 +20,20 @@ pub const NAV: &[NavGroup] = &[
     NavGroup { label: "Data", items: &[] },
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
     NavGroup { label: "Reports", items: &[] },
-    // AI: Flagged replies, AI prompts.
-    NavGroup { label: "AI", items: &[] },
+    NavGroup {
+        label: "AI",
+        items: &[
+            NavItem { label: "Flagged replies", href: "/ai/flagged", min_role: Role::Viewer },
+            NavItem { label: "AI prompts", href: "/ai/prompts", min_role: Role::Agent },
+        ],
+    },
     NavGroup {
         label: "Settings",
         items: &[
             NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
             NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
             NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer },
+            NavItem { label: "AI settings", href: "/ai/settings", min_role: Role::Admin },
             NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin },
         ],
     },
