@@ -86,13 +86,14 @@ impl LlmHandle {
                 }
             };
             rt.block_on(async move {
-                let listener = match tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await {
-                    Ok(l) => l,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
+                let listener =
+                    match tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    };
                 let _ = tx.send(listener.local_addr());
                 let app = Router::new().route("/v1/chat/completions", post(complete)).with_state(shared);
                 let _ = axum::serve(listener, app).await;
@@ -178,15 +179,20 @@ async fn complete(State(state): State<Arc<Mutex<LlmState>>>, headers: HeaderMap,
     if messages.is_empty() {
         return error(StatusCode::BAD_REQUEST, "messages is required.");
     }
-    let system: String =
-        messages.iter().filter(|(r, _)| r == "system").map(|(_, c)| c.as_str()).collect::<Vec<_>>().join("\n");
+    let system: String = messages
+        .iter()
+        .filter(|(r, _)| r == "system")
+        .map(|(_, c)| c.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     let user: String =
         messages.iter().filter(|(r, _)| r == "user").map(|(_, c)| c.as_str()).collect::<Vec<_>>().join("\n");
     let content = if system.contains("\"verdict\"") {
         match fault {
             LlmFault::Junk => "I think this reply is fine overall, nice work!".to_string(),
             LlmFault::WrongVerdict => {
-                json!({"verdict": "excellent", "flags": [], "reasoning": "Great.", "suggestion": ""}).to_string()
+                json!({"verdict": "excellent", "flags": [], "reasoning": "Great.", "suggestion": ""})
+                    .to_string()
             }
             LlmFault::MissingFields => json!({"verdict": "good"}).to_string(),
             _ => judge(&user).to_string(),
@@ -231,10 +237,7 @@ const TEMPLATES: &[&str] = &["done", "done.", "ok", "ok.", "checked", "checked."
 const GREETINGS: &[&str] = &["hello", "hi", "thanks", "thank", "please", "regards"];
 
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 /// The review rules. The reply is the text after the last "Staff reply to judge" line; the customer's
@@ -280,11 +283,13 @@ mod tests {
         let ctx = "Ticket subject: Orders - Refill\n[Customer] Hi, my order 1000123 is not moving.\nStaff reply to judge (by Alice):\n";
         assert_eq!(judge(&format!("{ctx}Done.")).get("verdict"), Some(&json!("bad")));
         assert_eq!(
-            judge(&format!("{ctx}Hello, we asked the provider to restart it, please wait a day.")).get("verdict"),
+            judge(&format!("{ctx}Hello, we asked the provider to restart it, please wait a day."))
+                .get("verdict"),
             Some(&json!("mediocre"))
         );
         assert_eq!(
-            judge(&format!("{ctx}Hello, we checked order 1000123 and requested a refill today.")).get("verdict"),
+            judge(&format!("{ctx}Hello, we checked order 1000123 and requested a refill today."))
+                .get("verdict"),
             Some(&json!("good"))
         );
         assert_eq!(translate_target("Translate the text into Turkish. Keep"), Some("Turkish".into()));

@@ -27,7 +27,12 @@ pub struct Ticket {
 
 /// The ticket and its messages (`before_seq`: only messages before that one). None when the cache has
 /// neither the ticket nor any of its messages.
-pub async fn load(db: &Db, panel_id: i64, ticket_id: i64, before_seq: Option<i64>) -> AppResult<Option<Ticket>> {
+pub async fn load(
+    db: &Db,
+    panel_id: i64,
+    ticket_id: i64,
+    before_seq: Option<i64>,
+) -> AppResult<Option<Ticket>> {
     let conn = db.connect().await?;
     let mut rows = conn
         .query(

@@ -128,8 +128,7 @@ fn too_short(before: &[Message], reply: &str) -> Option<String> {
     if !before.iter().any(|m| !m.is_staff) {
         return Some("no customer message before it".into());
     }
-    let question: usize =
-        before.iter().rev().take_while(|m| !m.is_staff).map(|m| word_count(&m.text)).sum();
+    let question: usize = before.iter().rev().take_while(|m| !m.is_staff).map(|m| word_count(&m.text)).sum();
     if question + word_count(reply) < MIN_WORDS {
         return Some(format!("fewer than {MIN_WORDS} words in the exchange"));
     }
@@ -242,7 +241,8 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
         }
         let user = review_context(&ticket.subject, &ticket.messages, &c.staff, &c.text);
         let estimate = ((system.len() + user.len()) / 4) as i64 + MAX_COMPLETION as i64;
-        let chat = Chat { model: &cfg.model, system: &system, user: &user, json: true, max_tokens: MAX_COMPLETION };
+        let chat =
+            Chat { model: &cfg.model, system: &system, user: &user, json: true, max_tokens: MAX_COMPLETION };
         let mut spent = Usage::default();
         let mut outcome = None;
         let mut last_reason = String::new();
@@ -289,8 +289,17 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
             }
             None => {
                 let tries = if over_budget { 1 } else { 2 };
-                store(db, c, "failed", None, Some(&last_reason), Some(prompt.version), &spent, c.attempts + tries)
-                    .await?;
+                store(
+                    db,
+                    c,
+                    "failed",
+                    None,
+                    Some(&last_reason),
+                    Some(prompt.version),
+                    &spent,
+                    c.attempts + tries,
+                )
+                .await?;
                 report.failed += 1;
                 if over_budget {
                     report.stopped = Some("daily token budget reached".into());
@@ -317,7 +326,9 @@ mod tests {
     fn short_exchanges_are_skipped() {
         assert!(too_short(&[], "a long enough reply with many many words in it").is_some());
         assert!(too_short(&[m(false, "Any update?")], "Done.").is_some());
-        assert!(too_short(&[m(false, "Hi, my order 1000123 is not moving. Please check it.")], "Done.").is_none());
+        assert!(
+            too_short(&[m(false, "Hi, my order 1000123 is not moving. Please check it.")], "Done.").is_none()
+        );
         assert_eq!(day_start(86_400 * 3 + 5), 86_400 * 3);
     }
 }

@@ -34,7 +34,11 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/ai/prompts/{id}", Access::Staff(Role::Admin), pp::update)
         .post("/ai/prompts/{id}/delete", Access::Staff(Role::Admin), pp::delete)
         .get("/ai/flagged", Access::Staff(Role::Viewer), flagged::page)
-        .post("/ai/flagged/{panel_id}/{ticket_id}/{seq}/wrong", Access::Staff(Role::Owner), flagged::mark_wrong)
+        .post(
+            "/ai/flagged/{panel_id}/{ticket_id}/{seq}/wrong",
+            Access::Staff(Role::Owner),
+            flagged::mark_wrong,
+        )
         .post("/ai/tickets/{panel_id}/{ticket_id}/analyze", Access::Staff(Role::Agent), ticket::analyze)
         .post("/ai/tickets/{panel_id}/{ticket_id}/translate", Access::Staff(Role::Agent), ticket::translate)
         .post(
@@ -63,6 +67,7 @@ pub(crate) async fn log(
     details: &str,
     panel_id: Option<i64>,
 ) -> AppResult<()> {
-    let actor = shared::audit::Actor { staff_id: Some(viewer.id()), username: &viewer.staff.username, client };
+    let actor =
+        shared::audit::Actor { staff_id: Some(viewer.id()), username: &viewer.staff.username, client };
     shared::audit::record(&state.db, &actor, action, details, panel_id).await
 }

@@ -87,7 +87,13 @@ pub async fn quality_save(db: &Db, body: &str, staff_id: i64) -> AppResult<i64> 
 }
 
 /// Fills `{{subject}}`, `{{customer}}`, `{{status}}`, `{{conversation}}`; blank template = default.
-pub fn fill_analysis(template: &str, subject: &str, customer: &str, status: &str, conversation: &str) -> String {
+pub fn fill_analysis(
+    template: &str,
+    subject: &str,
+    customer: &str,
+    status: &str,
+    conversation: &str,
+) -> String {
     let t = if template.trim().is_empty() { DEFAULT_ANALYSIS_PROMPT } else { template };
     t.replace("{{subject}}", subject)
         .replace("{{customer}}", customer)
@@ -120,8 +126,9 @@ pub async fn list(db: &Db) -> AppResult<Vec<NamedPrompt>> {
 
 pub async fn get(db: &Db, id: i64) -> AppResult<Option<NamedPrompt>> {
     let conn = db.connect().await?;
-    let mut rows =
-        conn.query("SELECT id, title, model, system_prompt FROM ai_prompts WHERE id = ?1", params![id]).await?;
+    let mut rows = conn
+        .query("SELECT id, title, model, system_prompt FROM ai_prompts WHERE id = ?1", params![id])
+        .await?;
     match rows.next().await? {
         Some(r) => Ok(Some(named(&r)?)),
         None => Ok(None),

@@ -95,7 +95,11 @@ fn conditions(f: &Filter, with_verdict: bool) -> (String, Vec<libsql::Value>) {
             None => sql.push_str(" AND r.verdict IN ('mediocre', 'bad')"),
         }
         if let Some(fl) = &f.flag {
-            add("EXISTS (SELECT 1 FROM json_each(r.flags) WHERE json_each.value = ?)", fl.clone().into(), &mut sql);
+            add(
+                "EXISTS (SELECT 1 FROM json_each(r.flags) WHERE json_each.value = ?)",
+                fl.clone().into(),
+                &mut sql,
+            );
         }
     }
     if let Some(t) = f.from {

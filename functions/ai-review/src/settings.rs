@@ -58,7 +58,8 @@ pub async fn load(db: &Db) -> AppResult<AiSettings> {
         map.insert(r.get::<String>(0)?, r.get::<String>(1)?);
     }
     let d = AiSettings::default();
-    let text = |k: &str, dflt: &str| map.get(k).cloned().filter(|v| !v.is_empty()).unwrap_or(dflt.to_string());
+    let text =
+        |k: &str, dflt: &str| map.get(k).cloned().filter(|v| !v.is_empty()).unwrap_or(dflt.to_string());
     let num = |k: &str, dflt: i64| map.get(k).and_then(|v| v.parse().ok()).unwrap_or(dflt);
     Ok(AiSettings {
         base_url: text("ai.base_url", &d.base_url),

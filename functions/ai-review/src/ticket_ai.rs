@@ -149,7 +149,12 @@ pub async fn run(
 
 /// Stored analyses and translations of a ticket, newest first (for the ticket page). The caller checks
 /// the panel scope.
-pub async fn ticket_results(db: &Db, panel_id: i64, ticket_id: i64, limit: i64) -> AppResult<Vec<StoredResult>> {
+pub async fn ticket_results(
+    db: &Db,
+    panel_id: i64,
+    ticket_id: i64,
+    limit: i64,
+) -> AppResult<Vec<StoredResult>> {
     let conn = db.connect().await?;
     let mut rows = conn
         .query(

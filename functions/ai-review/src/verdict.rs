@@ -62,10 +62,14 @@ mod tests {
 
     #[test]
     fn schema_is_enforced() {
-        let ok = parse(r#"{"verdict":"Bad","flags":["template"],"reasoning":"Short.","suggestion":"Say more."}"#)
-            .unwrap();
+        let ok =
+            parse(r#"{"verdict":"Bad","flags":["template"],"reasoning":"Short.","suggestion":"Say more."}"#)
+                .unwrap();
         assert_eq!((ok.verdict, ok.flags.len()), ("bad", 1));
-        assert!(parse("```json\n{\"verdict\":\"good\",\"flags\":[],\"reasoning\":\"r\",\"suggestion\":\"\"}\n```").is_ok());
+        assert!(parse(
+            "```json\n{\"verdict\":\"good\",\"flags\":[],\"reasoning\":\"r\",\"suggestion\":\"\"}\n```"
+        )
+        .is_ok());
         assert!(parse("Looks fine to me!").is_err());
         assert!(parse(r#"{"verdict":"excellent","flags":[],"reasoning":"r","suggestion":""}"#).is_err());
         assert!(parse(r#"{"verdict":"good"}"#).is_err());

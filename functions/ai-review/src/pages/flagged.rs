@@ -16,8 +16,13 @@ use shared::{AppError, AppResult, AppState};
 use crate::reviews::{self, Filter, Flagged};
 
 const LIMIT: i64 = 200;
-const WINDOWS: &[(&str, &str, i64)] =
-    &[("24h", "Last 24h", 86_400), ("7d", "Last 7 days", 7 * 86_400), ("30d", "Last 30 days", 30 * 86_400), ("90d", "Last 90 days", 90 * 86_400), ("all", "All time", 0)];
+const WINDOWS: &[(&str, &str, i64)] = &[
+    ("24h", "Last 24h", 86_400),
+    ("7d", "Last 7 days", 7 * 86_400),
+    ("30d", "Last 30 days", 30 * 86_400),
+    ("90d", "Last 90 days", 90 * 86_400),
+    ("all", "All time", 0),
+];
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
@@ -35,7 +40,13 @@ fn nonempty(v: &Option<String>) -> Option<String> {
 /// The query string of the current filters without `drop`.
 fn href_without(p: &Params, drop: &str) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
-    for (k, v) in [("staff", &p.staff), ("verdict", &p.verdict), ("flag", &p.flag), ("window", &p.window), ("panel", &p.panel)] {
+    for (k, v) in [
+        ("staff", &p.staff),
+        ("verdict", &p.verdict),
+        ("flag", &p.flag),
+        ("window", &p.window),
+        ("panel", &p.panel),
+    ] {
         if k != drop {
             if let Some(v) = nonempty(v) {
                 pairs.push((k, v));
@@ -77,7 +88,11 @@ fn row(viewer: &Viewer, f: &Flagged, back: &str) -> Markup {
     } }
 }
 
-pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(p): Query<Params>) -> AppResult<Markup> {
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(p): Query<Params>,
+) -> AppResult<Markup> {
     let verdict = nonempty(&p.verdict);
     if verdict.as_deref().is_some_and(|v| v != "mediocre" && v != "bad") {
         return Err(AppError::bad_request("Verdict must be mediocre or bad."));
@@ -102,21 +117,34 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(p): Query
     let back = href_without(&p, "");
     let rows: Vec<Markup> = list.iter().map(|f| row(&viewer, f, &back)).collect();
     let mut cols = vec![
-        col("Sent"), col("Panel"), col("Ticket"), col("Staff"), col("Reply"), col("Verdict"), col("Flags"),
-        col("Reasoning"), col("Suggested reply"), col("Model"),
+        col("Sent"),
+        col("Panel"),
+        col("Ticket"),
+        col("Staff"),
+        col("Reply"),
+        col("Verdict"),
+        col("Flags"),
+        col("Reasoning"),
+        col("Suggested reply"),
+        col("Model"),
     ];
     if viewer.is(Role::Owner) {
         cols.push(col(""));
     }
     let mut chips = Vec::new();
-    for (k, label, v) in [("staff", "Staff", &p.staff), ("verdict", "Verdict", &p.verdict), ("flag", "Flag", &p.flag)] {
+    for (k, label, v) in
+        [("staff", "Staff", &p.staff), ("verdict", "Verdict", &p.verdict), ("flag", "Flag", &p.flag)]
+    {
         if let Some(v) = nonempty(v) {
             chips.push((format!("{label}: {v}"), href_without(&p, k)));
         }
     }
     let cfg = crate::settings::load(&state.db).await?;
     let empty = if !cfg.is_configured() {
-        ui::empty_state("The AI reviewer is not set up yet. Set a provider and API key in AI settings.", Some(("/ai/settings", "AI settings")))
+        ui::empty_state(
+            "The AI reviewer is not set up yet. Set a provider and API key in AI settings.",
+            Some(("/ai/settings", "AI settings")),
+        )
     } else {
         ui::empty_state("No flagged replies in this window. Widen the window or clear the filters; new replies are reviewed every few minutes.", None)
     };

@@ -17,7 +17,10 @@ use crate::settings;
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
     let all = prompts::list(&state.db).await?;
     let cfg = settings::load(&state.db).await?;
-    let provider = url::Url::parse(&cfg.base_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let provider = url::Url::parse(&cfg.base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
     let admin = viewer.is(Role::Admin);
     let rows: Vec<Markup> = all
         .iter()
@@ -31,7 +34,10 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
         })
         .collect();
     let empty = if admin {
-        ui::empty_state("No prompts yet. Add one, then run it from a ticket page.", Some(("/ai/prompts/new", "Add a prompt")))
+        ui::empty_state(
+            "No prompts yet. Add one, then run it from a ticket page.",
+            Some(("/ai/prompts/new", "Add a prompt")),
+        )
     } else {
         ui::empty_state("No prompts yet. Ask an admin to add one.", None)
     };
@@ -119,9 +125,17 @@ async fn load(state: &AppState, id: i64) -> AppResult<NamedPrompt> {
     prompts::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("That prompt"))
 }
 
-pub async fn edit_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> AppResult<Markup> {
+pub async fn edit_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> AppResult<Markup> {
     let p = load(&state, id).await?;
-    Ok(ui::page(&viewer, &format!("AI prompt: {}", p.title), form(&viewer, Some(&p), &FormData::default(), &FormErrors::default())))
+    Ok(ui::page(
+        &viewer,
+        &format!("AI prompt: {}", p.title),
+        form(&viewer, Some(&p), &FormData::default(), &FormErrors::default()),
+    ))
 }
 
 pub async fn update(

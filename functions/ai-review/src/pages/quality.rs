@@ -14,7 +14,13 @@ use shared::{AppResult, AppState};
 
 use crate::prompts::{quality_current, quality_save, quality_versions, QualityPrompt, SCHEMA_RULE};
 
-fn content(viewer: &Viewer, current: &QualityPrompt, body: &str, versions: &[QualityPrompt], error: Option<&str>) -> Markup {
+fn content(
+    viewer: &Viewer,
+    current: &QualityPrompt,
+    body: &str,
+    versions: &[QualityPrompt],
+    error: Option<&str>,
+) -> Markup {
     html! {
         p.help { "This prompt is used when staff replies are sent to the model for review. The rule that demands the answer in the {\"verdict\":\"good|mediocre|bad\",\"flags\":[...],\"reasoning\":\"...\",\"suggestion\":\"...\"} JSON schema is always added after it. When you update the prompt, later reviews use the new prompt; stored results stay as they are." }
         form.card method="post" action="/ai/quality-prompt" {
@@ -48,7 +54,11 @@ fn content(viewer: &Viewer, current: &QualityPrompt, body: &str, versions: &[Qua
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
     let current = quality_current(&state.db).await?;
     let versions = quality_versions(&state.db, 20).await?;
-    Ok(ui::page(&viewer, "AI Quality Analyzer Prompt", content(&viewer, &current, &current.body, &versions, None)))
+    Ok(ui::page(
+        &viewer,
+        "AI Quality Analyzer Prompt",
+        content(&viewer, &current, &current.body, &versions, None),
+    ))
 }
 
 pub async fn save(
@@ -72,6 +82,7 @@ pub async fn save(
         return Ok(ui::invalid(ui::page(&viewer, "AI Quality Analyzer Prompt", page)));
     }
     let version = quality_save(&state.db, &body, viewer.id()).await?;
-    crate::log(&state, &viewer, &client, "ai.quality_prompt", &format!("saved version {version}"), None).await?;
+    crate::log(&state, &viewer, &client, "ai.quality_prompt", &format!("saved version {version}"), None)
+        .await?;
     Ok(flash_redirect("/ai/quality-prompt", &format!("Prompt saved as version {version}."), client.secure))
 }

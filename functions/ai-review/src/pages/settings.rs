@@ -68,7 +68,11 @@ fn form(viewer: &Viewer, s: &AiSettings, data: &FormData, errors: &FormErrors, u
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
     let s = settings::load(&state.db).await?;
     let used = tokens_today(&state.db).await?;
-    Ok(ui::page(&viewer, "AI settings", form(&viewer, &s, &FormData::default(), &FormErrors::default(), used)))
+    Ok(ui::page(
+        &viewer,
+        "AI settings",
+        form(&viewer, &s, &FormData::default(), &FormErrors::default(), used),
+    ))
 }
 
 fn number(data: &FormData, name: &'static str, max: i64, errors: &mut FormErrors) -> i64 {
@@ -153,7 +157,8 @@ fn changes(old: &AiSettings, new: &SettingsInput) -> String {
     if old.translation_language != new.translation_language {
         out.push(format!("translation language {} → {}", old.translation_language, new.translation_language));
     }
-    if old.max_replies_per_run != new.max_replies_per_run || old.max_tokens_per_day != new.max_tokens_per_day {
+    if old.max_replies_per_run != new.max_replies_per_run || old.max_tokens_per_day != new.max_tokens_per_day
+    {
         out.push(format!(
             "budget {} replies/run, {} tokens/day",
             new.max_replies_per_run, new.max_tokens_per_day
@@ -182,7 +187,11 @@ pub async fn save(
             // Never echo a typed key back into the page.
             let safe = FormData(data.0.iter().filter(|(k, _)| k != "api_key").cloned().collect());
             let used = tokens_today(&state.db).await?;
-            return Ok(ui::invalid(ui::page(&viewer, "AI settings", form(&viewer, &old, &safe, &errors, used))));
+            return Ok(ui::invalid(ui::page(
+                &viewer,
+                "AI settings",
+                form(&viewer, &old, &safe, &errors, used),
+            )));
         }
     };
     settings::save(&state.db, &state.config.secret_key, &input).await?;

@@ -8,8 +8,8 @@ use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup};
 
 use shared::auth::{ClientInfo, Viewer};
-use shared::ui::form::FormData;
 use shared::ui;
+use shared::ui::form::FormData;
 use shared::{AppError, AppResult, AppState};
 
 use crate::client::LlmError;
@@ -45,7 +45,9 @@ fn result_page(viewer: &Viewer, t: &Ticket, r: &StoredResult) -> Markup {
 
 fn failure_page(viewer: &Viewer, t: &Ticket, e: &LlmError) -> Response {
     let (status, hint) = match e {
-        LlmError::NotConfigured => (StatusCode::BAD_REQUEST, "An owner sets the provider and key in AI settings."),
+        LlmError::NotConfigured => {
+            (StatusCode::BAD_REQUEST, "An owner sets the provider and key in AI settings.")
+        }
         _ => (StatusCode::BAD_GATEWAY, "Nothing was stored. Try again in a minute."),
     };
     let content = html! {
@@ -89,7 +91,8 @@ pub async fn analyze(
         let details = format!("ticket #{ticket_id}: AI analysis");
         return execute(&state, &viewer, &client, &t, Task::Analysis, details).await;
     }
-    let id: i64 = prompt_id.parse().map_err(|_| AppError::bad_request("prompt_id must be a prompt's number."))?;
+    let id: i64 =
+        prompt_id.parse().map_err(|_| AppError::bad_request("prompt_id must be a prompt's number."))?;
     let p = prompts::get(&state.db, id).await?.ok_or_else(|| AppError::not_found("That prompt"))?;
     let details = format!("ticket #{ticket_id}: prompt #{} {}", p.id, p.title);
     execute(&state, &viewer, &client, &t, Task::Prompt(&p), details).await
