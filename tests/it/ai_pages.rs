@@ -297,6 +297,15 @@ async fn ticket_analysis_translation_and_draft_are_shown_stored_and_logged() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM ai_results WHERE panel_id = 1 AND ticket_id = 501").await, 5);
     let results = ai_review::ticket_ai::ticket_results(&app.state.db, a, 501, 10).await.unwrap();
     assert_eq!(results[0].kind, "translate-draft");
+    // The box the ticket page embeds: forms to the routes, stored answers.
+    let agent_viewer = viewer_of(&app, &agent).await;
+    let html =
+        ai_review::pages::ticket::ticket_box(&app.state, &agent_viewer, a, 501).await.unwrap().into_string();
+    assert!(
+        html.contains(&format!("action=\"/ai/tickets/{a}/501/analyze\""))
+            && html.contains("name=\"prompt_id\"")
+    );
+    assert!(html.contains("name=\"draft\"") && html.contains("Tone check") && html.contains("[Turkish]"));
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM activity_log WHERE action IN ('ai.analysis', 'ai.prompt', 'ai.translate', 'ai.translate-draft')").await,
         5
@@ -342,4 +351,20 @@ async fn prompts_are_listed_for_agents_and_edited_by_admins() {
     app.post("/ai/prompts/2/delete", Some(&admin), &[]).await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM ai_prompts").await, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM activity_log WHERE action LIKE 'ai.prompt.%'").await, 3);
+}
+
+/// The `Viewer` a handler would get for this session.
+async fn viewer_of(app: &TestApp, s: &crate::helpers::Session) -> shared::auth::Viewer {
+    let staff = shared::auth::staff::get(&app.state.db, s.staff_id).await.unwrap().unwrap();
+    let panels = shared::domain::panels::refs_in_scope(&app.state.db, &staff.scope()).await.unwrap();
+    shared::auth::Viewer {
+        staff,
+        session_id: 0,
+        csrf: s.csrf.clone(),
+        panel: None,
+        panels,
+        flash: None,
+        path: "/tickets".into(),
+        freshness: None,
+    }
 }

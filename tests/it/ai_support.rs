@@ -62,6 +62,7 @@ pub fn quick() -> ai_review::RunOptions {
             backoff: Duration::from_millis(10),
             max_backoff: Duration::from_millis(50),
         },
+        time_limit: Duration::from_secs(30),
     }
 }
 

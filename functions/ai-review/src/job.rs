@@ -21,9 +21,20 @@ pub const MIN_WORDS: usize = 10;
 /// Completion tokens asked for at most; also the allowance kept free in the daily budget.
 pub const MAX_COMPLETION: u32 = 500;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RunOptions {
     pub client: ClientOptions,
+    /// No new call starts after this much time, so a run ends well inside the Lambda timeout (120 s).
+    pub time_limit: std::time::Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            client: ClientOptions { timeout: std::time::Duration::from_secs(30), ..ClientOptions::default() },
+            time_limit: std::time::Duration::from_secs(75),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq, Default)]
@@ -223,6 +234,7 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
     };
     let prompt = quality_current(db).await?;
     let system = quality_system_prompt(&prompt.body);
+    let started = std::time::Instant::now();
     let mut used = tokens_today(db).await?;
     // Skipped replies cost nothing, so look a little further than the reply budget.
     let queue = candidates(db, cfg.max_replies_per_run + 200).await?;
@@ -247,12 +259,21 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
         let mut outcome = None;
         let mut last_reason = String::new();
         let mut over_budget = false;
+        let mut tried = 0;
+        if started.elapsed() >= opts.time_limit {
+            report.stopped = Some("time limit of the run reached".into());
+            break;
+        }
         // One try and one retry.
-        for _ in 0..2 {
+        for attempt in 0..2 {
+            if attempt > 0 && started.elapsed() >= opts.time_limit {
+                break;
+            }
             if used + estimate > cfg.max_tokens_per_day {
                 over_budget = true;
                 break;
             }
+            tried += 1;
             let (reason, usage) = match client.complete(&chat).await {
                 Ok(answer) => match verdict::parse(&answer.content) {
                     Ok(v) => {
@@ -280,7 +301,8 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
         report.tokens += spent.total();
         match outcome {
             Some(o) => {
-                store(db, c, "done", Some(&o), None, Some(prompt.version), &spent, c.attempts + 1).await?;
+                store(db, c, "done", Some(&o), None, Some(prompt.version), &spent, c.attempts + tried)
+                    .await?;
                 report.reviewed += 1;
             }
             None if over_budget && last_reason.is_empty() => {
@@ -288,7 +310,6 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
                 break;
             }
             None => {
-                let tries = if over_budget { 1 } else { 2 };
                 store(
                     db,
                     c,
@@ -297,7 +318,7 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
                     Some(&last_reason),
                     Some(prompt.version),
                     &spent,
-                    c.attempts + tries,
+                    c.attempts + tried,
                 )
                 .await?;
                 report.failed += 1;

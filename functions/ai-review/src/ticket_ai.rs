@@ -1,5 +1,7 @@
 //! Analysis and translation run on one ticket: the request to the model, the stored result.
 
+use std::time::Duration;
+
 use libsql::params;
 use shared::db::Db;
 use shared::{AppResult, AppState};
@@ -97,7 +99,9 @@ pub async fn run(
     staff_id: i64,
 ) -> AppResult<Result<StoredResult, LlmError>> {
     let (title, model, system, user) = request(cfg, ticket, task);
-    let client = match cfg.client(&state.config.secret_key, ClientOptions::default()) {
+    // API Gateway gives a request 30 s: one slow answer, one quick retry at most.
+    let opts = ClientOptions { timeout: Duration::from_secs(25), attempts: 2, ..ClientOptions::default() };
+    let client = match cfg.client(&state.config.secret_key, opts) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };

@@ -128,3 +128,52 @@ pub async fn translate_draft(
     let details = format!("ticket #{ticket_id}: draft translated");
     execute(&state, &viewer, &client, &t, Task::TranslateDraft(&draft), details).await
 }
+
+/// The AI box for the ticket page `/tickets/{panel_id}/{ticket_id}`: forms posting to the routes above
+/// (analysis with a choice of named prompt, translation, draft translation) and the answers stored for
+/// this ticket, newest first. Viewers see the stored answers only. The caller has checked the scope.
+pub async fn ticket_box(
+    state: &AppState,
+    viewer: &Viewer,
+    panel_id: i64,
+    ticket_id: i64,
+) -> AppResult<Markup> {
+    let stored = ticket_ai::ticket_results(&state.db, panel_id, ticket_id, 10).await?;
+    let named =
+        if viewer.is(shared::auth::Role::Agent) { prompts::list(&state.db).await? } else { Vec::new() };
+    let base = format!("/ai/tickets/{panel_id}/{ticket_id}");
+    Ok(html! {
+        section.card.ai {
+            h2 { "AI" }
+            @if viewer.is(shared::auth::Role::Agent) {
+                div.actions {
+                    form method="post" action={ (base) "/analyze" } {
+                        (ui::csrf_input(viewer))
+                        label for="ai-prompt" { "Prompt " }
+                        select #ai-prompt name="prompt_id" {
+                            option value="" { "AI Analysis (default)" }
+                            @for p in &named { option value=(p.id) { (p.title) } }
+                        }
+                        " " button type="submit" { "Analyze" }
+                    }
+                    form method="post" action={ (base) "/translate" } {
+                        (ui::csrf_input(viewer))
+                        button.secondary type="submit" { "Translate conversation" }
+                    }
+                }
+                form method="post" action={ (base) "/translate-draft" } {
+                    (ui::csrf_input(viewer))
+                    label for="ai-draft" { "Draft reply to translate into the customer's language" }
+                    textarea #ai-draft name="draft" rows="3" cols="80" {}
+                    button.secondary type="submit" { "Translate draft" }
+                }
+            }
+            @for r in &stored {
+                details {
+                    summary { (r.title) " · " (ui::time(r.created_at)) " · " span.muted { (r.model) } }
+                    pre.wrap { (r.output) }
+                }
+            }
+        }
+    })
+}
