@@ -1,4 +1,4 @@
-//! `panelops serve | migrate | create-owner | bench`.
+//! `panelops serve | migrate | create-owner | ai-review | bench`.
 
 use std::net::SocketAddr;
 
@@ -55,6 +55,8 @@ pub enum Command {
         #[arg(long)]
         until_idle: bool,
     },
+    /// Run the AI reviewer once (what the schedule runs) and print what it did as JSON.
+    AiReview,
     /// Benchmarks; each prints a table and writes it under bench-results/.
     Bench {
         #[command(subcommand)]
@@ -158,6 +160,13 @@ pub async fn run(cli: Cli) -> AppResult<()> {
                 0 => Ok(()),
                 n => Err(AppError::internal(format!("{n} resource(s) ended in error"))),
             }
+        }
+        Command::AiReview => {
+            let state = AppState::init(Config::from_env()?).await?;
+            let report = ai_review::run(&state).await?;
+            let json = serde_json::to_string(&report).map_err(|e| AppError::internal(e.to_string()))?;
+            println!("{json}");
+            Ok(())
         }
         Command::Bench { which: BenchCommand::Startup { runs } } => crate::bench::startup(runs).await,
         Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,

@@ -6,7 +6,7 @@ use shared::auth::{session, Role};
 use shared::crypto::random_token;
 use shared::domain::panels::{self, PanelInput, PanelStatus};
 use shared::{AppError, AppResult, AppState};
-use testkit::{SimConfig, SimHandle};
+use testkit::{LlmHandle, SimConfig, SimHandle};
 
 pub struct DemoLogin {
     pub username: String,
@@ -82,6 +82,7 @@ pub async fn seed(state: &AppState, sims: &[SimHandle]) -> AppResult<DemoLogin> 
     };
     let a = ensure_panel(state, "Demo Panel A", sim_a).await?;
     let _b = ensure_panel(state, "Demo Panel B", sim_b).await?;
+    start_llm(state).await?;
     let password = ensure_account(state, "demo-owner", Role::Owner, &[]).await?;
     let mut others = Vec::new();
     for (u, role, panels) in [
@@ -93,4 +94,24 @@ pub async fn seed(state: &AppState, sims: &[SimHandle]) -> AppResult<DemoLogin> 
         others.push((u.to_string(), role.as_str(), p));
     }
     Ok(DemoLogin { username: "demo-owner".into(), password, others })
+}
+
+/// The AI reviewer of the demo talks to the loopback stand-in model (no internet, no key): AI settings
+/// point at it and name the demo model, so every verdict is labelled as the stand-in's.
+async fn start_llm(state: &AppState) -> AppResult<LlmHandle> {
+    let llm = LlmHandle::start(None)
+        .map_err(|e| AppError::internal(format!("cannot start the stand-in model: {e}")))?;
+    let old = ai_review::settings::load(&state.db).await?;
+    let input = ai_review::settings::SettingsInput {
+        base_url: llm.base_url.clone(),
+        api_key: None,
+        model: testkit::llm::DEMO_MODEL.into(),
+        translation_language: old.translation_language,
+        max_replies_per_run: old.max_replies_per_run,
+        max_tokens_per_day: old.max_tokens_per_day,
+        analysis_prompt: old.analysis_prompt,
+    };
+    ai_review::settings::save(&state.db, &state.config.secret_key, &input).await?;
+    println!("stand-in AI model: {} ({})", llm.base_url, testkit::llm::DEMO_MODEL);
+    Ok(llm)
 }

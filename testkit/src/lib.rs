@@ -4,9 +4,11 @@
 pub mod catalog;
 pub mod data;
 pub mod faults;
+pub mod llm;
 pub mod rng;
 pub mod server;
 
 pub use data::SimConfig;
 pub use faults::Faults;
+pub use llm::{LlmFault, LlmHandle};
 pub use server::SimHandle;

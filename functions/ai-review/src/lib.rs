@@ -1,13 +1,51 @@
-//! AI review of staff replies: on-demand routes under `/ai/*` and the scheduled reviewer job.
-//! The reviewer arrives with its own issue; the job entry and router exist so the schedule, the local
-//! timer and the Lambda are wired from the start. A run reports exactly what it did: nothing yet.
+//! AI: the scheduled reviewer of staff replies, and the AI pages — settings, named prompts, the
+//! Quality Analyzer prompt, flagged replies, and analysis/translation run on a ticket. Every route is
+//! under `/ai/` so the API Gateway sends it to this function.
 
 use axum::Router;
-use serde::{Deserialize, Serialize};
-use shared::{AppResult, AppState, Routes};
+use serde::Deserialize;
+use shared::auth::{ClientInfo, Role, Viewer};
+use shared::{Access, AppResult, AppState, Routes};
+
+pub mod client;
+pub mod conversation;
+pub mod job;
+pub mod pages;
+pub mod prompts;
+pub mod reviews;
+pub mod settings;
+pub mod ticket_ai;
+pub mod verdict;
+
+pub use job::{run, run_with, RunOptions, RunReport};
+pub use reviews::{verdict_counts, VerdictCounts};
 
 pub fn routes(state: &AppState) -> Routes {
+    use pages::{flagged, prompts as pp, quality, settings as sp, ticket};
     Routes::new(state)
+        .get("/ai/settings", Access::Staff(Role::Admin), sp::page)
+        .post("/ai/settings", Access::Staff(Role::Admin), sp::save)
+        .get("/ai/quality-prompt", Access::Staff(Role::Admin), quality::page)
+        .post("/ai/quality-prompt", Access::Staff(Role::Admin), quality::save)
+        .get("/ai/prompts", Access::Staff(Role::Agent), pp::list)
+        .get("/ai/prompts/new", Access::Staff(Role::Admin), pp::new_page)
+        .post("/ai/prompts", Access::Staff(Role::Admin), pp::create)
+        .get("/ai/prompts/{id}", Access::Staff(Role::Admin), pp::edit_page)
+        .post("/ai/prompts/{id}", Access::Staff(Role::Admin), pp::update)
+        .post("/ai/prompts/{id}/delete", Access::Staff(Role::Admin), pp::delete)
+        .get("/ai/flagged", Access::Staff(Role::Viewer), flagged::page)
+        .post(
+            "/ai/flagged/{panel_id}/{ticket_id}/{seq}/wrong",
+            Access::Staff(Role::Owner),
+            flagged::mark_wrong,
+        )
+        .post("/ai/tickets/{panel_id}/{ticket_id}/analyze", Access::Staff(Role::Agent), ticket::analyze)
+        .post("/ai/tickets/{panel_id}/{ticket_id}/translate", Access::Staff(Role::Agent), ticket::translate)
+        .post(
+            "/ai/tickets/{panel_id}/{ticket_id}/translate-draft",
+            Access::Staff(Role::Agent),
+            ticket::translate_draft,
+        )
 }
 
 pub fn app(state: &AppState) -> Router {
@@ -20,12 +58,16 @@ pub struct JobInput {
     pub job: String,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct RunReport {
-    pub job: &'static str,
-    pub reviewed: u64,
-}
-
-pub async fn run(_state: &AppState) -> AppResult<RunReport> {
-    Ok(RunReport { job: "ai-review", reviewed: 0 })
+/// Writes to the activity log on behalf of the signed-in staff member.
+pub(crate) async fn log(
+    state: &AppState,
+    viewer: &Viewer,
+    client: &ClientInfo,
+    action: &str,
+    details: &str,
+    panel_id: Option<i64>,
+) -> AppResult<()> {
+    let actor =
+        shared::audit::Actor { staff_id: Some(viewer.id()), username: &viewer.staff.username, client };
+    shared::audit::record(&state.db, &actor, action, details, panel_id).await
 }

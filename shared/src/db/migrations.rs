@@ -9,10 +9,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "cache", include_str!("../../migrations/0002_cache.sql")),
     (3, "browsing", include_str!("../../migrations/0003_browsing.sql")),
     (4, "api_keys", include_str!("../../migrations/0004_api_keys.sql")),
+    (5, "ai", include_str!("../../migrations/0005_ai.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 4;
+pub const CURRENT_VERSION: i64 = 5;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

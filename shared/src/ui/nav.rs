@@ -29,14 +29,20 @@ pub const NAV: &[NavGroup] = &[
     },
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
     NavGroup { label: "Reports", items: &[] },
-    // AI: Flagged replies, AI prompts.
-    NavGroup { label: "AI", items: &[] },
+    NavGroup {
+        label: "AI",
+        items: &[
+            NavItem { label: "Flagged replies", href: "/ai/flagged", min_role: Role::Viewer },
+            NavItem { label: "AI prompts", href: "/ai/prompts", min_role: Role::Agent },
+        ],
+    },
     NavGroup {
         label: "Settings",
         items: &[
             NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
             NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
             NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer },
+            NavItem { label: "AI settings", href: "/ai/settings", min_role: Role::Admin },
             NavItem { label: "Payment methods", href: "/payment-methods", min_role: Role::Viewer },
             NavItem { label: "Canned replies", href: "/canned-replies", min_role: Role::Viewer },
             NavItem { label: "Service descriptions", href: "/services/descriptions", min_role: Role::Admin },

@@ -258,6 +258,8 @@ pub async fn page(
         }
     }
     let replies = canned::visible(&conn, viewer.id()).await?;
+    let prompts = ai_prompts(&conn).await?;
+    let answers = ai_answers(&conn, panel_id, id).await?;
     drop(conn);
     let draft = match q.int("canned", "Canned reply")? {
         Some(cid) => replies.iter().find(|c| c.id == cid).map(|c| c.body.clone()).unwrap_or_default(),
@@ -307,7 +309,7 @@ pub async fn page(
                     }
                 }
             }
-            aside.mentioned aria-label="Orders mentioned" {
+            aside.mentioned aria-label="Orders mentioned and AI" {
                 h2 { "Orders mentioned" }
                 @if mentioned.is_empty() { p.muted { "No order ids (6–10 digits) in this conversation." } }
                 @else {
@@ -321,6 +323,13 @@ pub async fn page(
                             } },
                             None => html! { tr { td { (oid) } td.muted colspan="3" { "not in the cached orders of this panel" } } },
                         }).collect::<Vec<_>>(), html! {}))
+                }
+                @if can_reply { (ai_box(&viewer, panel_id, id, &prompts)) }
+                @for (title, model, output, at) in &answers {
+                    details.howto {
+                        summary { (title) " · " span.muted { (model) " · " (ui::time(*at)) } }
+                        p.pre { (output) }
+                    }
                 }
             }
         }
@@ -359,4 +368,62 @@ pub async fn reply(
         "Reply sent through the panel. The conversation updates with the next sync of its messages."
     };
     Ok(flash_redirect(&format!("/tickets/{panel_id}/{id}"), note, client.secure))
+}
+
+async fn ai_prompts(conn: &libsql::Connection) -> AppResult<Vec<(i64, String)>> {
+    let mut rows = conn.query("SELECT id, title FROM ai_prompts ORDER BY title COLLATE NOCASE", ()).await?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        out.push((r.get(0)?, r.get(1)?));
+    }
+    Ok(out)
+}
+
+/// The AI answers already given on this ticket, newest first.
+async fn ai_answers(
+    conn: &libsql::Connection,
+    panel_id: i64,
+    id: i64,
+) -> AppResult<Vec<(String, String, String, i64)>> {
+    let mut rows = conn
+        .query(
+            "SELECT title, model, output, created_at FROM ai_results WHERE panel_id = ?1 AND ticket_id = ?2
+             ORDER BY created_at DESC LIMIT 10",
+            (panel_id, id),
+        )
+        .await?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        out.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+    }
+    Ok(out)
+}
+
+/// Analysis, translation and draft translation, answered by the AI function's pages.
+fn ai_box(viewer: &Viewer, panel_id: i64, id: i64, prompts: &[(i64, String)]) -> Markup {
+    let base = format!("/ai/tickets/{panel_id}/{id}");
+    html! {
+        section.aibox aria-label="AI" {
+            h2 { "AI" }
+            form method="post" action={ (base) "/analyze" } {
+                (ui::csrf_input(viewer))
+                label for="prompt_id" { "Analyse with" }
+                select #prompt_id name="prompt_id" {
+                    option value="" { "AI Analysis prompt" }
+                    @for (pid, title) in prompts { option value=(pid) { (title) } }
+                }
+                button.secondary type="submit" { "Analyse" }
+            }
+            form method="post" action={ (base) "/translate" } {
+                (ui::csrf_input(viewer))
+                button.secondary type="submit" { "Translate the conversation" }
+            }
+            form method="post" action={ (base) "/translate-draft" } {
+                (ui::csrf_input(viewer))
+                label for="draft" { "Translate a draft into the customer's language" }
+                textarea #draft name="draft" rows="3" required maxlength="8000" {}
+                button.secondary type="submit" { "Translate draft" }
+            }
+        }
+    }
 }

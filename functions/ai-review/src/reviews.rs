@@ -1,0 +1,210 @@
+//! Stored reviews: the flagged list, an owner's "verdict is wrong" mark, the disagreement rate, and
+//! per-staff verdict counts for the ticket tracking report.
+
+use std::collections::HashMap;
+
+use libsql::params;
+use shared::auth::PanelScope;
+use shared::db::{opt_i64, opt_text, Db};
+use shared::AppResult;
+
+/// AI verdicts of one staff member's replies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VerdictCounts {
+    pub good: i64,
+    pub mediocre: i64,
+    pub bad: i64,
+}
+
+/// Verdict counts per staff name (`ticket_messages.sender_name`) for replies sent in `[from, to)`
+/// (Unix seconds, like `ticket_messages.created`), inside the scope and optional chosen panel.
+/// For the ticket tracking report's staff rows.
+pub async fn verdict_counts(
+    db: &Db,
+    scope: &PanelScope,
+    panel: Option<i64>,
+    from: i64,
+    to: i64,
+) -> AppResult<HashMap<String, VerdictCounts>> {
+    let conn = db.connect().await?;
+    let sql = format!(
+        "SELECT staff_name, verdict, COUNT(*) FROM ai_reviews
+         WHERE status = 'done' AND reply_at >= ?1 AND reply_at < ?2 AND {}
+         GROUP BY staff_name, verdict",
+        scope.sql("panel_id", panel)
+    );
+    let mut rows = conn.query(&sql, params![from, to]).await?;
+    let mut out: HashMap<String, VerdictCounts> = HashMap::new();
+    while let Some(r) = rows.next().await? {
+        let name = opt_text(&r, 0)?.unwrap_or_default();
+        let verdict: String = r.get(1)?;
+        let n: i64 = r.get(2)?;
+        let e = out.entry(name).or_default();
+        match verdict.as_str() {
+            "good" => e.good += n,
+            "mediocre" => e.mediocre += n,
+            "bad" => e.bad += n,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// SQL scope condition on `r.panel_id` (the viewer's scope and chosen panel).
+    pub panel_sql: String,
+    pub staff: Option<String>,
+    /// mediocre or bad; None = both.
+    pub verdict: Option<String>,
+    pub flag: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Flagged {
+    pub panel_id: i64,
+    pub ticket_id: i64,
+    pub seq: i64,
+    pub staff: String,
+    pub reply_at: i64,
+    pub excerpt: String,
+    pub verdict: String,
+    pub flags: Vec<String>,
+    pub reasoning: String,
+    pub suggestion: String,
+    pub model: String,
+    pub prompt_version: Option<i64>,
+    pub wrong: bool,
+}
+
+fn conditions(f: &Filter, with_verdict: bool) -> (String, Vec<libsql::Value>) {
+    let mut sql = format!("r.status = 'done' AND {}", f.panel_sql);
+    let mut args: Vec<libsql::Value> = Vec::new();
+    let mut add = |cond: &str, v: libsql::Value, sql: &mut String| {
+        args.push(v);
+        sql.push_str(&format!(" AND {}", cond.replace('?', &format!("?{}", args.len()))));
+    };
+    if let Some(s) = &f.staff {
+        add("r.staff_name = ?", s.clone().into(), &mut sql);
+    }
+    if with_verdict {
+        match &f.verdict {
+            Some(v) => add("r.verdict = ?", v.clone().into(), &mut sql),
+            None => sql.push_str(" AND r.verdict IN ('mediocre', 'bad')"),
+        }
+        if let Some(fl) = &f.flag {
+            add(
+                "EXISTS (SELECT 1 FROM json_each(r.flags) WHERE json_each.value = ?)",
+                fl.clone().into(),
+                &mut sql,
+            );
+        }
+    }
+    if let Some(t) = f.from {
+        add("r.reply_at >= ?", t.into(), &mut sql);
+    }
+    if let Some(t) = f.to {
+        add("r.reply_at < ?", t.into(), &mut sql);
+    }
+    (sql, args)
+}
+
+pub async fn flagged(db: &Db, f: &Filter, limit: i64) -> AppResult<Vec<Flagged>> {
+    let (cond, args) = conditions(f, true);
+    let sql = format!(
+        "SELECT r.panel_id, r.ticket_id, r.seq, r.staff_name, r.reply_at, m.message, r.verdict, r.flags,
+                r.reasoning, r.suggestion, r.model, r.prompt_version, r.wrong_by IS NOT NULL
+         FROM ai_reviews r
+         LEFT JOIN ticket_messages m ON m.panel_id = r.panel_id AND m.ticket_id = r.ticket_id AND m.seq = r.seq
+         WHERE {cond} ORDER BY r.reply_at DESC, r.panel_id, r.ticket_id, r.seq LIMIT {}",
+        limit.clamp(1, 1000)
+    );
+    let conn = db.connect().await?;
+    let mut rows = conn.query(&sql, libsql::params_from_iter(args)).await?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        let flags: Vec<String> =
+            serde_json::from_str(&opt_text(&r, 7)?.unwrap_or_default()).unwrap_or_default();
+        out.push(Flagged {
+            panel_id: r.get(0)?,
+            ticket_id: r.get(1)?,
+            seq: r.get(2)?,
+            staff: opt_text(&r, 3)?.unwrap_or_default(),
+            reply_at: r.get(4)?,
+            excerpt: shared::domain::text::plain_text(&opt_text(&r, 5)?.unwrap_or_default()),
+            verdict: opt_text(&r, 6)?.unwrap_or_default(),
+            flags,
+            reasoning: opt_text(&r, 8)?.unwrap_or_default(),
+            suggestion: opt_text(&r, 9)?.unwrap_or_default(),
+            model: opt_text(&r, 10)?.unwrap_or_default(),
+            prompt_version: opt_i64(&r, 11)?,
+            wrong: r.get::<i64>(12)? != 0,
+        });
+    }
+    Ok(out)
+}
+
+/// (verdicts marked wrong, verdicts) among the reviews the filter's scope, staff and window select.
+pub async fn disagreement(db: &Db, f: &Filter) -> AppResult<(i64, i64)> {
+    let (cond, args) = conditions(f, false);
+    let sql = format!("SELECT COUNT(r.wrong_by), COUNT(*) FROM ai_reviews r WHERE {cond}");
+    let conn = db.connect().await?;
+    let mut rows = conn.query(&sql, libsql::params_from_iter(args)).await?;
+    Ok(match rows.next().await? {
+        Some(r) => (r.get(0)?, r.get(1)?),
+        None => (0, 0),
+    })
+}
+
+/// Staff names and flags seen in the scope, for the filter selects.
+pub async fn filter_options(db: &Db, panel_sql: &str) -> AppResult<(Vec<String>, Vec<String>)> {
+    let conn = db.connect().await?;
+    let mut rows = conn
+        .query(
+            &format!(
+                "SELECT DISTINCT staff_name FROM ai_reviews r WHERE status = 'done' AND {panel_sql}
+                 AND staff_name IS NOT NULL ORDER BY staff_name LIMIT 500"
+            ),
+            (),
+        )
+        .await?;
+    let mut staff = Vec::new();
+    while let Some(r) = rows.next().await? {
+        staff.push(r.get(0)?);
+    }
+    drop(rows);
+    let mut rows = conn
+        .query(
+            &format!(
+                "SELECT DISTINCT json_each.value FROM ai_reviews r, json_each(r.flags)
+                 WHERE r.status = 'done' AND {panel_sql} ORDER BY 1 LIMIT 200"
+            ),
+            (),
+        )
+        .await?;
+    let mut flags = Vec::new();
+    while let Some(r) = rows.next().await? {
+        if let Some(f) = opt_text(&r, 0)? {
+            flags.push(f);
+        }
+    }
+    Ok((staff, flags))
+}
+
+/// Marks (or unmarks) a verdict as wrong; returns whether a verdict was found.
+pub async fn mark_wrong(db: &Db, key: (i64, i64, i64), staff_id: i64, wrong: bool) -> AppResult<bool> {
+    let conn = db.connect().await?;
+    let tx = shared::db::write_tx(&conn).await?;
+    let (by, at) = if wrong { (Some(staff_id), Some(shared::time::now())) } else { (None, None) };
+    let n = tx
+        .execute(
+            "UPDATE ai_reviews SET wrong_by = ?1, wrong_at = ?2
+             WHERE panel_id = ?3 AND ticket_id = ?4 AND seq = ?5 AND status = 'done'",
+            params![by, at, key.0, key.1, key.2],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(n > 0)
+}
