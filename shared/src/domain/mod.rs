@@ -1,5 +1,6 @@
 //! Domain types and their storage.
 
+pub mod competitors;
 pub mod panels;
 pub mod service_name;
 pub mod sync;
