@@ -19,13 +19,21 @@ pub const NAV: &[NavGroup] = &[
     // Data: Orders, Tickets, Users, Payments, Services (issue 4).
     NavGroup { label: "Data", items: &[] },
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
-    NavGroup { label: "Reports", items: &[] },
+    NavGroup {
+        label: "Reports",
+        items: &[NavItem {
+            label: "Competitor tracking",
+            href: "/reports/competitors",
+            min_role: Role::Viewer,
+        }],
+    },
     // AI: Flagged replies, AI prompts.
     NavGroup { label: "AI", items: &[] },
     NavGroup {
         label: "Settings",
         items: &[
             NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
+            NavItem { label: "Competitor panels", href: "/competitors", min_role: Role::Viewer },
             NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
             NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer },
             NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin },

@@ -2,6 +2,7 @@
 
 mod account;
 mod activity;
+mod competitors;
 mod overview;
 mod panels;
 mod session;
@@ -36,6 +37,20 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/settings/sync/engine", staff(Role::Owner), sync_settings::engine)
         .post("/settings/sync/{id}/edit", staff(Role::Admin), sync_settings::edit)
         .post("/settings/sync/{id}/run", staff(Role::Admin), sync_settings::run_now)
+        .get("/competitors", staff(Role::Viewer), competitors::rivals::list)
+        .get("/competitors/new", staff(Role::Admin), competitors::rivals::new_page)
+        .post("/competitors", staff(Role::Admin), competitors::rivals::create)
+        .get("/competitors/edit", staff(Role::Admin), competitors::rivals::edit_page)
+        .post("/competitors/{id}", staff(Role::Admin), competitors::rivals::update)
+        .post("/competitors/{id}/enabled", staff(Role::Admin), competitors::rivals::set_enabled)
+        .post("/competitors/{id}/sync", staff(Role::Admin), competitors::rivals::sync_now)
+        .get("/competitors/matches", staff(Role::Viewer), competitors::matches::page)
+        .post("/competitors/matches/decide", staff(Role::Admin), competitors::matches::decide)
+        .get("/competitors/profiles", staff(Role::Viewer), competitors::profiles::list)
+        .get("/competitors/profiles/edit", staff(Role::Admin), competitors::profiles::edit_page)
+        .post("/competitors/profiles", staff(Role::Admin), competitors::profiles::create)
+        .post("/competitors/profiles/{id}", staff(Role::Admin), competitors::profiles::update)
+        .post("/competitors/profiles/{id}/delete", staff(Role::Admin), competitors::profiles::delete)
         .get("/staff", staff(Role::Owner), staff::list)
         .get("/staff/new", staff(Role::Owner), staff::new_page)
         .post("/staff", staff(Role::Owner), staff::create)

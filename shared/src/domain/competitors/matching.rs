@@ -300,6 +300,35 @@ pub async fn decide(db: &Db, d: &Decision, by: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Name and category of one of our services (None: not in the panel's catalogue).
+pub async fn our_service(db: &Db, panel_id: i64, id: i64) -> AppResult<Option<(String, Option<String>)>> {
+    let conn = db.connect().await?;
+    let mut rows = conn
+        .query(
+            "SELECT name, category FROM services_cache WHERE panel_id = ?1 AND id = ?2",
+            params![panel_id, id],
+        )
+        .await?;
+    match rows.next().await? {
+        Some(r) => Ok(Some((r.get(0)?, opt_text(&r, 1)?))),
+        None => Ok(None),
+    }
+}
+
+/// Name and rate of every service of ours in the panel, removed ones too (a tracked service may have
+/// left our catalogue).
+pub async fn our_rates(db: &Db, panel_id: i64) -> AppResult<HashMap<i64, (String, Option<i64>)>> {
+    let conn = db.connect().await?;
+    let mut rows = conn
+        .query("SELECT id, name, rate FROM services_cache WHERE panel_id = ?1", params![panel_id])
+        .await?;
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next().await? {
+        out.insert(r.get::<i64>(0)?, (r.get::<String>(1)?, opt_i64(&r, 2)?));
+    }
+    Ok(out)
+}
+
 /// Takes a decision back: the pair is suggested again when it qualifies.
 pub async fn undo(
     db: &Db,
