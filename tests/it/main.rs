@@ -10,6 +10,8 @@ mod activity;
 mod auth;
 mod browser;
 mod cli;
+mod competitors;
+mod competitors_report;
 mod health;
 mod migrations;
 mod panels;
