@@ -99,7 +99,7 @@ impl Rival {
             out.push(row(FIRST_RIVAL_ID + i as i64, name, sv.category, self.rate(i as u64, sv.rate, e), sv));
         }
         for (j, (name, category, usd)) in EXTRAS.iter().enumerate() {
-            if e >= 1 + below(self.seed, 5, j as u64, 6) {
+            if e > below(self.seed, 5, j as u64, 6) {
                 let rate = self.rate(1000 + j as u64, *usd, e);
                 out.push(json!({
                     "service": FIRST_EXTRA_ID + j as i64, "name": name, "type": "Default", "category": category,

@@ -11,6 +11,8 @@ use testkit::rival::{Rival, EPOCH_SECS};
 use crate::helpers::TestApp;
 use crate::sync_support::{self, NOW};
 
+type SetFault = fn(&mut testkit::Faults);
+
 fn svc(id: i64, name: &str, rate: i64) -> ServiceRow {
     ServiceRow {
         id,
@@ -156,7 +158,7 @@ async fn a_failing_rival_keeps_its_last_good_catalogue_and_shows_the_error() {
     let row = competitors::get(&app.state.db, c).await.unwrap().unwrap();
     assert_eq!((row.status.as_str(), row.services), ("ok", listed as i64));
     // Every fault persists over all retries of the run.
-    let faults: [(&str, fn(&mut testkit::Faults)); 4] = [
+    let faults: [(&str, SetFault); 4] = [
         ("junk", |f| f.malformed = 10),
         ("error", |f| f.public_error = 10),
         ("500", |f| f.errors_500 = 10),

@@ -28,6 +28,8 @@ fn svc(id: i64, rate: i64) -> ServiceRow {
     }
 }
 
+type Change<'a> = (String, &'a str, i64, Option<i64>, Option<i64>);
+
 struct Built {
     panel: i64,
     r1: i64,
@@ -122,7 +124,7 @@ async fn report_numbers_on_a_hand_built_history() {
     assert_eq!(r.rows[1].position, "cheapest_by_far", "2.00 is more than 20% under 2.80");
     assert_eq!(r.rows[2].position, "most_expensive", "5.00 against 4.00");
     assert_eq!(r.rows[2].rivals.len(), 1);
-    let changes: Vec<(String, &str, i64, Option<i64>, Option<i64>)> = r
+    let changes: Vec<Change> = r
         .changes
         .iter()
         .map(|c| (c.competitor.clone(), c.kind, c.service_id, c.rate_before, c.rate_after))
