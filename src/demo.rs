@@ -81,6 +81,7 @@ pub async fn seed(state: &AppState, sims: &[SimHandle]) -> AppResult<DemoLogin> 
         return Err(AppError::internal("the demo needs two simulated panels"));
     };
     let a = ensure_panel(state, "Demo Panel A", sim_a).await?;
+    ensure_rivals(state, a).await?;
     let _b = ensure_panel(state, "Demo Panel B", sim_b).await?;
     start_llm(state).await?;
     let password = ensure_account(state, "demo-owner", Role::Owner, &[]).await?;
@@ -114,4 +115,52 @@ async fn start_llm(state: &AppState) -> AppResult<LlmHandle> {
     ai_review::settings::save(&state.db, &state.config.secret_key, &input).await?;
     println!("stand-in AI model: {} ({})", llm.base_url, testkit::llm::DEMO_MODEL);
     Ok(llm)
+}
+
+/// Two simulated rival panels tracked for panel A, with two weeks of 12-hourly catalogue history
+/// written on first start, so the competitor report and matching suggestions have something to show.
+async fn ensure_rivals(state: &AppState, panel: i64) -> AppResult<()> {
+    use shared::domain::competitors::{self, catalog, CompetitorInput};
+    use testkit::rival::{Rival, EPOCH_SECS};
+    const EPOCHS: i64 = 28;
+    let now = chrono::Utc::now().timestamp();
+    let existing = competitors::list(&state.db, &shared::auth::PanelScope::All, Some(panel)).await?;
+    for (seed, name) in [(101u64, "Rival SMM (demo)"), (202, "BoostKing (demo)")] {
+        let sim = SimHandle::start(SimConfig::new(seed, 10, now), true)
+            .await
+            .map_err(|e| AppError::internal(format!("cannot start a simulated rival: {e}")))?;
+        let rival = Rival { seed, t0: now - EPOCHS * EPOCH_SECS };
+        sim.with(|s| s.rival = Some(rival));
+        let input = CompetitorInput {
+            panel_id: panel,
+            name: name.into(),
+            base_url: sim.base_url.clone(),
+            api_key: Some(sim.services_key.clone()),
+            enabled: true,
+        };
+        let id = match existing.iter().find(|c| c.name == name) {
+            Some(c) => {
+                competitors::update(&state.db, &state.config.secret_key, c.id, &input).await?;
+                c.id
+            }
+            None => competitors::create(&state.db, &state.config.secret_key, &input).await?,
+        };
+        if catalog::history_starts(&state.db, id).await?.is_none() {
+            let conn = state.db.connect().await?;
+            let tx = shared::db::write_tx(&conn).await?;
+            for e in 0..EPOCHS {
+                let t = rival.t0 + e * EPOCH_SECS;
+                let rows: Vec<shared::pp::rows::ServiceRow> = rival
+                    .catalogue(t)
+                    .iter()
+                    .filter_map(|v| shared::pp::rows::ServiceRow::parse(v).ok())
+                    .collect();
+                catalog::apply_snapshot(&tx, id, t, &rows).await?;
+            }
+            tx.commit().await?;
+        }
+    }
+    shared::domain::sync::request_run(&state.db, panel, Some(shared::domain::sync::Resource::Competitors))
+        .await?;
+    Ok(())
 }

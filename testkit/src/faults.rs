@@ -19,6 +19,8 @@ pub struct Faults {
     pub wrong_type_row: bool,
     /// The next N answers are HTTP 200 with `error_code` ≠ 0.
     pub error_code: u32,
+    /// The next N public API answers are HTTP 200 `{"error": "..."}`.
+    pub public_error: u32,
     /// The API keys are revoked: 401.
     pub revoked: bool,
     /// The simulated clock advances this many seconds per request (new orders arrive while paging).

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod data;
 pub mod faults;
 pub mod llm;
+pub mod rival;
 pub mod rng;
 pub mod server;
 

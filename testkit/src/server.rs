@@ -27,6 +27,8 @@ pub struct SimState {
     /// Some: the simulated clock follows the wall clock from this point (demo); None: tests move it.
     realtime: Option<(Instant, i64)>,
     pub base_url: String,
+    /// Some: this panel plays a rival; `action=services` answers its moving catalogue.
+    pub rival: Option<crate::rival::Rival>,
 }
 
 #[derive(Clone)]
@@ -64,6 +66,7 @@ impl SimHandle {
             services_key: format!("sim-services-{seed}-k3y"),
             realtime: realtime.then(|| (Instant::now(), now)),
             base_url: base_url.clone(),
+            rival: None,
         }));
         let (admin_key, services_key) = {
             let s = lock(&state);
@@ -117,6 +120,11 @@ impl SimHandle {
 
     pub fn faults(&self, f: impl FnOnce(&mut Faults)) {
         self.with(|s| f(&mut s.faults))
+    }
+
+    /// Makes this panel a rival whose catalogue history starts at the current simulated time.
+    pub fn make_rival(&self, seed: u64) {
+        self.with(|s| s.rival = Some(crate::rival::Rival { seed, t0: s.data.now }))
     }
 
     /// Moves the simulated clock: orders progress, new orders arrive.
@@ -574,7 +582,18 @@ async fn public_api(
 ) -> Response {
     let key = form.get("key").cloned();
     let action = form.get("action").cloned().unwrap_or_default();
+    {
+        let mut s = lock(&st);
+        if s.faults.public_error > 0 && key.as_deref() == Some(s.services_key.as_str()) {
+            s.faults.public_error -= 1;
+            return Json(json!({"error": "Service list is temporarily unavailable"})).into_response();
+        }
+    }
     answer(&st, "/api/v2", key.as_deref(), true, |s| match action.as_str() {
+        "services" if s.rival.is_some() => {
+            let list = s.rival.map(|r| r.catalogue(s.data.now)).unwrap_or_default();
+            Json(Value::Array(list)).into_response()
+        }
         "services" => {
             let list: Vec<Value> = crate::catalog::SERVICES
                 .iter()

@@ -14,6 +14,8 @@ mod ai_support;
 mod auth;
 mod browser;
 mod cli;
+mod competitors;
+mod competitors_report;
 mod data_pages;
 mod health;
 mod migrations;

@@ -1,12 +1,14 @@
 //! Report pages and their JSON (`/reports/*`). The reports themselves arrive with their own issue;
 //! until then this function serves only its health check, and the navigation lists no report.
 
+pub mod competitors;
+
 use axum::Router;
 use shared::{AppState, Routes};
 
 /// Every report route, each with its access rule.
 pub fn routes(state: &AppState) -> Routes {
-    Routes::new(state)
+    competitors::routes(Routes::new(state))
 }
 
 /// The Lambda's whole router.

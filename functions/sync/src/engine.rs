@@ -181,6 +181,11 @@ async fn cached_count(state: &AppState, panel_id: i64, resource: Resource) -> Ap
         Resource::Services => {
             "SELECT COUNT(*) FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL".to_string()
         }
+        Resource::Competitors => {
+            "SELECT COUNT(*) FROM competitor_services s JOIN competitors c ON c.id = s.competitor_id
+             WHERE c.panel_id = ?1 AND s.valid_to IS NULL"
+                .to_string()
+        }
         r => format!("SELECT COUNT(*) FROM {} WHERE panel_id = ?1", r.table()),
     };
     let mut rows = conn.query(&sql, params![panel_id]).await?;
@@ -224,6 +229,7 @@ async fn run_resource(
         admin,
         public,
         page_size: row.page_size,
+        client: opts.client.clone(),
         prefetch: Default::default(),
     };
     let mut position: Value =

@@ -10,10 +10,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "browsing", include_str!("../../migrations/0003_browsing.sql")),
     (4, "api_keys", include_str!("../../migrations/0004_api_keys.sql")),
     (5, "ai", include_str!("../../migrations/0005_ai.sql")),
+    (6, "competitors", include_str!("../../migrations/0006_competitors.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 5;
+pub const CURRENT_VERSION: i64 = 6;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

@@ -16,16 +16,19 @@ pub enum Resource {
     Tickets,
     TicketMessages,
     Services,
+    /// The catalogues of this panel's competitor panels (`domain::competitors`).
+    Competitors,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 7] = [
         Resource::Orders,
         Resource::Users,
         Resource::Payments,
         Resource::Tickets,
         Resource::TicketMessages,
         Resource::Services,
+        Resource::Competitors,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Resource {
             Resource::Tickets => "tickets",
             Resource::TicketMessages => "ticket_messages",
             Resource::Services => "services",
+            Resource::Competitors => "competitors",
         }
     }
 
@@ -51,6 +55,7 @@ impl Resource {
             Resource::Tickets => "Tickets",
             Resource::TicketMessages => "Ticket messages",
             Resource::Services => "Services",
+            Resource::Competitors => "Competitors",
         }
     }
 
@@ -63,6 +68,7 @@ impl Resource {
             Resource::Tickets => "tickets_cache",
             Resource::TicketMessages => "ticket_messages",
             Resource::Services => "services_cache",
+            Resource::Competitors => "competitor_services",
         }
     }
 
@@ -74,6 +80,8 @@ impl Resource {
             Resource::Tickets => 120,
             Resource::TicketMessages => 120,
             Resource::Services => 3600,
+            // Rival prices move slowly; every 12 hours is what the product promises.
+            Resource::Competitors => 43_200,
         }
     }
 
@@ -84,13 +92,15 @@ impl Resource {
             Resource::Tickets => 500,
             Resource::TicketMessages => 25,
             Resource::Services => 1,
+            // One competitor per step.
+            Resource::Competitors => 1,
         }
     }
 
     pub fn max_page_size(self) -> i64 {
         match self {
             Resource::TicketMessages => 80,
-            Resource::Services => 1,
+            Resource::Services | Resource::Competitors => 1,
             _ => 1000,
         }
     }
@@ -191,7 +201,7 @@ pub async fn list(db: &Db, scope: &PanelScope, panel: Option<i64>) -> AppResult<
     let sql = format!(
         "SELECT {COLUMNS} FROM sync_state WHERE {} ORDER BY panel_id, CASE resource
            WHEN 'orders' THEN 1 WHEN 'users' THEN 2 WHEN 'payments' THEN 3 WHEN 'tickets' THEN 4
-           WHEN 'ticket_messages' THEN 5 ELSE 6 END",
+           WHEN 'ticket_messages' THEN 5 WHEN 'services' THEN 6 ELSE 7 END",
         scope.sql("panel_id", panel)
     );
     let mut rows = conn.query(&sql, ()).await?;

@@ -28,7 +28,14 @@ pub const NAV: &[NavGroup] = &[
         ],
     },
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
-    NavGroup { label: "Reports", items: &[] },
+    NavGroup {
+        label: "Reports",
+        items: &[NavItem {
+            label: "Competitor tracking",
+            href: "/reports/competitors",
+            min_role: Role::Viewer,
+        }],
+    },
     NavGroup {
         label: "AI",
         items: &[
@@ -40,6 +47,7 @@ pub const NAV: &[NavGroup] = &[
         label: "Settings",
         items: &[
             NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
+            NavItem { label: "Competitor panels", href: "/competitors", min_role: Role::Viewer },
             NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
             NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer },
             NavItem { label: "AI settings", href: "/ai/settings", min_role: Role::Admin },

@@ -4,6 +4,7 @@ mod account;
 mod activity;
 mod api_docs;
 mod api_keys;
+mod competitors;
 mod data;
 mod overview;
 mod panels;
@@ -71,6 +72,20 @@ pub fn routes(state: &AppState) -> Routes {
         .post(api_keys::PATH, staff(Role::Owner), api_keys::create)
         .post("/settings/api-keys/{id}/revoke", staff(Role::Owner), api_keys::revoke)
         .get("/settings/api-keys/docs", staff(Role::Owner), api_docs::page)
+        .get("/competitors", staff(Role::Viewer), competitors::rivals::list)
+        .get("/competitors/new", staff(Role::Admin), competitors::rivals::new_page)
+        .post("/competitors", staff(Role::Admin), competitors::rivals::create)
+        .get("/competitors/edit", staff(Role::Admin), competitors::rivals::edit_page)
+        .post("/competitors/{id}", staff(Role::Admin), competitors::rivals::update)
+        .post("/competitors/{id}/enabled", staff(Role::Admin), competitors::rivals::set_enabled)
+        .post("/competitors/{id}/sync", staff(Role::Admin), competitors::rivals::sync_now)
+        .get("/competitors/matches", staff(Role::Viewer), competitors::matches::page)
+        .post("/competitors/matches/decide", staff(Role::Admin), competitors::matches::decide)
+        .get("/competitors/profiles", staff(Role::Viewer), competitors::profiles::list)
+        .get("/competitors/profiles/edit", staff(Role::Admin), competitors::profiles::edit_page)
+        .post("/competitors/profiles", staff(Role::Admin), competitors::profiles::create)
+        .post("/competitors/profiles/{id}", staff(Role::Admin), competitors::profiles::update)
+        .post("/competitors/profiles/{id}/delete", staff(Role::Admin), competitors::profiles::delete)
         .get("/staff", staff(Role::Owner), staff::list)
         .get("/staff/new", staff(Role::Owner), staff::new_page)
         .post("/staff", staff(Role::Owner), staff::create)

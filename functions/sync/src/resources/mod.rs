@@ -2,6 +2,7 @@
 //! the resource's new position in one transaction: a run killed at any instant loses nothing and, since
 //! rows are upserted by (panel, id), duplicates nothing.
 
+pub mod competitors;
 pub mod messages;
 pub mod orders;
 pub mod paged;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use shared::domain::sync::Resource;
 use std::sync::{Arc, Mutex};
 
-use shared::pp::{AdminClient, ListPage, PpError, PublicClient};
+use shared::pp::{AdminClient, ClientOptions, ListPage, PpError, PublicClient};
 use shared::{AppResult, AppState};
 
 use crate::error::SyncError;
@@ -24,6 +25,8 @@ pub struct Ctx<'a> {
     pub admin: Option<Arc<AdminClient>>,
     pub public: Option<&'a PublicClient>,
     pub page_size: i64,
+    /// Timeouts and retries for clients a resource makes itself (competitor panels).
+    pub client: ClientOptions,
     /// The next page, already on its way while this one is written (orders).
     pub prefetch: Mutex<Option<Prefetch>>,
 }
@@ -112,5 +115,6 @@ pub async fn step(resource: Resource, ctx: &Ctx<'_>, position: &Value) -> Result
         Resource::Tickets => paged::step(&paged::TICKETS, ctx, position).await,
         Resource::TicketMessages => messages::step(ctx).await,
         Resource::Services => services::step(ctx).await,
+        Resource::Competitors => competitors::step(ctx, position).await,
     }
 }

@@ -1,0 +1,250 @@
+//! The report's HTML page and JSON.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::Json;
+use maud::{html, Markup};
+use serde_json::{json, Value};
+
+use shared::auth::Viewer;
+use shared::domain::competitors::profiles;
+use shared::pp::money;
+use shared::ui::{self, col, link, num};
+use shared::{AppError, AppResult, AppState};
+
+use super::compute::{report, CompetitorReport, ReportQuery, TrackedService};
+use super::svg;
+
+/// Reads the query by hand so a bad value is a 400 that says which one.
+fn query(viewer: &Viewer, q: &HashMap<String, String>) -> AppResult<ReportQuery> {
+    let int = |name: &str| -> AppResult<Option<i64>> {
+        match q.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| AppError::bad_request(format!("{name} must be a whole number."))),
+        }
+    };
+    Ok(ReportQuery {
+        panel: int("panel")?.or(viewer.panel),
+        profile: int("profile")?,
+        window_hours: int("window_hours")?,
+    })
+}
+
+pub async fn json(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Json<Value>> {
+    let r = report(&state.db, &viewer.scope(), &query(&viewer, &q)?, shared::time::now()).await?;
+    Ok(Json(json!({
+        "data": {
+            "count": r.rows.len(),
+            "list": r.rows,
+            "panel_id": r.panel_id,
+            "profile_id": r.profile_id,
+            "window_hours": r.window_hours,
+            "from": r.from,
+            "to": r.to,
+            "changes": r.changes,
+            "notes": r.notes,
+        },
+        "error_code": 0,
+        "error_message": "",
+    })))
+}
+
+fn rate(r: Option<i64>) -> String {
+    r.map(money::format).unwrap_or_else(|| "—".into())
+}
+
+fn signed(abs: Option<i64>, pct: Option<f64>) -> Markup {
+    match abs {
+        None => html! { span.muted { "—" } },
+        Some(a) => {
+            let sign = if a > 0 { "+" } else { "" };
+            html! {
+                span.up[a > 0] .down[a < 0] { (sign) (money::format(a))
+                    @if let Some(p) = pct { " (" (sign) (format!("{p:.1}")) "%)" } }
+            }
+        }
+    }
+}
+
+fn flag(position: &str) -> Markup {
+    match position {
+        "most_expensive" => html! { span.label.bad { "Most expensive" } },
+        "cheapest_by_far" => html! { span.label.warn { "Cheapest by far" } },
+        "cheapest" => html! { span.label.ok { "Cheapest" } },
+        "between" => html! { span.muted { "In between" } },
+        _ => html! { span.muted { "No rival price" } },
+    }
+}
+
+fn service_rows(s: &TrackedService) -> Vec<Markup> {
+    let n = s.rivals.len().max(1);
+    let mut out = Vec::new();
+    for k in 0..n {
+        let r = s.rivals.get(k);
+        out.push(html! { tr {
+            @if k == 0 {
+                td rowspan=(n) { "#" (s.service_id) " " (ui::cut(&s.name, 60)) }
+                td.num rowspan=(n) { (rate(s.our_rate)) }
+                td rowspan=(n) { (flag(s.position))
+                    @if let Some(c) = &s.cheapest_rival { br; span.muted { "cheapest: " (c) " " (rate(s.cheapest_rival_rate)) } } }
+            }
+            @match r {
+                None => { td colspan="6" { span.muted { "No confirmed match with the chosen competitors." } } }
+                Some(r) => {
+                    td { strong { (r.competitor) } br; span.muted { "#" (r.rival_service_id) " " (ui::cut(&r.rival_name, 50)) }
+                         @if !r.listed { br; span.label.bad { "removed" } } }
+                    td.num { (rate(r.rate_start)) }
+                    td.num { (rate(r.rate_now)) }
+                    td.num { (signed(r.change_abs, r.change_pct)) }
+                    td.num { (signed(r.vs_us_start_abs, r.vs_us_start_pct)) }
+                    td.num { (signed(r.vs_us_now_abs, r.vs_us_now_pct)) }
+                }
+            }
+        } });
+    }
+    out
+}
+
+fn how_to_read() -> Markup {
+    html! {
+        details.howto {
+            summary { "How to read this report" }
+            h3 { "Goal" }
+            p { "See where our prices stand against rival panels, and what the rivals changed, so prices are set on facts rather than on opening rival sites by hand." }
+            h3 { "Columns" }
+            ul {
+                li { strong { "Our rate" } " — our current price per 1000 (from the synced catalogue)." }
+                li { strong { "Position" } " — among the rivals' current rates: Most expensive (dearer than every rival), Cheapest, Cheapest by far (more than 20% under the cheapest rival: room to raise), In between." }
+                li { strong { "Start / Now" } " — the rival's rate at the start of the window and now. If a competitor's history begins inside the window, Start is its first synced rate (noted above the table)." }
+                li { strong { "Change" } " — the rival's move in the window, absolute and in %." }
+                li { strong { "Us vs rival" } " — our rate minus theirs at the start and now, and that difference as a % of their rate; positive means we are dearer." }
+            }
+            h3 { "Matches" }
+            p { "Only confirmed matches are compared. Suggestions are made on Competitor tracking → Matches from platform, type, refill and speed in the names; confirm the right rival service there." }
+            h3 { "Catalogue changes" }
+            p { "Compares each rival's catalogue at the start of the window with now: New (listed now, not then), Removed (listed then, not now), price up / down. A service that came and went inside the window is not listed." }
+            h3 { "Data" }
+            p { "Rival catalogues are synced every 12 hours; only changes are stored, so any past catalogue can be rebuilt exactly. A failed sync keeps the last good catalogue; see Competitor panels for errors." }
+        }
+    }
+}
+
+pub async fn html_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Markup> {
+    let title = "Competitor tracking";
+    let mut rq = query(&viewer, &q)?;
+    if rq.panel.is_none() && rq.profile.is_none() {
+        rq.panel = viewer.panels.first().map(|p| p.id);
+    }
+    if rq.panel.is_none() && rq.profile.is_none() {
+        let body = ui::empty_state("No panels are shared with you. Ask an owner to allow you a panel.", None);
+        return Ok(ui::page(&viewer, title, body));
+    }
+    let r = report(&state.db, &viewer.scope(), &rq, shared::time::now()).await?;
+    let profiles = profiles::list(&state.db, &viewer.scope(), Some(r.panel_id)).await?;
+    Ok(ui::page(&viewer, title, body(&viewer, &r, &profiles)))
+}
+
+fn body(viewer: &Viewer, r: &CompetitorReport, profiles: &[profiles::Profile]) -> Markup {
+    let rows: Vec<Markup> = r.rows.iter().flat_map(service_rows).collect();
+    let cols = [
+        col("Our service"),
+        num("Our rate"),
+        col("Position"),
+        col("Rival"),
+        num("Start"),
+        num("Now"),
+        num("Change"),
+        num("Us vs rival (start)"),
+        num("Us vs rival (now)"),
+    ];
+    let empty = if r.competitors.is_empty() {
+        ui::empty_state(
+            "No competitor panels for this panel yet. Add rivals, sync them, and confirm matches.",
+            Some(("/competitors", "Competitor panels")),
+        )
+    } else {
+        ui::empty_state(
+            "No confirmed matches yet. Confirm suggested rival services on Matches to compare prices.",
+            Some(("/competitors/matches", "Matches")),
+        )
+    };
+    let change_rows: Vec<Markup> = r
+        .changes
+        .iter()
+        .take(300)
+        .map(|c| {
+            let kind = match c.kind {
+                "new" => "New",
+                "removed" => "Removed",
+                "price_up" => "Price up",
+                _ => "Price down",
+            };
+            html! { tr {
+                td { (c.competitor) }
+                td { (kind) }
+                td { "#" (c.service_id) " " (ui::cut(&c.name, 70)) }
+                td.num { (rate(c.rate_before)) }
+                td.num { (rate(c.rate_after)) }
+                td.num { @if let Some(p) = c.change_pct { (format!("{p:+.1}%")) } }
+            } }
+        })
+        .collect();
+    let windows = [12, 24, 48, 72, 96, 168, 336, 720];
+    html! {
+        nav.tabs aria-label="Competitor tracking" {
+            a href=(link(viewer, "/competitors")) { "Competitor panels" } " "
+            a href=(link(viewer, "/competitors/matches")) { "Matches" } " "
+            a href=(link(viewer, "/competitors/profiles")) { "Profiles" } " "
+            a href=(link(viewer, "/reports/competitors")) aria-current="page" { "Report" }
+        }
+        form.filters method="get" action="/reports/competitors" {
+            input type="hidden" name="panel" value=(r.panel_id);
+            label for="profile" { "Profile" }
+            select #profile name="profile" {
+                option value="" selected[r.profile_id.is_none()] { "All competitors, every matched service" }
+                @for p in profiles { option value=(p.id) selected[r.profile_id == Some(p.id)] { (p.name) } }
+            }
+            label for="window_hours" { "Window" }
+            select #window_hours name="window_hours" {
+                @for h in windows { option value=(h) selected[h == r.window_hours] { (h) " h" } }
+                @if !windows.contains(&r.window_hours) { option value=(r.window_hours) selected { (r.window_hours) " h" } }
+            }
+            " " button type="submit" { "Show" }
+            " " a href=(link(viewer, &format!("/reports/competitors.json?window_hours={}{}", r.window_hours,
+                r.profile_id.map(|p| format!("&profile={p}")).unwrap_or_default()))) { "JSON" }
+        }
+        p.muted { (viewer.panel_name(r.panel_id)) " · " (shared::time::full(r.from)) " → " (shared::time::full(r.to))
+            " · competitors: " @if r.competitors.is_empty() { "none" } @else { (r.competitors.join(", ")) } }
+        @for n in &r.notes { p.note { (n) } }
+        (how_to_read())
+        h2 { "Our rates against rivals" }
+        (ui::table(&cols, &rows, empty))
+        @if !r.rows.is_empty() {
+            h2 { "Price history" }
+            @for s in &r.rows {
+                @if !s.rivals.is_empty() {
+                    figure.chart {
+                        figcaption { "#" (s.service_id) " " (s.name) }
+                        (svg::chart(s, r.from, r.to))
+                    }
+                }
+            }
+        }
+        h2 { "Rivals' catalogue changes in the window" }
+        (ui::table(&[col("Competitor"), col("Change"), col("Service"), num("Before"), num("After"), num("Move")], &change_rows,
+            ui::empty_state("No new or removed services and no price moves in this window.", None)))
+        @if r.changes.len() > 300 { p.muted { "First 300 of " (r.changes.len()) " changes; the JSON has them all." } }
+    }
+}

@@ -1,0 +1,113 @@
+//! The catalogues of a panel's competitor panels, through the public API v2 with each rival's customer
+//! key. One competitor per step (position `{"after": id, "failed": [...]}`), so a run's budget, lease and
+//! resumability work as for any resource. A rival that fails (junk, `{"error": …}`, 5xx, timeout, an
+//! empty list) keeps its last good catalogue, shows the error on its row, and does not stop the others;
+//! at the end of the cycle the resource reports the failures so the engine's retry back-off applies.
+
+use serde_json::{json, Value};
+
+use shared::crypto::Secret;
+use shared::domain::competitors::{self, catalog};
+use shared::domain::sync::Resource;
+use shared::pp::rows::ServiceRow;
+use shared::pp::{PpError, PublicClient};
+use shared::time::now;
+
+use super::{parse_all, save_position, Ctx, Step};
+use crate::error::SyncError;
+
+pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
+    let db = &ctx.state.db;
+    let after = position.get("after").and_then(Value::as_i64).unwrap_or(0);
+    let mut failed: Vec<String> = position
+        .get("failed")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let Some((rival, key_enc)) = competitors::next_to_sync(db, ctx.panel_id, after).await? else {
+        // Cycle over: start the next one from the first competitor.
+        let step = Step { position: json!({}), done: true, ..Step::default() };
+        let conn = db.connect().await?;
+        let tx = shared::db::write_tx(&conn).await?;
+        save_position(&tx, ctx.panel_id, Resource::Competitors, &step).await?;
+        tx.commit().await?;
+        if failed.is_empty() {
+            return Ok(step);
+        }
+        return Err(SyncError::Setup(format!("{} (their last good catalogue is kept)", failed.join("; "))));
+    };
+    let fetched = fetch(ctx, &rival.base_url, &key_enc).await;
+    let mut step = Step { done: false, ..Step::default() };
+    match fetched {
+        Ok(raw) => {
+            let (rows, skipped) = parse_all(ctx.panel_id, Resource::Competitors, 0, &raw, ServiceRow::parse);
+            step.received = rows.len() as i64;
+            step.skipped = skipped;
+            if rows.is_empty() {
+                let msg = "the panel returned no services".to_string();
+                competitors::record_error(db, rival.id, &msg).await?;
+                failed.push(format!("{}: {msg}", rival.name));
+            } else {
+                step.position = json!({"after": rival.id, "failed": failed});
+                let conn = db.connect().await?;
+                let tx = shared::db::write_tx(&conn).await?;
+                // Never before the newest stored version: a clock step back cannot reorder history.
+                let mut at = now();
+                let mut last = tx
+                    .query(
+                        "SELECT MAX(valid_from) FROM competitor_services WHERE competitor_id = ?1",
+                        libsql::params![rival.id],
+                    )
+                    .await?;
+                if let Some(r) = last.next().await? {
+                    if let Some(t) = shared::db::opt_i64(&r, 0)? {
+                        at = at.max(t);
+                    }
+                }
+                drop(last);
+                let changes = catalog::apply_snapshot(&tx, rival.id, at, &rows).await?;
+                tx.execute(
+                    "UPDATE competitors SET status = 'ok', last_error = NULL, last_sync_at = ?1, last_ok_at = ?1,
+                            services = (SELECT COUNT(*) FROM competitor_services WHERE competitor_id = ?2 AND valid_to IS NULL)
+                     WHERE id = ?2",
+                    libsql::params![at, rival.id],
+                )
+                .await?;
+                save_position(&tx, ctx.panel_id, Resource::Competitors, &step).await?;
+                tx.commit().await?;
+                tracing::info!(
+                    competitor = rival.id,
+                    added = changes.added,
+                    changed = changes.changed,
+                    removed = changes.removed,
+                    "competitor catalogue synced"
+                );
+                return Ok(step);
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            tracing::warn!(competitor = rival.id, error = %msg, "competitor sync failed");
+            competitors::record_error(db, rival.id, &msg).await?;
+            failed.push(format!("{}: {msg}", rival.name));
+        }
+    }
+    step.position = json!({"after": rival.id, "failed": failed});
+    let conn = db.connect().await?;
+    let tx = shared::db::write_tx(&conn).await?;
+    save_position(&tx, ctx.panel_id, Resource::Competitors, &step).await?;
+    tx.commit().await?;
+    Ok(step)
+}
+
+/// The rival's raw catalogue; a key that cannot be decrypted is an error of this rival only.
+async fn fetch(ctx: &Ctx<'_>, base_url: &str, key_enc: &str) -> Result<Vec<Value>, PpError> {
+    let key = ctx
+        .state
+        .config
+        .secret_key
+        .decrypt(key_enc)
+        .map_err(|_| PpError::Connect("the saved API key cannot be decrypted; enter it again".into()))?;
+    let client = PublicClient::new(base_url, Secret::new(key), &ctx.client)?;
+    client.services().await
+}

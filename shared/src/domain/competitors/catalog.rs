@@ -1,0 +1,262 @@
+//! A rival's catalogue with history. Each sync hands over the whole catalogue; only differences from
+//! the current versions are written: a new service opens a version, a changed one closes its version
+//! and opens another, a vanished one closes its version. The catalogue at any past time `t` is then
+//! exactly the versions with `valid_from <= t < valid_to` (or no `valid_to`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use libsql::{params, Transaction};
+use serde::Serialize;
+
+use crate::db::{opt_i64, opt_text, Db};
+use crate::error::AppResult;
+use crate::pp::rows::ServiceRow;
+
+/// One state of one rival service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Version {
+    pub service_id: i64,
+    pub valid_from: i64,
+    pub valid_to: Option<i64>,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    /// Micro-units per 1000.
+    pub rate: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub refill: Option<bool>,
+    pub cancel: Option<bool>,
+}
+
+impl Version {
+    /// Same stored fields (times aside): no new version needed.
+    fn same_as(&self, s: &ServiceRow) -> bool {
+        self.name == s.name
+            && self.kind == s.kind
+            && self.category == s.category
+            && self.rate == s.rate
+            && self.min == s.min
+            && self.max == s.max
+            && self.refill == s.refill
+            && self.cancel == s.cancel
+    }
+}
+
+/// What one snapshot changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SnapshotChanges {
+    pub added: i64,
+    pub changed: i64,
+    pub removed: i64,
+    pub unchanged: i64,
+}
+
+impl SnapshotChanges {
+    pub fn rows_written(&self) -> i64 {
+        self.added + self.changed + self.removed
+    }
+}
+
+const COLUMNS: &str =
+    "service_id, valid_from, valid_to, name, type, category, rate, min, max, refill, cancel";
+
+fn from_row(r: &libsql::Row) -> AppResult<Version> {
+    let b = |i: i32| -> AppResult<Option<bool>> { Ok(opt_i64(r, i)?.map(|v| v != 0)) };
+    Ok(Version {
+        service_id: r.get(0)?,
+        valid_from: r.get(1)?,
+        valid_to: opt_i64(r, 2)?,
+        name: r.get(3)?,
+        kind: opt_text(r, 4)?,
+        category: opt_text(r, 5)?,
+        rate: opt_i64(r, 6)?,
+        min: opt_i64(r, 7)?,
+        max: opt_i64(r, 8)?,
+        refill: b(9)?,
+        cancel: b(10)?,
+    })
+}
+
+async fn collect(mut rows: libsql::Rows) -> AppResult<Vec<Version>> {
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        out.push(from_row(&r)?);
+    }
+    Ok(out)
+}
+
+fn opt_b(v: Option<bool>) -> Option<i64> {
+    v.map(|b| b as i64)
+}
+
+/// Writes the catalogue seen at `at` as changes against the current versions, inside the caller's
+/// transaction (with the sync position). A service listed twice counts once (the last row wins).
+pub async fn apply_snapshot(
+    tx: &Transaction,
+    competitor_id: i64,
+    at: i64,
+    rows: &[ServiceRow],
+) -> AppResult<SnapshotChanges> {
+    let current: HashMap<i64, Version> = collect(
+        tx.query(
+            &format!(
+                "SELECT {COLUMNS} FROM competitor_services WHERE competitor_id = ?1 AND valid_to IS NULL"
+            ),
+            params![competitor_id],
+        )
+        .await?,
+    )
+    .await?
+    .into_iter()
+    .map(|v| (v.service_id, v))
+    .collect();
+    let incoming: BTreeMap<i64, &ServiceRow> = rows.iter().map(|s| (s.id, s)).collect();
+    let mut ch = SnapshotChanges::default();
+    for (id, s) in &incoming {
+        match current.get(id) {
+            Some(v) if v.same_as(s) => ch.unchanged += 1,
+            Some(v) => {
+                ch.changed += 1;
+                if v.valid_from >= at {
+                    // Two snapshots in the same second: the earlier state was never observable on its own.
+                    delete_version(tx, competitor_id, *id, v.valid_from).await?;
+                } else {
+                    close(tx, competitor_id, *id, at).await?;
+                }
+                insert(tx, competitor_id, at, s).await?;
+            }
+            None => {
+                ch.added += 1;
+                insert(tx, competitor_id, at, s).await?;
+            }
+        }
+    }
+    for (id, v) in &current {
+        if !incoming.contains_key(id) {
+            ch.removed += 1;
+            if v.valid_from >= at {
+                delete_version(tx, competitor_id, *id, v.valid_from).await?;
+            } else {
+                close(tx, competitor_id, *id, at).await?;
+            }
+        }
+    }
+    Ok(ch)
+}
+
+async fn insert(tx: &Transaction, competitor_id: i64, at: i64, s: &ServiceRow) -> AppResult<()> {
+    tx.execute(
+        "INSERT INTO competitor_services (competitor_id, service_id, valid_from, valid_to, name, type, category,
+                                          rate, min, max, refill, cancel)
+         VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (competitor_id, service_id, valid_from) DO UPDATE SET valid_to = NULL, name = excluded.name,
+            type = excluded.type, category = excluded.category, rate = excluded.rate, min = excluded.min,
+            max = excluded.max, refill = excluded.refill, cancel = excluded.cancel",
+        params![
+            competitor_id,
+            s.id,
+            at,
+            s.name.as_str(),
+            s.kind.as_deref(),
+            s.category.as_deref(),
+            s.rate,
+            s.min,
+            s.max,
+            opt_b(s.refill),
+            opt_b(s.cancel)
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn close(tx: &Transaction, competitor_id: i64, service_id: i64, at: i64) -> AppResult<()> {
+    tx.execute(
+        "UPDATE competitor_services SET valid_to = ?1 WHERE competitor_id = ?2 AND service_id = ?3 AND valid_to IS NULL",
+        params![at, competitor_id, service_id],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn delete_version(tx: &Transaction, competitor_id: i64, service_id: i64, from: i64) -> AppResult<()> {
+    tx.execute(
+        "DELETE FROM competitor_services WHERE competitor_id = ?1 AND service_id = ?2 AND valid_from = ?3",
+        params![competitor_id, service_id, from],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The catalogue as it was at `t`, by service id.
+pub async fn as_of(db: &Db, competitor_id: i64, t: i64) -> AppResult<Vec<Version>> {
+    let conn = db.connect().await?;
+    collect(
+        conn.query(
+            &format!(
+                "SELECT {COLUMNS} FROM competitor_services
+                 WHERE competitor_id = ?1 AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2)
+                 ORDER BY service_id"
+            ),
+            params![competitor_id, t],
+        )
+        .await?,
+    )
+    .await
+}
+
+/// The current catalogue (same as `as_of(now)`, through the partial index).
+pub async fn current(db: &Db, competitor_id: i64) -> AppResult<Vec<Version>> {
+    let conn = db.connect().await?;
+    collect(
+        conn.query(
+            &format!(
+                "SELECT {COLUMNS} FROM competitor_services WHERE competitor_id = ?1 AND valid_to IS NULL
+                 ORDER BY service_id"
+            ),
+            params![competitor_id],
+        )
+        .await?,
+    )
+    .await
+}
+
+/// Every version of one service that overlaps `[from, to]`, oldest first: its price line in a chart.
+pub async fn history(
+    db: &Db,
+    competitor_id: i64,
+    service_id: i64,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<Version>> {
+    let conn = db.connect().await?;
+    collect(
+        conn.query(
+            &format!(
+                "SELECT {COLUMNS} FROM competitor_services
+                 WHERE competitor_id = ?1 AND service_id = ?2 AND valid_from <= ?4 AND (valid_to IS NULL OR valid_to > ?3)
+                 ORDER BY valid_from"
+            ),
+            params![competitor_id, service_id, from, to],
+        )
+        .await?,
+    )
+    .await
+}
+
+/// When the first catalogue of this competitor was stored (None: never synced).
+pub async fn history_starts(db: &Db, competitor_id: i64) -> AppResult<Option<i64>> {
+    let conn = db.connect().await?;
+    let mut rows = conn
+        .query(
+            "SELECT MIN(valid_from) FROM competitor_services WHERE competitor_id = ?1",
+            params![competitor_id],
+        )
+        .await?;
+    match rows.next().await? {
+        Some(r) => opt_i64(&r, 0),
+        None => Ok(None),
+    }
+}
