@@ -7,10 +7,11 @@ use crate::error::{AppError, AppResult};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
     (2, "cache", include_str!("../../migrations/0002_cache.sql")),
+    (4, "reports", include_str!("../../migrations/0004_reports.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 4;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

@@ -4,3 +4,4 @@ pub mod panels;
 pub mod service_name;
 pub mod sync;
 pub mod text;
+pub mod ticket_messages;

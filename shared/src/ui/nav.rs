@@ -19,7 +19,19 @@ pub const NAV: &[NavGroup] = &[
     // Data: Orders, Tickets, Users, Payments, Services (issue 4).
     NavGroup { label: "Data", items: &[] },
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
-    NavGroup { label: "Reports", items: &[] },
+    NavGroup {
+        label: "Reports",
+        items: &[
+            NavItem { label: "Service tracking", href: "/reports/service-health", min_role: Role::Viewer },
+            NavItem { label: "User tracking", href: "/reports/top-spenders", min_role: Role::Viewer },
+            NavItem {
+                label: "Ticket tracking",
+                href: "/reports/ticket-tracking/staff",
+                min_role: Role::Viewer,
+            },
+            NavItem { label: "Staff statistics", href: "/reports/staff-statistics", min_role: Role::Viewer },
+        ],
+    },
     // AI: Flagged replies, AI prompts.
     NavGroup { label: "AI", items: &[] },
     NavGroup {
