@@ -5,6 +5,7 @@
 
 pub mod common;
 pub mod service_health;
+pub mod tickets;
 pub mod top_spenders;
 
 use axum::Router;
