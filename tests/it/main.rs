@@ -13,6 +13,8 @@ mod cli;
 mod health;
 mod migrations;
 mod panels;
+mod reports_service;
+mod reports_support;
 mod scope;
 mod secrets;
 mod staff;
