@@ -15,6 +15,8 @@ mod migrations;
 mod panels;
 mod reports_service;
 mod reports_support;
+mod reports_tickets;
+mod reports_users;
 mod scope;
 mod secrets;
 mod staff;

@@ -13,7 +13,10 @@ use shared::{AppState, Routes};
 
 /// Every report route, each with its access rule. One line per report.
 pub fn routes(state: &AppState) -> Routes {
-    Routes::new(state).merge(service_health::pages::routes(state))
+    Routes::new(state)
+        .merge(service_health::pages::routes(state))
+        .merge(top_spenders::pages::routes(state))
+        .merge(tickets::pages::routes(state))
 }
 
 /// The Lambda's whole router.
