@@ -13,6 +13,7 @@ mod cli;
 mod health;
 mod migrations;
 mod panels;
+mod reports_live;
 mod reports_service;
 mod reports_support;
 mod reports_tickets;
