@@ -359,6 +359,9 @@ pub async fn orders(
     Ok(all)
 }
 
+/// One day of a service: finished, slow, stuck.
+type DayCell = (i64, i64, i64);
+
 /// Each listed service's score per day over the last `days` days (oldest first): that day's finished
 /// and slow orders, and the orders stuck now that were already stuck at the day's end. None = no data.
 pub async fn score_trend(
@@ -379,7 +382,7 @@ pub async fn score_trend(
     let stuck = stuck_orders(conn, scope, p, now).await?;
     let wanted: std::collections::HashSet<(i64, i64)> = keys.iter().copied().collect();
     // [day] → (finished, slow, stuck)
-    let mut grid: HashMap<(i64, i64), Vec<(i64, i64, i64)>> = HashMap::new();
+    let mut grid: HashMap<(i64, i64), Vec<DayCell>> = HashMap::new();
     let mut speeds: HashMap<(i64, i64), Option<u64>> = HashMap::new();
     for f in finished.iter().filter(|f| wanted.contains(&f.key)) {
         let day = ((f.last_update - start) / 86_400).clamp(0, days - 1) as usize;

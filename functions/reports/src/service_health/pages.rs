@@ -192,7 +192,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         num("Slow%"),
         num("Score"),
         col("Status"),
-        col(&"Trend (7 days)"),
+        col("Trend (7 days)"),
         col(""),
     ]);
     let empty = ui::empty_state(

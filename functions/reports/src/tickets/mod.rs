@@ -227,7 +227,9 @@ pub async fn staff_statistics(
     now: i64,
 ) -> AppResult<Vec<StaffStatRow>> {
     let all = replies(conn, scope, p, now).await?;
-    let mut by: BTreeMap<&str, (HashSet<(i64, i64)>, Vec<i64>)> = BTreeMap::new();
+    // staff → (tickets answered, response times)
+    type Acc = (HashSet<(i64, i64)>, Vec<i64>);
+    let mut by: BTreeMap<&str, Acc> = BTreeMap::new();
     for r in &all {
         let e = by.entry(r.staff.as_str()).or_default();
         e.0.insert((r.panel_id, r.ticket_id));
@@ -375,7 +377,9 @@ pub async fn by_service(
     now: i64,
 ) -> AppResult<ServiceReport> {
     let tickets = tickets_with_ids(conn, scope, p, now).await?;
-    let mut acc: BTreeMap<(i64, i64), (HashSet<i64>, HashSet<i64>, HashMap<String, i64>)> = BTreeMap::new();
+    // (panel, service) → (tickets, order ids, complaint counts)
+    type Acc = (HashSet<i64>, HashSet<i64>, HashMap<String, i64>);
+    let mut acc: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
     let mut unresolved = 0;
     for t in &tickets {
         if t.matched.is_empty() {

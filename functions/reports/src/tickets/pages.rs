@@ -303,7 +303,7 @@ async fn flagged_page(
     let all = replies(&conn, &viewer.scope(), &p, shared::time::now()).await?;
     let mut list: Vec<&Reply> =
         all.iter().filter(|r| keep(r) && staff.as_ref().is_none_or(|s| &r.staff == s)).collect();
-    list.sort_by(|a, b| b.created.cmp(&a.created));
+    list.sort_by_key(|r| std::cmp::Reverse(r.created));
     let rows: Vec<Markup> = list
         .iter()
         .take(500)

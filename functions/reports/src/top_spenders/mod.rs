@@ -123,7 +123,9 @@ pub async fn top_spenders(
         .filter(|(_, a)| a.spend > 0 || a.pay_count > 0)
         .collect();
     // Users' details; a profile restricted to user ids drops everyone else.
-    let mut users: HashMap<(i64, String), (i64, Option<String>, Option<i64>, Option<i64>)> = HashMap::new();
+    // (panel, username) → (id, email, created, spent)
+    type UserInfo = (i64, Option<String>, Option<i64>, Option<i64>);
+    let mut users: HashMap<(i64, String), UserInfo> = HashMap::new();
     let mut panels: Vec<i64> = list.iter().map(|(k, _)| k.0).collect();
     panels.sort_unstable();
     panels.dedup();
