@@ -311,3 +311,29 @@ async fn profiles_have_a_default_and_change_the_numbers() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_staff_member_without_panels_sees_empty_reports() {
+    let app = TestApp::new().await;
+    let t = shared::time::now();
+    seed(&app, t, 600).await;
+    let nobody = app.as_role("nobody", Role::Viewer, &[]).await;
+    for path in [
+        "/reports/service-health.json",
+        "/reports/top-spenders.json",
+        "/reports/ticket-tracking/staff.json",
+        "/reports/ticket-tracking/services.json",
+        "/reports/staff-statistics.json",
+    ] {
+        let res = app.get(path, Some(&nobody)).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
+        assert!(list(&res.body).is_empty(), "{path}");
+    }
+    for path in [
+        "/reports/service-health",
+        "/reports/service-health/orders?kind=stuck",
+        "/reports/ticket-tracking/services",
+    ] {
+        assert_eq!(app.get(path, Some(&nobody)).await.status, StatusCode::OK, "{path}");
+    }
+}

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use shared::audit::{self, Actor};
-use shared::auth::{ClientInfo, Viewer};
+use shared::auth::{ClientInfo, PanelScope, Viewer};
 use shared::ui::link;
 use shared::{AppError, AppResult, AppState};
 
@@ -245,5 +245,17 @@ pub fn duration(secs: f64) -> String {
         0..=59 => format!("{s}s"),
         60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
         _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// The scope with "all panels" spelled out as the list of panel ids: `panel_id IN (…)` lets SQLite seek
+/// each panel's slice of an index on (panel_id, time) instead of scanning the whole index.
+pub async fn explicit(conn: &libsql::Connection, scope: &PanelScope) -> AppResult<PanelScope> {
+    match scope {
+        PanelScope::All => {
+            let rows = conn.query("SELECT id FROM panels ORDER BY id", ()).await?;
+            Ok(PanelScope::Only(collect(rows, |r| Ok(r.get::<i64>(0)?)).await?))
+        }
+        only => Ok(only.clone()),
     }
 }

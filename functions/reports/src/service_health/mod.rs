@@ -142,6 +142,8 @@ async fn finished_orders(
     .await
 }
 
+/// Without statistics SQLite would pick the (panel, created) index and read every order older than
+/// the threshold; the partial index holds only open orders with remains.
 /// Currently stuck orders' (panel, service, created, name) — the whole cache, any window.
 async fn stuck_orders(
     conn: &Connection,
@@ -149,10 +151,14 @@ async fn stuck_orders(
     p: &ServiceHealthParams,
     now: i64,
 ) -> AppResult<Vec<((i64, i64), i64, Option<String>)>> {
+    let sc = scope.sql("panel_id", p.panel);
+    if sc == "0" {
+        // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
+        return Ok(Vec::new());
+    }
     let sql = format!(
-        "SELECT panel_id, service_id, created, service_name FROM orders_cache
-         WHERE {} AND {STUCK_SQL} AND created < ?1 AND service_id IS NOT NULL{}",
-        scope.sql("panel_id", p.panel),
+        "SELECT panel_id, service_id, created, service_name FROM orders_cache INDEXED BY orders_cache_stuck
+         WHERE {sc} AND {STUCK_SQL} AND created < ?1 AND service_id IS NOT NULL{}",
         p.service_sql()
     );
     let rows = conn.query(&sql, params![now - p.stuck_after_hours * 3600]).await?;
@@ -189,6 +195,7 @@ pub async fn service_health(
     p: &ServiceHealthParams,
     now: i64,
 ) -> AppResult<Vec<ServiceHealthRow>> {
+    let scope = &crate::common::explicit(conn, scope).await?;
     let names = catalogue_names(conn, scope, p.panel).await?;
     let mut acc: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
     for (key, _, name) in stuck_orders(conn, scope, p, now).await? {
@@ -303,6 +310,7 @@ pub async fn orders(
     now: i64,
     limit: usize,
 ) -> AppResult<Vec<OrderLine>> {
+    let scope = &crate::common::explicit(conn, scope).await?;
     let mut p = p.clone();
     if let Some((panel, _)) = service {
         if !scope.allows(panel) || p.panel.is_some_and(|c| c != panel) {
@@ -320,10 +328,14 @@ pub async fn orders(
             )
         }
     };
+    let sc = scope.sql("panel_id", p.panel);
+    if sc == "0" {
+        return Ok(Vec::new());
+    }
+    let hint = if kind == Kind::Stuck { " INDEXED BY orders_cache_stuck" } else { "" };
     let sql = format!(
         "SELECT panel_id, id, service_id, user, status, COALESCE(quantity, 0), remains, created, last_update, link,
-         service_name FROM orders_cache WHERE {} AND {cond} AND service_id IS NOT NULL{}{svc} ORDER BY created, id",
-        scope.sql("panel_id", p.panel),
+         service_name FROM orders_cache{hint} WHERE {sc} AND {cond} AND service_id IS NOT NULL{}{svc} ORDER BY created, id",
         p.service_sql()
     );
     let rows = conn.query(&sql, ()).await?;
@@ -372,6 +384,7 @@ pub async fn score_trend(
     days: i64,
     now: i64,
 ) -> AppResult<HashMap<(i64, i64), Vec<Option<f64>>>> {
+    let scope = &crate::common::explicit(conn, scope).await?;
     let mut out: HashMap<(i64, i64), Vec<Option<f64>>> = HashMap::new();
     if keys.is_empty() {
         return Ok(out);

@@ -47,14 +47,18 @@ pub async fn missing(
     p: &TicketParams,
     now: i64,
 ) -> AppResult<Vec<(i64, i64, i64)>> {
+    let scope = &crate::common::explicit(conn, scope).await?;
+    let sc = scope.sql("t.panel_id", p.panel);
+    if sc == "0" {
+        return Ok(Vec::new());
+    }
     let rows = conn
         .query(
             &format!(
-                "SELECT t.panel_id, t.id, COALESCE(t.last_update, t.created) FROM tickets_cache t
-                 WHERE {} AND t.created >= ?1 AND t.created <= ?2 AND t.messages_synced IS NULL
+                "SELECT t.panel_id, t.id, COALESCE(t.last_update, t.created) FROM tickets_cache t INDEXED BY tickets_cache_created
+                 WHERE {sc} AND t.created >= ?1 AND t.created <= ?2 AND t.messages_synced IS NULL
                  AND NOT EXISTS (SELECT 1 FROM ticket_messages m WHERE m.panel_id = t.panel_id AND m.ticket_id = t.id)
-                 ORDER BY t.created DESC, t.panel_id, t.id",
-                scope.sql("t.panel_id", p.panel)
+                 ORDER BY t.created DESC, t.panel_id, t.id"
             ),
             params![now - p.window_hours * 3600, now],
         )

@@ -101,6 +101,7 @@ pub async fn replies(
     p: &TicketParams,
     now: i64,
 ) -> AppResult<Vec<Reply>> {
+    let scope = &crate::common::explicit(conn, scope).await?;
     let from = now - p.window_hours * 3600;
     let sc = scope.sql("panel_id", p.panel);
     // Whole conversations of the tickets with a staff reply in the window: a reply's flags need the
@@ -293,13 +294,17 @@ pub async fn tickets_with_ids(
     p: &TicketParams,
     now: i64,
 ) -> AppResult<Vec<TicketIds>> {
+    let scope = &crate::common::explicit(conn, scope).await?;
     let from = now - p.window_hours * 3600;
     let sc = scope.sql("t.panel_id", p.panel);
+    if sc == "0" {
+        return Ok(Vec::new());
+    }
     let rows = conn
         .query(
             &format!(
                 "SELECT t.panel_id, t.id, COALESCE(t.subject, ''), t.status, t.created, m.message
-                 FROM tickets_cache t LEFT JOIN ticket_messages m ON m.panel_id = t.panel_id AND m.ticket_id = t.id
+                 FROM tickets_cache t INDEXED BY tickets_cache_created LEFT JOIN ticket_messages m ON m.panel_id = t.panel_id AND m.ticket_id = t.id
                  WHERE {sc} AND t.created >= ?1 AND t.created <= ?2
                  ORDER BY t.panel_id, t.id, m.created, m.seq"
             ),

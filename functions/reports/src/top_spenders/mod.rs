@@ -84,6 +84,7 @@ pub async fn top_spenders(
     p: &TopSpendersParams,
     now: i64,
 ) -> AppResult<(Vec<TopSpenderRow>, usize)> {
+    let scope = &crate::common::explicit(conn, scope).await?;
     let from = now - p.window_hours * 3600;
     let sc = scope.sql("panel_id", p.panel);
     let mut acc: HashMap<(i64, String), Acc> = HashMap::new();
