@@ -2,9 +2,11 @@
 //! to its floor measured in the same run.
 
 mod lambda_runtime_api;
+mod reports;
 mod startup;
 mod sync;
 
+pub use reports::reports;
 pub use startup::startup;
 pub use sync::sync;
 

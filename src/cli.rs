@@ -93,6 +93,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         orders: u64,
     },
+    /// Each report's p50/p95 on a 1,000,000-order cache next to its bare SQL, and the query plans.
+    /// Run it on a release build: `cargo run --release -- bench reports`.
+    Reports {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+    },
 }
 
 pub async fn run(cli: Cli) -> AppResult<()> {
@@ -170,5 +176,6 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::Bench { which: BenchCommand::Startup { runs } } => crate::bench::startup(runs).await,
         Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,
+        Command::Bench { which: BenchCommand::Reports { orders } } => crate::bench::reports(orders).await,
     }
 }

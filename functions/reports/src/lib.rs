@@ -1,17 +1,27 @@
-//! Report pages and their JSON (`/reports/*`). The reports themselves arrive with their own issue;
-//! until then this function serves only its health check, and the navigation lists no report.
+//! Report pages and their JSON (`/reports/*`): Service tracking, User tracking, Ticket tracking,
+//! Competitor tracking and Staff statistics. Each report's numbers come from a function that needs no HTTP
+//! (`service_health::service_health`, `top_spenders::top_spenders`, `tickets::by_staff`,
+//! `tickets::by_service`, `tickets::staff_statistics`), so the admin API can serve the same numbers.
 
+pub mod common;
 pub mod competitors;
+pub mod service_health;
+pub mod tickets;
+pub mod top_spenders;
 
 use axum::Router;
 use shared::{AppState, Routes};
 
-/// Every report route, each with its access rule.
+/// Every report route, each with its access rule. One line per report.
 pub fn routes(state: &AppState) -> Routes {
-    competitors::routes(Routes::new(state))
+    Routes::new(state)
+        .merge(service_health::pages::routes(state))
+        .merge(top_spenders::pages::routes(state))
+        .merge(tickets::pages::routes(state))
+        .merge(competitors::routes(Routes::new(state)))
 }
 
 /// The Lambda's whole router.
 pub fn app(state: &AppState) -> Router {
-    routes(state).merge(shared::health::routes(state)).into_router()
+    routes(state).merge(shared::ui::assets::routes(state)).merge(shared::health::routes(state)).into_router()
 }

@@ -11,10 +11,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "api_keys", include_str!("../../migrations/0004_api_keys.sql")),
     (5, "ai", include_str!("../../migrations/0005_ai.sql")),
     (6, "competitors", include_str!("../../migrations/0006_competitors.sql")),
+    (7, "reports", include_str!("../../migrations/0007_reports.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 6;
+pub const CURRENT_VERSION: i64 = 7;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

@@ -6,4 +6,5 @@ pub mod panels;
 pub mod service_name;
 pub mod sync;
 pub mod text;
+pub mod ticket_messages;
 pub mod tickets;

@@ -30,11 +30,17 @@ pub const NAV: &[NavGroup] = &[
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
     NavGroup {
         label: "Reports",
-        items: &[NavItem {
-            label: "Competitor tracking",
-            href: "/reports/competitors",
-            min_role: Role::Viewer,
-        }],
+        items: &[
+            NavItem { label: "Service tracking", href: "/reports/service-health", min_role: Role::Viewer },
+            NavItem { label: "User tracking", href: "/reports/top-spenders", min_role: Role::Viewer },
+            NavItem {
+                label: "Ticket tracking",
+                href: "/reports/ticket-tracking/staff",
+                min_role: Role::Viewer,
+            },
+            NavItem { label: "Competitor tracking", href: "/reports/competitors", min_role: Role::Viewer },
+            NavItem { label: "Staff statistics", href: "/reports/staff-statistics", min_role: Role::Viewer },
+        ],
     },
     NavGroup {
         label: "AI",

@@ -1,0 +1,261 @@
+//! What every report shares: query parameters read with clear 400s, the JSON envelope, the
+//! "How to read this report" panel, window tabs, small SVG charts and the activity log.
+
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use shared::audit::{self, Actor};
+use shared::auth::{ClientInfo, PanelScope, Viewer};
+use shared::ui::link;
+use shared::{AppError, AppResult, AppState};
+
+/// Query parameters as given (repeated names allowed); unknown names are ignored.
+#[derive(Debug, Default, Clone)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    pub fn parse(raw: Option<&str>) -> AppResult<Params> {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or(""))
+            .map(Params)
+            .map_err(|_| AppError::bad_request("The query string could not be read."))
+    }
+    /// A non-empty value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+    /// A whole number within `range`, or a 400 naming the parameter.
+    pub fn int(&self, name: &str, range: std::ops::RangeInclusive<i64>) -> AppResult<Option<i64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if range.contains(&n) => Ok(Some(n)),
+                _ => Err(AppError::bad_request(format!(
+                    "{name} must be a whole number from {} to {}.",
+                    range.start(),
+                    range.end()
+                ))),
+            },
+        }
+    }
+    /// A decimal number within `range`, or a 400 naming the parameter.
+    pub fn float(&self, name: &str, range: std::ops::RangeInclusive<f64>) -> AppResult<Option<f64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<f64>() {
+                Ok(n) if n.is_finite() && range.contains(&n) => Ok(Some(n)),
+                _ => Err(AppError::bad_request(format!(
+                    "{name} must be a number from {} to {}.",
+                    range.start(),
+                    range.end()
+                ))),
+            },
+        }
+    }
+    /// A money amount in dollars (decimal string) as micro-units.
+    pub fn money(&self, name: &str) -> AppResult<Option<i64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => match shared::pp::money::parse_decimal(v) {
+                Some(m) if m >= 0 => Ok(Some(m)),
+                _ => Err(AppError::bad_request(format!("{name} must be an amount like 25 or 12.50."))),
+            },
+        }
+    }
+}
+
+/// The window in hours: `window_hours`, 1 to 2160 (90 days).
+pub fn window_hours(p: &Params, default: i64) -> AppResult<i64> {
+    Ok(p.int("window_hours", 1..=2160)?.unwrap_or(default))
+}
+
+/// The Perfect Panel style envelope around a list; `extra` fields are added to `data`.
+pub fn envelope<T: Serialize>(list: &[T], extra: Option<(&str, Value)>) -> Response {
+    let mut data = json!({ "count": list.len(), "list": list });
+    if let (Some((k, v)), Some(obj)) = (extra, data.as_object_mut()) {
+        obj.insert(k.to_string(), v);
+    }
+    axum::Json(json!({ "data": data, "error_code": 0, "error_message": "" })).into_response()
+}
+
+/// The "How to read this report" panel: open by default, closable.
+pub fn explain(body: Markup) -> Markup {
+    html! {
+        details.card.explain open {
+            summary { strong { "How to read this report" } }
+            (body)
+        }
+    }
+}
+
+/// Window tabs (each a link keeping the other parameters) and a custom-hours form.
+pub fn window_tabs(
+    viewer: &Viewer,
+    path: &str,
+    hours: &[i64],
+    current: i64,
+    keep: &[(&str, String)],
+) -> Markup {
+    let href = |h: i64| {
+        let mut q: Vec<(&str, String)> = keep.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
+        q.push(("window_hours", h.to_string()));
+        link(viewer, &format!("{path}?{}", serde_urlencoded::to_string(&q).unwrap_or_default()))
+    };
+    html! {
+        nav.tabs aria-label="Window" {
+            @for h in hours {
+                a href=(href(*h)) aria-current=[(*h == current).then_some("page")] { "Last " (h) "h" }
+            }
+            form.inline method="get" action=(path) {
+                @for (k, v) in keep { @if !v.is_empty() { input type="hidden" name=(k) value=(v); } }
+                @if let Some(p) = viewer.panel { input type="hidden" name="panel" value=(p); }
+                label { "Custom h… "
+                    input type="number" name="window_hours" min="1" max="2160" value=(current) aria-label="Custom window in hours"; }
+                button.secondary type="submit" { "Show" }
+            }
+        }
+    }
+}
+
+/// `href` with query pairs, keeping the viewer's panel.
+pub fn href(viewer: &Viewer, path: &str, q: &[(&str, String)]) -> String {
+    let q: Vec<&(&str, String)> = q.iter().filter(|(_, v)| !v.is_empty()).collect();
+    if q.is_empty() {
+        link(viewer, path)
+    } else {
+        link(viewer, &format!("{path}?{}", serde_urlencoded::to_string(&q).unwrap_or_default()))
+    }
+}
+
+/// Records a write action in the activity log.
+pub async fn log(
+    state: &AppState,
+    viewer: &Viewer,
+    client: &ClientInfo,
+    action: &str,
+    details: &str,
+    panel_id: Option<i64>,
+) -> AppResult<()> {
+    let actor = Actor { staff_id: Some(viewer.id()), username: &viewer.staff.username, client };
+    audit::record(&state.db, &actor, action, details, panel_id).await
+}
+
+/// A comma/space separated list of ids; a 400-worthy message when any part is not a positive id.
+pub fn parse_ids(text: &str) -> Result<Vec<i64>, String> {
+    let mut out = Vec::new();
+    for part in text.split([',', ' ', '\n', '\r', '\t']).filter(|s| !s.is_empty()) {
+        match part.parse::<i64>() {
+            Ok(n) if n > 0 => {
+                if !out.contains(&n) {
+                    out.push(n)
+                }
+            }
+            _ => return Err(format!("\"{part}\" is not an id: list whole numbers separated by commas.")),
+        }
+    }
+    Ok(out)
+}
+
+pub fn ids_text(ids: &[i64]) -> String {
+    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Rounds to two decimals for display and JSON (decisions use the exact value).
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Escapes text for an SVG `<title>` built by hand.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A small line chart of `points` (None = no data that day) on a 0–`max` scale, as inline SVG.
+pub fn sparkline(points: &[Option<f64>], max: f64, label: &str) -> Markup {
+    let (w, h) = (120.0, 24.0);
+    let n = points.len().max(2) as f64;
+    let step = w / (n - 1.0);
+    let mut path = String::new();
+    let mut dots = String::new();
+    let mut pen_down = false;
+    for (i, p) in points.iter().enumerate() {
+        match p {
+            Some(v) => {
+                let x = i as f64 * step;
+                let y = h - 2.0 - (v.clamp(0.0, max) / max) * (h - 4.0);
+                path.push_str(&format!("{}{x:.1},{y:.1} ", if pen_down { "L" } else { "M" }));
+                dots.push_str(&format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.6\"/>"));
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    let svg = format!(
+        "<svg class=\"spark\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{l}\"><title>{l}</title><path d=\"{path}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"/><g fill=\"currentColor\">{dots}</g></svg>",
+        l = esc(label)
+    );
+    shared::ui::layout::raw(&svg)
+}
+
+/// Horizontal bars: one per (label, value), scaled to the largest; `unit` follows each value.
+pub fn bars(title: &str, items: &[(String, f64)], unit: &str) -> Markup {
+    let max = items.iter().map(|i| i.1).fold(0.0_f64, f64::max).max(1e-9);
+    let (w, row) = (360.0, 18.0);
+    let label_w = 110.0;
+    let h = row * items.len() as f64 + 4.0;
+    let mut body = String::new();
+    for (k, (label, v)) in items.iter().enumerate() {
+        let y = k as f64 * row + 2.0;
+        let bw = (v / max) * (w - label_w - 70.0);
+        let short: String = label.chars().take(16).collect();
+        body.push_str(&format!(
+            "<text x=\"0\" y=\"{ty:.1}\" font-size=\"11\">{l}</text><rect x=\"{label_w}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"{bh}\" rx=\"2\" fill=\"currentColor\" opacity=\"0.7\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" font-size=\"11\">{v} {u}</text>",
+            ty = y + 11.0,
+            l = esc(&short),
+            bh = row - 5.0,
+            tx = label_w + bw + 4.0,
+            v = round2(*v),
+            u = esc(unit)
+        ));
+    }
+    let svg = format!(
+        "<svg class=\"bars\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>{body}</svg>",
+        t = esc(title)
+    );
+    html! { figure.chart { figcaption { (title) } (shared::ui::layout::raw(&svg)) } }
+}
+
+/// The rows of a result set as `Vec<T>` via `f`.
+pub async fn collect<T>(
+    mut rows: libsql::Rows,
+    mut f: impl FnMut(&libsql::Row) -> AppResult<T>,
+) -> AppResult<Vec<T>> {
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        out.push(f(&r)?);
+    }
+    Ok(out)
+}
+
+/// Seconds as "3m 05s", "2h 10m", "45s".
+pub fn duration(secs: f64) -> String {
+    let s = secs.max(0.0).round() as i64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// The scope with "all panels" spelled out as the list of panel ids: `panel_id IN (…)` lets SQLite seek
+/// each panel's slice of an index on (panel_id, time) instead of scanning the whole index.
+pub async fn explicit(conn: &libsql::Connection, scope: &PanelScope) -> AppResult<PanelScope> {
+    match scope {
+        PanelScope::All => {
+            let rows = conn.query("SELECT id FROM panels ORDER BY id", ()).await?;
+            Ok(PanelScope::Only(collect(rows, |r| Ok(r.get::<i64>(0)?)).await?))
+        }
+        only => Ok(only.clone()),
+    }
+}

@@ -1,0 +1,59 @@
+//! Snoozes: a snoozed service is hidden from Service tracking for everyone until it expires.
+
+use libsql::{params, Connection};
+
+use shared::auth::PanelScope;
+use shared::AppResult;
+
+use crate::common::collect;
+
+pub const SNOOZE_SECS: i64 = 24 * 3600;
+
+/// Active snoozes in scope: (panel_id, service_id, until).
+pub async fn active(
+    conn: &Connection,
+    scope: &PanelScope,
+    panel: Option<i64>,
+    now: i64,
+) -> AppResult<Vec<(i64, i64, i64)>> {
+    let rows = conn
+        .query(
+            &format!(
+                "SELECT panel_id, service_id, until FROM service_snoozes WHERE {} AND until > ?1 ORDER BY until",
+                scope.sql("panel_id", panel)
+            ),
+            params![now],
+        )
+        .await?;
+    collect(rows, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).await
+}
+
+/// Snoozes each (panel, service) for 24 hours from `now`; returns the expiry.
+pub async fn snooze(conn: &Connection, keys: &[(i64, i64)], staff_id: i64, now: i64) -> AppResult<i64> {
+    let until = now + SNOOZE_SECS;
+    let tx = shared::db::write_tx(conn).await?;
+    for (panel, service) in keys {
+        tx.execute(
+            "INSERT INTO service_snoozes (panel_id, service_id, until, staff_id, created) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (panel_id, service_id) DO UPDATE SET until = excluded.until, staff_id = excluded.staff_id,
+             created = excluded.created",
+            params![*panel, *service, until, staff_id, now],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(until)
+}
+
+/// Ends a snooze early.
+pub async fn wake(conn: &Connection, panel: i64, service: i64) -> AppResult<bool> {
+    let tx = shared::db::write_tx(conn).await?;
+    let n = tx
+        .execute(
+            "DELETE FROM service_snoozes WHERE panel_id = ?1 AND service_id = ?2",
+            params![panel, service],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(n > 0)
+}

@@ -1,0 +1,131 @@
+//! Fetching a ticket's conversation from its panel and storing it in `ticket_messages`. Shared by the
+//! sync (stale conversations) and the reports (live fetch of missing messages), so the reports function
+//! does not link the sync engine.
+
+use libsql::{params, Connection, Value as Sql};
+use serde_json::Value;
+
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::pp::rows::MessageRow;
+use crate::pp::{AdminClient, PpError};
+
+/// Why a fetch stopped: the panel failed, or the database did.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0}")]
+    Panel(#[from] PpError),
+    #[error("{0}")]
+    App(#[from] AppError),
+}
+
+impl From<libsql::Error> for FetchError {
+    fn from(e: libsql::Error) -> Self {
+        FetchError::App(AppError::Db(e))
+    }
+}
+
+/// Tickets of a panel whose messages are missing or stale, most recently active first.
+pub async fn stale_tickets(conn: &Connection, panel_id: i64, limit: i64) -> AppResult<Vec<(i64, i64)>> {
+    let mut rows = conn
+        .query(
+            "SELECT id, COALESCE(last_update, created) FROM tickets_cache
+             WHERE panel_id = ?1 AND (messages_synced IS NULL OR messages_synced < COALESCE(last_update, created))
+             ORDER BY COALESCE(last_update, created) DESC LIMIT ?2",
+            params![panel_id, limit],
+        )
+        .await?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        out.push((r.get(0)?, r.get(1)?));
+    }
+    Ok(out)
+}
+
+/// Fetches and stores the conversations of `tickets` ((id, last_update) pairs). Returns how many
+/// messages were stored and how many malformed ones were skipped. What was fetched before a failure
+/// is stored before the error is returned.
+pub async fn fetch_and_store(
+    db: &Db,
+    admin: &AdminClient,
+    panel_id: i64,
+    tickets: &[(i64, i64)],
+) -> Result<(i64, i64), FetchError> {
+    let mut fetched: Vec<(i64, i64, Option<Vec<MessageRow>>)> = Vec::with_capacity(tickets.len());
+    let mut skipped = 0;
+    for (id, last_update) in tickets {
+        match admin.ticket(*id).await {
+            Ok(detail) => {
+                let raw = match detail.get("messages") {
+                    Some(Value::Array(a)) => a.as_slice(),
+                    _ => &[],
+                };
+                let mut msgs = Vec::with_capacity(raw.len());
+                for (k, row) in raw.iter().enumerate() {
+                    match MessageRow::parse(row) {
+                        Ok(m) => msgs.push(m),
+                        Err(reason) => {
+                            skipped += 1;
+                            tracing::warn!(panel_id, ticket = *id, position = k, %reason, "skipped a malformed message");
+                        }
+                    }
+                }
+                fetched.push((*id, *last_update, Some(msgs)));
+            }
+            // Gone upstream: stop asking for it.
+            Err(PpError::Status(404)) | Err(PpError::Api { code: 404, .. }) => {
+                fetched.push((*id, *last_update, None))
+            }
+            Err(e) => {
+                store(db, panel_id, &fetched).await?;
+                return Err(e.into());
+            }
+        }
+    }
+    let stored = store(db, panel_id, &fetched).await?;
+    Ok((stored, skipped))
+}
+
+async fn store(db: &Db, panel_id: i64, fetched: &[(i64, i64, Option<Vec<MessageRow>>)]) -> AppResult<i64> {
+    if fetched.is_empty() {
+        return Ok(0);
+    }
+    let conn = db.connect().await?;
+    let tx = crate::db::write_tx(&conn).await?;
+    let mut n = 0;
+    for (id, last_update, msgs) in fetched {
+        if let Some(msgs) = msgs {
+            tx.execute(
+                "DELETE FROM ticket_messages WHERE panel_id = ?1 AND ticket_id = ?2",
+                params![panel_id, *id],
+            )
+            .await?;
+            let mut sorted: Vec<&MessageRow> = msgs.iter().collect();
+            sorted.sort_by_key(|m| m.created);
+            for (seq, m) in sorted.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        panel_id,
+                        *id,
+                        seq as i64,
+                        m.sender_name.clone().map(Sql::Text).unwrap_or(Sql::Null),
+                        m.is_staff as i64,
+                        m.message.as_str(),
+                        m.created
+                    ],
+                )
+                .await?;
+                n += 1;
+            }
+        }
+        tx.execute(
+            "UPDATE tickets_cache SET messages_synced = ?1 WHERE panel_id = ?2 AND id = ?3",
+            params![*last_update, panel_id, *id],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(n)
+}

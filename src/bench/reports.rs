@@ -1,0 +1,326 @@
+//! `panelops bench reports`: a cache of 1,000,000 orders over 90 days, 200,000 users and payments,
+//! 100,000 tickets and 400,000 messages, inserted directly; then each report (default profile, 24 h and
+//! 72 h windows) is computed repeatedly through the same functions the pages call, next to the bare SQL
+//! of that report measured in the same run, with the query plans of the orders queries checked for a
+//! full scan. Run it on a release build: `cargo run --release -- bench reports`.
+
+use std::time::Instant;
+
+use libsql::Connection;
+use shared::auth::PanelScope;
+use shared::config::Config;
+use shared::crypto::SecretKey;
+use shared::domain::panels::{self, PanelInput, PanelStatus};
+use shared::{AppError, AppResult, AppState};
+
+use super::report;
+
+const TARGET_P50_MS: f64 = 50.0;
+const TARGET_RATIO: f64 = 2.0;
+const RUNS: usize = 15;
+
+/// A small deterministic generator: the same data every run.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+async fn insert_rows(conn: &Connection, head: &str, rows: impl Iterator<Item = String>) -> AppResult<()> {
+    let tx = shared::db::write_tx(conn).await?;
+    let mut batch: Vec<String> = Vec::with_capacity(500);
+    for r in rows {
+        batch.push(r);
+        if batch.len() == 500 {
+            tx.execute(&format!("{head} VALUES {}", batch.join(",")), ()).await?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        tx.execute(&format!("{head} VALUES {}", batch.join(",")), ()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
+    let input = PanelInput {
+        name: "Bench".into(),
+        base_url: "https://bench.example".into(),
+        status: PanelStatus::Active,
+        admin_key: None,
+        services_key: None,
+    };
+    let panel = panels::create(&state.db, &state.config.secret_key, &input).await?;
+    let conn = state.db.connect().await?;
+    let span = 90 * 86_400u64;
+    insert_rows(
+        &conn,
+        "INSERT INTO services_cache (panel_id, id, name, checked_at)",
+        (0..500).map(|s| format!("({panel}, {s}, 'Service {s} [Speed: {}K/Day]', 0)", 1 + s % 20)),
+    )
+    .await?;
+    let mut g = Lcg(7);
+    let statuses = [
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "partial",
+        "canceled",
+        "fail",
+        "in_progress",
+        "pending",
+        "processing",
+    ];
+    let order_rows = (0..orders).map(|i| {
+        let created = now - g.below(span) as i64;
+        let status = statuses[g.below(statuses.len() as u64) as usize];
+        let open = matches!(status, "in_progress" | "pending" | "processing");
+        let last = (created + g.below(3 * 86_400) as i64).min(now);
+        let q = 100 + g.below(10_000);
+        format!(
+            "({panel}, {}, 'u{}', {}, {q}, {}, {}, '{status}', {created}, {last}, 0)",
+            1_000_000 + i,
+            g.below(200_000),
+            g.below(20_000_000),
+            if open { g.below(q) as i64 } else { 0 },
+            g.below(500)
+        )
+    });
+    insert_rows(
+        &conn,
+        "INSERT INTO orders_cache (panel_id, id, user, charge, quantity, remains, service_id, status, created, last_update, checked_at)",
+        order_rows,
+    )
+    .await?;
+    insert_rows(
+        &conn,
+        "INSERT INTO users_cache (panel_id, id, username, spent, created, checked_at)",
+        (0..200_000u64).map(|u| {
+            format!(
+                "({panel}, {u}, 'u{u}', {}, {}, 0)",
+                (u * 7919) % 900_000_000,
+                now - ((u * 104_729) % (730 * 86_400)) as i64
+            )
+        }),
+    )
+    .await?;
+    let mut g = Lcg(11);
+    insert_rows(
+        &conn,
+        "INSERT INTO payments_cache (panel_id, id, user, amount, status, created, checked_at)",
+        (0..200_000u64).map(|i| {
+            let status = if g.below(100) < 85 { "completed" } else { "pending" };
+            format!(
+                "({panel}, {i}, 'u{}', {}, '{status}', {}, 0)",
+                g.below(200_000),
+                g.below(100_000_000),
+                now - g.below(span) as i64
+            )
+        }),
+    )
+    .await?;
+    let subjects = ["Orders - Refill", "Orders - Speed Up", "Orders - Cancel", "Payment - Not added"];
+    let mut g = Lcg(13);
+    let mut tickets = Vec::with_capacity(100_000);
+    let mut messages = Vec::with_capacity(400_000);
+    for t in 0..100_000u64 {
+        let created = now - g.below(span) as i64;
+        tickets.push(format!(
+            "({panel}, {t}, 'u{}', '{}', 'answered', {created}, {created}, 0)",
+            g.below(200_000),
+            subjects[(t % 4) as usize]
+        ));
+        for k in 0..4i64 {
+            let staff = k % 2 == 1;
+            let at = created + k * (20 + g.below(3_600) as i64);
+            let body = if staff {
+                "Thanks, we have checked your order and restarted it.".to_string()
+            } else {
+                format!("My order {} is not moving", 1_000_000 + g.below(orders))
+            };
+            messages.push(format!(
+                "({panel}, {t}, {k}, '{}', {}, '{body}', {at})",
+                if staff { format!("agent{}", g.below(8)) } else { "customer".into() },
+                staff as i64
+            ));
+        }
+    }
+    insert_rows(
+        &conn,
+        "INSERT INTO tickets_cache (panel_id, id, user, subject, status, created, last_update, checked_at)",
+        tickets.into_iter(),
+    )
+    .await?;
+    insert_rows(
+        &conn,
+        "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)",
+        messages.into_iter(),
+    )
+    .await?;
+    conn.execute("ANALYZE", ()).await?;
+    Ok(panel)
+}
+
+fn pct(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(f64::NAN)
+}
+
+/// Runs the bare SQL and returns the rows it yields.
+async fn bare(conn: &Connection, sqls: &[String]) -> AppResult<u64> {
+    let mut n = 0;
+    for sql in sqls {
+        let mut rows = conn.query(sql, ()).await?;
+        while rows.next().await?.is_some() {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+async fn plan_scans_orders(conn: &Connection, sql: &str) -> AppResult<Option<String>> {
+    let mut rows = conn.query(&format!("EXPLAIN QUERY PLAN {sql}"), ()).await?;
+    let mut plan = Vec::new();
+    while let Some(r) = rows.next().await? {
+        plan.push(r.get::<String>(3)?);
+    }
+    Ok(plan.iter().find(|l| l.starts_with("SCAN orders_cache")).cloned())
+}
+
+pub async fn reports(orders: u64) -> AppResult<()> {
+    let dir = std::env::temp_dir().join(format!("panelops-bench-reports-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::internal(e.to_string()))?;
+    let state = AppState::init(Config::local(&dir.join("bench.db"), SecretKey::generate())).await?;
+    let now = shared::time::now();
+    println!("seeding {orders} orders, 200k users and payments, 100k tickets, 400k messages…");
+    let t = Instant::now();
+    let panel = seed(&state, now, orders).await?;
+    println!("seeded in {:.1} s", t.elapsed().as_secs_f64());
+    let conn = state.db.connect().await?;
+    let scope = PanelScope::All;
+    let mut table = String::from(
+        "| report | window | p50 ms | p95 ms | bare SQL p50 ms | ratio | SQL rows | target |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut full_scans = Vec::new();
+    for hours in [24i64, 72] {
+        let from = now - hours * 3600;
+        let p = format!("panel_id IN ({panel})");
+        let cases: Vec<(&str, Vec<String>)> = vec![
+            ("service tracking", vec![
+                format!("SELECT panel_id, service_id, service_name, COALESCE(quantity, 0), created, last_update FROM orders_cache WHERE {p} AND {} AND last_update >= {from} AND last_update <= {now} AND service_id IS NOT NULL", reports::service_health::FINISHED_SQL),
+                format!("SELECT panel_id, service_id, created, service_name FROM orders_cache INDEXED BY orders_cache_stuck WHERE {p} AND {} AND created < {} AND service_id IS NOT NULL", reports::service_health::STUCK_SQL, now - 12 * 3600),
+            ]),
+            ("user tracking", vec![
+                format!("SELECT panel_id, user, SUM(COALESCE(charge, 0)) FROM orders_cache WHERE {p} AND created >= {from} AND created <= {now} AND user IS NOT NULL AND status NOT IN ('canceled', 'fail') GROUP BY panel_id, user"),
+                format!("SELECT panel_id, user, COUNT(*), SUM(COALESCE(amount, 0)) FROM payments_cache WHERE {p} AND created >= {from} AND created <= {now} AND user IS NOT NULL AND status = 'completed' GROUP BY panel_id, user"),
+            ]),
+            ("ticket tracking: by staff", vec![
+                format!("SELECT panel_id, ticket_id, sender_name, is_staff, message, created FROM ticket_messages WHERE {p} AND (panel_id, ticket_id) IN (SELECT DISTINCT panel_id, ticket_id FROM ticket_messages WHERE {p} AND is_staff = 1 AND created >= {from} AND created <= {now}) ORDER BY panel_id, ticket_id, created, seq"),
+            ]),
+            ("ticket tracking: by service", vec![
+                format!("SELECT t.panel_id, t.id, COALESCE(t.subject, ''), t.status, t.created, m.message FROM tickets_cache t INDEXED BY tickets_cache_created LEFT JOIN ticket_messages m ON m.panel_id = t.panel_id AND m.ticket_id = t.id WHERE t.{p} AND t.created >= {from} AND t.created <= {now} ORDER BY t.panel_id, t.id, m.created, m.seq"),
+            ]),
+            ("staff statistics", vec![]),
+        ];
+        for (name, sqls) in cases {
+            let sqls = if name == "staff statistics" {
+                vec![format!("SELECT panel_id, ticket_id, sender_name, is_staff, message, created FROM ticket_messages WHERE {p} AND (panel_id, ticket_id) IN (SELECT DISTINCT panel_id, ticket_id FROM ticket_messages WHERE {p} AND is_staff = 1 AND created >= {from} AND created <= {now}) ORDER BY panel_id, ticket_id, created, seq")]
+            } else {
+                sqls
+            };
+            for sql in &sqls {
+                if let Some(scan) = plan_scans_orders(&conn, sql).await? {
+                    full_scans.push(format!("{name} {hours}h: {scan}"));
+                }
+            }
+            let (mut times, mut bare_times, mut rows) = (Vec::new(), Vec::new(), 0);
+            for _ in 0..RUNS {
+                let t = Instant::now();
+                rows = bare(&conn, &sqls).await?;
+                bare_times.push(t.elapsed().as_secs_f64() * 1000.0);
+                let t = Instant::now();
+                run_report(&conn, &scope, name, hours, now).await?;
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            let (p50, p95, b50) = (pct(times.clone(), 0.5), pct(times, 0.95), pct(bare_times, 0.5));
+            let ratio = p50 / b50.max(0.001);
+            let ok = p50 <= TARGET_P50_MS && ratio <= TARGET_RATIO;
+            table.push_str(&format!(
+                "| {name} | {hours}h | {p50:.1} | {p95:.1} | {b50:.1} | {ratio:.2}× | {rows} | {} |\n",
+                if ok { "ok" } else { "MISSED" }
+            ));
+        }
+    }
+    table.push_str(&format!(
+        "\nTargets: p50 ≤ {TARGET_P50_MS} ms and ≤ {TARGET_RATIO}× the bare SQL. Times are the report functions the pages call (no HTTP); \"SQL rows\" = rows the report's queries return.\nFull scans of orders_cache in the plans: {}\n",
+        if full_scans.is_empty() { "none".to_string() } else { full_scans.join("; ") }
+    ));
+    drop(conn);
+    drop(state);
+    let _ = std::fs::remove_dir_all(&dir);
+    report("reports", &table)
+}
+
+async fn run_report(
+    conn: &Connection,
+    scope: &PanelScope,
+    name: &str,
+    hours: i64,
+    now: i64,
+) -> AppResult<()> {
+    use reports::{service_health, tickets, top_spenders};
+    match name {
+        "service tracking" => {
+            let profile = service_health::profiles::chosen(conn, None).await?;
+            let p = service_health::ServiceHealthParams::from_profile(&profile, None, hours);
+            service_health::service_health(conn, scope, &p, now).await?;
+        }
+        "user tracking" => {
+            let profile = top_spenders::profiles::chosen(conn, None).await?;
+            let p = top_spenders::TopSpendersParams::from_profile(&profile, None, hours);
+            top_spenders::top_spenders(conn, scope, &p, now).await?;
+        }
+        "ticket tracking: by staff" => {
+            tickets::by_staff(conn, scope, &tickets::TicketParams { panel: None, window_hours: hours }, now)
+                .await?;
+        }
+        "ticket tracking: by service" => {
+            tickets::by_service(
+                conn,
+                scope,
+                &tickets::TicketParams { panel: None, window_hours: hours },
+                now,
+            )
+            .await?;
+        }
+        _ => {
+            tickets::staff_statistics(
+                conn,
+                scope,
+                &tickets::TicketParams { panel: None, window_hours: hours },
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
