@@ -79,10 +79,11 @@ pub fn envelope<T: Serialize>(list: &[T], extra: Option<(&str, Value)>) -> Respo
     axum::Json(json!({ "data": data, "error_code": 0, "error_message": "" })).into_response()
 }
 
-/// The "How to read this report" panel: open by default, closable.
+/// The "How to read this report" panel above the table: folded, so the numbers come first; one click
+/// (or Enter on its summary) opens it.
 pub fn explain(body: Markup) -> Markup {
     html! {
-        details.card.explain open {
+        details.card.explain {
             summary { strong { "How to read this report" } }
             (body)
         }

@@ -114,9 +114,7 @@ fn service_rows(s: &TrackedService) -> Vec<Markup> {
 }
 
 fn how_to_read() -> Markup {
-    html! {
-        details.howto {
-            summary { "How to read this report" }
+    crate::common::explain(html! {
             h3 { "Goal" }
             p { "See where our prices stand against rival panels, and what the rivals changed, so prices are set on facts rather than on opening rival sites by hand." }
             h3 { "Columns" }
@@ -133,8 +131,7 @@ fn how_to_read() -> Markup {
             p { "Compares each rival's catalogue at the start of the window with now: New (listed now, not then), Removed (listed then, not now), price up / down. A service that came and went inside the window is not listed." }
             h3 { "Data" }
             p { "Rival catalogues are synced every 12 hours; only changes are stored, so any past catalogue can be rebuilt exactly. A failed sync keeps the last good catalogue; see Competitor panels for errors." }
-        }
-    }
+    })
 }
 
 pub async fn html_page(
