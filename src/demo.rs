@@ -84,6 +84,7 @@ pub async fn seed(state: &AppState, sims: &[SimHandle]) -> AppResult<DemoLogin> 
     ensure_rivals(state, a).await?;
     let _b = ensure_panel(state, "Demo Panel B", sim_b).await?;
     start_llm(state).await?;
+    ensure_helpers(state).await?;
     let password = ensure_account(state, "demo-owner", Role::Owner, &[]).await?;
     let mut others = Vec::new();
     for (u, role, panels) in [
@@ -162,5 +163,54 @@ async fn ensure_rivals(state: &AppState, panel: i64) -> AppResult<()> {
     }
     shared::domain::sync::request_run(&state.db, panel, Some(shared::domain::sync::Resource::Competitors))
         .await?;
+    Ok(())
+}
+
+/// Payment methods (display names and bounds, so the payments page shows names and some risk) and
+/// canned replies, on first start only: staff edit them like any other settings afterwards.
+async fn ensure_helpers(state: &AppState) -> AppResult<()> {
+    let conn = state.db.connect().await?;
+    let mut rows = conn
+        .query("SELECT (SELECT COUNT(*) FROM payment_methods), (SELECT COUNT(*) FROM canned_replies)", ())
+        .await?;
+    let (methods, canned): (i64, i64) = match rows.next().await? {
+        Some(r) => (r.get(0)?, r.get(1)?),
+        None => (0, 0),
+    };
+    drop(rows);
+    let now = shared::time::now();
+    let tx = shared::db::write_tx(&conn).await?;
+    if methods == 0 {
+        const UNIT: i64 = 1_000_000;
+        for (internal, display, min, max) in [
+            ("perfectmoney", "Perfect Money", 1, 2_000),
+            ("payeer", "Payeer", 1, 1_000),
+            ("stripe", "Card (Stripe)", 5, 500),
+            ("coinbase", "Crypto (Coinbase)", 10, 5_000),
+            ("binance_pay", "Binance Pay", 10, 5_000),
+            ("paypal", "PayPal", 5, 150),
+        ] {
+            tx.execute(
+                "INSERT INTO payment_methods (internal_name, display_name, min_amount, max_amount, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                libsql::params![internal, display, min * UNIT, max * UNIT, now],
+            )
+            .await?;
+        }
+    }
+    if canned == 0 {
+        for (title, body) in [
+            ("Refill started", "Hello! We have started a refill for your order. It usually completes within 24 hours."),
+            ("Order in progress", "Hello! Your order is in progress and will be completed according to the speed stated in the service description."),
+            ("Cancel and refund", "Hello! We have cancelled the order and refunded the remaining amount to your balance."),
+        ] {
+            tx.execute(
+                "INSERT INTO canned_replies (title, body, owner_id, created, updated) VALUES (?1, ?2, NULL, ?3, ?3)",
+                libsql::params![title, body, now],
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
     Ok(())
 }

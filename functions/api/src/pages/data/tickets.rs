@@ -317,7 +317,7 @@ pub async fn page(
                         &mentioned.iter().map(|oid| match found.get(oid) {
                             Some(o) => html! { tr {
                                 td { a href={ "/orders/" (panel_id) "/" (o.id) } { (o.id) } }
-                                td { (ui::cut(o.service_name.as_deref().unwrap_or(""), 40)) }
+                                td.wrap { (ui::cut(o.service_name.as_deref().unwrap_or(""), 60)) }
                                 td { (ui::status_label(&o.status)) }
                                 td.num { (ui::opt_num(o.remains)) }
                             } },
