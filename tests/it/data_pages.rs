@@ -435,3 +435,23 @@ async fn a_staff_member_of_panel_a_never_sees_panel_b() {
     let res = app.get(&format!("/orders?q={}", b_order[0]), Some(&owner)).await;
     assert!(res.body.contains(&format!("value=\"{b}:{}\"", b_order[0])));
 }
+
+#[tokio::test]
+async fn overview_counts_what_needs_attention_in_scope() {
+    let (app, _sim, _panel, owner) = synced().await;
+    let now = shared::time::now();
+    let midnight = now - now.rem_euclid(86_400);
+    let today = app.scalar(&format!("SELECT COUNT(*) FROM orders_cache WHERE created >= {midnight}")).await;
+    let pending = app.scalar("SELECT COUNT(*) FROM tickets_cache WHERE status = 'pending'").await;
+    let res = app.get("/", Some(&owner)).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(&format!(">{today}</a>")), "orders today: {today}");
+    assert!(
+        res.body.contains(&format!("href=\"/tickets?status=pending\">{pending}</a>")),
+        "pending tickets: {pending}"
+    );
+    // A staff member without panels sees zeros, not other panels' numbers.
+    let nobody = app.as_role("viewer0", Role::Viewer, &[]).await;
+    let res = app.get("/", Some(&nobody)).await;
+    assert!(!res.body.contains(&format!(">{pending}</a>")) || pending == 0);
+}

@@ -8,7 +8,63 @@ use shared::domain::panels::{self, PanelStatus};
 use shared::ui::{self, link};
 use shared::{AppResult, AppState};
 
+/// Today's numbers for the panels in view, each a link to the rows behind it.
+struct Today {
+    orders: i64,
+    charged: i64,
+    stuck: i64,
+    pending_tickets: i64,
+    open_reports: i64,
+    flagged: i64,
+}
+
+async fn today(state: &AppState, viewer: &Viewer) -> AppResult<Today> {
+    let now = shared::time::now();
+    let midnight = now - now.rem_euclid(86_400);
+    // "All panels" as an explicit list keeps the per-panel indexes usable.
+    let ids: Vec<String> = viewer
+        .panels
+        .iter()
+        .filter(|p| viewer.panel.is_none_or(|c| c == p.id))
+        .map(|p| p.id.to_string())
+        .collect();
+    let scope = if ids.is_empty() { "0".to_string() } else { format!("panel_id IN ({})", ids.join(",")) };
+    let conn = state.db.connect().await?;
+    let sql = format!(
+        "SELECT
+           (SELECT COUNT(*) FROM orders_cache WHERE {scope} AND created >= ?1),
+           (SELECT COALESCE(SUM(charge), 0) FROM orders_cache WHERE {scope} AND created >= ?1
+              AND status NOT IN ('canceled', 'fail')),
+           (SELECT COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck WHERE {scope}
+              AND (status IN ('pending', 'in_progress', 'processing') OR status LIKE 'awaiting%') AND remains > 0
+              AND created < ?2),
+           (SELECT COUNT(*) FROM tickets_cache WHERE {scope} AND status = 'pending'),
+           (SELECT COUNT(*) FROM service_reports WHERE {scope} AND resolved_at IS NULL),
+           (SELECT COUNT(*) FROM ai_reviews WHERE {scope} AND verdict IN ('mediocre', 'bad') AND reviewed_at >= ?3)"
+    );
+    let mut rows = conn.query(&sql, (midnight, now - 12 * 3600, now - 86_400)).await?;
+    let Some(r) = rows.next().await? else {
+        return Ok(Today {
+            orders: 0,
+            charged: 0,
+            stuck: 0,
+            pending_tickets: 0,
+            open_reports: 0,
+            flagged: 0,
+        });
+    };
+    Ok(Today {
+        orders: r.get(0)?,
+        charged: r.get(1)?,
+        stuck: r.get(2)?,
+        pending_tickets: r.get(3)?,
+        open_reports: r.get(4)?,
+        flagged: r.get(5)?,
+    })
+}
+
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
+    let t = today(&state, &viewer).await?;
     let all = panels::list(&state.db, &viewer.scope()).await?;
     let shown: Vec<_> = all.iter().filter(|p| viewer.panel.is_none_or(|c| c == p.id)).collect();
     let count = |s: PanelStatus| shown.iter().filter(|p| p.status == s).count();
@@ -20,6 +76,29 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
                 p { (count(PanelStatus::Active)) " active · " (count(PanelStatus::Paused)) " paused · "
                     (count(PanelStatus::Error)) " in error" }
                 p { a href=(link(&viewer, "/panels")) { "Open Panels" } }
+            }
+            div.card {
+                h2 { "Orders today (UTC)" }
+                p.stat { a href=(link(&viewer, &format!("/orders?from={}", chrono::Utc::now().format("%Y-%m-%d")))) { (t.orders) } }
+                p { (shared::pp::money::format(t.charged)) " charged (canceled and failed left out)" }
+            }
+            div.card {
+                h2 { "Stuck orders" }
+                p.stat { a href=(link(&viewer, "/reports/service-health")) { (t.stuck) } }
+                p { "Open for more than 12 hours with something left to deliver; Service tracking shows which services." }
+            }
+            div.card {
+                h2 { "Pending tickets" }
+                p.stat { a href=(link(&viewer, "/tickets?status=pending")) { (t.pending_tickets) } }
+                p { a href=(link(&viewer, "/reports/ticket-tracking/staff")) { "Ticket tracking" } }
+            }
+            div.card {
+                h2 { "Open service reports" }
+                p.stat { a href=(link(&viewer, "/service-reports")) { (t.open_reports) } }
+            }
+            div.card {
+                h2 { "Replies flagged by the AI (24 h)" }
+                p.stat { a href=(link(&viewer, "/ai/flagged")) { (t.flagged) } }
             }
         }
         @if shown.is_empty() {
