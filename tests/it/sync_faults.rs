@@ -59,7 +59,7 @@ async fn timeouts() {
         33,
         |f| {
             f.timeouts = 1_000;
-            f.hang_ms = 1_500;
+            f.hang_ms = 2_500;
         },
         "did not answer",
     )

@@ -32,7 +32,8 @@ pub async fn register(app: &TestApp, sim: &SimHandle) -> i64 {
 /// Quick retries so fault tests do not wait; `per_second` 0 = no client throttle.
 pub fn client(per_second: u32) -> ClientOptions {
     ClientOptions {
-        timeout: Duration::from_millis(800),
+        // Generous for a debug-build simulator on a busy 2-core machine; fault tests hang longer.
+        timeout: Duration::from_millis(1_500),
         attempts: 3,
         backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(100),
