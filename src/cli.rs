@@ -99,6 +99,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         orders: u64,
     },
+    /// `GET /adminapi/v2/orders?limit=1000` pages over a 1,000,000-order cache next to their bare SQL.
+    /// Run it on a release build: `cargo run --release -- bench api`.
+    Api {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+    },
 }
 
 pub async fn run(cli: Cli) -> AppResult<()> {
@@ -177,5 +183,6 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Bench { which: BenchCommand::Startup { runs } } => crate::bench::startup(runs).await,
         Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,
         Command::Bench { which: BenchCommand::Reports { orders } } => crate::bench::reports(orders).await,
+        Command::Bench { which: BenchCommand::Api { orders } } => crate::bench::api(orders).await,
     }
 }

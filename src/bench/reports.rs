@@ -13,7 +13,7 @@ use shared::crypto::SecretKey;
 use shared::domain::panels::{self, PanelInput, PanelStatus};
 use shared::{AppError, AppResult, AppState};
 
-use super::report;
+use super::{pct, report};
 
 const TARGET_P50_MS: f64 = 50.0;
 const TARGET_RATIO: f64 = 2.0;
@@ -48,7 +48,7 @@ async fn insert_rows(conn: &Connection, head: &str, rows: impl Iterator<Item = S
     Ok(())
 }
 
-async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
+pub(crate) async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     let input = PanelInput {
         name: "Bench".into(),
         base_url: "https://bench.example".into(),
@@ -180,10 +180,6 @@ async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     Ok(panel)
 }
 
-fn pct(mut v: Vec<f64>, p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(f64::NAN)
-}
 
 /// Runs the bare SQL and returns the rows it yields.
 async fn bare(conn: &Connection, sqls: &[String]) -> AppResult<u64> {
