@@ -71,6 +71,10 @@ async fn service_and_user_tracking_answer_as_their_json_pages() {
     assert_eq!(v["data"]["list"].as_array().unwrap().as_slice(), &p["list"].as_array().unwrap()[1..2]);
     assert_eq!(v["data"]["count"], p["total"]);
     assert!(v["pagination"]["next_page_href"].as_str().unwrap().contains("offset=2"));
+    let (status, v) =
+        get(&app, &format!("/adminapi/v2/reports/top-spenders?offset={}", i64::MAX), &all).await;
+    assert_eq!(status, StatusCode::OK, "an offset past the end is an empty page: {v}");
+    assert_eq!(v["data"]["list"].as_array().map(Vec::len), Some(0));
 }
 
 #[tokio::test]

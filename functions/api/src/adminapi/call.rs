@@ -116,7 +116,9 @@ impl Call {
         list: Vec<Value>,
         extra: Map<String, Value>,
     ) -> Response {
-        let next = if offset + limit < count { self.href(offset + limit) } else { String::new() };
+        // Saturating: `offset` is any non-negative number a client sends.
+        let end = offset.saturating_add(limit);
+        let next = if end < count { self.href(end) } else { String::new() };
         let prev = if offset > 0 { self.href((offset - limit).max(0)) } else { String::new() };
         let mut data = Map::new();
         data.insert("count".into(), count.into());

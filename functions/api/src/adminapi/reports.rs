@@ -25,7 +25,7 @@ fn page<T: Serialize>(call: &Call, rows: &[T], total: i64, extra: Map<String, Va
     let (limit, offset) = call.paging()?;
     let list = rows
         .iter()
-        .skip(offset as usize)
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(limit as usize)
         .map(serde_json::to_value)
         .collect::<Result<Vec<Value>, _>>()
@@ -125,7 +125,7 @@ pub async fn top_spenders(State(state): State<AppState>, call: Call) -> AppResul
     q.0.retain(|(k, _)| k != "limit");
     let conn = state.db.connect().await?;
     let (_, mut p) = top_spenders::pages::params_from(&conn, call.caller.panel, &q).await?;
-    p.limit = (offset + limit) as usize;
+    p.limit = usize::try_from(offset.saturating_add(limit)).unwrap_or(usize::MAX);
     let (rows, total) =
         top_spenders::top_spenders(&conn, &call.caller.scope, &p, shared::time::now()).await?;
     page(&call, &rows, total as i64, Map::new())
