@@ -180,7 +180,6 @@ pub(crate) async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i
     Ok(panel)
 }
 
-
 /// Runs the bare SQL and returns the rows it yields.
 async fn bare(conn: &Connection, sqls: &[String]) -> AppResult<u64> {
     let mut n = 0;

@@ -16,7 +16,7 @@ use shared::Access;
 use crate::helpers::{Res, TestApp};
 use crate::sync_support::{client, register, sim, sync_idle};
 
-async fn key(app: &TestApp, scopes: &[Scope], panels: Option<&[i64]>) -> String {
+pub async fn key(app: &TestApp, scopes: &[Scope], panels: Option<&[i64]>) -> String {
     let owner = match app.scalar("SELECT COUNT(*) FROM staff WHERE username = 'keyowner'").await {
         0 => app.add_staff("keyowner", Role::Owner, &[]).await,
         _ => app.scalar("SELECT id FROM staff WHERE username = 'keyowner'").await,
@@ -39,7 +39,7 @@ async fn call(app: &TestApp, method: Method, path: &str, token: Option<&str>, bo
     app.send(b.body(Body::from(body.to_string())).unwrap()).await
 }
 
-async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
+pub async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
     let res = call(app, Method::GET, path, Some(token), "").await;
     let v: Value =
         serde_json::from_str(&res.body).unwrap_or_else(|_| panic!("{path}: not JSON: {}", res.body));

@@ -30,15 +30,15 @@ fn svc(id: i64, rate: i64) -> ServiceRow {
 
 type Change<'a> = (String, &'a str, i64, Option<i64>, Option<i64>);
 
-struct Built {
-    panel: i64,
+pub struct Built {
+    pub panel: i64,
     r1: i64,
     r2: i64,
 }
 
 /// Our services 100 ($1.00), 101 ($2.00), 102 ($5.00); rivals "Alpha Rival" and "Beta Rival" with
 /// history around `t` (the report's "now").
-async fn build(app: &TestApp, t: i64) -> Built {
+pub async fn build(app: &TestApp, t: i64) -> Built {
     let panel = app.add_panel("Main", "https://main.example", None).await;
     for (id, name, rate) in
         [(100, "TikTok Likes [R30]", M), (101, "Instagram Followers", 2 * M), (102, "YouTube Views", 5 * M)]

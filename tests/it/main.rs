@@ -20,6 +20,7 @@ mod data_pages;
 mod health;
 mod migrations;
 mod panels;
+mod reports_api;
 mod reports_live;
 mod reports_service;
 mod reports_support;

@@ -10,7 +10,7 @@ use crate::reports_support::*;
 
 /// Panel 1 and 2 with services whose answers are worked out below. `e` moves the rows that sit exactly
 /// on a boundary (stuck threshold, slow limit) e seconds to the safe side, for tests whose clock runs.
-async fn seed(app: &TestApp, t: i64, e: i64) -> (i64, i64) {
+pub async fn seed(app: &TestApp, t: i64, e: i64) -> (i64, i64) {
     let a = app.add_panel("Alpha", "https://alpha.example", None).await;
     let b = app.add_panel("Beta", "https://beta.example", None).await;
     service(app, a, 10, "Instagram Likes [Speed: 5-10K/Day]").await;

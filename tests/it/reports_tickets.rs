@@ -11,7 +11,7 @@ use crate::reports_support::*;
 
 const FILL: &str = "<p>We have refilled your order, sorry for the delay.</p>"; // 49 characters stripped
 
-async fn seed(app: &TestApp, t: i64) -> (i64, i64) {
+pub async fn seed(app: &TestApp, t: i64) -> (i64, i64) {
     let a = app.add_panel("Alpha", "https://alpha.example", None).await;
     let b = app.add_panel("Beta", "https://beta.example", None).await;
     service(app, a, 10, "Likes 1K/Day").await;
@@ -153,4 +153,77 @@ async fn json_equals_the_page_and_scope_limits_both() {
     let bad = app.get("/reports/ticket-tracking/staff.json?window_hours=-3", Some(&agent)).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(json(&bad.body)["error_code"], 400);
+}
+
+/// A stored AI verdict, as the reviewer writes it.
+async fn verdict(app: &TestApp, panel: i64, ticket: i64, seq: i64, staff: &str, at: i64, verdict: &str) {
+    app.exec(&format!(
+        "INSERT INTO ai_reviews (panel_id, ticket_id, seq, status, staff_name, reply_at, verdict, reasoning, reviewed_at)
+         VALUES ({panel}, {ticket}, {seq}, 'done', '{staff}', {at}, '{verdict}', 'why', {at})"
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn ai_verdicts_count_per_staff_and_join_the_flagged_replies() {
+    let app = TestApp::new().await;
+    let t = shared::time::now();
+    let (a, b) = seed(&app, t).await;
+    let (t1, t2) = (t - 2 * H, t - 3 * H);
+    verdict(&app, a, 1, 1, "ann", t1 + 29, "bad").await;
+    verdict(&app, a, 1, 4, "ann", t1 + 700, "good").await;
+    verdict(&app, a, 2, 1, "bob", t2 + 30, "mediocre").await; // a reply the rules do not flag
+    verdict(&app, a, 5, 1, "ann", t - 30 * H + 5, "bad").await; // outside a 24h window
+    verdict(&app, b, 1, 1, "zed", t - H + 100, "bad").await;
+    // Failed reviews are not verdicts.
+    app.exec(&format!(
+        "INSERT INTO ai_reviews (panel_id, ticket_id, seq, status, staff_name, reply_at, failure, reviewed_at)
+         VALUES ({a}, 2, 3, 'failed', 'bob', {}, 'junk', {t})",
+        t2 + 1000
+    ))
+    .await;
+
+    let conn = app.state.db.connect().await.unwrap();
+    let p = TicketParams { panel: Some(a), window_hours: 24 };
+    let rows = tickets::by_staff(&conn, &PanelScope::All, &p, t).await.unwrap();
+    let ann = rows.iter().find(|r| r.staff == "ann").unwrap();
+    assert_eq!((ann.ai_good, ann.ai_mediocre, ann.ai_bad), (1, 0, 1));
+    let bob = rows.iter().find(|r| r.staff == "bob").unwrap();
+    assert_eq!((bob.ai_good, bob.ai_mediocre, bob.ai_bad), (0, 1, 0));
+    let p48 = TicketParams { panel: Some(a), window_hours: 48 };
+    let rows = tickets::by_staff(&conn, &PanelScope::All, &p48, t).await.unwrap();
+    assert_eq!(rows.iter().find(|r| r.staff == "ann").unwrap().ai_bad, 2, "ticket 5's verdict in 48h");
+
+    // The JSON and the page, inside the agent's panel.
+    let agent = app.as_role("agent", Role::Agent, &[a]).await;
+    let rows = list(&app.get("/reports/ticket-tracking/staff.json", Some(&agent)).await.body);
+    assert_eq!(
+        (rows[0]["staff"].as_str(), rows[0]["ai_good"].as_i64(), rows[0]["ai_bad"].as_i64()),
+        (Some("ann"), Some(1), Some(1))
+    );
+    assert_eq!(rows[1]["ai_mediocre"], 1);
+    let page = app.get("/reports/ticket-tracking/staff", Some(&agent)).await;
+    assert!(
+        page.body.contains("AI mediocre")
+            && page.body.contains("/ai/flagged?staff=bob&amp;window=24h&amp;verdict=mediocre")
+    );
+    let owner = app.as_role("owner", Role::Owner, &[]).await;
+    let rows = list(&app.get("/reports/ticket-tracking/staff.json?panel=", Some(&owner)).await.body);
+    assert_eq!(rows.iter().find(|r| r["staff"] == "zed").unwrap()["ai_bad"], 1);
+
+    // Flagged replies: bob's 25-character reply is there for its AI verdict only, linking to its reasoning.
+    let flagged = app.get("/reports/ticket-tracking/flagged?staff=bob", Some(&agent)).await;
+    assert_eq!(flagged.status, StatusCode::OK);
+    assert!(flagged.body.contains("1234567890123456789012345"), "the AI-judged reply is listed");
+    assert!(flagged.body.contains("mediocre") && flagged.body.contains("/ai/flagged?staff=bob"));
+    let ai_only = app.get("/reports/ticket-tracking/flagged?kind=ai", Some(&agent)).await;
+    assert!(
+        ai_only.body.contains("2 replies"),
+        "ann's bad and bob's mediocre, not the good one: {}",
+        ai_only.body
+    );
+    assert!(!ai_only.body.contains("We have refilled"), "ann's good reply is not flagged");
+    assert!(!ai_only.body.contains("zed"), "panel B stays out");
+    let bad = app.get("/reports/ticket-tracking/flagged?kind=nope", Some(&agent)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }

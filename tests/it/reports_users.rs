@@ -10,7 +10,7 @@ use crate::reports_support::*;
 
 const M: i64 = 1_000_000;
 
-async fn seed(app: &TestApp, t: i64) -> (i64, i64) {
+pub async fn seed(app: &TestApp, t: i64) -> (i64, i64) {
     let a = app.add_panel("Alpha", "https://alpha.example", None).await;
     let b = app.add_panel("Beta", "https://beta.example", None).await;
     user(app, a, 101, "alice", t - 10 * D, 500 * M).await;

@@ -1,54 +1,11 @@
 //! Stored reviews: the flagged list, an owner's "verdict is wrong" mark, the disagreement rate, and
-//! per-staff verdict counts for the ticket tracking report.
-
-use std::collections::HashMap;
+//! per-staff verdict counts (kept in `shared::domain::ai_verdicts`, which the reports read too).
 
 use libsql::params;
-use shared::auth::PanelScope;
 use shared::db::{opt_i64, opt_text, Db};
 use shared::AppResult;
 
-/// AI verdicts of one staff member's replies.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VerdictCounts {
-    pub good: i64,
-    pub mediocre: i64,
-    pub bad: i64,
-}
-
-/// Verdict counts per staff name (`ticket_messages.sender_name`) for replies sent in `[from, to)`
-/// (Unix seconds, like `ticket_messages.created`), inside the scope and optional chosen panel.
-/// For the ticket tracking report's staff rows.
-pub async fn verdict_counts(
-    db: &Db,
-    scope: &PanelScope,
-    panel: Option<i64>,
-    from: i64,
-    to: i64,
-) -> AppResult<HashMap<String, VerdictCounts>> {
-    let conn = db.connect().await?;
-    let sql = format!(
-        "SELECT staff_name, verdict, COUNT(*) FROM ai_reviews
-         WHERE status = 'done' AND reply_at >= ?1 AND reply_at < ?2 AND {}
-         GROUP BY staff_name, verdict",
-        scope.sql("panel_id", panel)
-    );
-    let mut rows = conn.query(&sql, params![from, to]).await?;
-    let mut out: HashMap<String, VerdictCounts> = HashMap::new();
-    while let Some(r) = rows.next().await? {
-        let name = opt_text(&r, 0)?.unwrap_or_default();
-        let verdict: String = r.get(1)?;
-        let n: i64 = r.get(2)?;
-        let e = out.entry(name).or_default();
-        match verdict.as_str() {
-            "good" => e.good += n,
-            "mediocre" => e.mediocre += n,
-            "bad" => e.bad += n,
-            _ => {}
-        }
-    }
-    Ok(out)
-}
+pub use shared::domain::ai_verdicts::{verdict_counts, VerdictCounts};
 
 #[derive(Clone, Debug, Default)]
 pub struct Filter {

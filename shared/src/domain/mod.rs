@@ -1,5 +1,6 @@
 //! Domain types and their storage.
 
+pub mod ai_verdicts;
 pub mod competitors;
 pub mod fraud;
 pub mod panels;

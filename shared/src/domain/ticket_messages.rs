@@ -95,30 +95,7 @@ async fn store(db: &Db, panel_id: i64, fetched: &[(i64, i64, Option<Vec<MessageR
     let mut n = 0;
     for (id, last_update, msgs) in fetched {
         if let Some(msgs) = msgs {
-            tx.execute(
-                "DELETE FROM ticket_messages WHERE panel_id = ?1 AND ticket_id = ?2",
-                params![panel_id, *id],
-            )
-            .await?;
-            let mut sorted: Vec<&MessageRow> = msgs.iter().collect();
-            sorted.sort_by_key(|m| m.created);
-            for (seq, m) in sorted.iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        panel_id,
-                        *id,
-                        seq as i64,
-                        m.sender_name.clone().map(Sql::Text).unwrap_or(Sql::Null),
-                        m.is_staff as i64,
-                        m.message.as_str(),
-                        m.created
-                    ],
-                )
-                .await?;
-                n += 1;
-            }
+            n += replace_conversation(&tx, panel_id, *id, msgs).await?;
         }
         tx.execute(
             "UPDATE tickets_cache SET messages_synced = ?1 WHERE panel_id = ?2 AND id = ?3",
@@ -128,4 +105,38 @@ async fn store(db: &Db, panel_id: i64, fetched: &[(i64, i64, Option<Vec<MessageR
     }
     tx.commit().await?;
     Ok(n)
+}
+
+/// Replaces one ticket's stored conversation with `msgs`, numbered in time order (`seq` from 0), inside
+/// the caller's transaction. Returns how many messages are stored.
+pub async fn replace_conversation(
+    tx: &Connection,
+    panel_id: i64,
+    ticket_id: i64,
+    msgs: &[MessageRow],
+) -> AppResult<i64> {
+    tx.execute(
+        "DELETE FROM ticket_messages WHERE panel_id = ?1 AND ticket_id = ?2",
+        params![panel_id, ticket_id],
+    )
+    .await?;
+    let mut sorted: Vec<&MessageRow> = msgs.iter().collect();
+    sorted.sort_by_key(|m| m.created);
+    for (seq, m) in sorted.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                panel_id,
+                ticket_id,
+                seq as i64,
+                m.sender_name.clone().map(Sql::Text).unwrap_or(Sql::Null),
+                m.is_staff as i64,
+                m.message.as_str(),
+                m.created
+            ],
+        )
+        .await?;
+    }
+    Ok(sorted.len() as i64)
 }

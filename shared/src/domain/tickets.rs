@@ -1,5 +1,6 @@
 //! Writing a ticket fetched from its panel (`GET /tickets/{id}`) into the cache: the ticket row's
-//! status and last update, and its whole conversation, in one transaction.
+//! status and last update, and its whole conversation (stored as the sync stores it,
+//! [`super::ticket_messages::replace_conversation`]), in one transaction.
 
 use libsql::{params, Value as Sql};
 
@@ -15,10 +16,8 @@ pub async fn store_detail(
     ticket: &TicketRow,
     messages: &[MessageRow],
 ) -> AppResult<i64> {
-    let mut sorted: Vec<&MessageRow> = messages.iter().collect();
-    sorted.sort_by_key(|m| m.created);
-    let last_update =
-        ticket.last_update.or(sorted.last().map(|m| m.created)).unwrap_or(ticket.created).max(ticket.created);
+    let newest = messages.iter().map(|m| m.created).max();
+    let last_update = ticket.last_update.or(newest).unwrap_or(ticket.created).max(ticket.created);
     let conn = db.connect().await?;
     let tx = crate::db::write_tx(&conn).await?;
     tx.execute(
@@ -27,27 +26,7 @@ pub async fn store_detail(
         params![ticket.status.clone().map(Sql::Text).unwrap_or(Sql::Null), last_update, panel_id, ticket.id],
     )
     .await?;
-    tx.execute(
-        "DELETE FROM ticket_messages WHERE panel_id = ?1 AND ticket_id = ?2",
-        params![panel_id, ticket.id],
-    )
-    .await?;
-    for (seq, m) in sorted.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                panel_id,
-                ticket.id,
-                seq as i64,
-                m.sender_name.clone().map(Sql::Text).unwrap_or(Sql::Null),
-                m.is_staff as i64,
-                m.message.as_str(),
-                m.created
-            ],
-        )
-        .await?;
-    }
+    let n = super::ticket_messages::replace_conversation(&tx, panel_id, ticket.id, messages).await?;
     tx.commit().await?;
-    Ok(sorted.len() as i64)
+    Ok(n)
 }

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use shared::auth::ApiCaller;
 use shared::{AppError, AppResult, AppState};
@@ -104,10 +104,28 @@ impl Call {
 
     /// A list answer: `data.count` is the total matching, `next_page_href` is empty on the last page.
     pub fn list(&self, count: i64, limit: i64, offset: i64, list: Vec<Value>) -> Response {
-        let next = if offset + limit < count { self.href(offset + limit) } else { String::new() };
+        self.list_with(count, limit, offset, list, Map::new())
+    }
+
+    /// [`Call::list`] with more fields in `data` (a report's totals).
+    pub fn list_with(
+        &self,
+        count: i64,
+        limit: i64,
+        offset: i64,
+        list: Vec<Value>,
+        extra: Map<String, Value>,
+    ) -> Response {
+        // Saturating: `offset` is any non-negative number a client sends.
+        let end = offset.saturating_add(limit);
+        let next = if end < count { self.href(end) } else { String::new() };
         let prev = if offset > 0 { self.href((offset - limit).max(0)) } else { String::new() };
+        let mut data = Map::new();
+        data.insert("count".into(), count.into());
+        data.insert("list".into(), Value::Array(list));
+        data.extend(extra);
         Json(json!({
-            "data": {"count": count, "list": list},
+            "data": data,
             "pagination": {"prev_page_href": prev, "next_page_href": next, "offset": offset, "limit": limit},
             "error_message": "", "error_code": 0
         }))

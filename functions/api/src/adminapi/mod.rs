@@ -7,6 +7,7 @@ pub mod op;
 pub mod openapi;
 mod orders;
 mod payments;
+mod reports;
 mod services;
 mod sql;
 mod tickets;
@@ -28,6 +29,12 @@ pub fn api(state: &AppState) -> Api {
         .op(&tickets::ONE, tickets::one)
         .op(&tickets::REPLY, tickets::reply)
         .op(&services::LIST, services::list)
+        .op(&reports::SERVICE_HEALTH, reports::service_health)
+        .op(&reports::TOP_SPENDERS, reports::top_spenders)
+        .op(&reports::TICKETS_STAFF, reports::tickets_staff)
+        .op(&reports::TICKETS_SERVICES, reports::tickets_services)
+        .op(&reports::STAFF_STATISTICS, reports::staff_statistics)
+        .op(&reports::COMPETITORS, reports::competitors)
 }
 
 pub fn routes(state: &AppState) -> Routes {

@@ -25,6 +25,8 @@ impl Verb {
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
     Int,
+    /// A decimal number (JSON number).
+    Num,
     Str,
     Bool,
     /// Perfect Panel's money object `{value, currency_code, formatted}`.
@@ -37,6 +39,8 @@ pub enum Kind {
     UserRef,
     /// A list of objects with these fields.
     List(&'static [Field]),
+    /// A list of plain values of this kind.
+    Array(&'static Kind),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +66,16 @@ pub enum Shape {
     List(&'static [Field]),
     /// `data: row`.
     Object(&'static [Field]),
+    /// A report: `data: {count, list: [row], …data}` with offset paging over its rows; `data` names
+    /// what else the report's `.json` page puts in `data`.
+    Report { rows: &'static [Field], data: &'static [Field] },
+}
+
+impl Shape {
+    /// Answers with `list`, `count` and offset paging.
+    pub fn is_paged(self) -> bool {
+        !matches!(self, Shape::Object(_))
+    }
 }
 
 #[derive(Debug)]

@@ -18,6 +18,7 @@ pub const PATH: &str = "/adminapi/v2/openapi.json";
 fn kind_schema(k: Kind) -> Value {
     match k {
         Kind::Int => json!({"type": "integer"}),
+        Kind::Num => json!({"type": "number"}),
         Kind::Str => json!({"type": "string"}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Money => json!({"$ref": "#/components/schemas/Money"}),
@@ -25,6 +26,7 @@ fn kind_schema(k: Kind) -> Value {
         Kind::IntList => json!({"type": "string", "pattern": "^\\d+(,\\d+)*$"}),
         Kind::UserRef => json!({"$ref": "#/components/schemas/UserRef"}),
         Kind::List(fields) => json!({"type": "array", "items": object_schema(fields)}),
+        Kind::Array(k) => json!({"type": "array", "items": kind_schema(*k)}),
     }
 }
 
@@ -71,7 +73,7 @@ fn operation(op: &Op) -> Value {
         false,
     ));
     let data = match op.response {
-        Shape::List(fields) => {
+        Shape::List(rows) | Shape::Report { rows, .. } => {
             params.push(param(
                 "limit",
                 "query",
@@ -86,9 +88,15 @@ fn operation(op: &Op) -> Value {
                 "Rows to skip.",
                 false,
             ));
-            json!({"type": "object", "required": ["count", "list"], "properties": {
+            let mut data = json!({"type": "object", "required": ["count", "list"], "properties": {
                 "count": {"type": "integer", "description": "Rows matching, over all pages."},
-                "list": {"type": "array", "items": object_schema(fields)}}})
+                "list": {"type": "array", "items": object_schema(rows)}}});
+            if let Shape::Report { data: extra, .. } = op.response {
+                for f in extra {
+                    data["properties"][f.name] = field_schema(f);
+                }
+            }
+            data
         }
         Shape::Object(fields) => object_schema(fields),
     };
@@ -97,7 +105,7 @@ fn operation(op: &Op) -> Value {
     }
     let mut envelope = json!({"type": "object", "required": ["data", "error_code", "error_message"], "properties": {
         "data": data, "error_code": {"type": "integer", "const": 0}, "error_message": {"type": "string"}}});
-    if matches!(op.response, Shape::List(_)) {
+    if op.response.is_paged() {
         envelope["properties"]["pagination"] = json!({"$ref": "#/components/schemas/Pagination"});
     }
     let mut responses =

@@ -134,10 +134,11 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         w.bind("user = ?", u.to_string());
     }
     let count = sql::count(&state, "orders_cache", &w).await?;
-    // id breaks ties within a second, so pages never overlap or skip.
+    // (created, panel, id) is unique and is the order of orders_cache_created_all: pages never overlap or
+    // skip, and a page is read straight off the index instead of sorting the table.
     let dir = if asc { "ASC" } else { "DESC" };
     let q = format!(
-        "SELECT {COLUMNS} FROM orders_cache WHERE {} ORDER BY created {dir}, id {dir}, panel_id LIMIT {limit} OFFSET {offset}",
+        "SELECT {COLUMNS} FROM orders_cache WHERE {} ORDER BY created {dir}, panel_id {dir}, id {dir} LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
     let list = sql::rows(&state, &q, w.args, |r| row_json(r, with_update)).await?;

@@ -64,7 +64,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
     let dir = if asc { "ASC" } else { "DESC" };
     let q = format!(
         "SELECT p.panel_id, p.id, p.user, p.amount, p.currency, p.method, p.status, p.memo, p.mode, p.created, p.updated
-         FROM payments_cache p WHERE {} ORDER BY p.created {dir}, p.id {dir}, p.panel_id LIMIT {limit} OFFSET {offset}",
+         FROM payments_cache p WHERE {} ORDER BY p.created {dir}, p.panel_id {dir}, p.id {dir} LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
     let list = sql::rows(&state, &q, w.args, |r| {

@@ -117,7 +117,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
     }
     let count = sql::count(&state, "tickets_cache", &w).await?;
     let q = format!(
-        "SELECT {COLUMNS} FROM tickets_cache WHERE {} ORDER BY created DESC, id DESC, panel_id LIMIT {limit} OFFSET {offset}",
+        "SELECT {COLUMNS} FROM tickets_cache WHERE {} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
     let list = sql::rows(&state, &q, w.args, row_json).await?;

@@ -51,7 +51,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
     let count = sql::count(&state, "users_cache", &w).await?;
     let q = format!(
         "SELECT panel_id, id, username, email, balance, spent, currency, status, created, last_auth, discount
-         FROM users_cache WHERE {} ORDER BY id DESC, panel_id LIMIT {limit} OFFSET {offset}",
+         FROM users_cache WHERE {} ORDER BY id DESC, panel_id DESC LIMIT {limit} OFFSET {offset}",
         w.sql()
     );
     let list = sql::rows(&state, &q, w.args, |r| {

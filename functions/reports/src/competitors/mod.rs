@@ -4,7 +4,7 @@
 //! removed services and price moves in the window, and a price-history chart per service.
 
 pub mod compute;
-mod page;
+pub mod page;
 pub mod svg;
 
 use shared::auth::Role;

@@ -17,7 +17,8 @@ use super::compute::{report, CompetitorReport, ReportQuery, TrackedService};
 use super::svg;
 
 /// Reads the query by hand so a bad value is a 400 that says which one.
-fn query(viewer: &Viewer, q: &HashMap<String, String>) -> AppResult<ReportQuery> {
+/// `panel` is the caller's chosen panel (checked against its scope), used when the query names none.
+pub fn query(panel: Option<i64>, q: &HashMap<String, String>) -> AppResult<ReportQuery> {
     let int = |name: &str| -> AppResult<Option<i64>> {
         match q.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
             None => Ok(None),
@@ -28,7 +29,7 @@ fn query(viewer: &Viewer, q: &HashMap<String, String>) -> AppResult<ReportQuery>
         }
     };
     Ok(ReportQuery {
-        panel: int("panel")?.or(viewer.panel),
+        panel: int("panel")?.or(panel),
         profile: int("profile")?,
         window_hours: int("window_hours")?,
     })
@@ -39,22 +40,29 @@ pub async fn json(
     viewer: Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
-    let r = report(&state.db, &viewer.scope(), &query(&viewer, &q)?, shared::time::now()).await?;
-    Ok(Json(json!({
-        "data": {
-            "count": r.rows.len(),
-            "list": r.rows,
-            "panel_id": r.panel_id,
-            "profile_id": r.profile_id,
-            "window_hours": r.window_hours,
-            "from": r.from,
-            "to": r.to,
-            "changes": r.changes,
-            "notes": r.notes,
-        },
-        "error_code": 0,
-        "error_message": "",
-    })))
+    let r = report(&state.db, &viewer.scope(), &query(viewer.panel, &q)?, shared::time::now()).await?;
+    let mut data = json!({"count": r.rows.len(), "list": r.rows});
+    if let Some(d) = data.as_object_mut() {
+        d.extend(extras(&r));
+    }
+    Ok(Json(json!({"data": data, "error_code": 0, "error_message": ""})))
+}
+
+/// What `data` holds besides `count` and `list` (the admin API sends the same).
+pub fn extras(r: &CompetitorReport) -> serde_json::Map<String, Value> {
+    let v = json!({
+        "panel_id": r.panel_id,
+        "profile_id": r.profile_id,
+        "window_hours": r.window_hours,
+        "from": r.from,
+        "to": r.to,
+        "changes": r.changes,
+        "notes": r.notes,
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
 }
 
 fn rate(r: Option<i64>) -> String {
@@ -140,7 +148,7 @@ pub async fn html_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Markup> {
     let title = "Competitor tracking";
-    let mut rq = query(&viewer, &q)?;
+    let mut rq = query(viewer.panel, &q)?;
     if rq.panel.is_none() && rq.profile.is_none() {
         rq.panel = viewer.panels.first().map(|p| p.id);
     }

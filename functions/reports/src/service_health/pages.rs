@@ -37,13 +37,15 @@ pub fn routes(state: &AppState) -> Routes {
 }
 
 /// The report's parameters from the query: profile (default otherwise), window, overrides.
+/// `panel` is the chosen panel, already checked against the caller's scope (the guard does it for
+/// a staff member and for an API key alike).
 pub async fn params_from(
     conn: &libsql::Connection,
-    viewer: &Viewer,
+    panel: Option<i64>,
     q: &Params,
 ) -> AppResult<(ServiceProfile, ServiceHealthParams)> {
     let profile = profiles::chosen(conn, q.int("profile", 1..=i64::MAX)?).await?;
-    let mut p = ServiceHealthParams::from_profile(&profile, viewer.panel, common::window_hours(q, 24)?);
+    let mut p = ServiceHealthParams::from_profile(&profile, panel, common::window_hours(q, 24)?);
     if let Some(v) = q.int("stuck_after_hours", 1..=2160)? {
         p.stuck_after_hours = v;
     }
@@ -60,7 +62,7 @@ pub async fn params_from(
 async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (_, p) = params_from(&conn, &viewer, &q).await?;
+    let (_, p) = params_from(&conn, viewer.panel, &q).await?;
     let rows = service_health(&conn, &viewer.scope(), &p, shared::time::now()).await?;
     Ok(envelope(&rows, None))
 }
@@ -131,7 +133,7 @@ fn emoji(status: &str) -> &'static str {
 async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (profile, mut p) = params_from(&conn, &viewer, &q).await?;
+    let (profile, mut p) = params_from(&conn, viewer.panel, &q).await?;
     let now = shared::time::now();
     let scope = viewer.scope();
     p.include_snoozed = true;
@@ -261,7 +263,7 @@ async fn drill_down(
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (profile, p) = params_from(&conn, &viewer, &q).await?;
+    let (profile, p) = params_from(&conn, viewer.panel, &q).await?;
     let kind = match q.get("kind") {
         None => Kind::Stuck,
         Some(k) => {

@@ -12,6 +12,7 @@ use libsql::{params, Connection};
 use serde::Serialize;
 
 use shared::auth::PanelScope;
+use shared::domain::ai_verdicts::{self, Judged, VerdictCounts};
 use shared::domain::text::{complaint, order_ids, plain_text};
 use shared::AppResult;
 
@@ -35,6 +36,7 @@ pub struct TicketParams {
 struct Msg {
     panel_id: i64,
     ticket_id: i64,
+    seq: i64,
     sender: Option<String>,
     is_staff: bool,
     body: String,
@@ -46,6 +48,8 @@ struct Msg {
 pub struct Reply {
     pub panel_id: i64,
     pub ticket_id: i64,
+    /// Position in the conversation (`ticket_messages.seq`): the AI reviewer's key for the reply.
+    pub seq: i64,
     pub staff: String,
     pub created: i64,
     /// Characters of the reply with HTML stripped and whitespace collapsed.
@@ -82,6 +86,7 @@ fn replies_of(msgs: &[Msg], from: i64, to: i64) -> Vec<Reply> {
         out.push(Reply {
             panel_id: m.panel_id,
             ticket_id: m.ticket_id,
+            seq: m.seq,
             staff: staff_name(m.sender.as_deref()),
             created: m.created,
             length,
@@ -107,7 +112,7 @@ pub async fn replies(
     // Whole conversations of the tickets with a staff reply in the window: a reply's flags need the
     // messages before and after it.
     let sql = format!(
-        "SELECT panel_id, ticket_id, sender_name, is_staff, message, created FROM ticket_messages
+        "SELECT panel_id, ticket_id, sender_name, is_staff, message, created, seq FROM ticket_messages
          WHERE {sc} AND (panel_id, ticket_id) IN (
              SELECT DISTINCT panel_id, ticket_id FROM ticket_messages
              WHERE {sc} AND is_staff = 1 AND created >= ?1 AND created <= ?2)
@@ -122,6 +127,7 @@ pub async fn replies(
             is_staff: r.get::<i64>(3)? != 0,
             body: r.get(4)?,
             created: r.get(5)?,
+            seq: r.get(6)?,
         })
     })
     .await?;
@@ -144,10 +150,10 @@ pub struct StaffRow {
     pub quick_fires: i64,
     pub repeated: i64,
     pub score: i64,
-    /// Replies the AI reviewer judged mediocre or bad. Not filled yet: the AI reviewer adds it
-    /// (see `ai_flag_counts`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ai_flagged: Option<i64>,
+    /// The AI reviewer's verdicts on their replies in the window (0 when it has not judged any).
+    pub ai_good: i64,
+    pub ai_mediocre: i64,
+    pub ai_bad: i64,
 }
 
 /// `round(100 − 50 × quick_fires/replies − 50 × repeated/replies)`, between 0 and 100.
@@ -159,15 +165,25 @@ pub fn staff_score(replies: i64, quick_fires: i64, repeated: i64) -> i64 {
     (100.0 - 50.0 * quick_fires as f64 / r - 50.0 * repeated as f64 / r).round().clamp(0.0, 100.0) as i64
 }
 
-/// Hook for the AI reviewer: replies it judged mediocre or bad per staff member in the window. Returns
-/// nothing until the AI reviewer stores verdicts; fill `StaffRow::ai_flagged` from it then.
-pub async fn ai_flag_counts(
-    _conn: &Connection,
-    _scope: &PanelScope,
-    _p: &TicketParams,
-    _now: i64,
-) -> AppResult<HashMap<String, i64>> {
-    Ok(HashMap::new())
+/// The AI reviewer's verdict counts per staff member (named as the report names them) for replies
+/// created in the window.
+pub async fn ai_verdict_counts(
+    conn: &Connection,
+    scope: &PanelScope,
+    p: &TicketParams,
+    now: i64,
+) -> AppResult<HashMap<String, VerdictCounts>> {
+    let from = now - p.window_hours * 3600;
+    // The report's window includes `now`; the verdict query's end is exclusive.
+    let raw = ai_verdicts::counts_on(conn, scope, p.panel, from, now + 1).await?;
+    let mut out: HashMap<String, VerdictCounts> = HashMap::new();
+    for (name, c) in raw {
+        let e = out.entry(staff_name(Some(&name))).or_default();
+        e.good += c.good;
+        e.mediocre += c.mediocre;
+        e.bad += c.bad;
+    }
+    Ok(out)
 }
 
 /// By staff: one row per staff member with replies in the window, most replies first.
@@ -178,11 +194,23 @@ pub async fn by_staff(
     now: i64,
 ) -> AppResult<Vec<StaffRow>> {
     let all = replies(conn, scope, p, now).await?;
-    let ai = ai_flag_counts(conn, scope, p, now).await?;
+    let ai = ai_verdict_counts(conn, scope, p, now).await?;
     Ok(summarise(&all, &ai))
 }
 
-pub fn summarise(all: &[Reply], ai: &HashMap<String, i64>) -> Vec<StaffRow> {
+/// The mediocre and bad AI verdicts of replies in the window, by (panel, ticket, seq).
+pub async fn ai_judged(
+    conn: &Connection,
+    scope: &PanelScope,
+    p: &TicketParams,
+    now: i64,
+) -> AppResult<HashMap<(i64, i64, i64), Judged>> {
+    let from = now - p.window_hours * 3600;
+    let list = ai_verdicts::judged(conn, scope, p.panel, from, now + 1).await?;
+    Ok(list.into_iter().map(|j| ((j.panel_id, j.ticket_id, j.seq), j)).collect())
+}
+
+pub fn summarise(all: &[Reply], ai: &HashMap<String, VerdictCounts>) -> Vec<StaffRow> {
     let mut by: BTreeMap<&str, Vec<&Reply>> = BTreeMap::new();
     for r in all {
         by.entry(r.staff.as_str()).or_default().push(r);
@@ -194,6 +222,7 @@ pub fn summarise(all: &[Reply], ai: &HashMap<String, i64>) -> Vec<StaffRow> {
             let resp: Vec<i64> = rs.iter().filter_map(|r| r.response_seconds).collect();
             let quick_fires = rs.iter().filter(|r| r.quick_fire).count() as i64;
             let repeated = rs.iter().filter(|r| r.repeated).count() as i64;
+            let v = ai.get(staff).copied().unwrap_or_default();
             StaffRow {
                 staff: staff.to_string(),
                 replies: n,
@@ -203,7 +232,9 @@ pub fn summarise(all: &[Reply], ai: &HashMap<String, i64>) -> Vec<StaffRow> {
                 quick_fires,
                 repeated,
                 score: staff_score(n, quick_fires, repeated),
-                ai_flagged: ai.get(staff).copied(),
+                ai_good: v.good,
+                ai_mediocre: v.mediocre,
+                ai_bad: v.bad,
             }
         })
         .collect();
@@ -475,6 +506,7 @@ mod tests {
         Msg {
             panel_id: 1,
             ticket_id: 1,
+            seq: t,
             sender: staff.then(|| "ann".into()),
             is_staff: staff,
             body: body.into(),

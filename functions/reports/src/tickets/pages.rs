@@ -11,7 +11,8 @@ use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::fetch::{fetch_missing, live_options, FetchOutcome, LIVE_FETCH_CAP};
 use super::{
-    by_service, by_staff, replies, staff_statistics, Reply, TicketParams, QUICK_FIRE_CHARS, QUICK_FIRE_SECS,
+    ai_judged, by_service, by_staff, replies, staff_statistics, Reply, TicketParams, QUICK_FIRE_CHARS,
+    QUICK_FIRE_SECS,
 };
 use crate::common::{self, bars, duration, envelope, explain, href, window_tabs, Params};
 
@@ -34,12 +35,29 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/reports/staff-statistics.json", v, stats_json)
 }
 
-pub fn params_from(viewer: &Viewer, q: &Params) -> AppResult<TicketParams> {
-    Ok(TicketParams { panel: viewer.panel, window_hours: common::window_hours(q, 24)? })
+/// `panel` is the chosen panel, already checked against the caller's scope.
+pub fn params_from(panel: Option<i64>, q: &Params) -> AppResult<TicketParams> {
+    Ok(TicketParams { panel, window_hours: common::window_hours(q, 24)? })
 }
 
 fn wh(p: &TicketParams) -> Vec<(&'static str, String)> {
     vec![("window_hours", p.window_hours.to_string())]
+}
+
+/// AI → Flagged replies of one staff member, over the smallest of its windows that covers the report's.
+fn ai_flagged_href(viewer: &Viewer, staff: &str, verdict: Option<&str>, window_hours: i64) -> String {
+    let window = match window_hours {
+        0..=24 => "24h",
+        25..=168 => "7d",
+        169..=720 => "30d",
+        721..=2160 => "90d",
+        _ => "all",
+    };
+    let mut q = vec![("staff", staff.to_string()), ("window", window.to_string())];
+    if let Some(v) = verdict {
+        q.push(("verdict", v.to_string()));
+    }
+    href(viewer, "/ai/flagged", &q)
 }
 
 fn sub_nav(viewer: &Viewer, p: &TicketParams, current: &str) -> Markup {
@@ -68,7 +86,8 @@ fn staff_explain(p: &TicketParams) -> Markup {
             li { "🔴 Quick fire — a reply shorter than " (QUICK_FIRE_CHARS) " characters, or sent less than " (QUICK_FIRE_SECS) " seconds after the customer's last message: a pasted template, or the question was not read." }
             li { "🔁 Repeated — a reply after which the customer wrote 2 or more messages before the next staff reply: the answer did not solve it." }
             li { "Score — " code { "round(100 − 50 × quick_fires ÷ replies − 50 × repeated ÷ replies)" } ", between 0 and 100." }
-            li { "Click a staff member (or any of their numbers) to see their replies and flagged tickets. Replies the AI reviewer judges mediocre or bad join the Flagged replies list once the AI reviewer runs." }
+            li { "AI good / mediocre / bad — the AI reviewer's verdicts on their replies in the window (AI → Flagged replies has its reasoning). Replies it has not judged yet are not counted; replies judged mediocre or bad also join the Flagged replies list." }
+            li { "Click a staff member (or any of their numbers) to see their replies and flagged tickets." }
         }
     })
 }
@@ -79,7 +98,7 @@ async fn staff_json(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
     let q = Params::parse(raw.as_deref())?;
-    let p = params_from(&viewer, &q)?;
+    let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     Ok(envelope(&by_staff(&conn, &viewer.scope(), &p, shared::time::now()).await?, None))
 }
@@ -90,7 +109,7 @@ async fn staff_page(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
-    let p = params_from(&viewer, &q)?;
+    let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     let rows = by_staff(&conn, &viewer.scope(), &p, shared::time::now()).await?;
     let fl = |staff: &str, kind: &str| {
@@ -108,6 +127,9 @@ async fn staff_page(
             td.num { a href=(fl(&r.staff, "quick")) { (r.quick_fires) } }
             td.num { a href=(fl(&r.staff, "repeated")) { (r.repeated) } }
             td.num { strong { (r.score) } }
+            td.num { (r.ai_good) }
+            td.num { @if r.ai_mediocre > 0 { a href=(ai_flagged_href(&viewer, &r.staff, Some("mediocre"), p.window_hours)) { (r.ai_mediocre) } } @else { "0" } }
+            td.num { @if r.ai_bad > 0 { a href=(ai_flagged_href(&viewer, &r.staff, Some("bad"), p.window_hours)) { (r.ai_bad) } } @else { "0" } }
         } })
         .collect();
     let replies_chart: Vec<(String, f64)> =
@@ -126,7 +148,7 @@ async fn staff_page(
         }
         p.summary { (rows.len()) " staff members · " (rows.iter().map(|r| r.replies).sum::<i64>()) " replies · "
             a href=(format!("{STAFF}.json?window_hours={}", p.window_hours)) { "JSON" } }
-        (ui::table(&[col("Staff"), num("Replies"), num("Avg length"), num("Avg response"), num("🔴 Quick fires"), num("🔁 Repeated"), num("Score")],
+        (ui::table(&[col("Staff"), num("Replies"), num("Avg length"), num("Avg response"), num("🔴 Quick fires"), num("🔁 Repeated"), num("Score"), num("AI good"), num("AI mediocre"), num("AI bad")],
             &table_rows, ui::empty_state("No staff replies in this window. Try a longer window; ticket messages arrive with the sync (Settings → Sync).", None)))
     };
     Ok(ui::page(&viewer, "Ticket tracking — by staff", content))
@@ -159,7 +181,7 @@ async fn services_json(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
     let q = Params::parse(raw.as_deref())?;
-    let p = params_from(&viewer, &q)?;
+    let p = params_from(viewer.panel, &q)?;
     let now = shared::time::now();
     let fetched = live_fetch(&state, &viewer, &p, now).await?;
     let conn = state.db.connect().await?;
@@ -177,7 +199,7 @@ async fn services_page(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
-    let p = params_from(&viewer, &q)?;
+    let p = params_from(viewer.panel, &q)?;
     let now = shared::time::now();
     let fetched = live_fetch(&state, &viewer, &p, now).await?;
     let conn = state.db.connect().await?;
@@ -235,7 +257,7 @@ async fn service_tickets_page(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
-    let p = params_from(&viewer, &q)?;
+    let p = params_from(viewer.panel, &q)?;
     let service = match (q.int("service_panel", 1..=i64::MAX)?, q.int("service", 0..=i64::MAX)?) {
         (Some(pa), Some(s)) => {
             viewer.scope().check(pa)?;
@@ -289,18 +311,24 @@ async fn flagged_page(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
-    let p = params_from(&viewer, &q)?;
+    let p = params_from(viewer.panel, &q)?;
     let kind = q.get("kind").unwrap_or("flagged");
-    let keep: fn(&Reply) -> bool = match kind {
-        "flagged" => |r| r.quick_fire || r.repeated,
-        "quick" => |r| r.quick_fire,
-        "repeated" => |r| r.repeated,
-        "all" => |_| true,
-        _ => return Err(AppError::bad_request("kind must be flagged, quick, repeated or all.")),
-    };
+    if !["flagged", "quick", "repeated", "ai", "all"].contains(&kind) {
+        return Err(AppError::bad_request("kind must be flagged, quick, repeated, ai or all."));
+    }
     let staff = q.get("staff").map(str::to_string);
     let conn = state.db.connect().await?;
-    let all = replies(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let now = shared::time::now();
+    let all = replies(&conn, &viewer.scope(), &p, now).await?;
+    let judged = ai_judged(&conn, &viewer.scope(), &p, now).await?;
+    let verdict = |r: &Reply| judged.get(&(r.panel_id, r.ticket_id, r.seq));
+    let keep = |r: &Reply| match kind {
+        "flagged" => r.quick_fire || r.repeated || verdict(r).is_some(),
+        "quick" => r.quick_fire,
+        "repeated" => r.repeated,
+        "ai" => verdict(r).is_some(),
+        _ => true,
+    };
     let mut list: Vec<&Reply> =
         all.iter().filter(|r| keep(r) && staff.as_ref().is_none_or(|s| &r.staff == s)).collect();
     list.sort_by_key(|r| std::cmp::Reverse(r.created));
@@ -310,7 +338,12 @@ async fn flagged_page(
         .map(|r| html! { tr {
             td { (ui::time(r.created)) } td { (r.staff) }
             td { span.mono { (r.ticket_id) } " · " (viewer.panel_name(r.panel_id)) }
-            td { @if r.quick_fire { span.label.bad { "🔴 quick fire" } " " } @if r.repeated { span.label.warn { "🔁 repeated" } } }
+            td { @if r.quick_fire { span.label.bad { "🔴 quick fire" } " " } @if r.repeated { span.label.warn { "🔁 repeated" } " " }
+                 @if let Some(j) = verdict(r) {
+                     a href=(ai_flagged_href(&viewer, &r.staff, Some(&j.verdict), p.window_hours)) title="The AI reviewer's reasoning and suggested answer" {
+                         "AI: " (ui::status_label(&j.verdict)) }
+                     @if j.wrong { " " span.label.muted title="An owner marked this verdict wrong" { "marked wrong" } }
+                 } }
             td.num { (r.length) }
             td.num { @match r.response_seconds { Some(s) => (duration(s as f64)), None => "—" } }
             td.wrap { (ui::cut(&r.text, 160)) }
@@ -319,14 +352,14 @@ async fn flagged_page(
     let content = html! {
         (sub_nav(&viewer, &p, FLAGGED))
         (explain(html! {
-            p { "Staff replies of the last " (p.window_hours) " hours that the rules flagged: 🔴 quick fire (shorter than " (QUICK_FIRE_CHARS) " characters with HTML stripped, or sent less than " (QUICK_FIRE_SECS) " seconds after the customer's message) and 🔁 repeated (the customer wrote 2 or more messages before the next staff reply). Replies the AI reviewer judges mediocre or bad are added here once it runs." }
+            p { "Staff replies of the last " (p.window_hours) " hours that the rules flagged: 🔴 quick fire (shorter than " (QUICK_FIRE_CHARS) " characters with HTML stripped, or sent less than " (QUICK_FIRE_SECS) " seconds after the customer's message) and 🔁 repeated (the customer wrote 2 or more messages before the next staff reply). Replies the AI reviewer judged mediocre or bad are listed too, with the verdict linking to its reasoning on AI → Flagged replies; replies it has not judged yet carry no verdict." }
         }))
         form.filters method="get" action=(FLAGGED) {
             @if let Some(pn) = viewer.panel { input type="hidden" name="panel" value=(pn); }
             input type="hidden" name="window_hours" value=(p.window_hours);
             div { label for="staff" { "Staff" } input #staff type="text" name="staff" value=(staff.clone().unwrap_or_default()); }
             div { label for="kind" { "Show" } select #kind name="kind" {
-                @for (k, l) in [("flagged", "Flagged (quick fire or repeated)"), ("quick", "Quick fires"), ("repeated", "Repeated"), ("all", "All replies")] {
+                @for (k, l) in [("flagged", "Flagged (quick fire, repeated or AI)"), ("quick", "Quick fires"), ("repeated", "Repeated"), ("ai", "AI mediocre or bad"), ("all", "All replies")] {
                     option value=(k) selected[k == kind] { (l) } } } }
             button type="submit" { "Show" }
         }
@@ -343,7 +376,7 @@ async fn stats_json(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
     let q = Params::parse(raw.as_deref())?;
-    let p = params_from(&viewer, &q)?;
+    let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     Ok(envelope(&staff_statistics(&conn, &viewer.scope(), &p, shared::time::now()).await?, None))
 }
@@ -354,7 +387,7 @@ async fn stats_page(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
-    let p = params_from(&viewer, &q)?;
+    let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     let rows = staff_statistics(&conn, &viewer.scope(), &p, shared::time::now()).await?;
     let table_rows: Vec<Markup> = rows
