@@ -1,11 +1,14 @@
 //! `panelops bench …`: measurements printed as a table and written under `bench-results/`, each next
 //! to its floor measured in the same run.
 
+mod cache_data;
 mod lambda_runtime_api;
+mod pages;
 mod reports;
 mod startup;
 mod sync;
 
+pub use pages::pages;
 pub use reports::reports;
 pub use startup::startup;
 pub use sync::sync;
