@@ -2,12 +2,15 @@
 //! to its floor measured in the same run.
 
 mod api;
+mod cache_data;
 mod lambda_runtime_api;
+mod pages;
 mod reports;
 mod startup;
 mod sync;
 
 pub use api::api;
+pub use pages::pages;
 pub use reports::reports;
 pub use startup::startup;
 pub use sync::sync;
@@ -36,10 +39,4 @@ fn median(mut v: Vec<f64>) -> f64 {
         n if n % 2 == 1 => v[n / 2],
         n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
-}
-
-/// The `p` quantile (0–1) of `v`, nearest rank.
-fn pct(mut v: Vec<f64>, p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(f64::NAN)
 }

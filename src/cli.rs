@@ -105,6 +105,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         orders: u64,
     },
+    /// Each list page's p50/p95 (first, filtered, deep, search) through the router on a 1,000,000-order
+    /// cache next to its bare SQL. Run it on a release build: `cargo run --release -- bench pages`.
+    Pages {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+    },
 }
 
 pub async fn run(cli: Cli) -> AppResult<()> {
@@ -184,5 +190,6 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,
         Command::Bench { which: BenchCommand::Reports { orders } } => crate::bench::reports(orders).await,
         Command::Bench { which: BenchCommand::Api { orders } } => crate::bench::api(orders).await,
+        Command::Bench { which: BenchCommand::Pages { orders } } => crate::bench::pages(orders).await,
     }
 }

@@ -15,7 +15,8 @@ use shared::crypto::SecretKey;
 use shared::{AppError, AppResult, AppState};
 use tower::ServiceExt;
 
-use super::{pct, report};
+use super::cache_data::{pct, seed};
+use super::report;
 
 const TARGET_RATIO: f64 = 2.0;
 const RUNS: usize = 9;
@@ -27,7 +28,7 @@ pub async fn api(orders: u64) -> AppResult<()> {
     let now = shared::time::now();
     println!("seeding {orders} orders…");
     // The key sees every panel, so the API's queries carry no panel condition; the bare SQL neither.
-    super::reports::seed(&state, now, orders).await?;
+    seed(&state, now, orders).await?;
     let owner = staff::create(
         &state.db,
         NewStaff {

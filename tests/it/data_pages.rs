@@ -262,6 +262,13 @@ async fn users_sort_and_user_page_lists_their_rows() {
     let first_link = res.body.find("href=\"/users/").map(|i| &res.body[i..i + 40]).unwrap_or("");
     assert!(first_link.starts_with(&format!("href=\"/users/{panel}/{}\"", top[0])), "{first_link}");
     assert!(res.body.contains("Balance ↓"));
+    // Ascending keeps unknown values last too.
+    let first =
+        ids(&app, "SELECT id FROM users_cache ORDER BY last_auth IS NULL, last_auth, panel_id, id LIMIT 1")
+            .await;
+    let res = app.get("/users?sort=last_auth&dir=asc", Some(&owner)).await;
+    let first_link = res.body.find("href=\"/users/").map(|i| &res.body[i..i + 40]).unwrap_or("");
+    assert!(first_link.starts_with(&format!("href=\"/users/{panel}/{}\"", first[0])), "{first_link}");
     assert_eq!(app.get("/users?sort=password", Some(&owner)).await.status, StatusCode::BAD_REQUEST);
     let buyer = ids(&app, "SELECT u.id FROM users_cache u WHERE EXISTS (SELECT 1 FROM orders_cache o WHERE o.user = u.username) LIMIT 1").await;
     let page = app.get(&format!("/users/{panel}/{}", buyer[0]), Some(&owner)).await;

@@ -76,41 +76,63 @@ pub async fn of_user(conn: &Connection, panel_id: i64, user: &str) -> AppResult<
     Ok(out)
 }
 
-/// The facts the risk rules need, in one query per payment (all indexed lookups).
-pub async fn risk_of(conn: &Connection, p: &Payment, method: Option<&Method>) -> AppResult<Risk> {
-    let (Some(user), Some(amount)) = (&p.user, p.amount) else {
-        return Ok(fraud::assess(&Facts::default()));
-    };
-    let mut rows = conn
-        .query(
-            "SELECT
-               (SELECT created FROM users_cache WHERE panel_id = ?1 AND username = ?2 LIMIT 1),
-               (SELECT COUNT(*) FROM payments_cache WHERE panel_id = ?1 AND user = ?2 AND created < ?3),
-               (SELECT COUNT(*) FROM payments_cache WHERE panel_id = ?1 AND user = ?2
-                  AND created >= ?3 - ?5 AND created <= ?3 AND id != ?4),
-               (SELECT COALESCE(SUM(charge), 0) FROM orders_cache WHERE panel_id = ?1 AND user = ?2
-                  AND created >= ?3 AND created <= ?3 + ?6)",
-            libsql::params![
-                p.panel_id,
-                user.as_str(),
-                p.created,
-                p.id,
-                fraud::BURST_WINDOW_SECS,
-                fraud::SPEND_WINDOW_SECS
-            ],
-        )
-        .await?;
-    let Some(r) = rows.next().await? else { return Ok(fraud::assess(&Facts::default())) };
-    Ok(fraud::assess(&Facts {
-        amount,
-        created: p.created,
-        account_created: opt_i64(&r, 0)?,
-        earlier_payments: r.get(1)?,
-        payments_last_hour: r.get(2)?,
-        spent_right_after: r.get(3)?,
-        method_min: method.and_then(|m| m.min),
-        method_max: method.and_then(|m| m.max),
-    }))
+/// The fraud risk and the user's balance of each payment on a page, in one statement: the same indexed
+/// lookups per row as before, without a query per row.
+pub async fn risks_and_balances(
+    conn: &Connection,
+    pays: &[Payment],
+    by_name: &HashMap<&str, &Method>,
+) -> AppResult<(Vec<Risk>, Vec<Option<i64>>)> {
+    let mut risks: Vec<Risk> = pays.iter().map(|_| fraud::assess(&Facts::default())).collect();
+    let mut balances = vec![None; pays.len()];
+    if pays.is_empty() {
+        return Ok((risks, balances));
+    }
+    let mut args: Vec<Value> =
+        vec![Value::Integer(fraud::BURST_WINDOW_SECS), Value::Integer(fraud::SPEND_WINDOW_SECS)];
+    let mut rows_sql = Vec::with_capacity(pays.len());
+    for (i, p) in pays.iter().enumerate() {
+        let n = args.len();
+        rows_sql.push(format!("({i}, ?{}, ?{}, ?{}, ?{})", n + 1, n + 2, n + 3, n + 4));
+        args.extend([
+            Value::Integer(p.panel_id),
+            p.user.clone().map(Value::Text).unwrap_or(Value::Null),
+            Value::Integer(p.created),
+            Value::Integer(p.id),
+        ]);
+    }
+    let sql = format!(
+        "WITH p(i, panel_id, user, created, id) AS (VALUES {})
+         SELECT p.i,
+           (SELECT created FROM users_cache u WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1),
+           (SELECT COUNT(*) FROM payments_cache e WHERE e.panel_id = p.panel_id AND e.user = p.user AND e.created < p.created),
+           (SELECT COUNT(*) FROM payments_cache e WHERE e.panel_id = p.panel_id AND e.user = p.user
+              AND e.created >= p.created - ?1 AND e.created <= p.created AND e.id != p.id),
+           (SELECT COALESCE(SUM(charge), 0) FROM orders_cache o WHERE o.panel_id = p.panel_id AND o.user = p.user
+              AND o.created >= p.created AND o.created <= p.created + ?2),
+           (SELECT balance FROM users_cache u WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)
+         FROM p",
+        rows_sql.join(", ")
+    );
+    let mut rows = conn.query(&sql, args).await?;
+    while let Some(r) = rows.next().await? {
+        let i = r.get::<i64>(0)? as usize;
+        let Some(p) = pays.get(i) else { continue };
+        balances[i] = opt_i64(&r, 5)?;
+        let (Some(_), Some(amount)) = (&p.user, p.amount) else { continue };
+        let method = p.method.as_deref().and_then(|m| by_name.get(m).copied());
+        risks[i] = fraud::assess(&Facts {
+            amount,
+            created: p.created,
+            account_created: opt_i64(&r, 1)?,
+            earlier_payments: r.get(2)?,
+            payments_last_hour: r.get(3)?,
+            spent_right_after: r.get(4)?,
+            method_min: method.and_then(|m| m.min),
+            method_max: method.and_then(|m| m.max),
+        });
+    }
+    Ok((risks, balances))
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
@@ -158,26 +180,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     pays.truncate(PAGE);
     let known = methods::all(&conn).await?;
     let by_name: HashMap<&str, &Method> = known.iter().map(|m| (m.internal_name.as_str(), m)).collect();
-    let mut risks = Vec::with_capacity(pays.len());
-    let mut balances = Vec::with_capacity(pays.len());
-    for p in &pays {
-        risks.push(risk_of(&conn, p, p.method.as_deref().and_then(|m| by_name.get(m).copied())).await?);
-        balances.push(match &p.user {
-            Some(u) => {
-                let mut r = conn
-                    .query(
-                        "SELECT balance FROM users_cache WHERE panel_id = ?1 AND username = ?2",
-                        (p.panel_id, u.as_str()),
-                    )
-                    .await?;
-                match r.next().await? {
-                    Some(row) => opt_i64(&row, 0)?,
-                    None => None,
-                }
-            }
-            None => None,
-        });
-    }
+    let (risks, balances) = risks_and_balances(&conn, &pays, &by_name).await?;
     let method_names = super::distinct(&conn, &viewer, &q, "payments_cache", "method").await?;
     let statuses = super::distinct(&conn, &viewer, &q, "payments_cache", "status").await?;
     drop(conn);

@@ -80,10 +80,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         conds.push(format!("({})", alts.join(" OR ")));
     }
     let column = SORTS.iter().find(|s| s.0 == sort).map(|s| s.1).unwrap_or("created");
-    // NULLs last whichever the direction: unknown values are not the biggest or smallest.
+    // NULLs last whichever the direction: unknown values are not the biggest or smallest. `NULLS LAST`
+    // (not `column IS NULL` first) keeps the (column, panel_id, id) index usable: no sort of the table.
     let d = if dir == "asc" { "ASC" } else { "DESC" };
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users_cache WHERE {} ORDER BY {column} IS NULL, {column} {d}, panel_id {d}, id {d}
+        "SELECT {USER_COLUMNS} FROM users_cache WHERE {} ORDER BY {column} {d} NULLS LAST, panel_id {d}, id {d}
          LIMIT {} OFFSET {}",
         conds.join(" AND "),
         PAGE + 1,

@@ -1,0 +1,208 @@
+//! A large synced cache for the benchmarks, inserted directly (a sync would take hours): one panel with
+//! `orders` orders over 90 days, 200,000 users, 200,000 payments, 100,000 tickets with 4 messages each and
+//! 500 services. Deterministic, so runs compare; every column a page shows or filters by is filled.
+
+use libsql::Connection;
+use shared::domain::panels::{self, PanelInput, PanelStatus};
+use shared::{AppResult, AppState};
+
+pub const USERS: u64 = 200_000;
+pub const PAYMENTS: u64 = 200_000;
+pub const TICKETS: u64 = 100_000;
+pub const SERVICES: u64 = 500;
+pub const PROVIDERS: u64 = 12;
+pub const METHODS: &[&str] = &["stripe", "paypal", "crypto", "perfectmoney", "payeer"];
+
+/// A small deterministic generator: the same data every run.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+async fn insert_rows(conn: &Connection, head: &str, rows: impl Iterator<Item = String>) -> AppResult<()> {
+    let tx = shared::db::write_tx(conn).await?;
+    let mut batch: Vec<String> = Vec::with_capacity(500);
+    for r in rows {
+        batch.push(r);
+        if batch.len() == 500 {
+            tx.execute(&format!("{head} VALUES {}", batch.join(",")), ()).await?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        tx.execute(&format!("{head} VALUES {}", batch.join(",")), ()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates the panel and fills its cache; returns the panel id.
+pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
+    let input = PanelInput {
+        name: "Bench".into(),
+        base_url: "https://bench.example".into(),
+        status: PanelStatus::Active,
+        admin_key: None,
+        services_key: None,
+    };
+    let panel = panels::create(&state.db, &state.config.secret_key, &input).await?;
+    let conn = state.db.connect().await?;
+    let span = 90 * 86_400u64;
+    insert_rows(
+        &conn,
+        "INSERT INTO services_cache (panel_id, id, name, type, rate, min, max, checked_at)",
+        (0..SERVICES).map(|s| {
+            format!(
+                "({panel}, {s}, 'Service {s} Likes [Speed: {}K/Day] [Refill: 30 Days]', 'Default', {}, 10, 100000, 0)",
+                1 + s % 20,
+                (1 + s % 40) * 250_000
+            )
+        }),
+    )
+    .await?;
+    let mut g = Lcg(7);
+    // 16 in 22 completed, like a real panel.
+    let statuses = [
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "completed",
+        "partial",
+        "canceled",
+        "fail",
+        "in_progress",
+        "pending",
+        "processing",
+    ];
+    let order_rows = (0..orders).map(|i| {
+        let id = 1_000_000 + i;
+        let created = now - g.below(span) as i64;
+        let status = statuses[g.below(statuses.len() as u64) as usize];
+        let open = matches!(status, "in_progress" | "pending" | "processing");
+        let last = (created + g.below(3 * 86_400) as i64).min(now);
+        let q = 100 + g.below(10_000);
+        let user = g.below(USERS);
+        let charge = g.below(20_000_000);
+        let service = g.below(SERVICES);
+        let provider = g.below(PROVIDERS);
+        let manual = g.below(10) == 0;
+        let external = if manual { "NULL".to_string() } else { format!("'x{}'", 7_000_000 + i) };
+        format!(
+            "({panel}, {id}, 'u{user}', {charge}, {}, 'USD', {q}, {}, {service}, 'Service {service} Likes', 'prov{provider}.example', \
+             '{status}', '{}', '{}', {external}, 'https://instagram.com/p/u{user}x{id}', {}, {created}, {last}, 0)",
+            charge * 7 / 10,
+            if open { g.below(q) as i64 } else { 0 },
+            if manual { "manual" } else { "auto" },
+            if i % 3 == 0 { "api" } else { "web" },
+            g.below(50_000),
+        )
+    });
+    insert_rows(
+        &conn,
+        "INSERT INTO orders_cache (panel_id, id, user, charge, provider_charge, currency, quantity, remains, service_id, service_name, provider, \
+         status, mode, creation_type, external_id, link, start_count, created, last_update, checked_at)",
+        order_rows,
+    )
+    .await?;
+    insert_rows(
+        &conn,
+        "INSERT INTO users_cache (panel_id, id, username, email, balance, spent, currency, status, created, last_auth, discount, checked_at)",
+        (0..USERS).map(|u| {
+            let created = now - ((u * 104_729) % (730 * 86_400)) as i64;
+            format!(
+                "({panel}, {u}, 'u{u}', 'u{u}@mail.example', {}, {}, 'USD', '{}', {created}, {}, {}, 0)",
+                (u * 15_485_863) % 50_000_000,
+                (u * 7919) % 900_000_000,
+                if u % 50 == 0 { "suspended" } else { "active" },
+                if u % 7 == 0 { "NULL".to_string() } else { (created + ((u * 31) % 86_400 * 30) as i64).min(now).to_string() },
+                if u % 20 == 0 { format!("'{}'", 5 + u % 3 * 5) } else { "NULL".into() },
+            )
+        }),
+    )
+    .await?;
+    let mut g = Lcg(11);
+    insert_rows(
+        &conn,
+        "INSERT INTO payments_cache (panel_id, id, user, amount, currency, method, status, memo, mode, created, updated, checked_at)",
+        (0..PAYMENTS).map(|i| {
+            let status = if g.below(100) < 85 { "completed" } else { "pending" };
+            let created = now - g.below(span) as i64;
+            format!(
+                "({panel}, {i}, 'u{}', {}, 'USD', '{}', '{status}', 'Deposit {i}', '{}', {created}, {}, 0)",
+                g.below(USERS),
+                g.below(100_000_000),
+                METHODS[g.below(METHODS.len() as u64) as usize],
+                if i % 9 == 0 { "manual" } else { "auto" },
+                created + 60
+            )
+        }),
+    )
+    .await?;
+    let subjects = ["Orders - Refill", "Orders - Speed Up", "Orders - Cancel", "Payment - Not added"];
+    let ticket_statuses = ["answered", "answered", "closed", "closed", "pending"];
+    let mut g = Lcg(13);
+    let mut tickets = Vec::with_capacity(TICKETS as usize);
+    let mut messages = Vec::with_capacity(4 * TICKETS as usize);
+    for t in 0..TICKETS {
+        let created = now - g.below(span) as i64;
+        tickets.push(format!(
+            "({panel}, {t}, 'u{}', '{}', '{}', {}, {created}, {created}, 0)",
+            g.below(USERS),
+            subjects[(t % 4) as usize],
+            ticket_statuses[(t % 5) as usize],
+            if t % 3 == 0 { format!("'agent{}'", t % 8) } else { "NULL".into() },
+        ));
+        for k in 0..4i64 {
+            let staff = k % 2 == 1;
+            let at = created + k * (20 + g.below(3_600) as i64);
+            let body = if staff {
+                "Thanks, we have checked your order and restarted it.".to_string()
+            } else {
+                format!("My order {} is not moving", 1_000_000 + g.below(orders))
+            };
+            messages.push(format!(
+                "({panel}, {t}, {k}, '{}', {}, '{body}', {at})",
+                if staff { format!("agent{}", g.below(8)) } else { "customer".into() },
+                staff as i64
+            ));
+        }
+    }
+    insert_rows(
+        &conn,
+        "INSERT INTO tickets_cache (panel_id, id, user, subject, status, assignee, created, last_update, checked_at)",
+        tickets.into_iter(),
+    )
+    .await?;
+    insert_rows(
+        &conn,
+        "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)",
+        messages.into_iter(),
+    )
+    .await?;
+    conn.execute("ANALYZE", ()).await?;
+    Ok(panel)
+}
+
+/// The `p` quantile (0..=1) of the samples.
+pub fn pct(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(f64::NAN)
+}
