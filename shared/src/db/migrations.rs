@@ -50,7 +50,8 @@ async fn applied(conn: &libsql::Connection) -> AppResult<Vec<i64>> {
 
 /// Versions the code knows that the database does not have yet.
 pub async fn pending_migrations(db: &Db) -> AppResult<Vec<i64>> {
-    let done = applied(&db.connect().await?).await?;
+    let conn = db.connect().await?;
+    let done = applied(&conn).await?;
     Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !done.contains(v)).collect())
 }
 

@@ -4,7 +4,8 @@
 mod migrations;
 pub mod rows;
 
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
 use libsql::{Builder, Connection, Database};
 
@@ -19,6 +20,41 @@ pub struct Db {
     inner: Arc<Database>,
     local: bool,
     replica: bool,
+    /// Idle local connections for reuse: opening one (the file, its schema, the pragmas) costs more than
+    /// most page queries, and a page makes several.
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+/// Idle connections kept per process; more concurrent requests simply open more.
+const MAX_IDLE: usize = 16;
+
+/// A connection that goes back to the idle list when dropped, unless it is inside a transaction (a
+/// transaction dropped without commit rolls back first, so this only catches the unexpected).
+pub struct Conn {
+    conn: Option<Connection>,
+    idle: Option<Arc<Mutex<Vec<Connection>>>>,
+}
+
+impl Deref for Conn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Only `drop` takes the connection out.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!("connection used after drop"))
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let (Some(conn), Some(idle)) = (self.conn.take(), &self.idle) {
+            if conn.is_autocommit() {
+                if let Ok(mut list) = idle.lock() {
+                    if list.len() < MAX_IDLE {
+                        list.push(conn);
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Db {
@@ -51,7 +87,7 @@ impl Db {
                 (Builder::new_remote(url.clone(), token.clone()).build().await?, false, false)
             }
         };
-        let db = Db { inner: Arc::new(database), local, replica };
+        let db = Db { inner: Arc::new(database), local, replica, idle: Arc::new(Mutex::new(Vec::new())) };
         if db.local && !db.replica {
             // WAL is a property of the file: set once. libsql does not default to it.
             let conn = db.inner.connect()?;
@@ -61,16 +97,22 @@ impl Db {
         Ok(db)
     }
 
-    /// A fresh connection with the per-connection pragmas a local file needs.
-    pub async fn connect(&self) -> AppResult<Connection> {
+    /// A connection with the per-connection pragmas a local file needs: an idle one when there is one.
+    pub async fn connect(&self) -> AppResult<Conn> {
+        let pooled = self.local && !self.replica;
+        if pooled {
+            if let Some(conn) = self.idle.lock().ok().and_then(|mut l| l.pop()) {
+                return Ok(Conn { conn: Some(conn), idle: Some(self.idle.clone()) });
+            }
+        }
         let conn = self.inner.connect()?;
-        if self.local && !self.replica {
+        if pooled {
             conn.execute_batch(
                 "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
             )
             .await?;
         }
-        Ok(conn)
+        Ok(Conn { conn: Some(conn), idle: pooled.then(|| self.idle.clone()) })
     }
 }
 

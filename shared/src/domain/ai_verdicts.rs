@@ -27,7 +27,8 @@ pub async fn verdict_counts(
     from: i64,
     to: i64,
 ) -> AppResult<HashMap<String, VerdictCounts>> {
-    counts_on(&db.connect().await?, scope, panel, from, to).await
+    let conn = db.connect().await?;
+    counts_on(&conn, scope, panel, from, to).await
 }
 
 /// [`verdict_counts`] on an open connection.

@@ -28,7 +28,17 @@ async fn today(state: &AppState, viewer: &Viewer) -> AppResult<Today> {
         .filter(|p| viewer.panel.is_none_or(|c| c == p.id))
         .map(|p| p.id.to_string())
         .collect();
-    let scope = if ids.is_empty() { "0".to_string() } else { format!("panel_id IN ({})", ids.join(",")) };
+    if ids.is_empty() {
+        return Ok(Today {
+            orders: 0,
+            charged: 0,
+            stuck: 0,
+            pending_tickets: 0,
+            open_reports: 0,
+            flagged: 0,
+        });
+    }
+    let scope = format!("panel_id IN ({})", ids.join(","));
     let conn = state.db.connect().await?;
     let sql = format!(
         "SELECT
