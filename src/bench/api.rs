@@ -68,8 +68,10 @@ pub async fn api(orders: u64) -> AppResult<()> {
             let sql = format!(
                 "SELECT panel_id, id, external_id, user, creation_type, charge, currency, provider_charge, link,
                  start_count, quantity, remains, service_id, service_type, service_name, provider, status, mode,
-                 ip_address, created, last_update FROM orders_cache WHERE 1
-                 ORDER BY created DESC, panel_id DESC, id DESC LIMIT 1000 OFFSET {offset}"
+                 ip_address, created, last_update FROM orders_cache WHERE (panel_id, id) IN (
+                   SELECT panel_id, id FROM orders_cache WHERE 1 ORDER BY created DESC, panel_id DESC, id DESC
+                   LIMIT 1000 OFFSET {offset})
+                 ORDER BY created DESC, panel_id DESC, id DESC"
             );
             // The page needs the total too: Perfect Panel's `data.count` is the count of all matches.
             let mut rows = conn.query("SELECT COUNT(*) FROM orders_cache WHERE 1", ()).await?;
