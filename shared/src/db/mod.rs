@@ -1,6 +1,7 @@
 //! The libSQL database: one `Database` per process (kept for the life of a Lambda), a connection per
 //! request, pragmas for local files, and the embedded migrations.
 
+mod filter;
 mod migrations;
 pub mod rows;
 
@@ -12,6 +13,7 @@ use libsql::{Builder, Connection, Database};
 use crate::config::DatabaseMode;
 use crate::error::{AppError, AppResult};
 
+pub use filter::Where;
 pub use migrations::{migrate, pending_migrations, schema_version, CURRENT_VERSION, MIGRATIONS};
 pub use rows::{opt_i64, opt_text};
 

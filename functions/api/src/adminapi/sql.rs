@@ -8,37 +8,7 @@ use serde_json::{json, Value};
 use shared::db::{opt_i64, opt_text};
 use shared::{AppError, AppResult, AppState};
 
-/// Conditions joined by AND; `?` placeholders bound in order.
-pub struct Where {
-    conds: Vec<String>,
-    pub args: Vec<Sql>,
-}
-
-impl Where {
-    /// Starts with the key's panel scope (integers from the database, safe to inline).
-    pub fn new(scope_sql: String) -> Where {
-        Where { conds: vec![scope_sql], args: Vec::new() }
-    }
-    pub fn cond(&mut self, c: impl Into<String>) {
-        self.conds.push(c.into());
-    }
-    pub fn bind(&mut self, c: &str, v: impl Into<Sql>) {
-        self.conds.push(c.to_string());
-        self.args.push(v.into());
-    }
-    /// `column IN (…)` of parsed integers; an empty list matches nothing.
-    pub fn ids(&mut self, column: &str, ids: &[i64]) {
-        if ids.is_empty() {
-            self.conds.push("0".into());
-        } else {
-            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-            self.conds.push(format!("{column} IN ({})", list.join(",")));
-        }
-    }
-    pub fn sql(&self) -> String {
-        self.conds.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" AND ")
-    }
-}
+pub use shared::db::Where;
 
 /// Runs a query and converts each row as it is read (a libsql row is only valid until the next one).
 pub async fn rows<T>(

@@ -3,6 +3,7 @@
 
 use libsql::Value;
 
+use shared::db::Where;
 use shared::{AppError, AppResult};
 
 pub struct Cursor {
@@ -29,10 +30,11 @@ impl Cursor {
     }
 
     /// Rows strictly after this one in (`column` DESC, panel_id DESC, id DESC) order.
-    pub fn push_condition(&self, column: &str, conds: &mut Vec<String>, args: &mut Vec<Value>) {
-        let n = args.len();
-        args.extend([Value::Integer(self.at), Value::Integer(self.panel_id), Value::Integer(self.id)]);
-        conds.push(format!("({column}, panel_id, id) < (?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
+    pub fn push_condition(&self, column: &str, w: &mut Where) {
+        w.bind_all(
+            &format!("({column}, panel_id, id) < (?, ?, ?)"),
+            [Value::Integer(self.at), Value::Integer(self.panel_id), Value::Integer(self.id)],
+        );
     }
 }
 

@@ -16,12 +16,24 @@ use libsql::Connection;
 use maud::{html, Markup};
 
 use shared::auth::Viewer;
+use shared::db::Where;
 use shared::ui::listing::ListQuery;
 use shared::AppResult;
 
 /// The panel condition of every cache query: the viewer's allowed panels, narrowed by the switcher.
 pub fn scope_sql(viewer: &Viewer, _q: &ListQuery) -> AppResult<String> {
     Ok(viewer.panel_sql("panel_id"))
+}
+
+/// The Created from / to filters; "to" includes that whole day.
+pub fn created_range(w: &mut Where, q: &ListQuery) -> AppResult<()> {
+    if let Some(f) = q.date("from", "Created from")? {
+        w.bind("created >= ?", f);
+    }
+    if let Some(t) = q.date("to", "Created to")? {
+        w.bind("created < ?", t + 86_400);
+    }
+    Ok(())
 }
 
 /// Distinct non-empty values of a column among the rows in view, for a filter's choices. A loose index

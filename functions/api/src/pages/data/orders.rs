@@ -7,12 +7,12 @@ use maud::{html, Markup};
 
 use shared::auth::Viewer;
 use shared::db::rows::{opt_i64, opt_text};
+use shared::db::Where;
 use shared::ui::listing::ListQuery;
 use shared::ui::{self, col, num};
 use shared::{AppError, AppResult, AppState};
 
 use super::cursor::Cursor;
-use super::scope_sql;
 
 const PAGE: usize = 50;
 pub const STATUSES: &[&str] =
@@ -77,76 +77,64 @@ pub fn order_from(r: &libsql::Row) -> AppResult<Order> {
     })
 }
 
-/// The WHERE clause and its arguments for the list's filters (the panel scope included).
-fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<(Vec<String>, Vec<Value>)> {
-    let mut conds = vec![scope_sql(viewer, q)?];
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |conds: &mut Vec<String>, sql: &str, v: Value| {
-        args.push(v);
-        conds.push(sql.replace('?', &format!("?{}", args.len())));
-    };
+/// The WHERE clause of the list's filters (the panel scope included).
+fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
+    let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         if !STATUSES.contains(&s) && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(AppError::bad_request("Status is not a known order status."));
         }
-        arg(&mut conds, "status = ?", Value::Text(s.into()));
+        w.bind("status = ?", s);
     }
     if let Some(m) = q.choice("mode", "Mode", &["auto", "manual"])? {
-        arg(&mut conds, "mode = ?", Value::Text(m));
+        w.bind("mode = ?", m);
     }
     if let Some(s) = q.choice("source", "Source", &["web", "api"])? {
-        arg(&mut conds, "creation_type = ?", Value::Text(s));
+        w.bind("creation_type = ?", s);
     }
     if let Some(s) = q.int("service", "Service")? {
-        arg(&mut conds, "service_id = ?", Value::Integer(s));
+        w.bind("service_id = ?", s);
     }
     if let Some(p) = q.get("provider") {
-        arg(&mut conds, "provider = ?", Value::Text(p.into()));
+        w.bind("provider = ?", p);
     }
-    if let Some(f) = q.date("from", "Created from")? {
-        arg(&mut conds, "created >= ?", Value::Integer(f));
-    }
-    // "to" includes that whole day.
-    if let Some(t) = q.date("to", "Created to")? {
-        arg(&mut conds, "created < ?", Value::Integer(t + 86_400));
-    }
+    super::created_range(&mut w, q)?;
     if let Some(term) = q.get("q") {
-        search(term, &mut conds, &mut args);
+        search(term, &mut w);
     }
-    Ok((conds, args))
+    Ok(w)
 }
 
 /// Search by order id, external id, link (exact or prefix) or username, whichever the text can be.
-fn search(term: &str, conds: &mut Vec<String>, args: &mut Vec<Value>) {
-    let n = args.len();
-    let mut alts = vec![format!("external_id = ?{}", n + 1), format!("user = ?{}", n + 1)];
-    args.push(Value::Text(term.into()));
+fn search(term: &str, w: &mut Where) {
+    let mut alts = vec!["external_id = ?", "user = ?"];
+    let mut args = vec![Value::Text(term.into()), Value::Text(term.into())];
     if let Ok(id) = term.trim_start_matches('#').parse::<i64>() {
+        alts.push("id = ?");
         args.push(Value::Integer(id));
-        alts.push(format!("id = ?{}", args.len()));
     }
     if term.contains('/') || term.contains('.') {
         // A prefix range keeps the link index usable (LIKE would scan).
+        alts.push("(link >= ? AND link < ?)");
         args.push(Value::Text(term.into()));
         args.push(Value::Text(format!("{term}\u{10FFFF}")));
-        alts.push(format!("(link >= ?{} AND link < ?{})", args.len() - 1, args.len()));
     }
-    conds.push(format!("({})", alts.join(" OR ")));
+    w.bind_all(&alts.join(" OR "), args);
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
-    let (mut conds, mut args) = conditions(&viewer, &q)?;
+    let mut w = conditions(&viewer, &q)?;
     let cursor = Cursor::parse(q.get("after"))?;
     if let Some(c) = &cursor {
-        c.push_condition("created", &mut conds, &mut args);
+        c.push_condition("created", &mut w);
     }
     let sql = format!(
         "SELECT {COLUMNS} FROM orders_cache WHERE {} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
-        conds.join(" AND "),
+        w.sql(),
         PAGE + 1
     );
     let conn = state.db.connect().await?;
-    let mut rows = conn.query(&sql, args).await?;
+    let mut rows = conn.query(&sql, libsql::params_from_iter(w.args)).await?;
     let mut orders = Vec::new();
     while let Some(r) = rows.next().await? {
         orders.push(order_from(&r)?);

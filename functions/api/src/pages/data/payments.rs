@@ -9,6 +9,7 @@ use maud::{html, Markup};
 
 use shared::auth::Viewer;
 use shared::db::rows::{opt_i64, opt_text};
+use shared::db::Where;
 use shared::domain::fraud::{self, Facts, Risk};
 use shared::ui::listing::ListQuery;
 use shared::ui::{self, col, num};
@@ -136,42 +137,31 @@ pub async fn risks_and_balances(
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
-    let mut conds = vec![viewer.panel_sql("panel_id")];
-    let mut args: Vec<Value> = Vec::new();
-    let mut push = |conds: &mut Vec<String>, sql: &str, v: Value| {
-        args.push(v);
-        conds.push(sql.replace('?', &format!("?{}", args.len())));
-    };
+    let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
-        push(&mut conds, "status = ?", Value::Text(s.into()));
+        w.bind("status = ?", s);
     }
     if let Some(m) = q.get("method") {
-        push(&mut conds, "method = ?", Value::Text(m.into()));
+        w.bind("method = ?", m);
     }
-    if let Some(f) = q.date("from", "Created from")? {
-        push(&mut conds, "created >= ?", Value::Integer(f));
-    }
-    if let Some(t) = q.date("to", "Created to")? {
-        push(&mut conds, "created < ?", Value::Integer(t + 86_400));
-    }
+    super::created_range(&mut w, &q)?;
     if let Some(term) = q.get("q") {
         match term.trim_start_matches('#').parse::<i64>() {
-            Ok(id) => push(&mut conds, "(id = ? OR user = ?)", Value::Integer(id)),
-            Err(_) => push(&mut conds, "user = ?", Value::Text(term.into())),
+            Ok(id) => w.bind_all("id = ? OR user = ?", [Value::Integer(id), Value::Text(term.into())]),
+            Err(_) => w.bind("user = ?", term),
         }
     }
-    // "(id = ?N OR user = ?N)" binds the same value twice; a numeric username still matches as text.
     let cursor = Cursor::parse(q.get("after"))?;
     if let Some(c) = &cursor {
-        c.push_condition("created", &mut conds, &mut args);
+        c.push_condition("created", &mut w);
     }
     let sql = format!(
         "SELECT {PAYMENT_COLUMNS} FROM payments_cache WHERE {} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
-        conds.join(" AND "),
+        w.sql(),
         PAGE + 1
     );
     let conn = state.db.connect().await?;
-    let mut rows = conn.query(&sql, args).await?;
+    let mut rows = conn.query(&sql, libsql::params_from_iter(w.args)).await?;
     let mut pays = Vec::new();
     while let Some(r) = rows.next().await? {
         pays.push(payment_from(&r)?);

@@ -9,6 +9,7 @@ use maud::{html, Markup};
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::db::rows::{opt_i64, opt_text};
+use shared::db::Where;
 use shared::domain::service_name::{self, Promise, Refill};
 use shared::domain::sync::{self, Resource};
 use shared::ui::form::FormData;
@@ -48,29 +49,25 @@ pub fn promise_text(p: &Promise) -> String {
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
     let page = q.int("page", "Page")?.unwrap_or(1).max(1);
-    let mut conds = vec![viewer.panel_sql("s.panel_id"), "s.removed_at IS NULL".to_string()];
-    let mut args: Vec<Value> = Vec::new();
+    let mut w = Where::new(viewer.panel_sql("s.panel_id"));
+    w.cond("s.removed_at IS NULL");
     if let Some(term) = q.get("q") {
-        args.push(Value::Text(format!("%{}%", term.replace('%', "\\%").replace('_', "\\_"))));
-        let n = args.len();
-        let mut alt = format!("(s.name LIKE ?{n} ESCAPE '\\'");
-        if let Ok(id) = term.parse::<i64>() {
-            args.push(Value::Integer(id));
-            alt.push_str(&format!(" OR s.id = ?{}", args.len()));
+        let like = Value::Text(format!("%{}%", term.replace('%', "\\%").replace('_', "\\_")));
+        match term.parse::<i64>() {
+            Ok(id) => w.bind_all("s.name LIKE ? ESCAPE '\\' OR s.id = ?", [like, Value::Integer(id)]),
+            Err(_) => w.bind("s.name LIKE ? ESCAPE '\\'", like),
         }
-        alt.push(')');
-        conds.push(alt);
     }
     let sql = format!(
         "SELECT s.panel_id, s.id, s.name, s.type, s.category, s.rate, s.min, s.max, d.description
          FROM services_cache s LEFT JOIN service_descriptions d ON d.panel_id = s.panel_id AND d.service_id = s.id
          WHERE {} ORDER BY s.panel_id, s.id LIMIT {} OFFSET {}",
-        conds.join(" AND "),
+        w.sql(),
         PAGE + 1,
         (page - 1) * PAGE
     );
     let conn = state.db.connect().await?;
-    let mut rows = conn.query(&sql, args).await?;
+    let mut rows = conn.query(&sql, libsql::params_from_iter(w.args)).await?;
     let mut services = Vec::new();
     while let Some(r) = rows.next().await? {
         services.push((

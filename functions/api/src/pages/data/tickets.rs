@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use libsql::Value;
 use maud::{html, Markup, PreEscaped};
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::db::rows::{opt_i64, opt_text};
+use shared::db::Where;
 use shared::domain::text::order_ids;
 use shared::ui::form::FormData;
 use shared::ui::listing::ListQuery;
@@ -58,41 +58,31 @@ fn ticket_from(r: &libsql::Row) -> AppResult<Ticket> {
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
-    let mut conds = vec![viewer.panel_sql("panel_id")];
-    let mut args: Vec<Value> = Vec::new();
-    let mut push = |conds: &mut Vec<String>, sql: &str, v: Value| {
-        args.push(v);
-        conds.push(sql.replace('?', &format!("?{}", args.len())));
-    };
+    let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
-        push(&mut conds, "status = ?", Value::Text(s.into()));
+        w.bind("status = ?", s);
     }
     if let Some(a) = q.get("assignee") {
-        push(&mut conds, "assignee = ?", Value::Text(a.into()));
+        w.bind("assignee = ?", a);
     }
-    if let Some(f) = q.date("from", "Created from")? {
-        push(&mut conds, "created >= ?", Value::Integer(f));
-    }
-    if let Some(t) = q.date("to", "Created to")? {
-        push(&mut conds, "created < ?", Value::Integer(t + 86_400));
-    }
+    super::created_range(&mut w, &q)?;
     if let Some(term) = q.get("q") {
         match term.trim_start_matches('#').parse::<i64>() {
-            Ok(id) => push(&mut conds, "id = ?", Value::Integer(id)),
-            Err(_) => push(&mut conds, "user = ?", Value::Text(term.into())),
+            Ok(id) => w.bind("id = ?", id),
+            Err(_) => w.bind("user = ?", term),
         }
     }
     let cursor = Cursor::parse(q.get("after"))?;
     if let Some(c) = &cursor {
-        c.push_condition("created", &mut conds, &mut args);
+        c.push_condition("created", &mut w);
     }
     let sql = format!(
         "SELECT {TICKET_COLUMNS} FROM tickets_cache WHERE {} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
-        conds.join(" AND "),
+        w.sql(),
         PAGE + 1
     );
     let conn = state.db.connect().await?;
-    let mut rows = conn.query(&sql, args).await?;
+    let mut rows = conn.query(&sql, libsql::params_from_iter(w.args)).await?;
     let mut tickets = Vec::new();
     while let Some(r) = rows.next().await? {
         tickets.push(ticket_from(&r)?);

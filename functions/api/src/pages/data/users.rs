@@ -8,6 +8,7 @@ use maud::{html, Markup};
 
 use shared::auth::Viewer;
 use shared::db::rows::{opt_i64, opt_text};
+use shared::db::Where;
 use shared::ui::listing::ListQuery;
 use shared::ui::{self, col, num};
 use shared::{AppError, AppResult, AppState};
@@ -63,21 +64,20 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         q.choice("sort", "Sort", &SORTS.iter().map(|s| s.0).collect::<Vec<_>>())?.unwrap_or("created".into());
     let dir = q.choice("dir", "Direction", &["asc", "desc"])?.unwrap_or("desc".into());
     let page = q.int("page", "Page")?.unwrap_or(1).max(1);
-    let mut conds = vec![viewer.panel_sql("panel_id")];
-    let mut args: Vec<Value> = Vec::new();
+    let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
-        args.push(Value::Text(s.into()));
-        conds.push(format!("status = ?{}", args.len()));
+        w.bind("status = ?", s);
     }
     if let Some(term) = q.get("q") {
-        args.push(Value::Text(term.into()));
-        let n = args.len();
-        let mut alts = vec![format!("username = ?{n}"), format!("email = ?{n}")];
-        if let Ok(id) = term.parse::<i64>() {
-            args.push(Value::Integer(id));
-            alts.push(format!("id = ?{}", args.len()));
+        match term.parse::<i64>() {
+            Ok(id) => w.bind_all(
+                "username = ? OR email = ? OR id = ?",
+                [Value::Text(term.into()), Value::Text(term.into()), Value::Integer(id)],
+            ),
+            Err(_) => {
+                w.bind_all("username = ? OR email = ?", [Value::Text(term.into()), Value::Text(term.into())])
+            }
         }
-        conds.push(format!("({})", alts.join(" OR ")));
     }
     let column = SORTS.iter().find(|s| s.0 == sort).map(|s| s.1).unwrap_or("created");
     // NULLs last whichever the direction: unknown values are not the biggest or smallest. `NULLS LAST`
@@ -86,12 +86,12 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users_cache WHERE {} ORDER BY {column} {d} NULLS LAST, panel_id {d}, id {d}
          LIMIT {} OFFSET {}",
-        conds.join(" AND "),
+        w.sql(),
         PAGE + 1,
         (page - 1) * PAGE
     );
     let conn = state.db.connect().await?;
-    let mut rows = conn.query(&sql, args).await?;
+    let mut rows = conn.query(&sql, libsql::params_from_iter(w.args)).await?;
     let mut users = Vec::new();
     while let Some(r) = rows.next().await? {
         users.push(user_from(&r)?);
