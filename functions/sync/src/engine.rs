@@ -163,8 +163,7 @@ async fn run_panel(
 }
 
 /// Takes the resource for this run; false when another run holds an unexpired lease.
-async fn take_lease(state: &AppState, row: &SyncRow, until: i64) -> AppResult<bool> {
-    let conn = state.db.connect().await?;
+async fn take_lease(conn: &libsql::Connection, row: &SyncRow, until: i64) -> AppResult<bool> {
     let n = conn
         .execute(
             "UPDATE sync_state SET lease_until = ?1, status = 'running', run_requested = 0
@@ -175,8 +174,7 @@ async fn take_lease(state: &AppState, row: &SyncRow, until: i64) -> AppResult<bo
     Ok(n > 0)
 }
 
-async fn cached_count(state: &AppState, panel_id: i64, resource: Resource) -> AppResult<i64> {
-    let conn = state.db.connect().await?;
+async fn cached_count(conn: &libsql::Connection, panel_id: i64, resource: Resource) -> AppResult<i64> {
     let sql = match resource {
         Resource::Services => {
             "SELECT COUNT(*) FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL".to_string()
@@ -220,11 +218,13 @@ async fn run_resource(
         message: None,
         cached: row.cached,
     };
-    if !take_lease(state, &row, run_start + lease_secs).await? {
+    let conn = state.db.connect_bulk().await?;
+    if !take_lease(&conn, &row, run_start + lease_secs).await? {
         return Ok(report);
     }
     let ctx = Ctx {
         state,
+        conn: &conn,
         panel_id: row.panel_id,
         admin,
         public,
@@ -253,8 +253,7 @@ async fn run_resource(
             Err(e) => break Err(e),
         }
     };
-    report.cached = cached_count(state, row.panel_id, row.resource).await?;
-    let conn = state.db.connect().await?;
+    report.cached = cached_count(&conn, row.panel_id, row.resource).await?;
     let t = now();
     match result {
         Ok(caught_up) => {

@@ -66,6 +66,7 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
     }
     let todo: Vec<_> = MIGRATIONS.iter().filter(|m| !done.contains(&m.0)).collect();
     if todo.is_empty() {
+        db.recycle(conn);
         return Ok(0);
     }
     let tx = crate::db::write_tx(&conn).await?;
@@ -81,6 +82,7 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
         .await?;
     }
     tx.commit().await?;
+    db.recycle(conn);
     tracing::info!(count = todo.len(), "applied migrations");
     Ok(todo.len())
 }

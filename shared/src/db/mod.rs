@@ -19,6 +19,9 @@ pub struct Db {
     inner: Arc<Database>,
     local: bool,
     replica: bool,
+    /// An idle connection handed back by `recycle`, taken by the next `connect`: a cold start opens
+    /// one connection for the WAL switch, the migrations check and its first reads, not one each.
+    spare: Arc<std::sync::Mutex<Option<Connection>>>,
 }
 
 impl Db {
@@ -51,24 +54,52 @@ impl Db {
                 (Builder::new_remote(url.clone(), token.clone()).build().await?, false, false)
             }
         };
-        let db = Db { inner: Arc::new(database), local, replica };
+        let db = Db { inner: Arc::new(database), local, replica, spare: Default::default() };
         if db.local && !db.replica {
             // WAL is a property of the file: set once. libsql does not default to it.
-            let conn = db.inner.connect()?;
+            let conn = db.connect().await?;
             let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
             while rows.next().await?.is_some() {}
+            drop(rows);
+            db.recycle(conn);
         }
         Ok(db)
     }
 
-    /// A fresh connection with the per-connection pragmas a local file needs.
+    /// Hands back a connection with nothing open on it (no transaction, no unread rows) for the next
+    /// `connect` to reuse.
+    pub fn recycle(&self, conn: Connection) {
+        if conn.is_autocommit() {
+            if let Ok(mut spare) = self.spare.lock() {
+                *spare = Some(conn);
+            }
+        }
+    }
+
+    /// A connection with the per-connection pragmas a local file needs (the spare one, if any).
     pub async fn connect(&self) -> AppResult<Connection> {
+        if let Some(conn) = self.spare.lock().ok().and_then(|mut s| s.take()) {
+            return Ok(conn);
+        }
         let conn = self.inner.connect()?;
         if self.local && !self.replica {
             conn.execute_batch(
                 "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
             )
             .await?;
+        }
+        Ok(conn)
+    }
+}
+
+impl Db {
+    /// A connection kept for a long run of bulk writes (a sync resource): as `connect`, with a page
+    /// cache large enough to keep the cache tables' index pages between pages of rows (SQLite's default
+    /// 2 MB makes every page of orders re-read most of its index pages).
+    pub async fn connect_bulk(&self) -> AppResult<Connection> {
+        let conn = self.connect().await?;
+        if self.local && !self.replica {
+            conn.execute_batch("PRAGMA cache_size=-32768;").await?;
         }
         Ok(conn)
     }
