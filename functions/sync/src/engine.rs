@@ -153,11 +153,19 @@ async fn run_panel(
     }
     if retention_days > 0 {
         let conn = state.db.connect().await?;
-        conn.execute(
-            "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN ('completed', 'partial', 'canceled')",
-            params![panel.id, now() - retention_days * 86_400],
+        let tx = shared::db::write_tx(&conn).await?;
+        let gone = tx
+            .execute(
+                "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN ('completed', 'partial', 'canceled')",
+                params![panel.id, now() - retention_days * 86_400],
+            )
+            .await?;
+        tx.execute(
+            "UPDATE sync_state SET cached = MAX(cached - ?1, 0) WHERE panel_id = ?2 AND resource = 'orders'",
+            params![gone as i64, panel.id],
         )
         .await?;
+        tx.commit().await?;
     }
     Ok(out)
 }
@@ -235,12 +243,15 @@ async fn run_resource(
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));
     let mut pages = 0u32;
+    // Rows this run inserted or changed; None once a step does not count them.
+    let mut changed = Some(0u64);
     let result: Result<bool, SyncError> = loop {
         match resources::step(row.resource, &ctx, &position).await {
             Ok(step) => {
                 report.fetched += step.received;
                 report.skipped += step.skipped;
                 position = step.position;
+                changed = changed.zip(step.changed).map(|(a, b)| a + b);
                 pages += 1;
                 if step.done {
                     break Ok(true);
@@ -253,7 +264,12 @@ async fn run_resource(
             Err(e) => break Err(e),
         }
     };
-    report.cached = cached_count(&conn, row.panel_id, row.resource).await?;
+    // Counting a big table is a scan of it: when the run wrote nothing, the stored count still holds
+    // (the only other writer, the retention clean-up, keeps it up to date itself), unless the last run
+    // died before storing its count (it left the status at running).
+    if changed != Some(0) || row.cached == 0 || row.status == "running" {
+        report.cached = cached_count(&conn, row.panel_id, row.resource).await?;
+    }
     let t = now();
     match result {
         Ok(caught_up) => {

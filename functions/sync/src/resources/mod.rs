@@ -59,6 +59,8 @@ pub struct Step {
     pub skipped: i64,
     /// The resource is caught up: the run may stop here.
     pub done: bool,
+    /// Rows inserted or changed in the cache, where the resource counts them.
+    pub changed: Option<u64>,
 }
 
 /// Parses every raw row, logging and counting the ones that do not parse.

@@ -178,17 +178,19 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
             old_pass_at: if with_old { now_ms() } else { p.old_pass_at },
         };
     }
-    let step = Step {
+    let mut step = Step {
         position: serde_json::to_value(&p).unwrap_or_default(),
         received,
         fetched: Some(fetched),
         total: Some(total),
         skipped,
         done: first_cycle_done,
+        changed: None,
     };
     let conn = ctx.conn;
     let tx = shared::db::write_tx(conn).await?;
-    upsert(&tx, &TABLE, rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect()).await?;
+    step.changed =
+        Some(upsert(&tx, &TABLE, rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect()).await?);
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)
@@ -246,7 +248,7 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     finish_pass(&mut p, step.done);
     step.position = serde_json::to_value(&p).unwrap_or_default();
     let tx = shared::db::write_tx(conn).await?;
-    upsert(&tx, &TABLE, rows).await?;
+    step.changed = Some(upsert(&tx, &TABLE, rows).await?);
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)

@@ -184,6 +184,7 @@ pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, Sy
         total: page.count.or(Some(offset + received)),
         skipped,
         done,
+        changed: None,
     };
     let conn = ctx.conn;
     let tx = shared::db::write_tx(conn).await?;
