@@ -243,15 +243,15 @@ async fn run_resource(
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));
     let mut pages = 0u32;
-    // Rows this run inserted or changed; None once a step does not count them.
-    let mut changed = Some(0u64);
+    // Rows this run added to the cache; None once a step does not count them.
+    let mut added = Some(0u64);
     let result: Result<bool, SyncError> = loop {
         match resources::step(row.resource, &ctx, &position).await {
             Ok(step) => {
                 report.fetched += step.received;
                 report.skipped += step.skipped;
                 position = step.position;
-                changed = changed.zip(step.changed).map(|(a, b)| a + b);
+                added = added.zip(step.changed).map(|(a, b)| a + b);
                 pages += 1;
                 if step.done {
                     break Ok(true);
@@ -264,11 +264,15 @@ async fn run_resource(
             Err(e) => break Err(e),
         }
     };
-    // Counting a big table is a scan of it: when the run wrote nothing, the stored count still holds
-    // (the only other writer, the retention clean-up, keeps it up to date itself), unless the last run
-    // died before storing its count (it left the status at running).
-    if changed != Some(0) || row.cached == 0 || row.status == "running" {
-        report.cached = cached_count(&conn, row.panel_id, row.resource).await?;
+    // Counting a big table is a scan of it: when the resource counts the rows it adds, the stored count
+    // plus those stays exact (the only other writer, the retention clean-up, keeps it up to date itself),
+    // unless the last run died before storing its count (it left the status at running).
+    match added {
+        Some(n) if row.status != "running" => report.cached = row.cached + n as i64,
+        _ => report.cached = cached_count(&conn, row.panel_id, row.resource).await?,
+    }
+    if pages > 0 {
+        state.db.checkpoint_after_bulk(&conn).await?;
     }
     let t = now();
     match result {

@@ -110,6 +110,18 @@ impl Db {
     }
 }
 
+impl Db {
+    /// After a bulk run on a `connect_bulk` connection: moves its (up to 64 MB of) WAL into the database
+    /// now, so the next small write on an ordinary connection does not pay for it.
+    pub async fn checkpoint_after_bulk(&self, conn: &Connection) -> AppResult<()> {
+        if self.local && !self.replica {
+            let mut rows = conn.query("PRAGMA wal_checkpoint(PASSIVE)", ()).await?;
+            while rows.next().await?.is_some() {}
+        }
+        Ok(())
+    }
+}
+
 /// A write transaction that takes the write lock at `BEGIN` (waiting up to `busy_timeout`), so it never
 /// fails half-way with "database is locked" because another connection wrote first.
 pub async fn write_tx(conn: &Connection) -> AppResult<libsql::Transaction> {

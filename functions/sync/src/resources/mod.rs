@@ -59,7 +59,7 @@ pub struct Step {
     pub skipped: i64,
     /// The resource is caught up: the run may stop here.
     pub done: bool,
-    /// Rows inserted or changed in the cache, where the resource counts them.
+    /// Rows new to the cache, where the resource counts them (the stored count then needs no scan).
     pub changed: Option<u64>,
 }
 

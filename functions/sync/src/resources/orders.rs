@@ -189,11 +189,41 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     };
     let conn = ctx.conn;
     let tx = shared::db::write_tx(conn).await?;
-    step.changed =
-        Some(upsert(&tx, &TABLE, rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect()).await?);
+    let sql_rows: Vec<Vec<Sql>> = rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
+    step.changed = Some(new_rows(&tx, ctx.panel_id, &sql_rows).await?);
+    upsert(&tx, &TABLE, sql_rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)
+}
+
+/// How many of these rows (id second) are not in the cache yet: one primary-key lookup each, so the
+/// run can keep the stored count exact without counting the table.
+async fn new_rows(tx: &libsql::Transaction, panel_id: i64, rows: &[Vec<Sql>]) -> Result<u64, SyncError> {
+    let mut ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| match r.get(1) {
+            Some(Sql::Integer(id)) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    let mut found = tx
+        .query(
+            "SELECT COUNT(*) FROM orders_cache WHERE panel_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+            params![panel_id, list],
+        )
+        .await?;
+    let present: i64 = match found.next().await? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    };
+    Ok((ids.len() as u64).saturating_sub(present.max(0) as u64))
 }
 
 /// The next batch of open orders to re-check after `after`, in id order.
@@ -248,7 +278,8 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     finish_pass(&mut p, step.done);
     step.position = serde_json::to_value(&p).unwrap_or_default();
     let tx = shared::db::write_tx(conn).await?;
-    step.changed = Some(upsert(&tx, &TABLE, rows).await?);
+    step.changed = Some(new_rows(&tx, ctx.panel_id, &rows).await?);
+    upsert(&tx, &TABLE, rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)
