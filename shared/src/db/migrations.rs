@@ -68,6 +68,7 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
     }
     let todo: Vec<_> = MIGRATIONS.iter().filter(|m| !done.contains(&m.0)).collect();
     if todo.is_empty() {
+        drop(conn);
         return Ok(0);
     }
     let tx = crate::db::write_tx(&conn).await?;
@@ -83,6 +84,7 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
         .await?;
     }
     tx.commit().await?;
+    drop(conn);
     tracing::info!(count = todo.len(), "applied migrations");
     Ok(todo.len())
 }

@@ -92,9 +92,11 @@ impl Db {
         let db = Db { inner: Arc::new(database), local, replica, idle: Arc::new(Mutex::new(Vec::new())) };
         if db.local && !db.replica {
             // WAL is a property of the file: set once. libsql does not default to it.
-            let conn = db.inner.connect()?;
+            let conn = db.connect().await?;
             let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
             while rows.next().await?.is_some() {}
+            // Dropped, it waits idle for the migrations check and the first reads: a cold start opens one.
+            drop(rows);
         }
         Ok(db)
     }
@@ -115,6 +117,38 @@ impl Db {
             .await?;
         }
         Ok(Conn { conn: Some(conn), idle: pooled.then(|| self.idle.clone()) })
+    }
+}
+
+impl Db {
+    /// A connection kept for a long run of bulk writes (a sync resource): as `connect`, with a page
+    /// cache large enough to keep the cache tables' index pages between pages of rows (SQLite's default
+    /// 2 MB makes every page of orders re-read most of its index pages), and checkpoints every 64 MB of
+    /// WAL instead of 4 MB: a page of orders lands on thousands of index pages (link, user, external
+    /// id are random keys), so the default checkpointed after every commit, writing each page twice.
+    /// Not returned to the idle list, so its settings stay with the bulk run.
+    pub async fn connect_bulk(&self) -> AppResult<Conn> {
+        let mut conn = self.connect().await?;
+        conn.idle = None;
+        if self.local && !self.replica {
+            let mut rows = conn.query("PRAGMA wal_autocheckpoint=16384", ()).await?;
+            while rows.next().await?.is_some() {}
+            drop(rows);
+            conn.execute_batch("PRAGMA cache_size=-32768;").await?;
+        }
+        Ok(conn)
+    }
+}
+
+impl Db {
+    /// After a bulk run on a `connect_bulk` connection: moves its (up to 64 MB of) WAL into the database
+    /// now, so the next small write on an ordinary connection does not pay for it.
+    pub async fn checkpoint_after_bulk(&self, conn: &Connection) -> AppResult<()> {
+        if self.local && !self.replica {
+            let mut rows = conn.query("PRAGMA wal_checkpoint(PASSIVE)", ()).await?;
+            while rows.next().await?.is_some() {}
+        }
+        Ok(())
     }
 }
 

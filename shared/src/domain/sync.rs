@@ -306,6 +306,9 @@ pub async fn engine_settings(db: &Db) -> AppResult<EngineSettings> {
             _ => {}
         }
     }
+    drop(rows);
+    // The panel list usually comes next: one connection for both.
+    drop(conn);
     Ok(s)
 }
 

@@ -49,16 +49,19 @@ pub fn timestamp(row: &Value, field: &str) -> Option<i64> {
     }
     match row.get(field)? {
         Value::Number(n) => n.as_i64(),
-        Value::String(s) => {
-            let s = s.trim();
-            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-                .map(|d| d.and_utc().timestamp())
-                .ok()
-                .or_else(|| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp()).ok())
-                .or_else(|| s.parse().ok())
-        }
+        Value::String(s) => timestamp_text(s),
         _ => None,
     }
+}
+
+/// A time sent as text: `"YYYY-MM-DD HH:MM:SS"` (UTC), RFC 3339, or Unix seconds.
+pub fn timestamp_text(s: &str) -> Option<i64> {
+    let s = s.trim();
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .map(|d| d.and_utc().timestamp())
+        .ok()
+        .or_else(|| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp()).ok())
+        .or_else(|| s.parse().ok())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod error;
+pub mod fast;
 pub mod lenient;
 pub mod money;
 pub mod public;
@@ -12,5 +13,6 @@ mod transport;
 
 pub use admin::{AdminClient, ListPage};
 pub use error::PpError;
+pub use fast::OrdersPage;
 pub use public::PublicClient;
 pub use transport::ClientOptions;

@@ -66,6 +66,22 @@ impl Transport {
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
         check: impl Fn(&Value) -> Result<(), PpError>,
     ) -> Result<Value, PpError> {
+        let parse = |body: &[u8]| {
+            let value: Value = serde_json::from_slice(body).map_err(|e| PpError::Malformed(e.to_string()))?;
+            check(&value)?;
+            Ok(value)
+        };
+        self.send_parsed(build, &check, parse).await
+    }
+
+    /// As `send`, with the body of a successful answer read by `parse` (inside the retries: an answer
+    /// it rejects is tried again like junk).
+    pub async fn send_parsed<T>(
+        &self,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+        check: impl Fn(&Value) -> Result<(), PpError>,
+        parse: impl Fn(&[u8]) -> Result<T, PpError>,
+    ) -> Result<T, PpError> {
         let mut last = PpError::Connect("no attempt made".into());
         for attempt in 0..self.opts.attempts.max(1) {
             if attempt > 0 {
@@ -76,7 +92,7 @@ impl Transport {
                 tokio::time::sleep(self.pause(attempt - 1, retry_after)).await;
             }
             self.throttle.acquire().await;
-            match self.once(&build, &check).await {
+            match self.once(&build, &check, &parse).await {
                 Ok(v) => return Ok(v),
                 Err(e) if e.is_retryable() => {
                     tracing::debug!(attempt, error = %e, "panel request failed, will retry");
@@ -88,11 +104,12 @@ impl Transport {
         Err(last)
     }
 
-    async fn once(
+    async fn once<T>(
         &self,
         build: &impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
         check: &impl Fn(&Value) -> Result<(), PpError>,
-    ) -> Result<Value, PpError> {
+        parse: &impl Fn(&[u8]) -> Result<T, PpError>,
+    ) -> Result<T, PpError> {
         let res = build(&self.http).send().await.map_err(|e| self.classify(e))?;
         let status = res.status().as_u16();
         if status == 401 || status == 403 {
@@ -110,13 +127,13 @@ impl Transport {
             return Err(PpError::Status(status));
         }
         let body = res.bytes().await.map_err(|e| self.classify(e))?;
-        let value: Value = serde_json::from_slice(&body).map_err(|e| PpError::Malformed(e.to_string()))?;
         if status >= 400 {
+            let value: Value =
+                serde_json::from_slice(&body).map_err(|e| PpError::Malformed(e.to_string()))?;
             check(&value)?;
             return Err(PpError::Status(status));
         }
-        check(&value)?;
-        Ok(value)
+        parse(&body)
     }
 
     fn classify(&self, e: reqwest::Error) -> PpError {

@@ -32,6 +32,7 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
         total: None,
         skipped,
         done: (batch.len() as i64) < ctx.page_size,
+        changed: None,
     };
     let tx = shared::db::write_tx(&conn).await?;
     save_position(&tx, ctx.panel_id, Resource::TicketMessages, &step).await?;

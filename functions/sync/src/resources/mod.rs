@@ -14,13 +14,15 @@ use serde_json::Value;
 use shared::domain::sync::Resource;
 use std::sync::{Arc, Mutex};
 
-use shared::pp::{AdminClient, ClientOptions, ListPage, PpError, PublicClient};
+use shared::pp::{AdminClient, ClientOptions, OrdersPage, PpError, PublicClient};
 use shared::{AppResult, AppState};
 
 use crate::error::SyncError;
 
 pub struct Ctx<'a> {
     pub state: &'a AppState,
+    /// The resource's connection for the whole run: its page cache stays warm from page to page.
+    pub conn: &'a libsql::Connection,
     pub panel_id: i64,
     pub admin: Option<Arc<AdminClient>>,
     pub public: Option<&'a PublicClient>,
@@ -34,7 +36,7 @@ pub struct Ctx<'a> {
 /// A page requested ahead, with the query it answers.
 pub struct Prefetch {
     pub query: Vec<(&'static str, String)>,
-    pub page: tokio::task::JoinHandle<Result<ListPage, PpError>>,
+    pub page: tokio::task::JoinHandle<Result<OrdersPage, PpError>>,
 }
 
 impl Ctx<'_> {
@@ -57,6 +59,8 @@ pub struct Step {
     pub skipped: i64,
     /// The resource is caught up: the run may stop here.
     pub done: bool,
+    /// Rows new to the cache, where the resource counts them (the stored count then needs no scan).
+    pub changed: Option<u64>,
 }
 
 /// Parses every raw row, logging and counting the ones that do not parse.
@@ -71,6 +75,27 @@ pub fn parse_all<T>(
     let mut skipped = 0;
     for (k, row) in rows.iter().enumerate() {
         match parse(row) {
+            Ok(r) => out.push(r),
+            Err(reason) => {
+                skipped += 1;
+                tracing::warn!(panel_id, resource = resource.as_str(), position = offset + k as i64, %reason, "skipped a malformed row");
+            }
+        }
+    }
+    (out, skipped)
+}
+
+/// Keeps the rows that parsed, logging and counting the ones that did not (as `parse_all`).
+pub fn keep_parsed<T>(
+    panel_id: i64,
+    resource: Resource,
+    offset: i64,
+    rows: Vec<Result<T, String>>,
+) -> (Vec<T>, i64) {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut skipped = 0;
+    for (k, row) in rows.into_iter().enumerate() {
+        match row {
             Ok(r) => out.push(r),
             Err(reason) => {
                 skipped += 1;

@@ -14,10 +14,10 @@ use serde_json::Value;
 
 use shared::domain::sync::Resource;
 use shared::pp::rows::OrderRow;
-use shared::pp::ListPage;
+use shared::pp::OrdersPage;
 use shared::time::{now, now_ms};
 
-use super::{parse_all, save_position, Ctx, Prefetch, Step};
+use super::{keep_parsed, save_position, Ctx, Prefetch, Step};
 use crate::error::SyncError;
 use crate::upsert::{opt_i, opt_s, upsert, Table};
 
@@ -115,7 +115,7 @@ fn new_orders_query(p: &Position, page_size: i64) -> Vec<(&'static str, String)>
 }
 
 /// The page for `query`: the one requested ahead if it matches, else a fresh request.
-async fn fetch(ctx: &Ctx<'_>, query: &[(&'static str, String)]) -> Result<ListPage, SyncError> {
+async fn fetch(ctx: &Ctx<'_>, query: &[(&'static str, String)]) -> Result<OrdersPage, SyncError> {
     let ahead = ctx.prefetch.lock().ok().and_then(|mut slot| slot.take());
     if let Some(pre) = ahead {
         if pre.query == query {
@@ -126,13 +126,13 @@ async fn fetch(ctx: &Ctx<'_>, query: &[(&'static str, String)]) -> Result<ListPa
         }
         pre.page.abort();
     }
-    Ok(ctx.admin()?.list("orders", query).await?)
+    Ok(ctx.admin()?.list_orders(query).await?)
 }
 
 fn request_ahead(ctx: &Ctx<'_>, query: Vec<(&'static str, String)>) {
     let Ok(admin) = ctx.admin().cloned() else { return };
     let q = query.clone();
-    let page = tokio::spawn(async move { admin.list("orders", &q).await });
+    let page = tokio::spawn(async move { admin.list_orders(&q).await });
     if let Ok(mut slot) = ctx.prefetch.lock() {
         if let Some(old) = slot.replace(Prefetch { query, page }) {
             old.page.abort();
@@ -147,7 +147,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     }
     let page = fetch(ctx, &new_orders_query(&p, ctx.page_size)).await?;
     let received = page.rows.len() as i64;
-    let (rows, skipped) = parse_all(ctx.panel_id, Resource::Orders, p.offset, &page.rows, OrderRow::parse);
+    let (rows, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, p.offset, page.rows);
     let t = now_ms();
     p.max_ts = p.max_ts.max(rows.iter().map(|o| o.created).max().unwrap_or(0));
     let fetched = p.offset + received;
@@ -178,20 +178,52 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
             old_pass_at: if with_old { now_ms() } else { p.old_pass_at },
         };
     }
-    let step = Step {
+    let mut step = Step {
         position: serde_json::to_value(&p).unwrap_or_default(),
         received,
         fetched: Some(fetched),
         total: Some(total),
         skipped,
         done: first_cycle_done,
+        changed: None,
     };
-    let conn = ctx.state.db.connect().await?;
-    let tx = shared::db::write_tx(&conn).await?;
-    upsert(&tx, &TABLE, rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect()).await?;
+    let conn = ctx.conn;
+    let tx = shared::db::write_tx(conn).await?;
+    let sql_rows: Vec<Vec<Sql>> = rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
+    step.changed = Some(new_rows(&tx, ctx.panel_id, &sql_rows).await?);
+    upsert(&tx, &TABLE, sql_rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)
+}
+
+/// How many of these rows (id second) are not in the cache yet: one primary-key lookup each, so the
+/// run can keep the stored count exact without counting the table.
+async fn new_rows(tx: &libsql::Transaction, panel_id: i64, rows: &[Vec<Sql>]) -> Result<u64, SyncError> {
+    let mut ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| match r.get(1) {
+            Some(Sql::Integer(id)) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    let mut found = tx
+        .query(
+            "SELECT COUNT(*) FROM orders_cache WHERE panel_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+            params![panel_id, list],
+        )
+        .await?;
+    let present: i64 = match found.next().await? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    };
+    Ok((ids.len() as u64).saturating_sub(present.max(0) as u64))
 }
 
 /// The next batch of open orders to re-check after `after`, in id order.
@@ -221,20 +253,20 @@ fn ids_query(ids: &[i64]) -> Vec<(&'static str, String)> {
 }
 
 async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
-    let conn = ctx.state.db.connect().await?;
+    let conn = ctx.conn;
     let limit = ctx.page_size.min(1000);
-    let ids = open_ids(&conn, ctx, &p, p.open_after).await?;
+    let ids = open_ids(conn, ctx, &p, p.open_after).await?;
     let mut step = Step::default();
     let mut rows: Vec<Vec<Sql>> = Vec::new();
     if let Some(last) = ids.last().copied() {
         let page = fetch(ctx, &ids_query(&ids)).await?;
         // The batch after this one is already known: ask for it while this one is written.
-        let next = open_ids(&conn, ctx, &p, last).await?;
+        let next = open_ids(conn, ctx, &p, last).await?;
         if !next.is_empty() {
             request_ahead(ctx, ids_query(&next));
         }
         step.received = page.rows.len() as i64;
-        let (orders, skipped) = parse_all(ctx.panel_id, Resource::Orders, 0, &page.rows, OrderRow::parse);
+        let (orders, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
         step.skipped = skipped;
         p.open_after = last;
         rows = orders.into_iter().map(|o| to_sql(ctx.panel_id, now_ms(), o)).collect();
@@ -245,7 +277,8 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     }
     finish_pass(&mut p, step.done);
     step.position = serde_json::to_value(&p).unwrap_or_default();
-    let tx = shared::db::write_tx(&conn).await?;
+    let tx = shared::db::write_tx(conn).await?;
+    step.changed = Some(new_rows(&tx, ctx.panel_id, &rows).await?);
     upsert(&tx, &TABLE, rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;

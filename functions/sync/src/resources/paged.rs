@@ -184,9 +184,10 @@ pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, Sy
         total: page.count.or(Some(offset + received)),
         skipped,
         done,
+        changed: None,
     };
-    let conn = ctx.state.db.connect().await?;
-    let tx = shared::db::write_tx(&conn).await?;
+    let conn = ctx.conn;
+    let tx = shared::db::write_tx(conn).await?;
     upsert(&tx, &p.table, rows).await?;
     save_position(&tx, ctx.panel_id, p.resource, &step).await?;
     tx.commit().await?;

@@ -61,8 +61,15 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
             ]
         })
         .collect();
-    let step =
-        Step { position: json!({}), received: n, fetched: Some(n), total: Some(n), skipped, done: true };
+    let step = Step {
+        position: json!({}),
+        received: n,
+        fetched: Some(n),
+        total: Some(n),
+        skipped,
+        done: true,
+        changed: None,
+    };
     let conn = ctx.state.db.connect().await?;
     let tx = shared::db::write_tx(&conn).await?;
     upsert(&tx, &TABLE, sql_rows).await?;
