@@ -165,6 +165,40 @@ async fn stuck_orders(
     collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?, shared::db::opt_text(r, 3)?))).await
 }
 
+/// Currently stuck orders counted per (panel, service), on the partial index alone (no row reads): the
+/// cache may hold a hundred thousand of them. Names come from the catalogue and the finished orders.
+async fn stuck_counts(
+    conn: &Connection,
+    scope: &PanelScope,
+    p: &ServiceHealthParams,
+    now: i64,
+) -> AppResult<Vec<((i64, i64), i64)>> {
+    let sc = scope.sql("panel_id", p.panel);
+    if sc == "0" {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT panel_id, service_id, COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck
+         WHERE {sc} AND {STUCK_SQL} AND created < ?1 AND service_id IS NOT NULL{} GROUP BY panel_id, service_id",
+        p.service_sql()
+    );
+    let rows = conn.query(&sql, params![now - p.stuck_after_hours * 3600]).await?;
+    collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?))).await
+}
+
+async fn stuck_name(conn: &Connection, (panel_id, service_id): (i64, i64)) -> AppResult<Option<String>> {
+    let mut rows = conn
+        .query(
+            "SELECT service_name FROM orders_cache WHERE panel_id = ?1 AND service_id = ?2 AND service_name IS NOT NULL LIMIT 1",
+            params![panel_id, service_id],
+        )
+        .await?;
+    Ok(match rows.next().await? {
+        Some(r) => shared::db::opt_text(&r, 0)?,
+        None => None,
+    })
+}
+
 /// Catalogue names by (panel, service).
 async fn catalogue_names(
     conn: &Connection,
@@ -198,12 +232,8 @@ pub async fn service_health(
     let scope = &crate::common::explicit(conn, scope).await?;
     let names = catalogue_names(conn, scope, p.panel).await?;
     let mut acc: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
-    for (key, _, name) in stuck_orders(conn, scope, p, now).await? {
-        let a = acc.entry(key).or_default();
-        a.stuck += 1;
-        if a.name.is_none() {
-            a.name = name;
-        }
+    for (key, n) in stuck_counts(conn, scope, p, now).await? {
+        acc.entry(key).or_default().stuck += n;
     }
     let from = now - p.window_hours * 3600;
     let finished = finished_orders(conn, scope, p, from, now).await?;
@@ -233,7 +263,11 @@ pub async fn service_health(
         if snoozed_until.is_some() && !p.include_snoozed {
             continue;
         }
-        let name = names.get(&key).cloned().or(a.name).unwrap_or_else(|| format!("Service {}", key.1));
+        let name = match names.get(&key).cloned().or(a.name) {
+            Some(n) => n,
+            // Only stuck orders and not in the catalogue: the name the orders carry (one indexed read).
+            None => stuck_name(conn, key).await?.unwrap_or_else(|| format!("Service {}", key.1)),
+        };
         let slow_pct = if a.finished == 0 { 0.0 } else { a.slow as f64 * 100.0 / a.finished as f64 };
         let sc = score(a.stuck, slow_pct);
         out.push(ServiceHealthRow {
