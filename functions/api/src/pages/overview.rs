@@ -9,9 +9,11 @@ use shared::ui::{self, link};
 use shared::{AppResult, AppState};
 
 /// Today's numbers for the panels in view, each a link to the rows behind it.
+#[derive(Default)]
 struct Today {
     orders: i64,
-    charged: i64,
+    /// Per currency: panels may bill in different ones, and a sum across them means nothing.
+    charged: Vec<(String, i64)>,
     stuck: i64,
     pending_tickets: i64,
     open_reports: i64,
@@ -29,22 +31,13 @@ async fn today(state: &AppState, viewer: &Viewer) -> AppResult<Today> {
         .map(|p| p.id.to_string())
         .collect();
     if ids.is_empty() {
-        return Ok(Today {
-            orders: 0,
-            charged: 0,
-            stuck: 0,
-            pending_tickets: 0,
-            open_reports: 0,
-            flagged: 0,
-        });
+        return Ok(Today::default());
     }
     let scope = format!("panel_id IN ({})", ids.join(","));
     let conn = state.db.connect().await?;
     let sql = format!(
         "SELECT
            (SELECT COUNT(*) FROM orders_cache WHERE {scope} AND created >= ?1),
-           (SELECT COALESCE(SUM(charge), 0) FROM orders_cache WHERE {scope} AND created >= ?1
-              AND status NOT IN ('canceled', 'fail')),
            (SELECT COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck WHERE {scope}
               AND (status IN ('pending', 'in_progress', 'processing') OR status LIKE 'awaiting%') AND remains > 0
               AND created < ?2),
@@ -54,23 +47,25 @@ async fn today(state: &AppState, viewer: &Viewer) -> AppResult<Today> {
     );
     let mut rows = conn.query(&sql, (midnight, now - 12 * 3600, now - 86_400)).await?;
     let Some(r) = rows.next().await? else {
-        return Ok(Today {
-            orders: 0,
-            charged: 0,
-            stuck: 0,
-            pending_tickets: 0,
-            open_reports: 0,
-            flagged: 0,
-        });
+        return Ok(Today::default());
     };
-    Ok(Today {
-        orders: r.get(0)?,
-        charged: r.get(1)?,
-        stuck: r.get(2)?,
-        pending_tickets: r.get(3)?,
-        open_reports: r.get(4)?,
-        flagged: r.get(5)?,
-    })
+    let orders: i64 = r.get(0)?;
+    let (stuck, pending_tickets, open_reports, flagged) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+    drop(rows);
+    let mut rows = conn
+        .query(
+            &format!(
+                "SELECT COALESCE(currency, ''), SUM(charge) FROM orders_cache WHERE {scope} AND created >= ?1
+                 AND status NOT IN ('canceled', 'fail') AND charge IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
+            ),
+            [midnight],
+        )
+        .await?;
+    let mut charged = Vec::new();
+    while let Some(r) = rows.next().await? {
+        charged.push((r.get(0)?, r.get(1)?));
+    }
+    Ok(Today { orders, charged, stuck, pending_tickets, open_reports, flagged })
 }
 
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
@@ -90,7 +85,13 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
             div.card {
                 h2 { "Orders today (UTC)" }
                 p.stat { a href=(link(&viewer, &format!("/orders?from={}", chrono::Utc::now().format("%Y-%m-%d")))) { (t.orders) } }
-                p { (shared::pp::money::format(t.charged)) " charged (canceled and failed left out)" }
+                p {
+                    @if t.charged.is_empty() { "nothing charged yet" }
+                    @for (i, (cur, sum)) in t.charged.iter().enumerate() {
+                        @if i > 0 { " · " } (ui::money(Some(*sum), Some(cur)))
+                    }
+                    " charged (canceled and failed left out)"
+                }
             }
             div.card {
                 h2 { "Stuck orders" }

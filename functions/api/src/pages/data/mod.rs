@@ -20,11 +20,6 @@ use shared::db::Where;
 use shared::ui::listing::ListQuery;
 use shared::AppResult;
 
-/// The panel condition of every cache query: the viewer's allowed panels, narrowed by the switcher.
-pub fn scope_sql(viewer: &Viewer, _q: &ListQuery) -> AppResult<String> {
-    Ok(viewer.panel_sql("panel_id"))
-}
-
 /// The Created from / to filters; "to" includes that whole day.
 pub fn created_range(w: &mut Where, q: &ListQuery) -> AppResult<()> {
     if let Some(f) = q.date("from", "Created from")? {
@@ -41,11 +36,10 @@ pub fn created_range(w: &mut Where, q: &ListQuery) -> AppResult<()> {
 pub async fn distinct(
     conn: &Connection,
     viewer: &Viewer,
-    q: &ListQuery,
     table: &str,
     column: &str,
 ) -> AppResult<Vec<String>> {
-    let scope = scope_sql(viewer, q)?;
+    let scope = viewer.panel_sql("panel_id");
     let next = |after: &str| {
         format!(
             "(SELECT {column} FROM {table} WHERE {scope} AND {column} > {after} ORDER BY {column} LIMIT 1)"
@@ -66,14 +60,10 @@ pub async fn distinct(
 }
 
 /// Services of the panels in view (id, name), for the orders' Service filter.
-pub async fn services_in_view(
-    conn: &Connection,
-    viewer: &Viewer,
-    q: &ListQuery,
-) -> AppResult<Vec<(i64, String)>> {
+pub async fn services_in_view(conn: &Connection, viewer: &Viewer) -> AppResult<Vec<(i64, String)>> {
     let sql = format!(
         "SELECT id, MIN(name) FROM services_cache WHERE {} AND removed_at IS NULL GROUP BY id ORDER BY id LIMIT 2000",
-        scope_sql(viewer, q)?
+        viewer.panel_sql("panel_id")
     );
     let mut rows = conn.query(&sql, ()).await?;
     let mut out = Vec::new();

@@ -141,8 +141,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     }
     let more = orders.len() > PAGE;
     orders.truncate(PAGE);
-    let providers = super::distinct(&conn, &viewer, &q, "orders_cache", "provider").await?;
-    let services = super::services_in_view(&conn, &viewer, &q).await?;
+    let providers = super::distinct(&conn, &viewer, "orders_cache", "provider").await?;
+    let services = super::services_in_view(&conn, &viewer).await?;
     drop(conn);
 
     let next = more

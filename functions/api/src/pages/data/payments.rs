@@ -171,8 +171,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let known = methods::all(&conn).await?;
     let by_name: HashMap<&str, &Method> = known.iter().map(|m| (m.internal_name.as_str(), m)).collect();
     let (risks, balances) = risks_and_balances(&conn, &pays, &by_name).await?;
-    let method_names = super::distinct(&conn, &viewer, &q, "payments_cache", "method").await?;
-    let statuses = super::distinct(&conn, &viewer, &q, "payments_cache", "status").await?;
+    let method_names = super::distinct(&conn, &viewer, "payments_cache", "method").await?;
+    let statuses = super::distinct(&conn, &viewer, "payments_cache", "status").await?;
     drop(conn);
 
     let display = |m: &str| by_name.get(m).map(|k| k.display_name.clone()).unwrap_or_else(|| m.to_string());

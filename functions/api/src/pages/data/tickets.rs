@@ -89,7 +89,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     }
     let more = tickets.len() > PAGE;
     tickets.truncate(PAGE);
-    let assignees = super::distinct(&conn, &viewer, &q, "tickets_cache", "assignee").await?;
+    let assignees = super::distinct(&conn, &viewer, "tickets_cache", "assignee").await?;
     drop(conn);
 
     let next = more

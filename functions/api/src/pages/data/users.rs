@@ -96,7 +96,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     while let Some(r) = rows.next().await? {
         users.push(user_from(&r)?);
     }
-    let statuses = super::distinct(&conn, &viewer, &q, "users_cache", "status").await?;
+    let statuses = super::distinct(&conn, &viewer, "users_cache", "status").await?;
     drop(conn);
     let more = users.len() as i64 > PAGE;
     users.truncate(PAGE as usize);
