@@ -67,7 +67,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     )
     .await?;
     let mut g = Lcg(7);
-    // 16 in 22 completed, like a real panel.
+    // 16 in 22 completed, like a real panel; the last three are the open ones.
     let statuses = [
         "completed",
         "completed",
@@ -95,7 +95,16 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     let order_rows = (0..orders).map(|i| {
         let id = 1_000_000 + i;
         let created = now - g.below(span) as i64;
-        let status = statuses[g.below(statuses.len() as u64) as usize];
+        // Orders of the last three days are anywhere in their life; older ones are final, except the
+        // 3 in 100 stuck at a provider for good (the simulator's order life).
+        let young = now - created < 3 * 86_400;
+        let status = if young {
+            statuses[g.below(statuses.len() as u64) as usize]
+        } else if g.below(100) < 3 {
+            ["pending", "in_progress", "processing"][g.below(3) as usize]
+        } else {
+            statuses[g.below(statuses.len() as u64 - 3) as usize]
+        };
         let open = matches!(status, "in_progress" | "pending" | "processing");
         let last = (created + g.below(3 * 86_400) as i64).min(now);
         let q = 100 + g.below(10_000);

@@ -16,13 +16,17 @@ struct Args {
     /// Answer 429 above 5 requests per second, as real panels do.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     rate_limit: bool,
+    /// Let the simulated clock follow the wall clock (orders progress, new ones arrive); `false` keeps
+    /// the panel as it was at start, for measuring a sync run when nothing changed.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    live_clock: bool,
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
     let cfg = testkit::SimConfig::new(args.seed, args.orders, chrono::Utc::now().timestamp());
-    let sim = testkit::SimHandle::start_on(cfg, true, args.addr).await?;
+    let sim = testkit::SimHandle::start_on(cfg, args.live_clock, args.addr).await?;
     sim.faults(|f| f.rate_limit = args.rate_limit);
     println!("simulated panel at {}", sim.base_url);
     println!("admin API key:    {}", sim.admin_key);

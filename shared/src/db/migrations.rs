@@ -13,10 +13,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "competitors", include_str!("../../migrations/0006_competitors.sql")),
     (7, "reports", include_str!("../../migrations/0007_reports.sql")),
     (8, "page_indexes", include_str!("../../migrations/0008_page_indexes.sql")),
+    (9, "filter_indexes", include_str!("../../migrations/0009_filter_indexes.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 8;
+pub const CURRENT_VERSION: i64 = 9;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

@@ -88,6 +88,16 @@ pub fn order_ids(text: &str) -> Vec<i64> {
     ids
 }
 
+/// The order ids a message's HTML mentions: `order_ids` of its visible text. Most messages are plain
+/// text; they skip the tag stripping (whitespace does not change which digit runs are ids).
+pub fn order_ids_in_html(html: &str) -> Vec<i64> {
+    if html.contains(['<', '&']) {
+        order_ids(&plain_text(html))
+    } else {
+        order_ids(html)
+    }
+}
+
 /// The complaint type of a ticket subject: the part after the last " - " ("Orders - Refill" → "Refill").
 pub fn complaint(subject: &str) -> &str {
     match subject.rfind(" - ") {
@@ -99,6 +109,15 @@ pub fn complaint(subject: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_in_html_match_ids_in_text() {
+        for html in
+            ["order 1234567, 7654321", "<p>order</p>1234567<br>x", "a&amp;1234567", "ab1234567 123456"]
+        {
+            assert_eq!(order_ids_in_html(html), order_ids(&plain_text(html)), "{html}");
+        }
+    }
 
     #[test]
     fn strips_tags_and_collapses_whitespace() {

@@ -107,10 +107,10 @@ pub fn is_slow(
     }
 }
 
-/// A finished order as the report reads it.
+/// A finished order as the report reads it (every column is in `orders_cache_finished`, so the rows
+/// come from the index alone).
 struct Finished {
     key: (i64, i64),
-    name: Option<String>,
     quantity: i64,
     created: i64,
     last_update: i64,
@@ -124,7 +124,7 @@ async fn finished_orders(
     to: i64,
 ) -> AppResult<Vec<Finished>> {
     let sql = format!(
-        "SELECT panel_id, service_id, service_name, COALESCE(quantity, 0), created, last_update FROM orders_cache
+        "SELECT panel_id, service_id, COALESCE(quantity, 0), created, last_update FROM orders_cache
          WHERE {} AND {FINISHED_SQL} AND last_update >= ?1 AND last_update <= ?2 AND service_id IS NOT NULL{}",
         scope.sql("panel_id", p.panel),
         p.service_sql()
@@ -133,36 +133,35 @@ async fn finished_orders(
     collect(rows, |r| {
         Ok(Finished {
             key: (r.get(0)?, r.get(1)?),
-            name: shared::db::opt_text(r, 2)?,
-            quantity: r.get(3)?,
-            created: r.get(4)?,
-            last_update: r.get(5)?,
+            quantity: r.get(2)?,
+            created: r.get(3)?,
+            last_update: r.get(4)?,
         })
     })
     .await
 }
 
 /// Without statistics SQLite would pick the (panel, created) index and read every order older than
-/// the threshold; the partial index holds only open orders with remains.
-/// Currently stuck orders' (panel, service, created, name) — the whole cache, any window.
+/// the threshold; the partial index holds only open orders with remains, and every column read here.
+/// Currently stuck orders' (panel, service, created) — the whole cache, any window.
 async fn stuck_orders(
     conn: &Connection,
     scope: &PanelScope,
     p: &ServiceHealthParams,
     now: i64,
-) -> AppResult<Vec<((i64, i64), i64, Option<String>)>> {
+) -> AppResult<Vec<((i64, i64), i64)>> {
     let sc = scope.sql("panel_id", p.panel);
     if sc == "0" {
         // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT panel_id, service_id, created, service_name FROM orders_cache INDEXED BY orders_cache_stuck
+        "SELECT panel_id, service_id, created FROM orders_cache INDEXED BY orders_cache_stuck
          WHERE {sc} AND {STUCK_SQL} AND created < ?1 AND service_id IS NOT NULL{}",
         p.service_sql()
     );
     let rows = conn.query(&sql, params![now - p.stuck_after_hours * 3600]).await?;
-    collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?, shared::db::opt_text(r, 3)?))).await
+    collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?))).await
 }
 
 /// Currently stuck orders counted per (panel, service), on the partial index alone (no row reads): the
@@ -186,7 +185,11 @@ async fn stuck_counts(
     collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?))).await
 }
 
-async fn stuck_name(conn: &Connection, (panel_id, service_id): (i64, i64)) -> AppResult<Option<String>> {
+/// The name a service's cached orders carry (one indexed read), for services the catalogue lacks.
+async fn order_service_name(
+    conn: &Connection,
+    (panel_id, service_id): (i64, i64),
+) -> AppResult<Option<String>> {
     let mut rows = conn
         .query(
             "SELECT service_name FROM orders_cache WHERE panel_id = ?1 AND service_id = ?2 AND service_name IS NOT NULL LIMIT 1",
@@ -214,9 +217,22 @@ async fn catalogue_names(
     Ok(collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get::<String>(2)?))).await?.into_iter().collect())
 }
 
+/// Adds the orders' own name of each key the catalogue lacks.
+async fn add_order_names(
+    conn: &Connection,
+    names: &mut HashMap<(i64, i64), String>,
+    keys: impl Iterator<Item = (i64, i64)>,
+) -> AppResult<()> {
+    for key in keys {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(key) {
+            slot.insert(order_service_name(conn, key).await?.unwrap_or_else(|| format!("Service {}", key.1)));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 struct Acc {
-    name: Option<String>,
     finished: i64,
     slow: i64,
     stuck: i64,
@@ -230,22 +246,19 @@ pub async fn service_health(
     now: i64,
 ) -> AppResult<Vec<ServiceHealthRow>> {
     let scope = &crate::common::explicit(conn, scope).await?;
-    let names = catalogue_names(conn, scope, p.panel).await?;
+    let mut names = catalogue_names(conn, scope, p.panel).await?;
     let mut acc: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
     for (key, n) in stuck_counts(conn, scope, p, now).await? {
         acc.entry(key).or_default().stuck += n;
     }
     let from = now - p.window_hours * 3600;
     let finished = finished_orders(conn, scope, p, from, now).await?;
+    add_order_names(conn, &mut names, finished.iter().map(|f| f.key)).await?;
     let mut speeds: HashMap<(i64, i64), Option<u64>> = HashMap::new();
     for f in finished {
         let a = acc.entry(f.key).or_default();
-        if a.name.is_none() {
-            a.name = f.name;
-        }
         let speed = *speeds.entry(f.key).or_insert_with(|| {
-            let n = names.get(&f.key).map(String::as_str).or(a.name.as_deref()).unwrap_or("");
-            service_name::parse(n).min_per_day
+            service_name::parse(names.get(&f.key).map(String::as_str).unwrap_or("")).min_per_day
         });
         a.finished += 1;
         if is_slow(f.quantity, f.created, f.last_update, speed, p.slow_multiplier) {
@@ -263,10 +276,10 @@ pub async fn service_health(
         if snoozed_until.is_some() && !p.include_snoozed {
             continue;
         }
-        let name = match names.get(&key).cloned().or(a.name) {
-            Some(n) => n,
-            // Only stuck orders and not in the catalogue: the name the orders carry (one indexed read).
-            None => stuck_name(conn, key).await?.unwrap_or_else(|| format!("Service {}", key.1)),
+        let name = match names.get(&key) {
+            Some(n) => n.clone(),
+            // Only stuck orders and not in the catalogue: the name the orders carry.
+            None => order_service_name(conn, key).await?.unwrap_or_else(|| format!("Service {}", key.1)),
         };
         let slow_pct = if a.finished == 0 { 0.0 } else { a.slow as f64 * 100.0 / a.finished as f64 };
         let sc = score(a.stuck, slow_pct);
@@ -367,9 +380,11 @@ pub async fn orders(
         return Ok(Vec::new());
     }
     let hint = if kind == Kind::Stuck { " INDEXED BY orders_cache_stuck" } else { "" };
+    // Slow orders are picked in Rust (the speed comes from the name), so only they read every candidate.
+    let cap = if kind == Kind::Slow { String::new() } else { format!(" LIMIT {limit}") };
     let sql = format!(
         "SELECT panel_id, id, service_id, user, status, COALESCE(quantity, 0), remains, created, last_update, link,
-         service_name FROM orders_cache{hint} WHERE {sc} AND {cond} AND service_id IS NOT NULL{}{svc} ORDER BY created, id",
+         service_name FROM orders_cache{hint} WHERE {sc} AND {cond} AND service_id IS NOT NULL{}{svc} ORDER BY created, id{cap}",
         p.service_sql()
     );
     let rows = conn.query(&sql, ()).await?;
@@ -424,7 +439,8 @@ pub async fn score_trend(
         return Ok(out);
     }
     let start = now - days * 86_400;
-    let names = catalogue_names(conn, scope, p.panel).await?;
+    let mut names = catalogue_names(conn, scope, p.panel).await?;
+    add_order_names(conn, &mut names, keys.iter().copied()).await?;
     let finished = finished_orders(conn, scope, p, start, now).await?;
     let stuck = stuck_orders(conn, scope, p, now).await?;
     let wanted: std::collections::HashSet<(i64, i64)> = keys.iter().copied().collect();
@@ -434,8 +450,7 @@ pub async fn score_trend(
     for f in finished.iter().filter(|f| wanted.contains(&f.key)) {
         let day = ((f.last_update - start) / 86_400).clamp(0, days - 1) as usize;
         let speed = *speeds.entry(f.key).or_insert_with(|| {
-            service_name::parse(names.get(&f.key).map(String::as_str).or(f.name.as_deref()).unwrap_or(""))
-                .min_per_day
+            service_name::parse(names.get(&f.key).map(String::as_str).unwrap_or("")).min_per_day
         });
         let cells = grid.entry(f.key).or_insert_with(|| vec![(0, 0, 0); days as usize]);
         cells[day].0 += 1;
@@ -443,7 +458,7 @@ pub async fn score_trend(
             cells[day].1 += 1;
         }
     }
-    for (key, created, _) in stuck.iter().filter(|s| wanted.contains(&s.0)) {
+    for (key, created) in stuck.iter().filter(|s| wanted.contains(&s.0)) {
         let cells = grid.entry(*key).or_insert_with(|| vec![(0, 0, 0); days as usize]);
         for (d, cell) in cells.iter_mut().enumerate() {
             let day_end = start + (d as i64 + 1) * 86_400;

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use shared::auth::PanelScope;
 use shared::domain::ai_verdicts::{self, Judged, VerdictCounts};
-use shared::domain::text::{complaint, order_ids, plain_text};
+use shared::domain::text::{complaint, order_ids_in_html, plain_text};
 use shared::AppResult;
 
 use crate::common::{collect, round2};
@@ -367,7 +367,7 @@ pub async fn tickets_with_ids(
             });
         }
         if let (Some(t), Some(b)) = (tickets.last_mut(), body) {
-            for oid in order_ids(&plain_text(&b)) {
+            for oid in order_ids_in_html(&b) {
                 if !t.order_ids.contains(&oid) {
                     t.order_ids.push(oid);
                 }

@@ -4,7 +4,7 @@
 pub mod pages;
 pub mod profiles;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use libsql::{params, Connection};
 use serde::{Serialize, Serializer};
@@ -77,6 +77,28 @@ struct Acc {
     pay_total: i64,
 }
 
+/// Each (panel, username)'s sums, found by the row's `&str`: a username is copied once, not per row.
+#[derive(Default)]
+struct Sums {
+    at: HashMap<i64, HashMap<String, usize>>,
+    rows: Vec<((i64, String), Acc)>,
+}
+
+impl Sums {
+    fn of(&mut self, panel: i64, user: &str) -> &mut Acc {
+        let users = self.at.entry(panel).or_default();
+        let i = match users.get(user) {
+            Some(&i) => i,
+            None => {
+                users.insert(user.to_string(), self.rows.len());
+                self.rows.push(((panel, user.to_string()), Acc::default()));
+                self.rows.len() - 1
+            }
+        };
+        &mut self.rows[i].1
+    }
+}
+
 /// The report and how many users qualified (the list holds at most `limit` of them).
 pub async fn top_spenders(
     conn: &Connection,
@@ -87,51 +109,94 @@ pub async fn top_spenders(
     let scope = &crate::common::explicit(conn, scope).await?;
     let from = now - p.window_hours * 3600;
     let sc = scope.sql("panel_id", p.panel);
-    let mut acc: HashMap<(i64, String), Acc> = HashMap::new();
-    let rows = conn
+    let mut sums = Sums::default();
+    // Summed here rather than with GROUP BY: SQLite would sort every row of the window by username
+    // first, which costs more than reading them (the rows come from the covering created indexes).
+    let mut rows = conn
         .query(
             &format!(
-                "SELECT panel_id, user, SUM(COALESCE(charge, 0)) FROM orders_cache
-                 WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status NOT IN ('canceled', 'fail')
-                 GROUP BY panel_id, user"
+                "SELECT panel_id, user, COALESCE(charge, 0) FROM orders_cache
+                 WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status NOT IN ('canceled', 'fail')"
             ),
             params![from, now],
         )
         .await?;
-    for (k, spend) in collect(rows, |r| Ok(((r.get(0)?, r.get::<String>(1)?), r.get::<i64>(2)?))).await? {
-        acc.entry(k).or_default().spend = spend;
+    while let Some(r) = rows.next().await? {
+        sums.of(r.get::<i64>(0)?, r.get_str(1)?).spend += r.get::<i64>(2)?;
     }
-    let rows = conn
+    let mut rows = conn
         .query(
             &format!(
-                "SELECT panel_id, user, COUNT(*), SUM(COALESCE(amount, 0)) FROM payments_cache
-                 WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status = 'completed'
-                 GROUP BY panel_id, user"
+                "SELECT panel_id, user, COALESCE(amount, 0) FROM payments_cache
+                 WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status = 'completed'"
             ),
             params![from, now],
         )
         .await?;
-    for (k, c, t) in
-        collect(rows, |r| Ok(((r.get(0)?, r.get::<String>(1)?), r.get::<i64>(2)?, r.get::<i64>(3)?))).await?
-    {
-        let a = acc.entry(k).or_default();
-        a.pay_count = c;
-        a.pay_total = t;
+    while let Some(r) = rows.next().await? {
+        let a = sums.of(r.get::<i64>(0)?, r.get_str(1)?);
+        a.pay_count += 1;
+        a.pay_total += r.get::<i64>(2)?;
     }
-    let mut list: Vec<((i64, String), Acc)> = acc
+    let mut list: Vec<((i64, String), Acc)> = sums
+        .rows
         .into_iter()
         .filter(|(_, a)| a.pay_count >= p.min_payments && a.spend >= p.min_spend)
         .filter(|(_, a)| a.spend > 0 || a.pay_count > 0)
         .collect();
-    // Users' details; a profile restricted to user ids drops everyone else.
-    // (panel, username) → (id, email, created, spent)
-    type UserInfo = (i64, Option<String>, Option<i64>, Option<i64>);
-    let mut users: HashMap<(i64, String), UserInfo> = HashMap::new();
-    let mut panels: Vec<i64> = list.iter().map(|(k, _)| k.0).collect();
-    panels.sort_unstable();
-    panels.dedup();
-    for panel in panels {
-        let names: Vec<&str> = list.iter().filter(|(k, _)| k.0 == panel).map(|(k, _)| k.1.as_str()).collect();
+    // Users' details: a profile restricted to user ids needs them to filter; otherwise only the
+    // listed users' are read (a wide window qualifies thousands of users).
+    let mut users = HashMap::new();
+    if !p.user_ids.is_empty() {
+        users = user_info(conn, list.iter().map(|(k, _)| k)).await?;
+        list.retain(|(k, _)| users.get(k).is_some_and(|u| p.user_ids.contains(&u.0)));
+    }
+    list.sort_by(|a, b| {
+        b.1.spend.cmp(&a.1.spend).then(b.1.pay_total.cmp(&a.1.pay_total)).then(a.0.cmp(&b.0))
+    });
+    let total = list.len();
+    list.truncate(p.limit);
+    if p.user_ids.is_empty() {
+        users = user_info(conn, list.iter().map(|(k, _)| k)).await?;
+    }
+    let top = top_services(conn, &list.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), from, now).await?;
+    let out = list
+        .into_iter()
+        .map(|(k, a)| {
+            let u = users.get(&k);
+            let joined = u.and_then(|u| u.2);
+            TopSpenderRow {
+                panel_id: k.0,
+                user_id: u.map(|u| u.0),
+                email: u.and_then(|u| u.1.clone()),
+                joined,
+                is_new: joined.is_some_and(|j| j >= from && j <= now),
+                payments_count: a.pay_count,
+                payments_total: a.pay_total,
+                spend_window: a.spend,
+                lifetime_spent: u.and_then(|u| u.3),
+                top_services: top.get(&k).cloned().unwrap_or_default(),
+                username: k.1,
+            }
+        })
+        .collect();
+    Ok((out, total))
+}
+
+/// (panel, username) → (id, email, created, spent)
+type UserInfo = (i64, Option<String>, Option<i64>, Option<i64>);
+
+/// The cached details of these users, a few hundred usernames per query.
+async fn user_info<'a>(
+    conn: &Connection,
+    keys: impl Iterator<Item = &'a (i64, String)>,
+) -> AppResult<HashMap<(i64, String), UserInfo>> {
+    let mut by_panel: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for (panel, name) in keys {
+        by_panel.entry(*panel).or_default().push(name);
+    }
+    let mut users = HashMap::new();
+    for (panel, names) in by_panel {
         for chunk in names.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(",");
             let args: Vec<libsql::Value> = chunk.iter().map(|n| libsql::Value::Text(n.to_string())).collect();
@@ -158,36 +223,7 @@ pub async fn top_spenders(
             }
         }
     }
-    if !p.user_ids.is_empty() {
-        list.retain(|(k, _)| users.get(k).is_some_and(|u| p.user_ids.contains(&u.0)));
-    }
-    list.sort_by(|a, b| {
-        b.1.spend.cmp(&a.1.spend).then(b.1.pay_total.cmp(&a.1.pay_total)).then(a.0.cmp(&b.0))
-    });
-    let total = list.len();
-    list.truncate(p.limit);
-    let top = top_services(conn, &list.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), from, now).await?;
-    let out = list
-        .into_iter()
-        .map(|(k, a)| {
-            let u = users.get(&k);
-            let joined = u.and_then(|u| u.2);
-            TopSpenderRow {
-                panel_id: k.0,
-                user_id: u.map(|u| u.0),
-                email: u.and_then(|u| u.1.clone()),
-                joined,
-                is_new: joined.is_some_and(|j| j >= from && j <= now),
-                payments_count: a.pay_count,
-                payments_total: a.pay_total,
-                spend_window: a.spend,
-                lifetime_spent: u.and_then(|u| u.3),
-                top_services: top.get(&k).cloned().unwrap_or_default(),
-                username: k.1,
-            }
-        })
-        .collect();
-    Ok((out, total))
+    Ok(users)
 }
 
 /// Each user's 3 most-ordered service ids in the window (by order count; ties by lower id).
