@@ -67,31 +67,9 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     )
     .await?;
     let mut g = Lcg(7);
-    // 16 in 22 completed, like a real panel; the last three are the open ones.
-    let statuses = [
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "completed",
-        "partial",
-        "canceled",
-        "fail",
-        "in_progress",
-        "pending",
-        "processing",
-    ];
+    // Of 22 draws, 16 completed like a real panel; then these, the last three being the open ones.
+    const OTHER: [&str; 6] = ["partial", "canceled", "fail", "in_progress", "pending", "processing"];
+    let status_of = |draw: u64| if draw < 16 { "completed" } else { OTHER[(draw - 16) as usize] };
     let order_rows = (0..orders).map(|i| {
         let id = 1_000_000 + i;
         let created = now - g.below(span) as i64;
@@ -99,11 +77,11 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
         // 3 in 100 stuck at a provider for good (the simulator's order life).
         let young = now - created < 3 * 86_400;
         let status = if young {
-            statuses[g.below(statuses.len() as u64) as usize]
+            status_of(g.below(22))
         } else if g.below(100) < 3 {
             ["pending", "in_progress", "processing"][g.below(3) as usize]
         } else {
-            statuses[g.below(statuses.len() as u64 - 3) as usize]
+            status_of(g.below(19))
         };
         let open = matches!(status, "in_progress" | "pending" | "processing");
         let last = (created + g.below(3 * 86_400) as i64).min(now);

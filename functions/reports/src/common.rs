@@ -1,7 +1,10 @@
 //! What every report shares: query parameters read with clear 400s, the JSON envelope, the
-//! "How to read this report" panel, window tabs, small SVG charts and the activity log.
+//! "How to read this report" panel, window tabs, small SVG charts, the activity log and service names.
+
+use std::collections::{BTreeMap, HashMap};
 
 use axum::response::{IntoResponse, Response};
+use libsql::{params, Connection};
 use maud::{html, Markup};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -259,4 +262,42 @@ pub async fn explicit(conn: &libsql::Connection, scope: &PanelScope) -> AppResul
         }
         only => Ok(only.clone()),
     }
+}
+
+/// Names from the catalogue, else from the cached orders: one query per panel for the catalogue,
+/// one per service only for services the catalogue lacks.
+pub async fn service_names(conn: &Connection, keys: &[(i64, i64)]) -> AppResult<HashMap<(i64, i64), String>> {
+    let mut out = HashMap::new();
+    let mut by_panel: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (panel, sid) in keys {
+        by_panel.entry(*panel).or_default().push(*sid);
+    }
+    for (panel, sids) in &by_panel {
+        for chunk in sids.chunks(500) {
+            let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+            let rows = conn
+                .query(
+                    &format!(
+                        "SELECT id, name FROM services_cache WHERE panel_id = {panel} AND id IN ({list})"
+                    ),
+                    (),
+                )
+                .await?;
+            for (id, name) in collect(rows, |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?))).await? {
+                out.insert((*panel, id), name);
+            }
+        }
+    }
+    for key in keys.iter().filter(|k| !out.contains_key(k)).copied().collect::<Vec<_>>() {
+        let rows = conn
+            .query(
+                "SELECT service_name FROM orders_cache WHERE panel_id = ?1 AND service_id = ?2 AND service_name IS NOT NULL LIMIT 1",
+                params![key.0, key.1],
+            )
+            .await?;
+        if let Some(n) = collect(rows, |r| r.get::<String>(0).map_err(Into::into)).await?.into_iter().next() {
+            out.insert(key, n);
+        }
+    }
+    Ok(out)
 }

@@ -141,94 +141,55 @@ async fn finished_orders(
     .await
 }
 
-/// Without statistics SQLite would pick the (panel, created) index and read every order older than
-/// the threshold; the partial index holds only open orders with remains, and every column read here.
-/// Currently stuck orders' (panel, service, created) — the whole cache, any window.
-async fn stuck_orders(
+/// What `stuck` reads per (panel, service): each stuck order's creation time, or their count.
+#[derive(Clone, Copy)]
+enum Stuck {
+    Created,
+    Count,
+}
+
+/// Currently stuck orders — the whole cache, any window — as (panel, service) and the created time or
+/// count, from the partial index alone (no row reads; the cache may hold a hundred thousand of them).
+/// INDEXED BY: without statistics SQLite would pick the (panel, created) index and read every order
+/// older than the threshold.
+async fn stuck(
     conn: &Connection,
     scope: &PanelScope,
     p: &ServiceHealthParams,
     now: i64,
+    what: Stuck,
 ) -> AppResult<Vec<((i64, i64), i64)>> {
     let sc = scope.sql("panel_id", p.panel);
     if sc == "0" {
         // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
         return Ok(Vec::new());
     }
+    let (value, group) = match what {
+        Stuck::Created => ("created", ""),
+        Stuck::Count => ("COUNT(*)", " GROUP BY panel_id, service_id"),
+    };
     let sql = format!(
-        "SELECT panel_id, service_id, created FROM orders_cache INDEXED BY orders_cache_stuck
-         WHERE {sc} AND {STUCK_SQL} AND created < ?1 AND service_id IS NOT NULL{}",
+        "SELECT panel_id, service_id, {value} FROM orders_cache INDEXED BY orders_cache_stuck
+         WHERE {sc} AND {STUCK_SQL} AND created < ?1 AND service_id IS NOT NULL{}{group}",
         p.service_sql()
     );
     let rows = conn.query(&sql, params![now - p.stuck_after_hours * 3600]).await?;
     collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?))).await
 }
 
-/// Currently stuck orders counted per (panel, service), on the partial index alone (no row reads): the
-/// cache may hold a hundred thousand of them. Names come from the catalogue and the finished orders.
-async fn stuck_counts(
+/// Names of these services: the catalogue's, else the one their orders carry, else "Service N".
+async fn names_of(
     conn: &Connection,
-    scope: &PanelScope,
-    p: &ServiceHealthParams,
-    now: i64,
-) -> AppResult<Vec<((i64, i64), i64)>> {
-    let sc = scope.sql("panel_id", p.panel);
-    if sc == "0" {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT panel_id, service_id, COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck
-         WHERE {sc} AND {STUCK_SQL} AND created < ?1 AND service_id IS NOT NULL{} GROUP BY panel_id, service_id",
-        p.service_sql()
-    );
-    let rows = conn.query(&sql, params![now - p.stuck_after_hours * 3600]).await?;
-    collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?))).await
-}
-
-/// The name a service's cached orders carry (one indexed read), for services the catalogue lacks.
-async fn order_service_name(
-    conn: &Connection,
-    (panel_id, service_id): (i64, i64),
-) -> AppResult<Option<String>> {
-    let mut rows = conn
-        .query(
-            "SELECT service_name FROM orders_cache WHERE panel_id = ?1 AND service_id = ?2 AND service_name IS NOT NULL LIMIT 1",
-            params![panel_id, service_id],
-        )
-        .await?;
-    Ok(match rows.next().await? {
-        Some(r) => shared::db::opt_text(&r, 0)?,
-        None => None,
-    })
-}
-
-/// Catalogue names by (panel, service).
-async fn catalogue_names(
-    conn: &Connection,
-    scope: &PanelScope,
-    panel: Option<i64>,
-) -> AppResult<HashMap<(i64, i64), String>> {
-    let rows = conn
-        .query(
-            &format!("SELECT panel_id, id, name FROM services_cache WHERE {}", scope.sql("panel_id", panel)),
-            (),
-        )
-        .await?;
-    Ok(collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get::<String>(2)?))).await?.into_iter().collect())
-}
-
-/// Adds the orders' own name of each key the catalogue lacks.
-async fn add_order_names(
-    conn: &Connection,
-    names: &mut HashMap<(i64, i64), String>,
     keys: impl Iterator<Item = (i64, i64)>,
-) -> AppResult<()> {
+) -> AppResult<HashMap<(i64, i64), String>> {
+    let mut keys: Vec<(i64, i64)> = keys.collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut names = crate::common::service_names(conn, &keys).await?;
     for key in keys {
-        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(key) {
-            slot.insert(order_service_name(conn, key).await?.unwrap_or_else(|| format!("Service {}", key.1)));
-        }
+        names.entry(key).or_insert_with(|| format!("Service {}", key.1));
     }
-    Ok(())
+    Ok(names)
 }
 
 #[derive(Default)]
@@ -246,14 +207,13 @@ pub async fn service_health(
     now: i64,
 ) -> AppResult<Vec<ServiceHealthRow>> {
     let scope = &crate::common::explicit(conn, scope).await?;
-    let mut names = catalogue_names(conn, scope, p.panel).await?;
     let mut acc: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
-    for (key, n) in stuck_counts(conn, scope, p, now).await? {
+    for (key, n) in stuck(conn, scope, p, now, Stuck::Count).await? {
         acc.entry(key).or_default().stuck += n;
     }
     let from = now - p.window_hours * 3600;
     let finished = finished_orders(conn, scope, p, from, now).await?;
-    add_order_names(conn, &mut names, finished.iter().map(|f| f.key)).await?;
+    let names = names_of(conn, acc.keys().copied().chain(finished.iter().map(|f| f.key))).await?;
     let mut speeds: HashMap<(i64, i64), Option<u64>> = HashMap::new();
     for f in finished {
         let a = acc.entry(f.key).or_default();
@@ -276,11 +236,7 @@ pub async fn service_health(
         if snoozed_until.is_some() && !p.include_snoozed {
             continue;
         }
-        let name = match names.get(&key) {
-            Some(n) => n.clone(),
-            // Only stuck orders and not in the catalogue: the name the orders carry.
-            None => order_service_name(conn, key).await?.unwrap_or_else(|| format!("Service {}", key.1)),
-        };
+        let name = names.get(&key).cloned().unwrap_or_else(|| format!("Service {}", key.1));
         let slow_pct = if a.finished == 0 { 0.0 } else { a.slow as f64 * 100.0 / a.finished as f64 };
         let sc = score(a.stuck, slow_pct);
         out.push(ServiceHealthRow {
@@ -405,13 +361,12 @@ pub async fn orders(
     })
     .await?;
     if kind == Kind::Slow {
-        let names = catalogue_names(conn, scope, p.panel).await?;
+        let names = names_of(conn, all.iter().map(|o| (o.panel_id, o.service_id))).await?;
         let mut speeds: HashMap<(i64, i64), Option<u64>> = HashMap::new();
         all.retain(|o| {
             let key = (o.panel_id, o.service_id);
             let speed = *speeds.entry(key).or_insert_with(|| {
-                let n = names.get(&key).map(String::as_str).or(o.service_name.as_deref()).unwrap_or("");
-                service_name::parse(n).min_per_day
+                service_name::parse(names.get(&key).map(String::as_str).unwrap_or("")).min_per_day
             });
             is_slow(o.quantity, o.created, o.last_update.unwrap_or(o.created), speed, p.slow_multiplier)
         });
@@ -439,10 +394,9 @@ pub async fn score_trend(
         return Ok(out);
     }
     let start = now - days * 86_400;
-    let mut names = catalogue_names(conn, scope, p.panel).await?;
-    add_order_names(conn, &mut names, keys.iter().copied()).await?;
+    let names = names_of(conn, keys.iter().copied()).await?;
     let finished = finished_orders(conn, scope, p, start, now).await?;
-    let stuck = stuck_orders(conn, scope, p, now).await?;
+    let stuck = stuck(conn, scope, p, now, Stuck::Created).await?;
     let wanted: std::collections::HashSet<(i64, i64)> = keys.iter().copied().collect();
     // [day] → (finished, slow, stuck)
     let mut grid: HashMap<(i64, i64), Vec<DayCell>> = HashMap::new();

@@ -432,7 +432,7 @@ pub async fn by_service(
             }
         }
     }
-    let names = service_names(conn, &acc.keys().copied().collect::<Vec<_>>()).await?;
+    let names = crate::common::service_names(conn, &acc.keys().copied().collect::<Vec<_>>()).await?;
     let mut rows: Vec<ServiceTicketRow> = acc
         .into_iter()
         .map(|(key, (tk, orders, complaints))| {
@@ -458,44 +458,6 @@ pub async fn by_service(
             .then((a.panel_id, a.service_id).cmp(&(b.panel_id, b.service_id)))
     });
     Ok(ServiceReport { rows, unresolved, tickets })
-}
-
-/// Names from the catalogue, else from the cached orders: one query per panel for the catalogue,
-/// one per service only for services the catalogue lacks.
-async fn service_names(conn: &Connection, keys: &[(i64, i64)]) -> AppResult<HashMap<(i64, i64), String>> {
-    let mut out = HashMap::new();
-    let mut by_panel: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (panel, sid) in keys {
-        by_panel.entry(*panel).or_default().push(*sid);
-    }
-    for (panel, sids) in &by_panel {
-        for chunk in sids.chunks(500) {
-            let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-            let rows = conn
-                .query(
-                    &format!(
-                        "SELECT id, name FROM services_cache WHERE panel_id = {panel} AND id IN ({list})"
-                    ),
-                    (),
-                )
-                .await?;
-            for (id, name) in collect(rows, |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?))).await? {
-                out.insert((*panel, id), name);
-            }
-        }
-    }
-    for key in keys.iter().filter(|k| !out.contains_key(k)).copied().collect::<Vec<_>>() {
-        let rows = conn
-            .query(
-                "SELECT service_name FROM orders_cache WHERE panel_id = ?1 AND service_id = ?2 AND service_name IS NOT NULL LIMIT 1",
-                params![key.0, key.1],
-            )
-            .await?;
-        if let Some(n) = collect(rows, |r| r.get::<String>(0).map_err(Into::into)).await?.into_iter().next() {
-            out.insert(key, n);
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
