@@ -10,29 +10,23 @@ use axum::http::Request;
 use shared::auth::api_key::{self, NewKey, Scope};
 use shared::auth::staff::{self, NewStaff};
 use shared::auth::Role;
-use shared::config::Config;
-use shared::crypto::SecretKey;
-use shared::{AppError, AppResult, AppState};
+use shared::{AppError, AppResult};
 use tower::ServiceExt;
 
-use super::cache_data::{pct, seed};
+use super::cache_data::{pct, BenchDb};
 use super::report;
 
 const TARGET_RATIO: f64 = 2.0;
 const RUNS: usize = 9;
 
 pub async fn api(orders: u64) -> AppResult<()> {
-    let dir = std::env::temp_dir().join(format!("panelops-bench-api-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::internal(e.to_string()))?;
-    let state = AppState::init(Config::local(&dir.join("bench.db"), SecretKey::generate())).await?;
-    let now = shared::time::now();
-    println!("seeding {orders} orders…");
     // The key sees every panel, so the API's queries carry no panel condition; the bare SQL neither.
-    seed(&state, now, orders).await?;
+    let bench = BenchDb::open("api", orders).await?;
+    let state = &bench.state;
     let owner = staff::create(
         &state.db,
         NewStaff {
-            username: "bench-owner",
+            username: &format!("bench-owner-{}", std::process::id()),
             password: "lantern-river-7-maple",
             role: Role::Owner,
             all_panels: true,
@@ -55,7 +49,7 @@ pub async fn api(orders: u64) -> AppResult<()> {
     // The per-key limit guards real deployments; the benchmark measures the page, not the limiter.
     let conn = state.db.connect().await?;
     conn.execute("UPDATE api_keys SET rate_per_minute = 100000000", ()).await?;
-    let router = crate::server::router(&state);
+    let router = crate::server::router(state);
     let total = orders as i64;
     let mut table = String::from(
         "| page | p50 ms | p95 ms | bare SQL p50 ms | ratio | target |\n|---|---|---|---|---|---|\n",
@@ -111,7 +105,5 @@ pub async fn api(orders: u64) -> AppResult<()> {
     ));
     drop(conn);
     drop(router);
-    drop(state);
-    let _ = std::fs::remove_dir_all(&dir);
     report("api", &table)
 }

@@ -193,3 +193,61 @@ pub fn pct(mut v: Vec<f64>, p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(f64::NAN)
 }
+
+/// The benchmark's database: a fresh one in a temporary folder, seeded and removed afterwards, unless
+/// `PANELOPS_BENCH_DB` names a file — then it is seeded once, kept, and reused by later runs (for
+/// iterating on a change without re-seeding; report numbers from a fresh run).
+pub struct BenchDb {
+    pub state: AppState,
+    pub panel: i64,
+    pub now: i64,
+    temp: Option<std::path::PathBuf>,
+}
+
+impl BenchDb {
+    pub async fn open(name: &str, orders: u64) -> AppResult<BenchDb> {
+        use shared::config::Config;
+        use shared::crypto::SecretKey;
+        use shared::AppError;
+        let (path, temp) = match std::env::var("PANELOPS_BENCH_DB") {
+            Ok(p) if !p.is_empty() => (std::path::PathBuf::from(p), None),
+            _ => {
+                let dir = std::env::temp_dir().join(format!("panelops-bench-{name}-{}", std::process::id()));
+                std::fs::create_dir_all(&dir).map_err(|e| AppError::internal(e.to_string()))?;
+                (dir.join("bench.db"), Some(dir))
+            }
+        };
+        let existed = path.exists();
+        let state = AppState::init(Config::local(&path, SecretKey::generate())).await?;
+        let now = shared::time::now();
+        let conn = state.db.connect().await?;
+        let mut rows = conn.query("SELECT id FROM panels WHERE name = 'Bench'", ()).await?;
+        let found = match rows.next().await? {
+            Some(r) => Some(r.get::<i64>(0)?),
+            None => None,
+        };
+        drop(rows);
+        let panel = match found {
+            Some(p) if existed => {
+                println!("reusing the seeded database {}", path.display());
+                p
+            }
+            _ => {
+                println!("seeding {orders} orders, 200k users and payments, 100k tickets, 400k messages…");
+                let t = std::time::Instant::now();
+                let p = seed(&state, now, orders).await?;
+                println!("seeded in {:.1} s", t.elapsed().as_secs_f64());
+                p
+            }
+        };
+        Ok(BenchDb { state, panel, now, temp })
+    }
+}
+
+impl Drop for BenchDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.temp {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}

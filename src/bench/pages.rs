@@ -15,11 +15,9 @@ use tower::ServiceExt;
 
 use shared::auth::staff::{self, NewStaff};
 use shared::auth::{session, Role};
-use shared::config::Config;
-use shared::crypto::SecretKey;
-use shared::{AppError, AppResult, AppState};
+use shared::{AppError, AppResult};
 
-use super::cache_data::{pct, seed};
+use super::cache_data::{pct, BenchDb};
 use super::report;
 
 const TARGET_P50_MS: f64 = 15.0;
@@ -248,18 +246,12 @@ async fn cases(client: &Client) -> AppResult<Vec<Case>> {
 }
 
 pub async fn pages(orders: u64) -> AppResult<()> {
-    let dir = std::env::temp_dir().join(format!("panelops-bench-pages-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::internal(e.to_string()))?;
-    let state = AppState::init(Config::local(&dir.join("bench.db"), SecretKey::generate())).await?;
-    let now = shared::time::now();
-    println!("seeding {orders} orders, 200k users and payments, 100k tickets, 400k messages…");
-    let t = Instant::now();
-    seed(&state, now, orders).await?;
-    println!("seeded in {:.1} s", t.elapsed().as_secs_f64());
+    let bench = BenchDb::open("pages", orders).await?;
+    let state = &bench.state;
     let owner = staff::create(
         &state.db,
         NewStaff {
-            username: "bench-owner",
+            username: &format!("bench-owner-{}", std::process::id()),
             password: "quiet-harbor-42-lantern",
             role: Role::Owner,
             all_panels: true,
@@ -269,7 +261,7 @@ pub async fn pages(orders: u64) -> AppResult<()> {
     )
     .await?;
     let s = session::create(&state.db, &state.config, owner, "127.0.0.1", "bench").await?;
-    let client = Client { router: crate::server::router(&state), cookie: format!("po_session={}", s.token) };
+    let client = Client { router: crate::server::router(state), cookie: format!("po_session={}", s.token) };
     let conn = state.db.connect().await?;
     let cases = cases(&client).await?;
     let mut table = String::from(
@@ -312,7 +304,5 @@ pub async fn pages(orders: u64) -> AppResult<()> {
     }
     drop(conn);
     drop(client);
-    drop(state);
-    let _ = std::fs::remove_dir_all(&dir);
     report("pages", &table)
 }

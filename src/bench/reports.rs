@@ -8,11 +8,9 @@ use std::time::Instant;
 
 use libsql::Connection;
 use shared::auth::PanelScope;
-use shared::config::Config;
-use shared::crypto::SecretKey;
-use shared::{AppError, AppResult, AppState};
+use shared::AppResult;
 
-use super::cache_data::{pct, seed};
+use super::cache_data::{pct, BenchDb};
 use super::report;
 
 const TARGET_P50_MS: f64 = 50.0;
@@ -41,14 +39,8 @@ async fn plan_scans_orders(conn: &Connection, sql: &str) -> AppResult<Option<Str
 }
 
 pub async fn reports(orders: u64) -> AppResult<()> {
-    let dir = std::env::temp_dir().join(format!("panelops-bench-reports-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::internal(e.to_string()))?;
-    let state = AppState::init(Config::local(&dir.join("bench.db"), SecretKey::generate())).await?;
-    let now = shared::time::now();
-    println!("seeding {orders} orders, 200k users and payments, 100k tickets, 400k messages…");
-    let t = Instant::now();
-    let panel = seed(&state, now, orders).await?;
-    println!("seeded in {:.1} s", t.elapsed().as_secs_f64());
+    let bench = BenchDb::open("reports", orders).await?;
+    let (state, now, panel) = (&bench.state, bench.now, bench.panel);
     let conn = state.db.connect().await?;
     let scope = PanelScope::All;
     let stuck =
@@ -86,7 +78,9 @@ pub async fn reports(orders: u64) -> AppResult<()> {
             }),
             ("staff statistics", vec![]),
         ];
-        for (name, sqls) in cases {
+        // PANELOPS_BENCH_ONLY=<part of a report's name> measures only the matching reports.
+        let only = std::env::var("PANELOPS_BENCH_ONLY").unwrap_or_default();
+        for (name, sqls) in cases.into_iter().filter(|(n, _)| n.contains(only.as_str())) {
             let sqls = if name == "staff statistics" {
                 vec![format!("SELECT panel_id, ticket_id, sender_name, is_staff, message, created FROM ticket_messages WHERE {p} AND (panel_id, ticket_id) IN (SELECT DISTINCT panel_id, ticket_id FROM ticket_messages WHERE {p} AND is_staff = 1 AND created >= {from} AND created <= {now}) ORDER BY panel_id, ticket_id, created, seq")]
             } else {
@@ -120,8 +114,6 @@ pub async fn reports(orders: u64) -> AppResult<()> {
         if full_scans.is_empty() { "none".to_string() } else { full_scans.join("; ") }
     ));
     drop(conn);
-    drop(state);
-    let _ = std::fs::remove_dir_all(&dir);
     report("reports", &table)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod pages;
 pub mod profiles;
+mod sums;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -15,6 +16,7 @@ use shared::AppResult;
 
 use crate::common::{collect, ids_text};
 pub use profiles::UserProfile;
+use sums::{Acc, Sums};
 
 #[derive(Clone, Debug)]
 pub struct TopSpendersParams {
@@ -70,35 +72,6 @@ pub struct TopSpenderRow {
     pub top_services: Vec<i64>,
 }
 
-#[derive(Default)]
-struct Acc {
-    spend: i64,
-    pay_count: i64,
-    pay_total: i64,
-}
-
-/// Each (panel, username)'s sums, found by the row's `&str`: a username is copied once, not per row.
-#[derive(Default)]
-struct Sums {
-    at: HashMap<i64, HashMap<String, usize>>,
-    rows: Vec<((i64, String), Acc)>,
-}
-
-impl Sums {
-    fn of(&mut self, panel: i64, user: &str) -> &mut Acc {
-        let users = self.at.entry(panel).or_default();
-        let i = match users.get(user) {
-            Some(&i) => i,
-            None => {
-                users.insert(user.to_string(), self.rows.len());
-                self.rows.push(((panel, user.to_string()), Acc::default()));
-                self.rows.len() - 1
-            }
-        };
-        &mut self.rows[i].1
-    }
-}
-
 /// The report and how many users qualified (the list holds at most `limit` of them).
 pub async fn top_spenders(
     conn: &Connection,
@@ -138,24 +111,31 @@ pub async fn top_spenders(
         a.pay_count += 1;
         a.pay_total += r.get::<i64>(2)?;
     }
-    let mut list: Vec<((i64, String), Acc)> = sums
-        .rows
-        .into_iter()
-        .filter(|(_, a)| a.pay_count >= p.min_payments && a.spend >= p.min_spend)
-        .filter(|(_, a)| a.spend > 0 || a.pay_count > 0)
-        .collect();
+    let qualifies =
+        |a: &Acc| a.pay_count >= p.min_payments && a.spend >= p.min_spend && (a.spend > 0 || a.pay_count > 0);
+    let mut list: Vec<(i64, &str, Acc)> =
+        sums.iter().filter(|(_, _, a)| qualifies(a)).map(|(p, u, a)| (p, u, *a)).collect();
     // Users' details: a profile restricted to user ids needs them to filter; otherwise only the
     // listed users' are read (a wide window qualifies thousands of users).
     let mut users = HashMap::new();
     if !p.user_ids.is_empty() {
-        users = user_info(conn, list.iter().map(|(k, _)| k)).await?;
-        list.retain(|(k, _)| users.get(k).is_some_and(|u| p.user_ids.contains(&u.0)));
+        let keys: Vec<(i64, String)> = list.iter().map(|(p, u, _)| (*p, u.to_string())).collect();
+        users = user_info(conn, keys.iter()).await?;
+        list.retain(|(panel, u, _)| {
+            users.get(&(*panel, u.to_string())).is_some_and(|i| p.user_ids.contains(&i.0))
+        });
     }
-    list.sort_by(|a, b| {
-        b.1.spend.cmp(&a.1.spend).then(b.1.pay_total.cmp(&a.1.pay_total)).then(a.0.cmp(&b.0))
-    });
+    let order = |a: &(i64, &str, Acc), b: &(i64, &str, Acc)| {
+        b.2.spend.cmp(&a.2.spend).then(b.2.pay_total.cmp(&a.2.pay_total)).then((a.0, a.1).cmp(&(b.0, b.1)))
+    };
     let total = list.len();
-    list.truncate(p.limit);
+    // Only the listed rows need sorting: pick them first (a 72 h window qualifies tens of thousands).
+    if list.len() > p.limit {
+        list.select_nth_unstable_by(p.limit, order);
+        list.truncate(p.limit);
+    }
+    list.sort_by(order);
+    let list: Vec<((i64, String), Acc)> = list.into_iter().map(|(p, u, a)| ((p, u.to_string()), a)).collect();
     if p.user_ids.is_empty() {
         users = user_info(conn, list.iter().map(|(k, _)| k)).await?;
     }
