@@ -263,7 +263,10 @@ pub async fn pages(orders: u64) -> AppResult<()> {
     let s = session::create(&state.db, &state.config, owner, "127.0.0.1", "bench").await?;
     let client = Client { router: crate::server::router(state), cookie: format!("po_session={}", s.token) };
     let conn = state.db.connect().await?;
-    let cases = cases(&client).await?;
+    // PANELOPS_BENCH_ONLY=<part of a path> measures only the matching pages.
+    let only = std::env::var("PANELOPS_BENCH_ONLY").unwrap_or_default();
+    let cases: Vec<Case> =
+        cases(&client).await?.into_iter().filter(|c| c.path.contains(only.as_str())).collect();
     let mut table = String::from(
         "| page | request | p50 ms | p95 ms | bare SQL p50 ms | ratio | target |\n|---|---|---|---|---|---|---|\n",
     );
