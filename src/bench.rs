@@ -6,6 +6,7 @@ mod cache_data;
 mod lambda_runtime_api;
 mod pages;
 mod reports;
+mod sql_trace;
 mod startup;
 mod sync;
 

@@ -201,6 +201,7 @@ pub struct BenchDb {
     pub state: AppState,
     pub panel: i64,
     pub now: i64,
+    pub path: std::path::PathBuf,
     temp: Option<std::path::PathBuf>,
 }
 
@@ -240,7 +241,7 @@ impl BenchDb {
                 p
             }
         };
-        Ok(BenchDb { state, panel, now, temp })
+        Ok(BenchDb { state, panel, now, path, temp })
     }
 }
 

@@ -15,7 +15,9 @@ use tower::ServiceExt;
 
 use shared::auth::staff::{self, NewStaff};
 use shared::auth::{session, Role};
-use shared::{AppError, AppResult};
+use shared::config::Config;
+use shared::crypto::SecretKey;
+use shared::{AppError, AppResult, AppState};
 
 use super::cache_data::{pct, BenchDb};
 use super::report;
@@ -247,7 +249,11 @@ async fn cases(client: &Client) -> AppResult<Vec<Case>> {
 
 pub async fn pages(orders: u64) -> AppResult<()> {
     let bench = BenchDb::open("pages", orders).await?;
-    let state = &bench.state;
+    // The page's SQL is whatever SQLite sees it run. The trace can go on only after libsql has
+    // configured SQLite (its first database), and covers connections opened from then on: a second
+    // handle on the same file, whose pool starts empty.
+    super::sql_trace::install();
+    let state = &AppState::init(Config::local(&bench.path, SecretKey::generate())).await?;
     let owner = staff::create(
         &state.db,
         NewStaff {
@@ -268,36 +274,49 @@ pub async fn pages(orders: u64) -> AppResult<()> {
     let cases: Vec<Case> =
         cases(&client).await?.into_iter().filter(|c| c.path.contains(only.as_str())).collect();
     let mut table = String::from(
-        "| page | request | p50 ms | p95 ms | bare SQL p50 ms | ratio | target |\n|---|---|---|---|---|---|---|\n",
+        "| page | request | p50 ms | p95 ms | list query p50 ms | page SQL p50 ms (statements) | ratio | target |\n|---|---|---|---|---|---|---|---|\n",
     );
     let mut missed = Vec::new();
     for c in &cases {
-        // Warm both once, then alternate so neither gets a warmer cache.
-        client.get(&c.path).await?;
+        // Warm everything once (capturing the statements the page runs), then alternate so none
+        // gets a warmer cache.
+        let (warm, statements) = super::sql_trace::capture(client.get(&c.path)).await;
+        warm?;
         bare(&conn, &c.sql).await?;
-        let (mut times, mut bare_times) = (Vec::with_capacity(RUNS), Vec::with_capacity(RUNS));
+        let (mut times, mut list_times, mut sql_times) =
+            (Vec::with_capacity(RUNS), Vec::with_capacity(RUNS), Vec::with_capacity(RUNS));
         for _ in 0..RUNS {
             let t = Instant::now();
             bare(&conn, &c.sql).await?;
-            bare_times.push(t.elapsed().as_secs_f64() * 1000.0);
+            list_times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            for sql in &statements {
+                bare(&conn, sql).await?;
+            }
+            sql_times.push(t.elapsed().as_secs_f64() * 1000.0);
             times.push(client.get(&c.path).await?.1);
         }
-        let (p50, p95, b50) = (pct(times.clone(), 0.5), pct(times, 0.95), pct(bare_times, 0.5));
+        let (p50, p95) = (pct(times.clone(), 0.5), pct(times, 0.95));
+        let (l50, b50) = (pct(list_times, 0.5), pct(sql_times, 0.5));
         let ratio = p50 / b50.max(0.001);
         let ok = p50 <= TARGET_P50_MS && ratio <= TARGET_RATIO;
         if !ok {
             missed.push(format!("{} {}: {}", c.page, c.kind, plan(&conn, &c.sql).await?));
         }
         table.push_str(&format!(
-            "| {} | {} | {p50:.2} | {p95:.2} | {b50:.2} | {ratio:.2}× | {} |\n",
+            "| {} | {} | {p50:.2} | {p95:.2} | {l50:.2} | {b50:.2} ({}) | {ratio:.2}× | {} |\n",
             c.page,
             c.kind,
+            statements.len(),
             if ok { "ok" } else { "MISSED" }
         ));
     }
     table.push_str(&format!(
-        "\nTargets: p50 ≤ {TARGET_P50_MS} ms and ≤ {TARGET_RATIO}× the bare SQL of the page's list. Page times are \
-         the whole request through the router as the owner (session, scope, every query, HTML); {RUNS} runs each.\n"
+        "\nTargets: p50 ≤ {TARGET_P50_MS} ms and ≤ {TARGET_RATIO}× the page's bare SQL. Page times are the whole \
+         request through the router as the owner (session, scope, every query, HTML); {RUNS} runs each. The page's \
+         SQL is every read the request makes, as SQLite's statement trace recorded it (session and staff checks, \
+         panels, filter options, the list), re-run with its values on one connection; the list query alone is \
+         shown beside it.\n"
     ));
     if !missed.is_empty() {
         table.push_str("\nPlans of the missed pages' list queries:\n");

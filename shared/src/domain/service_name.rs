@@ -30,6 +30,24 @@ pub fn parse(name: &str) -> Promise {
     Promise { min_per_day, max_per_day, refill_days: refill(&lower), start: start(name, &lower) }
 }
 
+/// [`parse`], remembered per name for the life of the process: the Services page reads 200 names per
+/// request (parsing was a third of its time) and a catalogue rarely changes. Emptied at 50,000 names.
+pub fn parse_cached(name: &str) -> Promise {
+    static CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Promise>>> =
+        std::sync::LazyLock::new(Default::default);
+    if let Some(p) = CACHE.lock().ok().and_then(|c| c.get(name).cloned()) {
+        return p;
+    }
+    let p = parse(name);
+    if let Ok(mut c) = CACHE.lock() {
+        if c.len() >= 50_000 {
+            c.clear();
+        }
+        c.insert(name.to_string(), p.clone());
+    }
+    p
+}
+
 /// `12`, `1.5k`, `10m` at the end of `s` (after trimming): the value and whether a multiplier was given.
 fn number_at_end(s: &str) -> Option<(f64, bool, usize)> {
     let t = s.trim_end();
@@ -226,6 +244,13 @@ mod tests {
             serde_json::json!({"min_per_day": 500, "max_per_day": 500, "refill_days": "lifetime", "start": null})
         );
         assert_eq!(serde_json::to_value(parse("X [Refill: No]")).unwrap()["refill_days"], 0);
+    }
+
+    #[test]
+    fn the_cache_answers_what_parse_answers() {
+        for name in ["Likes [5K+/D]", "Plays NR", "Likes [5K+/D]", ""] {
+            assert_eq!(parse_cached(name), parse(name));
+        }
     }
 
     /// Never panics, whatever the name: random strings over the characters names use, and beyond.

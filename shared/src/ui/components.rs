@@ -80,9 +80,8 @@ pub fn status_label(status: &str) -> Markup {
 
 /// A time in UTC with the full timestamp on hover (the script shows it in the viewer's time zone).
 pub fn time(ts: i64) -> Markup {
-    let iso =
-        chrono::DateTime::<chrono::Utc>::from_timestamp(ts, 0).map(|d| d.to_rfc3339()).unwrap_or_default();
-    html! { time datetime=(iso) title=(crate::time::full(ts)) { (crate::time::short(ts)) } }
+    use crate::time::{full, iso, short};
+    html! { time datetime=(iso(ts)) title=(full(ts)) { (short(ts)) } }
 }
 
 pub fn opt_time(ts: Option<i64>) -> Markup {

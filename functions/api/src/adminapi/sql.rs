@@ -56,11 +56,7 @@ pub fn money(micros: Option<i64>, currency: Option<&str>) -> Value {
     json!({"value": value, "currency_code": cur, "formatted": formatted})
 }
 
-pub fn datetime(ts: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp(ts, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
+pub use shared::time::datetime;
 
 /// Sets `<name>` and `<name>_timestamp` (both `null` when unknown).
 pub fn put_time(obj: &mut Value, name: &str, ts: Option<i64>) {

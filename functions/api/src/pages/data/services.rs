@@ -89,7 +89,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let rows: Vec<Markup> = services
         .iter()
         .map(|(panel_id, id, name, kind, category, rate, min, max, description)| {
-            let promise = promise_text(&service_name::parse(name));
+            let promise = promise_text(&service_name::parse_cached(name));
             html! { tr {
                 td { (id) @if viewer.panel.is_none() && viewer.panels.len() > 1 { br; span.muted { (viewer.panel_name(*panel_id)) } } }
                 td {
