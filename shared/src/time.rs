@@ -31,36 +31,68 @@ pub fn iso(ts: i64) -> String {
     write(ts, 'T', true, "+00:00")
 }
 
-/// Writes the digits directly: chrono's `format` parses its pattern on every call, and a list page
-/// writes a few hundred timestamps (it was a fifth of the page's time). Empty for an impossible time.
 fn write(ts: i64, sep: char, seconds: bool, suffix: &str) -> String {
-    let Some(d) = DateTime::<Utc>::from_timestamp(ts, 0) else { return String::new() };
-    let year = d.year();
-    if !(0..=9999).contains(&year) {
-        let pattern = if seconds { "%Y-%m-%d %H:%M:%S" } else { "%Y-%m-%d %H:%M" };
-        return format!("{}{suffix}", d.format(pattern)).replacen(' ', &sep.to_string(), 1);
+    match Stamp::of(ts) {
+        Some(st) => st.write(sep, seconds, suffix),
+        None => {
+            // Years outside 0000–9999 (or no such time: empty), as chrono writes them.
+            let Some(d) = DateTime::<Utc>::from_timestamp(ts, 0) else { return String::new() };
+            let pattern = if seconds { "%Y-%m-%d %H:%M:%S" } else { "%Y-%m-%d %H:%M" };
+            format!("{}{suffix}", d.format(pattern)).replacen(' ', &sep.to_string(), 1)
+        }
     }
-    let mut out = String::with_capacity(26);
-    fn two(out: &mut String, v: u32) {
-        out.push(char::from(b'0' + (v / 10 % 10) as u8));
-        out.push(char::from(b'0' + (v % 10) as u8));
+}
+
+/// A timestamp's UTC calendar fields, worked out once for the several ways a page writes it, and
+/// written digit by digit: chrono's `format` parses its pattern on every call, and a list page writes
+/// a few hundred timestamps (it was a fifth of the page's time). Only for years 0000–9999.
+pub struct Stamp {
+    fields: [u32; 6],
+}
+
+impl Stamp {
+    pub fn of(ts: i64) -> Option<Stamp> {
+        let d = DateTime::<Utc>::from_timestamp(ts, 0)?;
+        let year = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+        Some(Stamp { fields: [year, d.month(), d.day(), d.hour(), d.minute(), d.second()] })
     }
-    two(&mut out, year as u32 / 100);
-    two(&mut out, year as u32 % 100);
-    out.push('-');
-    two(&mut out, d.month());
-    out.push('-');
-    two(&mut out, d.day());
-    out.push(sep);
-    two(&mut out, d.hour());
-    out.push(':');
-    two(&mut out, d.minute());
-    if seconds {
+
+    pub fn full(&self) -> String {
+        self.write(' ', true, " UTC")
+    }
+
+    pub fn short(&self) -> String {
+        self.write(' ', false, "")
+    }
+
+    pub fn iso(&self) -> String {
+        self.write('T', true, "+00:00")
+    }
+
+    fn write(&self, sep: char, seconds: bool, suffix: &str) -> String {
+        fn two(out: &mut String, v: u32) {
+            out.push(char::from(b'0' + (v / 10 % 10) as u8));
+            out.push(char::from(b'0' + (v % 10) as u8));
+        }
+        let [year, month, day, hour, minute, second] = self.fields;
+        let mut out = String::with_capacity(26);
+        two(&mut out, year / 100);
+        two(&mut out, year % 100);
+        out.push('-');
+        two(&mut out, month);
+        out.push('-');
+        two(&mut out, day);
+        out.push(sep);
+        two(&mut out, hour);
         out.push(':');
-        two(&mut out, d.second());
+        two(&mut out, minute);
+        if seconds {
+            out.push(':');
+            two(&mut out, second);
+        }
+        out.push_str(suffix);
+        out
     }
-    out.push_str(suffix);
-    out
 }
 
 /// "3 min ago", "2 h ago", "5 days ago".

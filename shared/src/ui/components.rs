@@ -1,6 +1,6 @@
 //! Shared UI pieces: tables, empty states, pager, status labels, times, filter chips.
 
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 
 pub use crate::ui::layout::{csrf_input, link};
 
@@ -80,8 +80,14 @@ pub fn status_label(status: &str) -> Markup {
 
 /// A time in UTC with the full timestamp on hover (the script shows it in the viewer's time zone).
 pub fn time(ts: i64) -> Markup {
-    use crate::time::{full, iso, short};
-    html! { time datetime=(iso(ts)) title=(full(ts)) { (short(ts)) } }
+    use crate::time::{full, iso, short, Stamp};
+    match Stamp::of(ts) {
+        // Digits and separators only: nothing to escape.
+        Some(s) => {
+            PreEscaped(format!("<time datetime=\"{}\" title=\"{}\">{}</time>", s.iso(), s.full(), s.short()))
+        }
+        None => html! { time datetime=(iso(ts)) title=(full(ts)) { (short(ts)) } },
+    }
 }
 
 pub fn opt_time(ts: Option<i64>) -> Markup {
