@@ -143,6 +143,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     orders.truncate(PAGE);
     let providers = super::distinct(&conn, &viewer, "orders_cache", "provider").await?;
     let services = super::services_in_view(&conn, &viewer).await?;
+    // Read once, not once per option (a catalogue has hundreds).
+    let chosen_service: Option<i64> = q.get("service").and_then(|v| v.trim().parse().ok());
     drop(conn);
 
     let next = more
@@ -184,7 +186,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                 select #f-service name="service" {
                     option value="" { "Any service" }
                     @for (id, name) in &services {
-                        option value=(id) selected[q.get("service") == Some(id.to_string().as_str())] { (id) " · " (ui::cut(name, 50)) }
+                        option value=(id) selected[chosen_service == Some(*id)] { (id) " · " (ui::cut(name, 50)) }
                     }
                 } }
             div { label for="f-provider" { "Provider" }
