@@ -53,12 +53,18 @@ pub fn install() {
     unsafe { ffi::sqlite3_auto_extension(Some(on_open)) };
 }
 
-/// The read-only statements run while `f` runs (trigger sub-statements left out).
+/// The queries run while `f` runs. Only SELECT and WITH: SQLite also calls BEGIN and PRAGMA
+/// read-only, and replaying those would change the replaying connection; trigger sub-statements
+/// (`-- …`) are part of their statement.
 pub async fn capture<T>(f: impl std::future::Future<Output = T>) -> (T, Vec<String>) {
     if let Ok(mut g) = CAPTURED.lock() {
         *g = Some(Vec::new());
     }
     let out = f.await;
     let list = CAPTURED.lock().ok().and_then(|mut g| g.take()).unwrap_or_default();
-    (out, list.into_iter().filter(|s| !s.trim_start().starts_with("--")).collect())
+    let is_query = |s: &String| {
+        let head = s.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+        head.starts_with("SELECT") || head.starts_with("WITH")
+    };
+    (out, list.into_iter().filter(is_query).collect())
 }

@@ -242,6 +242,23 @@ pub async fn collect<T>(
     Ok(out)
 }
 
+/// The rows of `sql(list)` for each chunk of 500 `ids` (`list`: those ids, comma separated), so a
+/// lookup by id stays small however many ids a report holds.
+pub async fn in_chunks<T>(
+    conn: &Connection,
+    ids: &[i64],
+    sql: impl Fn(&str) -> String,
+    mut read: impl FnMut(&libsql::Row) -> AppResult<T>,
+) -> AppResult<Vec<T>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let rows = conn.query(&sql(&list), ()).await?;
+        out.extend(collect(rows, &mut read).await?);
+    }
+    Ok(out)
+}
+
 /// Seconds as "3m 05s", "2h 10m", "45s".
 pub fn duration(secs: f64) -> String {
     let s = secs.max(0.0).round() as i64;
@@ -273,20 +290,14 @@ pub async fn service_names(conn: &Connection, keys: &[(i64, i64)]) -> AppResult<
         by_panel.entry(*panel).or_default().push(*sid);
     }
     for (panel, sids) in &by_panel {
-        for chunk in sids.chunks(500) {
-            let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-            let rows = conn
-                .query(
-                    &format!(
-                        "SELECT id, name FROM services_cache WHERE panel_id = {panel} AND id IN ({list})"
-                    ),
-                    (),
-                )
-                .await?;
-            for (id, name) in collect(rows, |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?))).await? {
-                out.insert((*panel, id), name);
-            }
-        }
+        let names = in_chunks(
+            conn,
+            sids,
+            |list| format!("SELECT id, name FROM services_cache WHERE panel_id = {panel} AND id IN ({list})"),
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+        )
+        .await?;
+        out.extend(names.into_iter().map(|(id, name)| ((*panel, id), name)));
     }
     for key in keys.iter().filter(|k| !out.contains_key(k)).copied().collect::<Vec<_>>() {
         let rows = conn

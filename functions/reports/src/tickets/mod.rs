@@ -383,20 +383,18 @@ pub async fn tickets_with_ids(
     for (panel, mut ids) in wanted {
         ids.sort_unstable();
         ids.dedup();
-        for chunk in ids.chunks(500) {
-            let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-            let rows = conn
-                .query(
-                    &format!(
-                        "SELECT id, service_id FROM orders_cache WHERE panel_id = {panel} AND id IN ({list}) AND service_id IS NOT NULL"
-                    ),
-                    (),
+        let services = crate::common::in_chunks(
+            conn,
+            &ids,
+            |list| {
+                format!(
+                    "SELECT id, service_id FROM orders_cache WHERE panel_id = {panel} AND id IN ({list}) AND service_id IS NOT NULL"
                 )
-                .await?;
-            for (id, s) in collect(rows, |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?))).await? {
-                found.insert((panel, id), s);
-            }
-        }
+            },
+            |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
+        )
+        .await?;
+        found.extend(services.into_iter().map(|(id, s)| ((panel, id), s)));
     }
     for t in &mut tickets {
         t.matched =
