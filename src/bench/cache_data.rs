@@ -150,13 +150,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     let mut messages = Vec::with_capacity(4 * TICKETS as usize);
     for t in 0..TICKETS {
         let created = now - g.below(span) as i64;
-        tickets.push(format!(
-            "({panel}, {t}, 'u{}', '{}', '{}', {}, {created}, {created}, 0)",
-            g.below(USERS),
-            subjects[(t % 4) as usize],
-            ticket_statuses[(t % 5) as usize],
-            if t % 3 == 0 { format!("'agent{}'", t % 8) } else { "NULL".into() },
-        ));
+        let mut bodies = Vec::with_capacity(4);
         for k in 0..4i64 {
             let staff = k % 2 == 1;
             let at = created + k * (20 + g.below(3_600) as i64);
@@ -170,11 +164,21 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
                 if staff { format!("agent{}", g.below(8)) } else { "customer".into() },
                 staff as i64
             ));
+            bodies.push(body);
         }
+        // As the sync stores a conversation: the order ids it mentions worked out once.
+        let order_ids = shared::domain::ticket_messages::order_ids_text(bodies.iter().map(String::as_str));
+        tickets.push(format!(
+            "({panel}, {t}, 'u{}', '{}', '{}', {}, {created}, {created}, 0, '{order_ids}')",
+            g.below(USERS),
+            subjects[(t % 4) as usize],
+            ticket_statuses[(t % 5) as usize],
+            if t % 3 == 0 { format!("'agent{}'", t % 8) } else { "NULL".into() },
+        ));
     }
     insert_rows(
         &conn,
-        "INSERT INTO tickets_cache (panel_id, id, user, subject, status, assignee, created, last_update, checked_at)",
+        "INSERT INTO tickets_cache (panel_id, id, user, subject, status, assignee, created, last_update, checked_at, order_ids)",
         tickets.into_iter(),
     )
     .await?;

@@ -64,6 +64,16 @@ async fn live_fetch_is_capped_at_80_stored_and_not_repeated() {
     assert_eq!((out.fetched, out.still_missing), (0, 0));
     assert_eq!(sim.request_count(), before, "everything is in the database now");
 
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM tickets_cache t WHERE order_ids IS NULL
+             AND EXISTS (SELECT 1 FROM ticket_messages m WHERE m.panel_id = t.panel_id AND m.ticket_id = t.id)"
+        )
+        .await,
+        0,
+        "each stored conversation has its order ids worked out"
+    );
+
     // By service equals the panel's own data: ids in the visible messages, looked up in the cache.
     let report = tickets::by_service(&conn, &PanelScope::All, &p, NOW).await.unwrap();
     let mut cached: HashMap<i64, i64> = HashMap::new();

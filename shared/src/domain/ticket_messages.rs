@@ -6,6 +6,7 @@ use libsql::{params, Connection, Value as Sql};
 use serde_json::Value;
 
 use crate::db::Db;
+use crate::domain::text::order_ids_in_html;
 use crate::error::{AppError, AppResult};
 use crate::pp::rows::MessageRow;
 use crate::pp::{AdminClient, PpError};
@@ -122,6 +123,11 @@ pub async fn replace_conversation(
     .await?;
     let mut sorted: Vec<&MessageRow> = msgs.iter().collect();
     sorted.sort_by_key(|m| m.created);
+    tx.execute(
+        "UPDATE tickets_cache SET order_ids = ?1 WHERE panel_id = ?2 AND id = ?3",
+        params![order_ids_text(sorted.iter().map(|m| m.message.as_str())), panel_id, ticket_id],
+    )
+    .await?;
     for (seq, m) in sorted.iter().enumerate() {
         tx.execute(
             "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)
@@ -139,4 +145,70 @@ pub async fn replace_conversation(
         .await?;
     }
     Ok(sorted.len() as i64)
+}
+
+/// What `tickets_cache.order_ids` holds for a conversation (bodies in time order): every 6–10 digit
+/// number of its messages ([`order_ids_in_html`]), in order of first appearance, space-separated.
+pub fn order_ids_text<'a>(bodies: impl IntoIterator<Item = &'a str>) -> String {
+    let mut ids: Vec<i64> = Vec::new();
+    for body in bodies {
+        for id in order_ids_in_html(body) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// The ids of an `order_ids` value; anything that is not a number is ignored.
+pub fn parse_order_ids(text: &str) -> Vec<i64> {
+    text.split_ascii_whitespace().filter_map(|w| w.parse().ok()).collect()
+}
+
+/// Works out `order_ids` for every stored conversation (the migration that added the column), inside
+/// the caller's transaction.
+pub async fn fill_order_ids(tx: &Connection) -> AppResult<()> {
+    let mut rows = tx
+        .query("SELECT panel_id, ticket_id, message FROM ticket_messages ORDER BY panel_id, ticket_id, created, seq", ())
+        .await?;
+    let update =
+        tx.prepare("UPDATE tickets_cache SET order_ids = ?1 WHERE panel_id = ?2 AND id = ?3").await?;
+    let mut current: Option<(i64, i64)> = None;
+    let mut bodies: Vec<String> = Vec::new();
+    loop {
+        let next = match rows.next().await? {
+            Some(r) => Some(((r.get::<i64>(0)?, r.get::<i64>(1)?), r.get::<String>(2)?)),
+            None => None,
+        };
+        let key = next.as_ref().map(|n| n.0);
+        if let Some((panel, ticket)) = current.filter(|c| Some(*c) != key) {
+            update.execute(params![order_ids_text(bodies.iter().map(String::as_str)), panel, ticket]).await?;
+            update.reset();
+            bodies.clear();
+        }
+        match next {
+            Some((k, body)) => {
+                current = Some(k);
+                bodies.push(body);
+            }
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_ids_text_keeps_first_appearance_and_reads_back() {
+        let text =
+            order_ids_text(["Order <b>1234567</b> and 123456", "again 1234567, new 9876543210 and 12345"]);
+        assert_eq!(text, "1234567 123456 9876543210");
+        assert_eq!(parse_order_ids(&text), vec![1234567, 123456, 9876543210]);
+        assert_eq!(order_ids_text(["no ids here"]), "");
+        assert!(parse_order_ids("").is_empty());
+    }
 }

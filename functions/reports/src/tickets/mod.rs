@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use shared::auth::PanelScope;
 use shared::domain::ai_verdicts::{self, Judged, VerdictCounts};
-use shared::domain::text::{complaint, order_ids_in_html, plain_text};
+use shared::domain::text::{complaint, plain_text};
+use shared::domain::ticket_messages;
 use shared::AppResult;
 
 use crate::common::{collect, round2};
@@ -334,43 +335,57 @@ pub async fn tickets_with_ids(
     let rows = conn
         .query(
             &format!(
-                "SELECT t.panel_id, t.id, COALESCE(t.subject, ''), t.status, t.created, m.message
-                 FROM tickets_cache t INDEXED BY tickets_cache_created LEFT JOIN ticket_messages m ON m.panel_id = t.panel_id AND m.ticket_id = t.id
+                "SELECT t.panel_id, t.id, COALESCE(t.subject, ''), t.status, t.created, t.order_ids
+                 FROM tickets_cache t INDEXED BY tickets_cache_created
                  WHERE {sc} AND t.created >= ?1 AND t.created <= ?2
-                 ORDER BY t.panel_id, t.id, m.created, m.seq"
+                 ORDER BY t.panel_id, t.id"
             ),
             params![from, now],
         )
         .await?;
-    let raw = collect(rows, |r| {
-        Ok((
-            r.get::<i64>(0)?,
-            r.get::<i64>(1)?,
-            r.get::<String>(2)?,
-            shared::db::opt_text(r, 3)?,
-            r.get::<i64>(4)?,
-            shared::db::opt_text(r, 5)?,
-        ))
+    // Tickets whose ids were not worked out when their messages were stored: (panel → ticket ids).
+    let mut unread: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    let mut tickets: Vec<TicketIds> = collect(rows, |r| {
+        let (panel_id, ticket_id) = (r.get::<i64>(0)?, r.get::<i64>(1)?);
+        let order_ids = match shared::db::opt_text(r, 5)? {
+            Some(ids) => ticket_messages::parse_order_ids(&ids),
+            None => {
+                unread.entry(panel_id).or_default().push(ticket_id);
+                Vec::new()
+            }
+        };
+        Ok(TicketIds {
+            panel_id,
+            ticket_id,
+            subject: r.get::<String>(2)?,
+            status: shared::db::opt_text(r, 3)?,
+            created: r.get::<i64>(4)?,
+            order_ids,
+            matched: Vec::new(),
+        })
     })
     .await?;
-    let mut tickets: Vec<TicketIds> = Vec::new();
-    for (panel_id, id, subject, status, created, body) in raw {
-        if tickets.last().is_none_or(|t| (t.panel_id, t.ticket_id) != (panel_id, id)) {
-            tickets.push(TicketIds {
-                panel_id,
-                ticket_id: id,
-                subject,
-                status,
-                created,
-                order_ids: Vec::new(),
-                matched: Vec::new(),
-            });
+    for (panel, ids) in unread {
+        let bodies = crate::common::in_chunks(
+            conn,
+            &ids,
+            |list| {
+                format!(
+                    "SELECT ticket_id, message FROM ticket_messages WHERE panel_id = {panel} AND ticket_id IN ({list})
+                     ORDER BY ticket_id, created, seq"
+                )
+            },
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+        )
+        .await?;
+        let mut by_ticket: HashMap<i64, Vec<String>> = HashMap::new();
+        for (ticket, body) in bodies {
+            by_ticket.entry(ticket).or_default().push(body);
         }
-        if let (Some(t), Some(b)) = (tickets.last_mut(), body) {
-            for oid in order_ids_in_html(&b) {
-                if !t.order_ids.contains(&oid) {
-                    t.order_ids.push(oid);
-                }
+        for t in tickets.iter_mut().filter(|t| t.panel_id == panel) {
+            if let Some(bodies) = by_ticket.get(&t.ticket_id) {
+                let text = ticket_messages::order_ids_text(bodies.iter().map(String::as_str));
+                t.order_ids = ticket_messages::parse_order_ids(&text);
             }
         }
     }
