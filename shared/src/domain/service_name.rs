@@ -30,22 +30,50 @@ pub fn parse(name: &str) -> Promise {
     Promise { min_per_day, max_per_day, refill_days: refill(&lower), start: start(name, &lower) }
 }
 
-/// [`parse`], remembered per name for the life of the process: the Services page reads 200 names per
-/// request (parsing was a third of its time) and a catalogue rarely changes. Emptied at 50,000 names.
-pub fn parse_cached(name: &str) -> Promise {
-    static CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Promise>>> =
-        std::sync::LazyLock::new(Default::default);
-    if let Some(p) = CACHE.lock().ok().and_then(|c| c.get(name).cloned()) {
-        return p;
+impl Promise {
+    /// "5K–10K/day · refill 30 days · start 0-1 Hour", or "" when the name promises nothing.
+    pub fn summary(&self) -> String {
+        let k = |n: u64| match n {
+            n if n >= 1_000_000 && n % 100_000 == 0 => format!("{}M", n as f64 / 1_000_000.0),
+            n if n >= 1_000 && n % 100 == 0 => format!("{}K", n as f64 / 1_000.0),
+            n => n.to_string(),
+        };
+        let mut parts = Vec::new();
+        match (self.min_per_day, self.max_per_day) {
+            (Some(a), Some(b)) if a != b => parts.push(format!("{}–{}/day", k(a), k(b))),
+            (Some(a), _) => parts.push(format!("{}/day", k(a))),
+            _ => {}
+        }
+        match &self.refill_days {
+            Some(Refill::Days(0)) => parts.push("no refill".into()),
+            Some(Refill::Days(d)) => parts.push(format!("refill {d} days")),
+            Some(Refill::Lifetime(_)) => parts.push("lifetime refill".into()),
+            None => {}
+        }
+        if let Some(s) = &self.start {
+            parts.push(format!("start {s}"));
+        }
+        parts.join(" · ")
     }
-    let p = parse(name);
+}
+
+/// `parse(name).summary()`, remembered per name for the life of the process: the Services page shows
+/// 200 per request (reading and wording them was most of its time) and a catalogue rarely changes.
+/// Emptied at 50,000 names.
+pub fn summary_cached(name: &str) -> std::sync::Arc<str> {
+    type Cache = std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<str>>>;
+    static CACHE: std::sync::LazyLock<Cache> = std::sync::LazyLock::new(Default::default);
+    if let Some(s) = CACHE.lock().ok().and_then(|c| c.get(name).cloned()) {
+        return s;
+    }
+    let s: std::sync::Arc<str> = parse(name).summary().into();
     if let Ok(mut c) = CACHE.lock() {
         if c.len() >= 50_000 {
             c.clear();
         }
-        c.insert(name.to_string(), p.clone());
+        c.insert(name.to_string(), s.clone());
     }
-    p
+    s
 }
 
 /// `12`, `1.5k`, `10m` at the end of `s` (after trimming): the value and whether a multiplier was given.
@@ -249,8 +277,14 @@ mod tests {
     #[test]
     fn the_cache_answers_what_parse_answers() {
         for name in ["Likes [5K+/D]", "Plays NR", "Likes [5K+/D]", ""] {
-            assert_eq!(parse_cached(name), parse(name));
+            assert_eq!(&*summary_cached(name), parse(name).summary());
         }
+        assert_eq!(&*summary_cached("Likes [5K+/D]"), "5K/day");
+        assert_eq!(
+            parse("Views [10-20K/D] [R30] [Start: 0-1 Hour]").summary(),
+            "10K–20K/day · refill 30 days · start 0-1 Hour"
+        );
+        assert_eq!(parse("Plays [Refill: No]").summary(), "no refill");
     }
 
     /// Never panics, whatever the name: random strings over the characters names use, and beyond.

@@ -50,14 +50,26 @@ pub fn parse(v: &Value) -> Option<(i64, Option<String>)> {
 
 /// `12.5` for 12,500,000 micro-units: a decimal string without trailing zeros beyond cents.
 pub fn format(micros: i64) -> String {
-    let sign = if micros < 0 { "-" } else { "" };
-    let m = micros.unsigned_abs();
-    let (whole, frac) = (m / 1_000_000, m % 1_000_000);
-    let mut f = format!("{frac:06}");
-    while f.len() > 2 && f.ends_with('0') {
-        f.pop();
+    let mut out = String::with_capacity(12);
+    write(micros, &mut out);
+    out
+}
+
+/// [`format`] onto the end of `out`, without a string of its own (list pages write hundreds).
+pub fn write(micros: i64, out: &mut String) {
+    use std::fmt::Write;
+    if micros < 0 {
+        out.push('-');
     }
-    format!("{sign}{whole}.{f}")
+    let m = micros.unsigned_abs();
+    let (whole, mut frac) = (m / 1_000_000, m % 1_000_000);
+    // Six decimals, trailing zeros dropped down to two.
+    let mut width = 6;
+    while width > 2 && frac % 10 == 0 {
+        frac /= 10;
+        width -= 1;
+    }
+    let _ = write!(out, "{whole}.{frac:0width$}");
 }
 
 #[cfg(test)]
