@@ -274,7 +274,7 @@ pub async fn pages(orders: u64) -> AppResult<()> {
     let cases: Vec<Case> =
         cases(&client).await?.into_iter().filter(|c| c.path.contains(only.as_str())).collect();
     let mut table = String::from(
-        "| page | request | p50 ms | p95 ms | list query p50 ms | page SQL p50 ms (statements) | ratio | target |\n|---|---|---|---|---|---|---|---|\n",
+        "| page | request | p50 ms | p95 ms | list query p50 ms | page SQL p50 ms (statements) | ratio | page SQL prepared once p50 ms, ratio | target |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     let mut missed = Vec::new();
     for c in &cases {
@@ -283,8 +283,17 @@ pub async fn pages(orders: u64) -> AppResult<()> {
         let (warm, statements) = super::sql_trace::capture(client.get(&c.path)).await;
         warm?;
         bare(&conn, &c.sql).await?;
-        let (mut times, mut list_times, mut sql_times) =
-            (Vec::with_capacity(RUNS), Vec::with_capacity(RUNS), Vec::with_capacity(RUNS));
+        let (mut times, mut list_times, mut sql_times, mut prepared_times) = (
+            Vec::with_capacity(RUNS),
+            Vec::with_capacity(RUNS),
+            Vec::with_capacity(RUNS),
+            Vec::with_capacity(RUNS),
+        );
+        // The same reads with each statement prepared once, as the console keeps them per connection.
+        let mut prepared = Vec::with_capacity(statements.len());
+        for sql in &statements {
+            prepared.push(conn.prepare(sql).await?);
+        }
         for _ in 0..RUNS {
             let t = Instant::now();
             bare(&conn, &c.sql).await?;
@@ -294,20 +303,29 @@ pub async fn pages(orders: u64) -> AppResult<()> {
                 bare(&conn, sql).await?;
             }
             sql_times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            for stmt in &prepared {
+                stmt.reset();
+                let mut rows = stmt.query(()).await?;
+                while rows.next().await?.is_some() {}
+            }
+            prepared_times.push(t.elapsed().as_secs_f64() * 1000.0);
             times.push(client.get(&c.path).await?.1);
         }
         let (p50, p95) = (pct(times.clone(), 0.5), pct(times, 0.95));
-        let (l50, b50) = (pct(list_times, 0.5), pct(sql_times, 0.5));
+        let (l50, b50, r50) = (pct(list_times, 0.5), pct(sql_times, 0.5), pct(prepared_times, 0.5));
+        drop(prepared);
         let ratio = p50 / b50.max(0.001);
         let ok = p50 <= TARGET_P50_MS && ratio <= TARGET_RATIO;
         if !ok {
             missed.push(format!("{} {}: {}", c.page, c.kind, plan(&conn, &c.sql).await?));
         }
         table.push_str(&format!(
-            "| {} | {} | {p50:.2} | {p95:.2} | {l50:.2} | {b50:.2} ({}) | {ratio:.2}× | {} |\n",
+            "| {} | {} | {p50:.2} | {p95:.2} | {l50:.2} | {b50:.2} ({}) | {ratio:.2}× | {r50:.2}, {:.2}× | {} |\n",
             c.page,
             c.kind,
             statements.len(),
+            p50 / r50.max(0.001),
             if ok { "ok" } else { "MISSED" }
         ));
     }
@@ -315,8 +333,11 @@ pub async fn pages(orders: u64) -> AppResult<()> {
         "\nTargets: p50 ≤ {TARGET_P50_MS} ms and ≤ {TARGET_RATIO}× the page's bare SQL. Page times are the whole \
          request through the router as the owner (session, scope, every query, HTML); {RUNS} runs each. The page's \
          SQL is every read the request makes, as SQLite's statement trace recorded it (session and staff checks, \
-         panels, filter options, the list), re-run with its values on one connection; the list query alone is \
-         shown beside it.\n"
+         panels, filter options, the list), re-run with its values on one connection, each statement prepared \
+         as a plain query is; the list query alone is shown beside it. The console keeps its per-request \
+         statements prepared on each pooled connection (parsing and planning a small read costs about as much \
+         as running it), so a page can come in under its bare SQL; the column before the target shows the \
+         same reads with every statement prepared once, for the stricter comparison.\n"
     ));
     if !missed.is_empty() {
         table.push_str("\nPlans of the missed pages' list queries:\n");

@@ -29,3 +29,34 @@ async fn local_files_use_wal() {
     let mut rows = conn.query("PRAGMA foreign_keys", ()).await.unwrap();
     assert_eq!(rows.next().await.unwrap().unwrap().get::<i64>(0).unwrap(), 1);
 }
+
+/// A statement kept prepared on a pooled connection must not keep its read open after its rows are
+/// dropped half-read: the connection's next read would see an old snapshot and its next write fail.
+#[tokio::test]
+async fn cached_statements_release_their_read_when_dropped() {
+    let app = TestApp::new().await;
+    app.exec("CREATE TABLE t (n INTEGER)").await;
+    app.exec("INSERT INTO t VALUES (1), (2)").await;
+    let count = |conn: &shared::db::Conn| {
+        let conn: &libsql::Connection = conn;
+        let conn = conn.clone();
+        async move {
+            let mut rows = conn.query("SELECT COUNT(*) FROM t", ()).await.unwrap();
+            rows.next().await.unwrap().unwrap().get::<i64>(0).unwrap()
+        }
+    };
+    let a = app.state.db.connect().await.unwrap();
+    let b = app.state.db.connect().await.unwrap();
+    for expected in [3, 4] {
+        let mut rows = a.query_cached("SELECT n FROM t ORDER BY n", ()).await.unwrap();
+        assert_eq!(rows.next().await.unwrap().unwrap().get::<i64>(0).unwrap(), 1);
+        drop(rows);
+        b.execute("INSERT INTO t (n) VALUES (9)", ()).await.unwrap();
+        assert_eq!(count(&a).await, expected, "a fresh snapshot after a half-read cached query");
+    }
+    let mut rows = a.query_cached("SELECT n FROM t ORDER BY n", ()).await.unwrap();
+    assert!(rows.next().await.unwrap().is_some());
+    drop(rows);
+    a.execute("INSERT INTO t (n) VALUES (10)", ()).await.unwrap();
+    assert_eq!(count(&b).await, 5);
+}

@@ -56,7 +56,7 @@ fn truncate(s: &str, n: usize) -> String {
 pub async fn find(db: &Db, config: &Config, token: &str) -> AppResult<Option<SessionRow>> {
     let conn = db.connect().await?;
     let mut rows = conn
-        .query(
+        .query_cached(
             "SELECT id, staff_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent
              FROM sessions WHERE token_hash = ?1",
             params![token_hash(token)],

@@ -1,6 +1,6 @@
 //! Staff accounts in the database.
 
-use libsql::{params, Connection};
+use libsql::params;
 
 use crate::auth::{PanelScope, Role};
 use crate::crypto::hash_password;
@@ -49,9 +49,13 @@ fn from_row(row: &libsql::Row) -> AppResult<Staff> {
     })
 }
 
-async fn panels_of(conn: &Connection, staff_id: i64) -> AppResult<Vec<i64>> {
+/// Read on every request (with `get`): the statement is kept with the pooled connection.
+async fn panels_of(conn: &crate::db::Conn, staff_id: i64) -> AppResult<Vec<i64>> {
     let mut rows = conn
-        .query("SELECT panel_id FROM staff_panels WHERE staff_id = ?1 ORDER BY panel_id", params![staff_id])
+        .query_cached(
+            "SELECT panel_id FROM staff_panels WHERE staff_id = ?1 ORDER BY panel_id",
+            params![staff_id],
+        )
         .await?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
@@ -71,7 +75,8 @@ pub async fn count(db: &Db) -> AppResult<i64> {
 
 pub async fn get(db: &Db, id: i64) -> AppResult<Option<Staff>> {
     let conn = db.connect().await?;
-    let mut rows = conn.query(&format!("SELECT {COLUMNS} FROM staff WHERE id = ?1"), params![id]).await?;
+    let mut rows =
+        conn.query_cached(&format!("SELECT {COLUMNS} FROM staff WHERE id = ?1"), params![id]).await?;
     let Some(row) = rows.next().await? else { return Ok(None) };
     let mut s = from_row(&row)?;
     s.panels = panels_of(&conn, s.id).await?;

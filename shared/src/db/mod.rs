@@ -5,10 +5,12 @@ mod filter;
 mod migrations;
 pub mod rows;
 
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
-use libsql::{Builder, Connection, Database};
+use libsql::params::IntoParams;
+use libsql::{Builder, Connection, Database, Row, Rows, Statement};
 
 use crate::config::DatabaseMode;
 use crate::error::{AppError, AppResult};
@@ -24,17 +26,28 @@ pub struct Db {
     replica: bool,
     /// Idle local connections for reuse: opening one (the file, its schema, the pragmas) costs more than
     /// most page queries, and a page makes several.
-    idle: Arc<Mutex<Vec<Connection>>>,
+    idle: Arc<Mutex<Vec<Pooled>>>,
 }
 
 /// Idle connections kept per process; more concurrent requests simply open more.
 const MAX_IDLE: usize = 16;
+/// Prepared statements kept per pooled connection (emptied when full: list queries vary in text).
+const MAX_STATEMENTS: usize = 64;
+
+type Statements = HashMap<String, Arc<Statement>>;
+
+/// An idle connection and the statements prepared on it.
+struct Pooled {
+    conn: Connection,
+    statements: Statements,
+}
 
 /// A connection that goes back to the idle list when dropped, unless it is inside a transaction (a
 /// transaction dropped without commit rolls back first, so this only catches the unexpected).
 pub struct Conn {
     conn: Option<Connection>,
-    idle: Option<Arc<Mutex<Vec<Connection>>>>,
+    idle: Option<Arc<Mutex<Vec<Pooled>>>>,
+    statements: Mutex<Statements>,
 }
 
 impl Deref for Conn {
@@ -49,12 +62,72 @@ impl Drop for Conn {
     fn drop(&mut self) {
         if let (Some(conn), Some(idle)) = (self.conn.take(), &self.idle) {
             if conn.is_autocommit() {
+                let statements = std::mem::take(self.statements.get_mut().unwrap_or_else(|e| e.into_inner()));
+                // Rows that outlived their connection must not leave a read open on the idle one.
+                statements.values().for_each(|s| s.reset());
                 if let Ok(mut list) = idle.lock() {
                     if list.len() < MAX_IDLE {
-                        list.push(conn);
+                        list.push(Pooled { conn, statements });
                     }
                 }
             }
+        }
+    }
+}
+
+impl Conn {
+    fn new(conn: Connection, statements: Statements, idle: Option<Arc<Mutex<Vec<Pooled>>>>) -> Conn {
+        Conn { conn: Some(conn), idle, statements: Mutex::new(statements) }
+    }
+
+    /// `query`, with the statement prepared once per pooled connection and reused: every page runs the
+    /// same few reads (session, staff, panels, freshness), and SQLite's parsing and planning of a small
+    /// read costs as much as running it. Unpooled connections (remote, replica, bulk) prepare each time.
+    /// The rows reset the statement when dropped, so a half-read result never keeps a read open.
+    pub async fn query_cached(&self, sql: &str, params: impl IntoParams) -> AppResult<CachedRows> {
+        if self.idle.is_none() {
+            return Ok(CachedRows { rows: Some(self.query(sql, params).await?), statement: None });
+        }
+        let found = self.statements.lock().ok().and_then(|m| m.get(sql).cloned());
+        let statement = match found {
+            Some(s) => s,
+            None => {
+                let s = Arc::new(self.prepare(sql).await?);
+                if let Ok(mut m) = self.statements.lock() {
+                    if m.len() >= MAX_STATEMENTS {
+                        m.clear();
+                    }
+                    m.insert(sql.to_string(), s.clone());
+                }
+                s
+            }
+        };
+        statement.reset();
+        let rows = statement.query(params).await?;
+        Ok(CachedRows { rows: Some(rows), statement: Some(statement) })
+    }
+}
+
+/// Rows of [`Conn::query_cached`].
+pub struct CachedRows {
+    rows: Option<Rows>,
+    statement: Option<Arc<Statement>>,
+}
+
+impl CachedRows {
+    pub async fn next(&mut self) -> libsql::Result<Option<Row>> {
+        match self.rows.as_mut() {
+            Some(rows) => rows.next().await,
+            None => Ok(None),
+        }
+    }
+}
+
+impl Drop for CachedRows {
+    fn drop(&mut self) {
+        self.rows = None;
+        if let Some(s) = &self.statement {
+            s.reset();
         }
     }
 }
@@ -105,8 +178,8 @@ impl Db {
     pub async fn connect(&self) -> AppResult<Conn> {
         let pooled = self.local && !self.replica;
         if pooled {
-            if let Some(conn) = self.idle.lock().ok().and_then(|mut l| l.pop()) {
-                return Ok(Conn { conn: Some(conn), idle: Some(self.idle.clone()) });
+            if let Some(p) = self.idle.lock().ok().and_then(|mut l| l.pop()) {
+                return Ok(Conn::new(p.conn, p.statements, Some(self.idle.clone())));
             }
         }
         let conn = self.inner.connect()?;
@@ -118,7 +191,7 @@ impl Db {
             )
             .await?;
         }
-        Ok(Conn { conn: Some(conn), idle: pooled.then(|| self.idle.clone()) })
+        Ok(Conn::new(conn, Statements::new(), pooled.then(|| self.idle.clone())))
     }
 }
 

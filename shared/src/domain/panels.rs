@@ -120,7 +120,7 @@ pub async fn list(db: &Db, scope: &PanelScope) -> AppResult<Vec<Panel>> {
 pub async fn refs_in_scope(db: &Db, scope: &PanelScope) -> AppResult<Vec<PanelRef>> {
     let conn = db.connect().await?;
     let sql = format!("SELECT id, name FROM panels WHERE {} ORDER BY name, id", scope.sql("id", None));
-    let mut rows = conn.query(&sql, ()).await?;
+    let mut rows = conn.query_cached(&sql, ()).await?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
         out.push(PanelRef { id: r.get(0)?, name: r.get(1)? });

@@ -350,7 +350,7 @@ pub async fn freshness(
          FROM sync_state s JOIN panels p ON p.id = s.panel_id WHERE p.status != 'paused' AND {}",
         scope.sql("s.panel_id", panel)
     );
-    let mut rows = conn.query(&sql, params![now()]).await?;
+    let mut rows = conn.query_cached(&sql, params![now()]).await?;
     let Some(r) = rows.next().await? else { return Ok(None) };
     if r.get::<i64>(0)? == 0 {
         return Ok(None);

@@ -12,11 +12,10 @@ pub mod services;
 pub mod tickets;
 pub mod users;
 
-use libsql::Connection;
 use maud::{html, Markup};
 
 use shared::auth::Viewer;
-use shared::db::Where;
+use shared::db::{Conn, Where};
 use shared::ui::listing::ListQuery;
 use shared::AppResult;
 
@@ -33,12 +32,7 @@ pub fn created_range(w: &mut Where, q: &ListQuery) -> AppResult<()> {
 
 /// Distinct non-empty values of a column among the rows in view, for a filter's choices. A loose index
 /// scan over the `(column, panel_id)` index: one seek per value, not a read of every row.
-pub async fn distinct(
-    conn: &Connection,
-    viewer: &Viewer,
-    table: &str,
-    column: &str,
-) -> AppResult<Vec<String>> {
+pub async fn distinct(conn: &Conn, viewer: &Viewer, table: &str, column: &str) -> AppResult<Vec<String>> {
     let scope = viewer.panel_sql("panel_id");
     let next = |after: &str| {
         format!(
@@ -51,7 +45,7 @@ pub async fn distinct(
         next("''"),
         next("v.x")
     );
-    let mut rows = conn.query(&sql, ()).await?;
+    let mut rows = conn.query_cached(&sql, ()).await?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
         out.push(r.get::<String>(0)?);
@@ -60,12 +54,12 @@ pub async fn distinct(
 }
 
 /// Services of the panels in view (id, name), for the orders' Service filter.
-pub async fn services_in_view(conn: &Connection, viewer: &Viewer) -> AppResult<Vec<(i64, String)>> {
+pub async fn services_in_view(conn: &Conn, viewer: &Viewer) -> AppResult<Vec<(i64, String)>> {
     let sql = format!(
         "SELECT id, MIN(name) FROM services_cache WHERE {} AND removed_at IS NULL GROUP BY id ORDER BY id LIMIT 2000",
         viewer.panel_sql("panel_id")
     );
-    let mut rows = conn.query(&sql, ()).await?;
+    let mut rows = conn.query_cached(&sql, ()).await?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
         out.push((r.get(0)?, r.get(1)?));

@@ -134,7 +134,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         PAGE + 1
     );
     let conn = state.db.connect().await?;
-    let mut rows = conn.query(&sql, libsql::params_from_iter(w.args)).await?;
+    let mut rows = conn.query_cached(&sql, libsql::params_from_iter(w.args)).await?;
     let mut orders = Vec::new();
     while let Some(r) = rows.next().await? {
         orders.push(order_from(&r)?);

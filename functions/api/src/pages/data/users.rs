@@ -91,7 +91,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         (page - 1) * PAGE
     );
     let conn = state.db.connect().await?;
-    let mut rows = conn.query(&sql, libsql::params_from_iter(w.args)).await?;
+    let mut rows = conn.query_cached(&sql, libsql::params_from_iter(w.args)).await?;
     let mut users = Vec::new();
     while let Some(r) = rows.next().await? {
         users.push(user_from(&r)?);
