@@ -193,7 +193,8 @@ fn from_row(r: &libsql::Row) -> AppResult<ApiKey> {
 pub async fn find_by_token(db: &Db, token: &str) -> AppResult<Option<ApiKey>> {
     let conn = db.connect().await?;
     let sql = format!("SELECT {COLUMNS} FROM api_keys k WHERE k.token_hash = ?1");
-    let mut rows = conn.query(&sql, params![token_hash(token.trim())]).await?;
+    // Every admin API call starts here.
+    let mut rows = conn.query_cached(&sql, params![token_hash(token.trim())]).await?;
     match rows.next().await? {
         Some(r) => Ok(Some(from_row(&r)?)),
         None => Ok(None),

@@ -32,7 +32,7 @@ pub struct Db {
 /// Idle connections kept per process; more concurrent requests simply open more.
 const MAX_IDLE: usize = 16;
 /// Prepared statements kept per pooled connection (emptied when full: list queries vary in text).
-const MAX_STATEMENTS: usize = 64;
+const MAX_STATEMENTS: usize = 32;
 
 type Statements = HashMap<String, Arc<Statement>>;
 
