@@ -246,3 +246,48 @@ async fn ai_verdicts_count_per_staff_and_join_the_flagged_replies() {
     let bad = app.get("/reports/ticket-tracking/flagged?kind=nope", Some(&agent)).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+/// The migration's fill writes hundreds of tickets per statement: more tickets than one batch, across
+/// panels, each gets its own ids (and a ticket without messages stays not worked out).
+#[tokio::test]
+async fn the_migration_fill_covers_every_stored_conversation() {
+    let app = TestApp::new().await;
+    let a = app.add_panel("Alpha", "https://alpha.example", None).await;
+    let b = app.add_panel("Beta", "https://beta.example", None).await;
+    let conn = app.state.db.connect().await.unwrap();
+    for id in 0..700i64 {
+        for panel in [a, b] {
+            ticket(&app, panel, id, "Orders - Refill", 1_700_000_000).await;
+            if id != 5 {
+                message(
+                    &app,
+                    panel,
+                    id,
+                    0,
+                    None,
+                    &format!("order {} please, and {}", 1_000_000 + id, 2_000_000 + panel),
+                    1,
+                )
+                .await;
+            }
+        }
+    }
+    shared::domain::ticket_messages::fill_order_ids(&conn).await.unwrap();
+    for panel in [a, b] {
+        let wrong = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM tickets_cache WHERE panel_id = {panel} AND id != 5
+                 AND order_ids IS NOT ((1000000 + id) || ' ' || {})",
+                2_000_000 + panel
+            ))
+            .await;
+        assert_eq!(wrong, 0, "panel {panel}: every ticket has its own ids");
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM tickets_cache WHERE panel_id = {panel} AND order_ids IS NULL"
+            ))
+            .await,
+            1
+        );
+    }
+}
