@@ -150,20 +150,50 @@ pub async fn replace_conversation(
 /// What `tickets_cache.order_ids` holds for a conversation (bodies in time order): every 6–10 digit
 /// number of its messages ([`order_ids_in_html`]), in order of first appearance, space-separated.
 pub fn order_ids_text<'a>(bodies: impl IntoIterator<Item = &'a str>) -> String {
-    let mut ids: Vec<i64> = Vec::new();
-    for body in bodies {
-        for id in order_ids_in_html(body) {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-    }
+    let mut by = ByConversation::default();
+    bodies.into_iter().for_each(|b| by.push((), b));
+    ids_text(&by.finish().pop().map(|(_, ids)| ids).unwrap_or_default())
+}
+
+fn ids_text(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
 }
 
 /// The ids of an `order_ids` value; anything that is not a number is ignored.
 pub fn parse_order_ids(text: &str) -> Vec<i64> {
     text.split_ascii_whitespace().filter_map(|w| w.parse().ok()).collect()
+}
+
+/// Each conversation's order ids, from messages pushed in conversation order (grouped by key, each
+/// conversation's messages in time order), without holding the messages.
+pub struct ByConversation<K> {
+    current: Option<(K, Vec<i64>)>,
+    done: Vec<(K, Vec<i64>)>,
+}
+
+impl<K> Default for ByConversation<K> {
+    fn default() -> Self {
+        ByConversation { current: None, done: Vec::new() }
+    }
+}
+
+impl<K: PartialEq> ByConversation<K> {
+    pub fn push(&mut self, key: K, body: &str) {
+        if self.current.as_ref().is_some_and(|(k, _)| *k != key) {
+            self.done.extend(self.current.take());
+        }
+        let (_, ids) = self.current.get_or_insert_with(|| (key, Vec::new()));
+        for id in order_ids_in_html(body) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<(K, Vec<i64>)> {
+        self.done.extend(self.current.take());
+        self.done
+    }
 }
 
 /// Works out `order_ids` for every stored conversation (the migration that added the column), inside
@@ -174,32 +204,15 @@ pub async fn fill_order_ids(tx: &Connection) -> AppResult<()> {
     let mut rows = tx
         .query("SELECT panel_id, ticket_id, message FROM ticket_messages ORDER BY panel_id, ticket_id, created, seq", ())
         .await?;
-    let mut found: Vec<(i64, i64, String)> = Vec::new();
-    let mut current: Option<(i64, i64)> = None;
-    let mut bodies: Vec<String> = Vec::new();
-    loop {
-        let next = match rows.next().await? {
-            Some(r) => Some(((r.get::<i64>(0)?, r.get::<i64>(1)?), r.get::<String>(2)?)),
-            None => None,
-        };
-        let key = next.as_ref().map(|n| n.0);
-        if let Some((panel, ticket)) = current.filter(|c| Some(*c) != key) {
-            found.push((panel, ticket, order_ids_text(bodies.iter().map(String::as_str))));
-            bodies.clear();
-        }
-        match next {
-            Some((k, body)) => {
-                current = Some(k);
-                bodies.push(body);
-            }
-            None => break,
-        }
+    let mut by = ByConversation::default();
+    while let Some(r) = rows.next().await? {
+        by.push((r.get::<i64>(0)?, r.get::<i64>(1)?), &r.get::<String>(2)?);
     }
     drop(rows);
-    for chunk in found.chunks(BATCH) {
+    for chunk in by.finish().chunks(BATCH) {
         let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
-        let params = chunk.iter().flat_map(|(panel, ticket, ids)| {
-            [Sql::Integer(*panel), Sql::Integer(*ticket), Sql::Text(ids.clone())]
+        let params = chunk.iter().flat_map(|((panel, ticket), ids)| {
+            [Sql::Integer(*panel), Sql::Integer(*ticket), Sql::Text(ids_text(ids))]
         });
         tx.execute(
             &format!(
@@ -225,5 +238,18 @@ mod tests {
         assert_eq!(parse_order_ids(&text), vec![1234567, 123456, 9876543210]);
         assert_eq!(order_ids_text(["no ids here"]), "");
         assert!(parse_order_ids("").is_empty());
+    }
+
+    #[test]
+    fn conversations_are_grouped_by_key_in_order() {
+        let mut by = ByConversation::default();
+        by.push((1, 7), "order 1111111");
+        by.push((1, 7), "and 2222222, again 1111111");
+        by.push((1, 8), "nothing");
+        by.push((2, 7), "<p>3333333</p>");
+        assert_eq!(
+            by.finish(),
+            vec![((1, 7), vec![1111111, 2222222]), ((1, 8), vec![]), ((2, 7), vec![3333333])]
+        );
     }
 }

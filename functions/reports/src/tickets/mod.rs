@@ -366,7 +366,7 @@ pub async fn tickets_with_ids(
     })
     .await?;
     for (panel, ids) in unread {
-        let bodies = crate::common::in_chunks(
+        let messages = crate::common::in_chunks(
             conn,
             &ids,
             |list| {
@@ -378,14 +378,12 @@ pub async fn tickets_with_ids(
             |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
         )
         .await?;
-        let mut by_ticket: HashMap<i64, Vec<String>> = HashMap::new();
-        for (ticket, body) in bodies {
-            by_ticket.entry(ticket).or_default().push(body);
-        }
+        let mut by = ticket_messages::ByConversation::default();
+        messages.iter().for_each(|(ticket, body)| by.push(*ticket, body));
+        let found: HashMap<i64, Vec<i64>> = by.finish().into_iter().collect();
         for t in tickets.iter_mut().filter(|t| t.panel_id == panel) {
-            if let Some(bodies) = by_ticket.get(&t.ticket_id) {
-                let text = ticket_messages::order_ids_text(bodies.iter().map(String::as_str));
-                t.order_ids = ticket_messages::parse_order_ids(&text);
+            if let Some(ids) = found.get(&t.ticket_id) {
+                t.order_ids = ids.clone();
             }
         }
     }
