@@ -61,15 +61,22 @@ pub struct Filter {
     pub to: Option<i64>,
     /// Only entries with an id below this (keyset paging, newest first).
     pub before: Option<i64>,
-    /// SQL scope condition on `panel_id` (entries without a panel are always visible).
+    /// SQL scope condition on `panel_id`.
     pub panel_sql: String,
+    /// For a viewer limited to some panels: their staff id. Entries without a panel (sign-ins, staff
+    /// and key changes, which name other panels and other people's addresses) are then only their own.
+    pub limited_to_staff: Option<i64>,
 }
 
 pub async fn list(db: &Db, f: &Filter, limit: i64) -> AppResult<Vec<Entry>> {
     let mut sql = format!(
         "SELECT id, at, staff_id, username, action, details, panel_id, ip, user_agent FROM activity_log
-         WHERE (panel_id IS NULL OR {})",
-        f.panel_sql
+         WHERE ({} OR (panel_id IS NULL AND {}))",
+        f.panel_sql,
+        match f.limited_to_staff {
+            Some(id) => format!("staff_id = {id}"),
+            None => "1".into(),
+        }
     );
     let mut args: Vec<libsql::Value> = Vec::new();
     let mut add = |cond: &str, v: libsql::Value, sql: &mut String| {

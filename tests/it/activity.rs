@@ -53,6 +53,17 @@ async fn admins_see_only_their_panels_entries() {
     app.post("/panels", Some(&owner), &[("name", "Mine"), ("base_url", "https://mine.example")]).await;
     app.post("/panels", Some(&owner), &[("name", "Theirs"), ("base_url", "https://theirs.example")]).await;
     let admin = app.as_role("admin1", Role::Admin, &[1]).await;
+    // Entries without a panel (sign-ins, staff changes) carry other people's addresses: a limited
+    // admin sees only their own.
+    app.exec(
+        "INSERT INTO activity_log (at, staff_id, username, action, details, ip, user_agent)
+              VALUES (1, 1, 'owner1', 'login', 'Signed in', '198.51.100.7', 'ua'),
+                     (2, 2, 'admin1', 'login', 'Signed in', '203.0.113.9', 'ua')",
+    )
+    .await;
     let page = app.get("/activity", Some(&admin)).await;
     assert!(page.body.contains("mine.example") && !page.body.contains("theirs.example"));
+    assert!(page.body.contains("203.0.113.9") && !page.body.contains("198.51.100.7"));
+    let all = app.get("/activity", Some(&owner)).await;
+    assert!(all.body.contains("203.0.113.9") && all.body.contains("198.51.100.7"));
 }

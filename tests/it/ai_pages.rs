@@ -51,6 +51,16 @@ async fn the_key_is_encrypted_shown_as_last_four_and_a_dash_clears_it() {
     let res = app.post("/ai/settings", Some(&admin), &bad).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.body.contains("Enter a whole number from 0 to 1000."));
+    // Nor where the key is sent: a provider address of their own would receive the owner's key.
+    let mut moved = settings_form("");
+    moved[0] = ("base_url", "https://collector.example/v1");
+    let res = app.post("/ai/settings", Some(&admin), &moved).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("Only an owner can change the provider address"));
+    assert_eq!(
+        text(&app, "SELECT value FROM settings WHERE key = 'ai.base_url'").await,
+        "https://api.openai.com/v1"
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM activity_log WHERE action = 'ai.settings'").await, 3);
     let details =
         text(&app, "SELECT group_concat(details, ' | ') FROM activity_log WHERE action = 'ai.settings'")

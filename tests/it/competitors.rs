@@ -385,6 +385,17 @@ async fn competitor_pages_by_role_and_panel_scope() {
     );
     assert_eq!(app.post("/competitors/2/sync", Some(&admin), &[]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/competitors?panel=2", Some(&admin)).await.status, StatusCode::FORBIDDEN);
+    // Its key never follows a new address unless typed again.
+    let moved = app
+        .post(
+            "/competitors/1",
+            Some(&admin),
+            &[("name", "Rival A"), ("base_url", "collector.example"), ("enabled", "1")],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::BAD_REQUEST);
+    assert!(moved.body.contains("enter it again"), "{}", moved.body);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM competitors WHERE base_url LIKE '%collector%'").await, 0);
     // Disable, sync now, and a viewer who only reads.
     app.post("/competitors/1/enabled", Some(&admin), &[("enabled", "0")]).await;
     assert_eq!(app.scalar("SELECT enabled FROM competitors WHERE id = 1").await, 0);

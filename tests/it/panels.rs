@@ -75,3 +75,42 @@ async fn admins_edit_only_and_cannot_add() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM panels WHERE name = 'A2'").await, 1);
 }
+
+#[tokio::test]
+async fn a_new_address_needs_the_keys_typed_again() {
+    let app = TestApp::new().await;
+    app.add_panel("A", "https://a.example", Some("admin-key-9876")).await;
+    let admin = app.as_role("admin1", Role::Admin, &[1]).await;
+    // Moving the panel without its key would send the saved key to the new address.
+    let res = app
+        .post("/panels/1", Some(&admin), &[("name", "A"), ("base_url", "https://collector.example")])
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("enter this key again"), "{}", res.body);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM panels WHERE base_url = 'https://a.example'").await, 1);
+    let res = app
+        .post(
+            "/panels/1",
+            Some(&admin),
+            &[("name", "A"), ("base_url", "https://b.example"), ("admin_key", "admin-key-5555")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(app.get("/panels/1", Some(&admin)).await.body.contains("•••• 5555"));
+    // The domain clears a key that is not given with a new address, whoever calls it.
+    let input = shared::domain::panels::PanelInput {
+        name: "A".into(),
+        base_url: "https://c.example".into(),
+        status: shared::domain::panels::PanelStatus::Active,
+        admin_key: None,
+        services_key: None,
+    };
+    shared::domain::panels::update(&app.state.db, &app.state.config.secret_key, 1, &input)
+        .await
+        .expect("update");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM panels WHERE admin_key_enc IS NULL AND admin_key_last4 IS NULL")
+            .await,
+        1
+    );
+}

@@ -94,6 +94,7 @@ impl ClientInfo {
 }
 
 /// The forwarded address is believed only behind a trusted proxy (API Gateway); otherwise the socket.
+/// Its last entry is the one the proxy appended; earlier entries are whatever the client sent.
 pub fn client_ip(
     headers: &HeaderMap,
     socket: Option<&ConnectInfo<SocketAddr>>,
@@ -103,7 +104,7 @@ pub fn client_ip(
         if let Some(ip) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {

@@ -189,10 +189,17 @@ pub async fn create(db: &Db, key: &SecretKey, input: &PanelInput) -> AppResult<i
 pub async fn update(db: &Db, key: &SecretKey, id: i64, input: &PanelInput) -> AppResult<()> {
     let conn = db.connect().await?;
     let tx = crate::db::write_tx(&conn).await?;
+    // A key never follows the panel to a new address on its own: the caller must give it again
+    // (the edit form asks for it), so whoever may edit a panel cannot have its keys sent elsewhere.
     let n = tx
         .execute(
-            "UPDATE panels SET name = ?1, base_url = ?2, status = ?3, updated_at = ?4,
-                    last_error = CASE WHEN ?3 = 'active' THEN NULL ELSE last_error END
+            "UPDATE panels SET name = ?1, status = ?3, updated_at = ?4,
+                    last_error = CASE WHEN ?3 = 'active' THEN NULL ELSE last_error END,
+                    admin_key_enc = CASE WHEN base_url = ?2 THEN admin_key_enc END,
+                    admin_key_last4 = CASE WHEN base_url = ?2 THEN admin_key_last4 END,
+                    services_key_enc = CASE WHEN base_url = ?2 THEN services_key_enc END,
+                    services_key_last4 = CASE WHEN base_url = ?2 THEN services_key_last4 END,
+                    base_url = ?2
              WHERE id = ?5 AND NOT EXISTS (SELECT 1 FROM panels WHERE base_url = ?2 AND id != ?5)",
             params![input.name.as_str(), input.base_url.as_str(), input.status.as_str(), now(), id],
         )

@@ -85,7 +85,7 @@ fn number(data: &FormData, name: &'static str, max: i64, errors: &mut FormErrors
     }
 }
 
-fn validate(data: &FormData, owner: bool) -> Result<SettingsInput, FormErrors> {
+fn validate(data: &FormData, owner: bool, old_base_url: &str) -> Result<SettingsInput, FormErrors> {
     let mut errors = FormErrors::default();
     let mut base_url = data.text("base_url").trim_end_matches('/').to_string();
     if base_url.is_empty() {
@@ -97,6 +97,10 @@ fn validate(data: &FormData, owner: bool) -> Result<SettingsInput, FormErrors> {
             "base_url",
             "Enter an https:// address (http:// only for a provider on this machine, e.g. http://127.0.0.1:11434/v1).",
         ),
+    }
+    if !owner && base_url != old_base_url {
+        // The saved key goes to this address with every call: moving it is the key owner's decision.
+        errors.add("base_url", "Only an owner can change the provider address: the AI key is sent there.");
     }
     let model = data.text("model");
     let model = if model.is_empty() { crate::client::DEFAULT_MODEL.to_string() } else { model };
@@ -181,7 +185,7 @@ pub async fn save(
     data: FormData,
 ) -> AppResult<Response> {
     let old = settings::load(&state.db).await?;
-    let input = match validate(&data, viewer.is(Role::Owner)) {
+    let input = match validate(&data, viewer.is(Role::Owner), &old.base_url) {
         Ok(i) => i,
         Err(errors) => {
             // Never echo a typed key back into the page.

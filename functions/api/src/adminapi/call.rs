@@ -97,7 +97,8 @@ impl Call {
 
     fn href(&self, offset: i64) -> String {
         let mut q: Vec<(String, String)> =
-            self.query.iter().filter(|(k, _)| k != "offset").cloned().collect();
+            // The key stays out of the links: they end up in clients' and proxies' logs.
+            self.query.iter().filter(|(k, _)| k != "offset" && k != "apikey").cloned().collect();
         q.push(("offset".into(), offset.to_string()));
         format!("{}?{}", self.url, serde_urlencoded::to_string(&q).unwrap_or_default())
     }

@@ -132,6 +132,27 @@ fn validate(data: &FormData) -> Result<PanelInput, FormErrors> {
     }
 }
 
+/// The saved keys are sent to the panel's address, so a new address needs them typed again: otherwise
+/// whoever may edit the panel could send its keys to a server of their own.
+fn keys_follow_address(panel: &Panel, input: &PanelInput) -> Result<(), FormErrors> {
+    if panel.base_url == input.base_url {
+        return Ok(());
+    }
+    let mut errors = FormErrors::default();
+    let msg = "The keys are sent to the panel's address: enter this key again to change the address (or type - to clear it).";
+    if panel.admin_key_last4.is_some() && input.admin_key.is_none() {
+        errors.add("admin_key", msg);
+    }
+    if panel.services_key_last4.is_some() && input.services_key.is_none() {
+        errors.add("services_key", msg);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 fn bad(
     viewer: &Viewer,
     title: &str,
@@ -227,6 +248,9 @@ pub async fn update(
         Ok(i) => i,
         Err(errors) => return Ok(bad(&viewer, &title, Some(&panel), &data, &errors)),
     };
+    if let Err(errors) = keys_follow_address(&panel, &input) {
+        return Ok(bad(&viewer, &title, Some(&panel), &data, &errors));
+    }
     match panels::update(&state.db, &state.config.secret_key, id, &input).await {
         Ok(()) => {}
         Err(AppError::Conflict(msg)) => {

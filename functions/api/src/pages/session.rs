@@ -21,7 +21,14 @@ pub struct LoginQuery {
 /// Only same-site paths: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        // Browsers drop tabs and newlines and read `\` as `/`, so `/\t/evil.com` would leave the site.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -122,8 +129,8 @@ pub async fn login(
     }
     let found = staff::find_for_login(&state.db, &username).await?;
     let member = match found {
-        Some((member, hash)) if member.active && verify_password(&password, &hash) => Some(member),
-        Some(_) => None,
+        // The hash is checked for inactive members too: answering faster would reveal the account.
+        Some((member, hash)) => (verify_password(&password, &hash) && member.active).then_some(member),
         None => {
             // Same work as a real check, so timing does not reveal which usernames exist.
             burn_password_check(&password);
@@ -179,6 +186,10 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.com")), "/");
         assert_eq!(safe_next(Some("https://evil.com")), "/");
         assert_eq!(safe_next(Some("/\\evil.com")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.com")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.com")), "/");
+        assert_eq!(safe_next(Some("/x\\/evil.com")), "/");
+        assert_eq!(safe_next(Some("/orders?q=a%20b")), "/orders?q=a%20b");
         assert_eq!(safe_next(None), "/");
     }
 }

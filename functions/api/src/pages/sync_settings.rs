@@ -252,9 +252,13 @@ pub async fn engine(
         return Ok(shared::ui::invalid(body));
     };
     let new = EngineSettings { paused: data.get("paused") == Some("1"), concurrency, retention_days };
-    if let Err(AppError::BadRequest(msg)) = sync::save_engine_settings(&state.db, &new).await {
-        let body = render(&state, &viewer, Some(&msg)).await?;
-        return Ok(shared::ui::invalid(body));
+    match sync::save_engine_settings(&state.db, &new).await {
+        Ok(()) => {}
+        Err(AppError::BadRequest(msg)) => {
+            let body = render(&state, &viewer, Some(&msg)).await?;
+            return Ok(shared::ui::invalid(body));
+        }
+        Err(e) => return Err(e),
     }
     let details = format!(
         "{}, concurrency {concurrency}, retention {retention_days} days",

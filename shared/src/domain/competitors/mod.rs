@@ -129,6 +129,16 @@ pub async fn create(db: &Db, key: &SecretKey, input: &CompetitorInput) -> AppRes
 pub async fn update(db: &Db, key: &SecretKey, id: i64, input: &CompetitorInput) -> AppResult<()> {
     let conn = db.connect().await?;
     let tx = crate::db::write_tx(&conn).await?;
+    let new_key = input.api_key.as_deref().filter(|k| !k.is_empty());
+    if new_key.is_none() {
+        // The key is sent to the rival's address: it never follows a new address on its own.
+        let mut rows = tx.query("SELECT base_url FROM competitors WHERE id = ?1", params![id]).await?;
+        if let Some(r) = rows.next().await? {
+            if r.get::<String>(0)? != input.base_url {
+                return Err(AppError::bad_request("Enter the API key again to change the address."));
+            }
+        }
+    }
     let n = tx
         .execute(
             "UPDATE competitors SET name = ?1, base_url = ?2, enabled = ?3, updated_at = ?4
@@ -140,7 +150,7 @@ pub async fn update(db: &Db, key: &SecretKey, id: i64, input: &CompetitorInput) 
     if n == 0 {
         return Err(AppError::Conflict("This panel already tracks a competitor at that address.".into()));
     }
-    if let Some(k) = input.api_key.as_deref().filter(|k| !k.is_empty()) {
+    if let Some(k) = new_key {
         tx.execute(
             "UPDATE competitors SET api_key_enc = ?1, api_key_last4 = ?2 WHERE id = ?3",
             params![key.encrypt(k)?, last4(k), id],
