@@ -102,6 +102,25 @@ async fn revoked_key_marks_the_panel() {
 }
 
 #[tokio::test]
+async fn a_refused_services_key_stops_only_the_catalogue() {
+    let app = TestApp::new().await;
+    let sim = sim(38, 300, false).await;
+    let panel = register(&app, &sim).await;
+    let key = app.state.config.secret_key.encrypt("not-the-services-key").unwrap();
+    app.exec(&format!("UPDATE panels SET services_key_enc = '{key}' WHERE id = {panel}")).await;
+    let report = sync_idle(&app, panel).await;
+    let failed: Vec<&str> =
+        report.resources.iter().filter(|r| r.outcome == "error").map(|r| r.resource).collect();
+    assert_eq!(failed, vec!["services"], "{report:?}");
+    let row = sync::get(&app.state.db, panel, Resource::Services).await.unwrap().unwrap();
+    assert!(row.message.unwrap_or_default().starts_with("Services API key:"), "the message names the key");
+    let p = shared::domain::panels::get(&app.state.db, panel).await.unwrap().unwrap();
+    assert_eq!(p.status.as_str(), "active", "orders, users, payments and tickets keep syncing");
+    let visible = sim.with(|s| s.data.visible_count()) as i64;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders_cache").await, visible);
+}
+
+#[tokio::test]
 async fn short_faults_are_absorbed_by_retries() {
     let app = TestApp::new().await;
     let sim = sim(37, 1_500, false).await;

@@ -288,7 +288,12 @@ async fn run_resource(
             .await?;
         }
         Err(e) => {
-            let message = e.to_string();
+            // The Services key is a different key from the admin one: say which one was refused.
+            let message = match (e.key_rejected(), row.resource) {
+                (true, Resource::Services) => format!("Services API key: {e}"),
+                (true, _) => format!("Admin API key: {e}"),
+                _ => e.to_string(),
+            };
             tracing::warn!(panel = row.panel_id, resource = row.resource.as_str(), error = %message, "sync stopped");
             let failures = row.failures + 1;
             conn.execute(
@@ -306,7 +311,9 @@ async fn run_resource(
                 ],
             )
             .await?;
-            if e.key_rejected() {
+            // Only the admin key stops the whole panel: without it nothing else can sync. A refused
+            // Services key stops the catalogue alone, on its own row.
+            if e.key_rejected() && row.resource != Resource::Services {
                 conn.execute(
                     "UPDATE panels SET status = 'error', last_error = ?1, updated_at = ?2 WHERE id = ?3",
                     params![message.as_str(), t, row.panel_id],

@@ -3,10 +3,10 @@
 //!    created while we page land after the ones we read, so offsets stay valid; the newest second is
 //!    re-read at the start of the next cycle (an upsert, never a duplicate). The next page is requested
 //!    while the current one is written.
-//! 2. Open orders: every cached order not final yet is re-checked by id, in batches walked in id order,
-//!    so status, remains and last update stay current until the order is final: orders of the last day
-//!    on every cycle, older open ones (mostly stuck at a provider) every 30 minutes. Unchanged rows are
-//!    not rewritten.
+//! 2. Open orders: every cached order not final yet is re-checked by id on every cycle, in batches of
+//!    up to 1000 walked in id order, so status, remains and last update are current within one interval
+//!    until the order is final (old stuck ones too: those are the ones an owner chases). Unchanged rows
+//!    are not rewritten.
 
 use libsql::{params, Value as Sql};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use serde_json::Value;
 use shared::domain::sync::Resource;
 use shared::pp::rows::OrderRow;
 use shared::pp::OrdersPage;
-use shared::time::{now, now_ms};
+use shared::time::now_ms;
 
 use super::{keep_parsed, save_position, Ctx, Prefetch, Step};
 use crate::error::SyncError;
@@ -51,11 +51,6 @@ pub const TABLE: Table = Table {
     insert_only: &["checked_at"],
 };
 
-/// Open orders younger than this are re-checked on every cycle; they are the ones that move.
-const YOUNG_SECS: i64 = 86_400;
-/// Older open orders are included in a re-check pass at most this often.
-const OLD_RECHECK_MS: i64 = 30 * 60 * 1000;
-
 #[derive(Serialize, Deserialize, Default, Debug)]
 struct Position {
     #[serde(default)]
@@ -67,14 +62,9 @@ struct Position {
     /// "new" or "open".
     #[serde(default)]
     phase: String,
-    /// Re-check pass: the last order id done, whether this pass includes old open orders, and when
-    /// the last pass that did started (ms).
+    /// Re-check pass: the last order id done.
     #[serde(default)]
     open_after: i64,
-    #[serde(default)]
-    with_old: bool,
-    #[serde(default)]
-    old_pass_at: i64,
 }
 
 fn to_sql(panel: i64, t: i64, o: OrderRow) -> Vec<Sql> {
@@ -158,25 +148,10 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
         request_ahead(ctx, new_orders_query(&p, ctx.page_size));
     } else if p.from == 0 {
         // The first full cycle just read every order: nothing is stale enough to re-check yet.
-        p = Position {
-            from: p.max_ts,
-            max_ts: p.max_ts,
-            phase: "new".into(),
-            old_pass_at: now_ms(),
-            ..Position::default()
-        };
+        p = Position { from: p.max_ts, max_ts: p.max_ts, phase: "new".into(), ..Position::default() };
         first_cycle_done = true;
     } else {
-        let with_old = now_ms() - p.old_pass_at >= OLD_RECHECK_MS;
-        p = Position {
-            from: p.max_ts,
-            offset: 0,
-            max_ts: p.max_ts,
-            phase: "open".into(),
-            open_after: 0,
-            with_old,
-            old_pass_at: if with_old { now_ms() } else { p.old_pass_at },
-        };
+        p = Position { from: p.max_ts, offset: 0, max_ts: p.max_ts, phase: "open".into(), open_after: 0 };
     }
     let mut step = Step {
         position: serde_json::to_value(&p).unwrap_or_default(),
@@ -230,14 +205,13 @@ async fn new_rows(tx: &libsql::Transaction, panel_id: i64, rows: &[Vec<Sql>]) ->
 async fn open_ids(
     conn: &libsql::Connection,
     ctx: &Ctx<'_>,
-    p: &Position,
     after: i64,
 ) -> Result<Vec<i64>, SyncError> {
     let mut rows = conn
         .query(
             "SELECT id FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
-             AND id > ?2 AND (?3 OR created > ?4) ORDER BY id LIMIT ?5",
-            params![ctx.panel_id, after, p.with_old as i64, now() - YOUNG_SECS, ctx.page_size.min(1000)],
+             AND id > ?2 ORDER BY id LIMIT ?3",
+            params![ctx.panel_id, after, ctx.page_size.min(1000)],
         )
         .await?;
     let mut ids = Vec::new();
@@ -255,13 +229,13 @@ fn ids_query(ids: &[i64]) -> Vec<(&'static str, String)> {
 async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     let conn = ctx.conn;
     let limit = ctx.page_size.min(1000);
-    let ids = open_ids(conn, ctx, &p, p.open_after).await?;
+    let ids = open_ids(conn, ctx, p.open_after).await?;
     let mut step = Step::default();
     let mut rows: Vec<Vec<Sql>> = Vec::new();
     if let Some(last) = ids.last().copied() {
         let page = fetch(ctx, &ids_query(&ids)).await?;
         // The batch after this one is already known: ask for it while this one is written.
-        let next = open_ids(conn, ctx, &p, last).await?;
+        let next = open_ids(conn, ctx, last).await?;
         if !next.is_empty() {
             request_ahead(ctx, ids_query(&next));
         }
