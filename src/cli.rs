@@ -48,9 +48,9 @@ pub enum Command {
     },
     /// Sync panels now and print a per-resource summary; exits non-zero if a resource ended in error.
     Sync {
-        /// Only this panel (id).
+        /// Only this panel: its id or its name.
         #[arg(long)]
-        panel: Option<i64>,
+        panel: Option<String>,
         /// Keep going until every resource is caught up (otherwise one bounded run).
         #[arg(long)]
         until_idle: bool,
@@ -171,12 +171,20 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::Sync { panel, until_idle } => {
             let state = AppState::init(Config::from_env()?).await?;
+            let panel = match panel {
+                Some(p) => Some(panel_id(&state, &p).await?),
+                None => None,
+            };
             let opts = sync::RunOptions { panel, until_idle, force: true, ..sync::RunOptions::default() };
             let report = sync::run_with(&state, &opts).await?;
             print!("{}", crate::sync_summary::table(&report));
-            match report.errors() {
-                0 => Ok(()),
-                n => Err(AppError::internal(format!("{n} resource(s) ended in error"))),
+            match (report.errors(), report.busy()) {
+                (0, 0) => Ok(()),
+                (0, n) if until_idle => {
+                    Err(AppError::internal(format!("{n} resource(s) were not caught up")))
+                }
+                (0, _) => Ok(()),
+                (n, _) => Err(AppError::internal(format!("{n} resource(s) or panel(s) ended in error"))),
             }
         }
         Command::AiReview => {
@@ -192,4 +200,18 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Bench { which: BenchCommand::Api { orders } } => crate::bench::api(orders).await,
         Command::Bench { which: BenchCommand::Pages { orders } } => crate::bench::pages(orders).await,
     }
+}
+
+/// A panel named on the command line by id or by the name it was added with.
+async fn panel_id(state: &AppState, given: &str) -> AppResult<i64> {
+    let all = panels::list(&state.db, &shared::auth::PanelScope::All).await?;
+    all.iter()
+        .find(|p| given.parse::<i64>().is_ok_and(|id| id == p.id))
+        .or_else(|| all.iter().find(|p| p.name == given))
+        .or_else(|| all.iter().find(|p| p.name.eq_ignore_ascii_case(given)))
+        .map(|p| p.id)
+        .ok_or_else(|| {
+            let names: Vec<String> = all.iter().map(|p| format!("{} ({})", p.id, p.name)).collect();
+            AppError::BadRequest(format!("no panel {given:?}; panels: {}", names.join(", ")))
+        })
 }

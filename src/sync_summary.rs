@@ -4,10 +4,20 @@ pub fn table(report: &sync::RunReport) -> String {
     if report.paused {
         return "the sync engine is paused (Settings → Sync)\n".into();
     }
-    if report.resources.is_empty() {
-        return "nothing to sync: no active panel with due work\n".into();
+    let mut out = String::new();
+    for p in &report.stopped {
+        out.push_str(&format!(
+            "panel {} ({}) not synced: {} — fix the key in Panels, then save the panel as active\n",
+            p.panel_id, p.name, p.reason
+        ));
     }
-    let mut out = format!(
+    if report.resources.is_empty() {
+        if report.stopped.is_empty() {
+            out.push_str("nothing to sync: no active panel with due work\n");
+        }
+        return out;
+    }
+    out += &format!(
         "{:<6} {:<16} {:>9} {:>9} {:>8}  {}\n",
         "panel", "resource", "fetched", "cached", "skipped", "outcome"
     );
@@ -21,6 +31,13 @@ pub fn table(report: &sync::RunReport) -> String {
             r.skipped,
             r.outcome,
             r.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+        ));
+    }
+    if report.busy() > 0 {
+        out.push_str(&format!(
+            "{} resource(s) busy: another sync run holds them (a run that was stopped lets go within {} minutes)\n",
+            report.busy(),
+            sync::LEASE_HEARTBEAT_SECS / 60
         ));
     }
     out

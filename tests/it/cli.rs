@@ -109,3 +109,50 @@ fn service_name_prints_the_promise_as_json() {
     assert_eq!(v["min_per_day"], 12_000);
     assert_eq!(v["refill_days"], serde_json::Value::Null);
 }
+
+/// `panel add` takes the URL in the forms owners paste; `sync --panel <name> --until-idle` mirrors the
+/// panel and prints its summary; a refused key makes `sync` exit non-zero and say which panel.
+#[test]
+fn panel_add_and_sync_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = testkit::SimHandle::start_in_thread(
+        testkit::SimConfig::new(61, 200, crate::sync_support::NOW),
+        false,
+    )
+    .expect("simulator");
+    let add = |url: &str| {
+        panelops(dir.path())
+            .args(["panel", "add", "--name", "Main", "--url", url, "--admin-key", &sim.admin_key])
+            .args(["--services-key", &sim.services_key])
+            .output()
+            .unwrap()
+    };
+    let first = add(&format!("{}/admin/adminapi/v2", sim.base_url));
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains(&format!("{}\n", sim.base_url)));
+    // The other forms are the same panel.
+    for url in [format!("{}/adminapi/v2", sim.base_url), format!("{}/", sim.base_url)] {
+        let again = add(&url);
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"), "{url}");
+    }
+    let sync = panelops(dir.path()).args(["sync", "--panel", "main", "--until-idle"]).output().unwrap();
+    let out = String::from_utf8_lossy(&sync.stdout);
+    assert!(sync.status.success(), "{out}\n{}", String::from_utf8_lossy(&sync.stderr));
+    let visible = sim.with(|s| s.data.visible_count());
+    assert!(
+        out.lines().any(|l| l.contains("orders") && l.contains(&format!(" {visible} ")) && l.ends_with("ok")),
+        "{out}"
+    );
+    let unknown = panelops(dir.path()).args(["sync", "--panel", "Other"]).output().unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("1 (Main)"));
+    // The panel revokes the key: the run fails, and later runs say the panel is stopped.
+    sim.faults(|f| f.revoked = true);
+    for _ in 0..2 {
+        let failed = panelops(dir.path()).args(["sync", "--panel", "1"]).output().unwrap();
+        let out = String::from_utf8_lossy(&failed.stdout);
+        assert!(!failed.status.success(), "{out}");
+        assert!(out.contains("rejected the API key"), "{out}");
+    }
+}

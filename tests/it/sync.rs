@@ -75,7 +75,11 @@ async fn an_interrupted_run_resumes_to_the_same_result() {
     // Cancel the run at several instants, mid-page included; each time the next run continues.
     for ms in [30u64, 80, 150, 250] {
         let _ = tokio::time::timeout(Duration::from_millis(ms), sync::run_with(&app.state, &opts)).await;
-        // A cancelled run leaves its lease; an expired lease is taken over.
+        // A cancelled run leaves its hold, which lasts minutes past its last page, not an hour…
+        let held =
+            app.scalar("SELECT COALESCE(MAX(lease_until), 0) FROM sync_state").await - shared::time::now();
+        assert!(held <= sync::LEASE_HEARTBEAT_SECS + 5, "held for {held} s");
+        // …and an expired hold is taken over.
         app.exec("UPDATE sync_state SET lease_until = 0").await;
     }
     let report = sync_idle(&app, panel).await;

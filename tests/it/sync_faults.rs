@@ -94,6 +94,17 @@ async fn revoked_key_marks_the_panel() {
     let owner = app.as_role("owner1", shared::auth::Role::Owner, &[]).await;
     let page = app.get("/panels", Some(&owner)).await;
     assert!(page.body.contains("rejected the API key"));
+    // And on Settings → Sync, without a retry time that would never come; Sync now says why not.
+    let sync_page = app.get("/settings/sync", Some(&owner)).await;
+    assert!(sync_page.body.contains("stopped until the key is fixed in Panels"), "{}", sync_page.body);
+    assert!(!sync_page.body.contains("next retry"));
+    let res = app.post(&format!("/settings/sync/{panel}/run"), Some(&owner), &[]).await;
+    let after = app.follow(&res, Some(&owner)).await;
+    assert!(
+        after.body.contains("is not synced: Admin API key: the panel rejected the API key"),
+        "{}",
+        after.body
+    );
     // Fixed key: saving the panel as active resumes it.
     sim.faults(|f| f.revoked = false);
     app.exec("UPDATE panels SET status = 'active', last_error = NULL").await;

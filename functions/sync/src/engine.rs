@@ -65,6 +65,15 @@ pub struct ResourceReport {
     pub cached: i64,
 }
 
+/// A panel the run left alone because it is in error (its Admin API key was refused): nothing of it
+/// can sync until someone fixes the key and saves the panel as active.
+#[derive(Debug, Serialize, Clone)]
+pub struct StoppedPanel {
+    pub panel_id: i64,
+    pub name: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Serialize, Default)]
 pub struct RunReport {
     pub job: &'static str,
@@ -72,11 +81,18 @@ pub struct RunReport {
     pub panels: usize,
     pub fetched: i64,
     pub resources: Vec<ResourceReport>,
+    pub stopped: Vec<StoppedPanel>,
 }
 
 impl RunReport {
+    /// Resources that ended in error, and panels stopped by an error.
     pub fn errors(&self) -> usize {
-        self.resources.iter().filter(|r| r.outcome == "error").count()
+        self.resources.iter().filter(|r| r.outcome == "error").count() + self.stopped.len()
+    }
+
+    /// Resources another run was holding.
+    pub fn busy(&self) -> usize {
+        self.resources.iter().filter(|r| r.outcome == "busy").count()
     }
 }
 
@@ -88,9 +104,18 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
         return Ok(report);
     }
     let all = panels::list(&state.db, &PanelScope::All).await?;
-    let targets: Vec<Panel> = all
+    let (targets, others): (Vec<Panel>, Vec<Panel>) = all
         .into_iter()
-        .filter(|p| p.status == PanelStatus::Active && opts.panel.is_none_or(|id| id == p.id))
+        .filter(|p| opts.panel.is_none_or(|id| id == p.id))
+        .partition(|p| p.status == PanelStatus::Active);
+    report.stopped = others
+        .into_iter()
+        .filter(|p| p.status == PanelStatus::Error)
+        .map(|p| StoppedPanel {
+            panel_id: p.id,
+            reason: p.last_error.unwrap_or_else(|| "in error".into()),
+            name: p.name,
+        })
         .collect();
     report.panels = targets.len();
     let gate = Arc::new(Semaphore::new(settings.concurrency.clamp(1, 8) as usize));
@@ -216,7 +241,10 @@ async fn run_resource(
 ) -> AppResult<ResourceReport> {
     let started = Instant::now();
     let run_start = now();
-    let lease_secs = if opts.until_idle { 3600 } else { opts.budget.as_secs() as i64 + 60 };
+    // Every stored page renews the hold (`save_position`), so a run without a budget holds it only
+    // as long as it keeps storing pages.
+    let lease_secs =
+        if opts.until_idle { resources::LEASE_HEARTBEAT_SECS } else { opts.budget.as_secs() as i64 + 60 };
     let mut report = ResourceReport {
         panel_id: row.panel_id,
         resource: row.resource.as_str(),

@@ -10,6 +10,7 @@ pub mod upsert;
 
 pub use engine::{run as run_with, ResourceReport, RunOptions, RunReport};
 pub use error::SyncError;
+pub use resources::LEASE_HEARTBEAT_SECS;
 
 use serde::Deserialize;
 use shared::{AppResult, AppState};

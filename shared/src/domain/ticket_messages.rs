@@ -27,6 +27,22 @@ impl From<libsql::Error> for FetchError {
 }
 
 /// Tickets of a panel whose messages are missing or stale, most recently active first.
+/// How many of the panel's tickets have their conversation stored as of their last change, of all.
+pub async fn conversations_current(conn: &Connection, panel_id: i64) -> AppResult<(i64, i64)> {
+    let mut rows = conn
+        .query(
+            "SELECT COALESCE(SUM(messages_synced IS NOT NULL AND messages_synced >= COALESCE(last_update, created)), 0),
+                    COUNT(*)
+             FROM tickets_cache WHERE panel_id = ?1",
+            params![panel_id],
+        )
+        .await?;
+    match rows.next().await? {
+        Some(r) => Ok((r.get(0)?, r.get(1)?)),
+        None => Ok((0, 0)),
+    }
+}
+
 pub async fn stale_tickets(conn: &Connection, panel_id: i64, limit: i64) -> AppResult<Vec<(i64, i64)>> {
     let mut rows = conn
         .query(

@@ -8,7 +8,7 @@ use maud::{html, Markup};
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
-use shared::domain::panels;
+use shared::domain::panels::{self, PanelStatus};
 use shared::domain::sync::{self, EngineSettings, Resource, SyncRow};
 use shared::time::now;
 use shared::ui::form::FormData;
@@ -17,7 +17,8 @@ use shared::{AppError, AppResult, AppState};
 
 use crate::audit_log::log;
 
-fn status_cell(r: &SyncRow, t: i64) -> Markup {
+/// `stopped`: the panel itself is in error (its Admin API key was refused): nothing retries on its own.
+fn status_cell(r: &SyncRow, t: i64, stopped: bool) -> Markup {
     let running = r.lease_until > t;
     html! {
         @if running {
@@ -25,7 +26,11 @@ fn status_cell(r: &SyncRow, t: i64) -> Markup {
         } @else if r.status == "error" {
             (ui::status_label("error"))
             " " span { (r.message.as_deref().unwrap_or("failed")) }
-            @if let Some(at) = r.next_retry_at { br; span.muted { "next retry " (ui::time(at)) } }
+            @if stopped {
+                br; span.muted { "stopped until the key is fixed in Panels" }
+            } @else if let Some(at) = r.next_retry_at {
+                br; span.muted { "next retry " (ui::time(at)) }
+            }
         } @else if r.status == "idle" {
             (ui::status_label("idle")) " " span.muted { "not synced yet" }
         } @else {
@@ -43,7 +48,14 @@ fn status_cell(r: &SyncRow, t: i64) -> Markup {
     }
 }
 
-fn rows_for(viewer: &Viewer, panel_id: i64, rows: &[&SyncRow], t: i64, can_edit: bool) -> Vec<Markup> {
+fn rows_for(
+    viewer: &Viewer,
+    panel: &panels::Panel,
+    rows: &[&SyncRow],
+    t: i64,
+    can_edit: bool,
+) -> Vec<Markup> {
+    let (panel_id, stopped) = (panel.id, panel.status == PanelStatus::Error);
     rows.iter()
         .map(|r| {
             let fid = format!("sync-{panel_id}-{}", r.resource.as_str());
@@ -63,7 +75,7 @@ fn rows_for(viewer: &Viewer, panel_id: i64, rows: &[&SyncRow], t: i64, can_edit:
                 }
                 td.num { (r.cached) }
                 td { (ui::opt_time(r.last_fetched_at)) }
-                td.wrap { (status_cell(r, t)) }
+                td.wrap { (status_cell(r, t, stopped)) }
                 @if can_edit {
                     td {
                         form.actions #(fid) method="post" action=(format!("/settings/sync/{panel_id}/edit")) {
@@ -159,7 +171,7 @@ async fn render(state: &AppState, viewer: &Viewer, error: Option<&str>) -> AppRe
                         }
                     }
                 }
-                (ui::table(&cols, &rows_for(viewer, p.id, &mine, t, can_edit), ui::empty_state("No resources.", None)))
+                (ui::table(&cols, &rows_for(viewer, p, &mine, t, can_edit), ui::empty_state("No resources.", None)))
             }
         },
     ))
@@ -224,6 +236,21 @@ pub async fn run_now(
     data: FormData,
 ) -> AppResult<Response> {
     let panel = panel_in_scope(&state, &viewer, id).await?;
+    if panel.status != PanelStatus::Active {
+        // The engine skips it: say so instead of announcing a run that will not happen.
+        let why = match panel.status {
+            PanelStatus::Paused => "it is paused in Panels".to_string(),
+            _ => format!(
+                "{}. Fix the key in Panels, then save the panel as active",
+                panel.last_error.as_deref().unwrap_or("it is in error")
+            ),
+        };
+        return Ok(flash_redirect(
+            &link(&viewer, "/settings/sync"),
+            &format!("{} is not synced: {why}.", panel.name),
+            client.secure,
+        ));
+    }
     let resource = match data.get("resource").filter(|r| !r.is_empty()) {
         Some(_) => Some(resource_of(&data)?),
         None => None,

@@ -25,11 +25,14 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
     let batch = ticket_messages::stale_tickets(&conn, ctx.panel_id, ctx.page_size).await?;
     let (stored, skipped) =
         ticket_messages::fetch_and_store(&ctx.state.db, admin, ctx.panel_id, &batch).await?;
+    // Conversations read of all tickets: the first sync of a big panel's messages is one request per
+    // ticket, the slowest resource, so it shows its progress like the others.
+    let (current, tickets) = ticket_messages::conversations_current(&conn, ctx.panel_id).await?;
     let step = Step {
         position: json!({}),
         received: stored,
-        fetched: None,
-        total: None,
+        fetched: Some(current),
+        total: Some(tickets),
         skipped,
         done: (batch.len() as i64) < ctx.page_size,
         changed: None,

@@ -106,7 +106,12 @@ pub fn keep_parsed<T>(
     (out, skipped)
 }
 
-/// Stores the step's position and progress in the same transaction as its rows.
+/// How long a run's hold on a resource lasts past its last stored page: a run that was killed (a
+/// stopped `panelops sync`, a Lambda timeout) blocks the next one for at most this long.
+pub const LEASE_HEARTBEAT_SECS: i64 = 180;
+
+/// Stores the step's position and progress in the same transaction as its rows, and renews the run's
+/// hold on the resource.
 pub async fn save_position(
     tx: &Transaction,
     panel_id: i64,
@@ -115,7 +120,7 @@ pub async fn save_position(
 ) -> AppResult<()> {
     tx.execute(
         "UPDATE sync_state SET position = ?1, fetched = COALESCE(?2, fetched), total = COALESCE(?3, total),
-                skipped = skipped + ?4, last_fetched_at = ?5
+                skipped = skipped + ?4, last_fetched_at = ?5, lease_until = MAX(lease_until, ?5 + ?8)
          WHERE panel_id = ?6 AND resource = ?7",
         params![
             step.position.to_string(),
@@ -124,7 +129,8 @@ pub async fn save_position(
             step.skipped,
             shared::time::now(),
             panel_id,
-            resource.as_str()
+            resource.as_str(),
+            LEASE_HEARTBEAT_SECS
         ],
     )
     .await?;

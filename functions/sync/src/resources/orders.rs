@@ -202,11 +202,7 @@ async fn new_rows(tx: &libsql::Transaction, panel_id: i64, rows: &[Vec<Sql>]) ->
 }
 
 /// The next batch of open orders to re-check after `after`, in id order.
-async fn open_ids(
-    conn: &libsql::Connection,
-    ctx: &Ctx<'_>,
-    after: i64,
-) -> Result<Vec<i64>, SyncError> {
+async fn open_ids(conn: &libsql::Connection, ctx: &Ctx<'_>, after: i64) -> Result<Vec<i64>, SyncError> {
     let mut rows = conn
         .query(
             "SELECT id FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
