@@ -1,10 +1,18 @@
-//! Users, payments and tickets: the admin API offers no "changed since" filter for them, so each is
-//! read in full cycles of offset pages, writing only rows that changed (spent, balance, status…).
+//! Users, payments and tickets: the admin API offers no "changed since" filter for them. Lists come
+//! newest first, so a cycle reads offset pages from the front and writes only rows that changed
+//! (spent, balance, status…):
+//! - a quick cycle stops at the first page where nothing was new or changed: new sign-ups and payments,
+//!   and the recent payments whose status moves, arrive without re-reading the whole list;
+//! - every `FULL_EVERY`-th cycle (and the first) reads everything, for changes deep in the list (an old
+//!   customer's spent and balance). Tickets always read everything: a reply to an old ticket moves its
+//!   status and last update, and its conversation must follow within one interval.
+//!
 //! Rows added while paging shift later rows to higher offsets: a row may be read twice (an upsert, no
 //! duplicate) but none is skipped; the next cycle picks up what arrived at the front.
 
 use libsql::Value as Sql;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use shared::domain::sync::Resource;
 use shared::pp::rows::{PaymentRow, TicketRow, UserRow};
@@ -22,6 +30,23 @@ pub struct Paged {
     pub path: &'static str,
     pub table: Table,
     pub to_rows: ToRows,
+    /// Quick cycles between full ones (0: every cycle is full).
+    pub quick_cycles: i64,
+}
+
+/// Users and payments: five quick cycles, then a full one (hourly at the users' default 10 minutes).
+const FULL_EVERY: i64 = 6;
+
+#[derive(Serialize, Deserialize, Default, Debug)]
+struct Position {
+    #[serde(default)]
+    offset: i64,
+    /// Cycles since the last full one; none yet: the next cycle is full.
+    #[serde(default)]
+    since_full: Option<i64>,
+    /// This cycle reads everything.
+    #[serde(default)]
+    full: bool,
 }
 
 fn users(panel: i64, t: i64, raw: &[Value], offset: i64) -> (Vec<Vec<Sql>>, i64) {
@@ -117,6 +142,7 @@ pub const USERS: Paged = Paged {
         insert_only: &["checked_at"],
     },
     to_rows: users,
+    quick_cycles: FULL_EVERY - 1,
 };
 
 pub const PAYMENTS: Paged = Paged {
@@ -142,6 +168,7 @@ pub const PAYMENTS: Paged = Paged {
         insert_only: &["checked_at"],
     },
     to_rows: payments,
+    quick_cycles: FULL_EVERY - 1,
 };
 
 pub const TICKETS: Paged = Paged {
@@ -165,20 +192,35 @@ pub const TICKETS: Paged = Paged {
         insert_only: &["checked_at"],
     },
     to_rows: tickets,
+    quick_cycles: 0,
 };
 
 pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
-    let offset = position.get("offset").and_then(Value::as_i64).unwrap_or(0).max(0);
+    let mut pos: Position = serde_json::from_value(position.clone()).unwrap_or_default();
+    if pos.offset <= 0 {
+        pos.offset = 0;
+        pos.full = pos.since_full.is_none_or(|n| n >= p.quick_cycles);
+    }
+    let offset = pos.offset;
     let page = ctx
         .admin()?
         .list(p.path, &[("limit", ctx.page_size.to_string()), ("offset", offset.to_string())])
         .await?;
     let received = page.rows.len() as i64;
     let (rows, skipped) = (p.to_rows)(ctx.panel_id, now(), &page.rows, offset);
-    let done = !page.has_next;
-    let next = if done { 0 } else { offset + received };
+    let conn = ctx.conn;
+    let tx = shared::db::write_tx(conn).await?;
+    let changed = upsert(&tx, &p.table, rows).await?;
+    // A quick cycle has reached rows it already holds unchanged: the rest is older still.
+    let done = !page.has_next || (!pos.full && changed == 0 && received > 0);
+    if done {
+        pos.since_full = Some(if pos.full { 0 } else { pos.since_full.unwrap_or(0) + 1 });
+        pos.offset = 0;
+    } else {
+        pos.offset = offset + received;
+    }
     let step = Step {
-        position: json!({ "offset": next }),
+        position: serde_json::to_value(&pos).unwrap_or_default(),
         received,
         fetched: Some(offset + received),
         total: page.count.or(Some(offset + received)),
@@ -186,9 +228,6 @@ pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, Sy
         done,
         changed: None,
     };
-    let conn = ctx.conn;
-    let tx = shared::db::write_tx(conn).await?;
-    upsert(&tx, &p.table, rows).await?;
     save_position(&tx, ctx.panel_id, p.resource, &step).await?;
     tx.commit().await?;
     Ok(step)
