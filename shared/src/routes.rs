@@ -19,6 +19,10 @@ pub enum Access {
     Public,
     /// A signed-in staff member whose role is at least this one.
     Staff(Role),
+    /// As `Staff`, for a setting every panel shares (payment methods, report profiles, AI settings
+    /// and prompts): the member must also see every panel, or an admin of one panel would change what
+    /// another panel's staff see.
+    AllPanels(Role),
     /// An admin API client whose `X-Api-Key` carries this scope (`/adminapi/v2`).
     ApiKey(Scope),
 }

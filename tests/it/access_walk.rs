@@ -68,10 +68,10 @@ async fn every_route_enforces_its_access_rule() {
                 assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{} {path} without a key", spec.method);
                 assert!(res.body.contains("\"error_code\":401"), "{} {path}: {}", spec.method, res.body);
             }
-            Access::Staff(_) if path.ends_with(".json") => {
+            Access::Staff(_) | Access::AllPanels(_) if path.ends_with(".json") => {
                 assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{} {path}", spec.method)
             }
-            Access::Staff(_) => {
+            Access::Staff(_) | Access::AllPanels(_) => {
                 assert!(is_sign_in_redirect(&res), "{} {path} without a session: {}", spec.method, res.status)
             }
         }
@@ -81,8 +81,14 @@ async fn every_route_enforces_its_access_rule() {
             let res = send(&app, &spec.method, &path, Some(&s)).await;
             let what = format!("{} {path} as {role}: {} {}", spec.method, res.status, res.location());
             match spec.access {
-                Access::Staff(min) if *role < min => assert_eq!(res.status, StatusCode::FORBIDDEN, "{what}"),
-                Access::Staff(_) => {
+                Access::Staff(min) | Access::AllPanels(min) if *role < min => {
+                    assert_eq!(res.status, StatusCode::FORBIDDEN, "{what}")
+                }
+                // A setting every panel shares: the walk's staff other than the owner see panel 1 only.
+                Access::AllPanels(_) if *role != Role::Owner => {
+                    assert_eq!(res.status, StatusCode::FORBIDDEN, "{what}")
+                }
+                Access::Staff(_) | Access::AllPanels(_) => {
                     assert!(
                         res.status != StatusCode::FORBIDDEN && res.status != StatusCode::UNAUTHORIZED,
                         "{what}"

@@ -38,7 +38,7 @@ async fn the_key_is_encrypted_shown_as_last_four_and_a_dash_clears_it() {
     assert_eq!(text(&app, "SELECT value FROM settings WHERE key = 'ai.api_key_enc'").await, "");
     assert!(!app.get("/ai/settings", Some(&owner)).await.body.contains("••••"));
     // Admins edit the rest but never the key; a bad value is explained next to its field.
-    let admin = app.as_role("admin1", Role::Admin, &[]).await;
+    let admin = app.as_role_of_all_panels("admin1", Role::Admin).await;
     let admin_page = app.get("/ai/settings", Some(&admin)).await;
     assert!(!admin_page.body.contains("name=\"api_key\""));
     let denied = app.post("/ai/settings", Some(&admin), &settings_form("sk-other-0000")).await;
@@ -263,7 +263,7 @@ async fn ticket_analysis_translation_and_draft_are_shown_stored_and_logged() {
     assert!(user.starts_with("Ticket Orders - Refill from bob (pending):\n[Customer] Hi"), "{user}");
 
     // A named prompt with its own model.
-    let admin = app.as_role("admin1", Role::Admin, &[]).await;
+    let admin = app.as_role_of_all_panels("admin1", Role::Admin).await;
     let res = app
         .post(
             "/ai/prompts",
@@ -332,7 +332,7 @@ async fn ticket_analysis_translation_and_draft_are_shown_stored_and_logged() {
 #[tokio::test]
 async fn prompts_are_listed_for_agents_and_edited_by_admins() {
     let app = TestApp::new().await;
-    let admin = app.as_role("admin1", Role::Admin, &[]).await;
+    let admin = app.as_role_of_all_panels("admin1", Role::Admin).await;
     let agent = app.as_role("agent1", Role::Agent, &[]).await;
     let list = app.get("/ai/prompts", Some(&agent)).await;
     assert!(

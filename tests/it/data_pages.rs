@@ -281,7 +281,7 @@ async fn payments_show_method_names_and_explain_their_risk() {
     let (app, _sim, _panel, owner) = synced().await;
     let method =
         ids(&app, "SELECT method FROM payments_cache GROUP BY method ORDER BY COUNT(*) DESC LIMIT 1").await;
-    let admin = app.as_role("admin1", Role::Admin, &[]).await;
+    let admin = app.as_role_of_all_panels("admin1", Role::Admin).await;
     let res = app
         .post(
             "/payment-methods",

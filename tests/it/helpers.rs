@@ -151,6 +151,20 @@ impl TestApp {
         Session { staff_id, token: new.token, csrf: row.get(0).expect("csrf") }
     }
 
+    /// A member who sees every panel (settings every panel shares need one).
+    pub async fn as_role_of_all_panels(&self, username: &str, role: Role) -> Session {
+        let new = NewStaff {
+            username,
+            password: STRONG,
+            role,
+            all_panels: true,
+            panels: &[],
+            only_if_first: false,
+        };
+        let id = staff::create(&self.state.db, new).await.expect("create staff");
+        self.session_for(id).await
+    }
+
     pub async fn as_role(&self, username: &str, role: Role, panels: &[i64]) -> Session {
         let id = self.add_staff(username, role, panels).await;
         self.session_for(id).await

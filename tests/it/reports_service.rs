@@ -273,7 +273,12 @@ async fn profiles_have_a_default_and_change_the_numbers() {
     let app = TestApp::new().await;
     let t = shared::time::now();
     let (a, _) = seed(&app, t, 600).await;
-    let admin = app.as_role("admin", Role::Admin, &[a]).await;
+    // Profiles are shared by every panel: an admin of one panel may not change them.
+    let limited = app.as_role("admin-a", Role::Admin, &[a]).await;
+    let res = app.post("/reports/service-health/profiles", Some(&limited), &[("name", "Mine")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.body.contains("shared by every panel"), "{}", res.body);
+    let admin = app.as_role_of_all_panels("admin", Role::Admin).await;
     let res = app
         .post(
             "/reports/service-health/profiles",
@@ -289,7 +294,9 @@ async fn profiles_have_a_default_and_change_the_numbers() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let id = app.scalar("SELECT MAX(id) FROM service_profiles").await;
-    let rows = list(&app.get(&format!("/reports/service-health.json?profile={id}"), Some(&admin)).await.body);
+    let rows = list(
+        &app.get(&format!("/reports/service-health.json?profile={id}&panel={a}"), Some(&admin)).await.body,
+    );
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0]["service_id"].as_i64(), rows[0]["slow"].as_i64()), (Some(10), Some(2)));
     let bad = app

@@ -189,3 +189,39 @@ async fn users_spent_and_ticket_changes_are_picked_up() {
         .await;
     assert_eq!(last, 1);
 }
+
+#[tokio::test]
+async fn a_run_out_of_time_leaves_its_work_to_the_next_run() {
+    let app = TestApp::new().await;
+    let sim = sim(9, 300, false).await;
+    let panel = register(&app, &sim).await;
+    shared::domain::sync::ensure_rows(&app.state.db, panel).await.unwrap();
+    let rows = app.scalar("SELECT COUNT(*) FROM sync_state").await;
+    assert!(rows >= 6);
+    // The Lambda's deadline has passed: nothing starts, nothing is half done.
+    let late = sync::RunOptions {
+        deadline: Some(std::time::Instant::now()),
+        client: crate::sync_support::client(0),
+        ..Default::default()
+    };
+    let report = sync::run_with(&app.state, &late).await.unwrap();
+    assert!(report.resources.iter().all(|r| r.outcome == "later" && r.fetched == 0), "{report:?}");
+    assert_eq!(sim.request_count(), 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM sync_state WHERE status = 'idle' AND lease_until = 0").await,
+        rows
+    );
+    // The next run, with time, does it all.
+    let report = sync::run_with(
+        &app.state,
+        &sync::RunOptions { client: crate::sync_support::client(0), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert!(report.resources.iter().any(|r| r.resource == "orders" && r.outcome == "ok"), "{report:?}");
+    let visible = sim.with(|s| s.data.visible_count()) as i64;
+    assert_eq!(
+        app.scalar(&format!("SELECT COUNT(*) FROM orders_cache WHERE panel_id = {panel}")).await,
+        visible
+    );
+}

@@ -23,16 +23,16 @@ pub use reviews::{verdict_counts, VerdictCounts};
 pub fn routes(state: &AppState) -> Routes {
     use pages::{flagged, prompts as pp, quality, settings as sp, ticket};
     Routes::new(state)
-        .get("/ai/settings", Access::Staff(Role::Admin), sp::page)
-        .post("/ai/settings", Access::Staff(Role::Admin), sp::save)
-        .get("/ai/quality-prompt", Access::Staff(Role::Admin), quality::page)
-        .post("/ai/quality-prompt", Access::Staff(Role::Admin), quality::save)
+        .get("/ai/settings", Access::AllPanels(Role::Admin), sp::page)
+        .post("/ai/settings", Access::AllPanels(Role::Admin), sp::save)
+        .get("/ai/quality-prompt", Access::AllPanels(Role::Admin), quality::page)
+        .post("/ai/quality-prompt", Access::AllPanels(Role::Admin), quality::save)
         .get("/ai/prompts", Access::Staff(Role::Agent), pp::list)
-        .get("/ai/prompts/new", Access::Staff(Role::Admin), pp::new_page)
-        .post("/ai/prompts", Access::Staff(Role::Admin), pp::create)
-        .get("/ai/prompts/{id}", Access::Staff(Role::Admin), pp::edit_page)
-        .post("/ai/prompts/{id}", Access::Staff(Role::Admin), pp::update)
-        .post("/ai/prompts/{id}/delete", Access::Staff(Role::Admin), pp::delete)
+        .get("/ai/prompts/new", Access::AllPanels(Role::Admin), pp::new_page)
+        .post("/ai/prompts", Access::AllPanels(Role::Admin), pp::create)
+        .get("/ai/prompts/{id}", Access::AllPanels(Role::Admin), pp::edit_page)
+        .post("/ai/prompts/{id}", Access::AllPanels(Role::Admin), pp::update)
+        .post("/ai/prompts/{id}/delete", Access::AllPanels(Role::Admin), pp::delete)
         .get("/ai/flagged", Access::Staff(Role::Viewer), flagged::page)
         .post(
             "/ai/flagged/{panel_id}/{ticket_id}/{seq}/wrong",

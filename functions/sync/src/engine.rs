@@ -35,6 +35,9 @@ pub struct RunOptions {
     pub force: bool,
     /// Keep going until every resource is caught up (CLI), ignoring the budget.
     pub until_idle: bool,
+    /// No step starts after this (the Lambda's own deadline, less the longest a step can take):
+    /// panels still waiting for their turn then wait for the next run.
+    pub deadline: Option<Instant>,
     pub client: ClientOptions,
 }
 
@@ -47,6 +50,7 @@ impl Default for RunOptions {
             resources: None,
             force: false,
             until_idle: false,
+            deadline: None,
             client: ClientOptions::default(),
         }
     }
@@ -59,7 +63,8 @@ pub struct ResourceReport {
     /// Rows received in this run.
     pub fetched: i64,
     pub skipped: i64,
-    /// ok (caught up), partial (budget ran out; the next run continues), error, busy (another run holds it).
+    /// ok (caught up), partial (budget ran out; the next run continues), error, busy (another run holds
+    /// it), later (the run's deadline passed before it started).
     pub outcome: &'static str,
     pub message: Option<String>,
     pub cached: i64,
@@ -118,12 +123,17 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
         })
         .collect();
     report.panels = targets.len();
+    let targets = longest_waiting_first(state, targets).await?;
     let gate = Arc::new(Semaphore::new(settings.concurrency.clamp(1, 8) as usize));
     let mut tasks = tokio::task::JoinSet::new();
     for panel in targets {
         let (state, opts, gate) = (state.clone(), opts.clone(), gate.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await;
+            if opts.deadline.is_some_and(|d| Instant::now() >= d) {
+                tracing::info!(panel = panel.id, "no time left in this run; the next one starts with it");
+                return Ok(Vec::new());
+            }
             run_panel(&state, &panel, &opts, settings.retention_days).await
         });
     }
@@ -137,6 +147,21 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
     report.resources.sort_by_key(|r| (r.panel_id, r.resource));
     report.fetched = report.resources.iter().map(|r| r.fetched).sum();
     Ok(report)
+}
+
+/// Panels that finished anything longest ago go first: with more panels than the run has time for,
+/// the ones left out this time lead the next run instead of waiting behind the same ones forever.
+async fn longest_waiting_first(state: &AppState, mut panels: Vec<Panel>) -> AppResult<Vec<Panel>> {
+    let conn = state.db.connect().await?;
+    let mut rows = conn
+        .query("SELECT panel_id, MAX(COALESCE(last_ok_at, 0)) FROM sync_state GROUP BY panel_id", ())
+        .await?;
+    let mut served = std::collections::HashMap::new();
+    while let Some(r) = rows.next().await? {
+        served.insert(r.get::<i64>(0)?, r.get::<i64>(1)?);
+    }
+    panels.sort_by_key(|p| (served.get(&p.id).copied().unwrap_or(0), p.id));
+    Ok(panels)
 }
 
 async fn run_panel(
@@ -254,6 +279,11 @@ async fn run_resource(
         message: None,
         cached: row.cached,
     };
+    if opts.deadline.is_some_and(|d| Instant::now() >= d) {
+        // Out of time (ticket messages wait for the other resources): the next run does it.
+        report.outcome = "later";
+        return Ok(report);
+    }
     let conn = state.db.connect_bulk().await?;
     if !take_lease(&conn, &row, run_start + lease_secs).await? {
         return Ok(report);
@@ -284,7 +314,9 @@ async fn run_resource(
                 if step.done {
                     break Ok(true);
                 }
-                let out_of_budget = pages >= opts.max_pages || started.elapsed() >= opts.budget;
+                let out_of_time = opts.deadline.is_some_and(|d| Instant::now() >= d);
+                let out_of_budget =
+                    pages >= opts.max_pages || started.elapsed() >= opts.budget || out_of_time;
                 if out_of_budget && !opts.until_idle {
                     break Ok(false);
                 }

@@ -25,3 +25,13 @@ pub struct JobInput {
 pub async fn run(state: &AppState) -> AppResult<RunReport> {
     engine::run(state, &RunOptions::default()).await
 }
+
+/// The scheduled run inside a Lambda invocation that has `remaining` before it is stopped: no step
+/// starts later than the longest a step can take (a page retried four times at a 20 s timeout, with
+/// backoff) before that.
+pub async fn run_within(state: &AppState, remaining: std::time::Duration) -> AppResult<RunReport> {
+    const LONGEST_STEP: std::time::Duration = std::time::Duration::from_secs(90);
+    let room = remaining.saturating_sub(LONGEST_STEP).max(std::time::Duration::from_secs(5));
+    let opts = RunOptions { deadline: Some(std::time::Instant::now() + room), ..RunOptions::default() };
+    engine::run(state, &opts).await
+}

@@ -16,7 +16,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             if input.job != "sync" {
                 return Err(format!("unknown job {:?}", input.job).into());
             }
-            let report = sync::run(&state).await?;
+            // The invocation's deadline (ms since the epoch) bounds the whole run, not each resource.
+            let left_ms = event.context.deadline.saturating_sub(shared::time::now_ms().max(0) as u64);
+            let report = sync::run_within(&state, std::time::Duration::from_millis(left_ms)).await?;
             if let Some(schedule) = schedule.as_ref() {
                 // A failed update is logged and tried again after the next run; the sync itself is done.
                 if let Err(e) = sync::schedule::reconcile(&state, schedule).await {

@@ -12,9 +12,10 @@ use crate::routes::Access;
 use crate::state::AppState;
 
 pub async fn guard(State((state, access)): State<(AppState, Access)>, req: Request, next: Next) -> Response {
-    let min = match access {
+    let (min, all_panels) = match access {
         Access::Public => return next.run(req).await,
-        Access::Staff(min) => min,
+        Access::Staff(min) => (min, false),
+        Access::AllPanels(min) => (min, true),
         Access::ApiKey(scope) => {
             return match authorize_key(&state, scope, req).await {
                 Ok(req) => next.run(req).await,
@@ -23,7 +24,7 @@ pub async fn guard(State((state, access)): State<(AppState, Access)>, req: Reque
         }
     };
     let secure = cookies::is_secure_context(req.headers());
-    match authorize(&state, min, req).await {
+    match authorize(&state, min, all_panels, req).await {
         Ok((req, had_flash)) => {
             let mut res = next.run(req).await;
             if had_flash && res.status().is_success() {
@@ -78,7 +79,12 @@ fn chosen_panel(req: &Request) -> Result<Option<Option<i64>>, AppError> {
     }
 }
 
-async fn authorize(state: &AppState, min: Role, mut req: Request) -> Result<(Request, bool), Denied> {
+async fn authorize(
+    state: &AppState,
+    min: Role,
+    all_panels: bool,
+    mut req: Request,
+) -> Result<(Request, bool), Denied> {
     let Some(token) = cookies::get(req.headers(), cookies::SESSION) else {
         return Err(sign_in_target(&req));
     };
@@ -96,6 +102,13 @@ async fn authorize(state: &AppState, min: Role, mut req: Request) -> Result<(Req
         return Err(AppError::forbidden().into());
     }
     let scope = member.scope();
+    if all_panels && scope != crate::auth::PanelScope::All {
+        return Err(AppError::Forbidden(
+            "This setting is shared by every panel: only the owner or an admin of every panel can change it."
+                .into(),
+        )
+        .into());
+    }
     let panel = match chosen_panel(&req)? {
         Some(Some(p)) => {
             scope.check(p)?;

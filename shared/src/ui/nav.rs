@@ -7,6 +7,8 @@ pub struct NavItem {
     pub label: &'static str,
     pub href: &'static str,
     pub min_role: Role,
+    /// A setting every panel shares: listed only for staff who see every panel.
+    pub all_panels: bool,
 }
 
 pub struct NavGroup {
@@ -15,54 +17,113 @@ pub struct NavGroup {
 }
 
 pub const NAV: &[NavGroup] = &[
-    NavGroup { label: "Console", items: &[NavItem { label: "Overview", href: "/", min_role: Role::Viewer }] },
+    NavGroup {
+        label: "Console",
+        items: &[NavItem { label: "Overview", href: "/", min_role: Role::Viewer, all_panels: false }],
+    },
     // Data: Orders, Tickets, Users, Payments, Services (issue 4).
     NavGroup {
         label: "Data",
         items: &[
-            NavItem { label: "Orders", href: "/orders", min_role: Role::Viewer },
-            NavItem { label: "Tickets", href: "/tickets", min_role: Role::Viewer },
-            NavItem { label: "Users", href: "/users", min_role: Role::Viewer },
-            NavItem { label: "Payments", href: "/payments", min_role: Role::Viewer },
-            NavItem { label: "Services", href: "/services", min_role: Role::Viewer },
+            NavItem { label: "Orders", href: "/orders", min_role: Role::Viewer, all_panels: false },
+            NavItem { label: "Tickets", href: "/tickets", min_role: Role::Viewer, all_panels: false },
+            NavItem { label: "Users", href: "/users", min_role: Role::Viewer, all_panels: false },
+            NavItem { label: "Payments", href: "/payments", min_role: Role::Viewer, all_panels: false },
+            NavItem { label: "Services", href: "/services", min_role: Role::Viewer, all_panels: false },
         ],
     },
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
     NavGroup {
         label: "Reports",
         items: &[
-            NavItem { label: "Service tracking", href: "/reports/service-health", min_role: Role::Viewer },
-            NavItem { label: "User tracking", href: "/reports/top-spenders", min_role: Role::Viewer },
+            NavItem {
+                label: "Service tracking",
+                href: "/reports/service-health",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
+            NavItem {
+                label: "User tracking",
+                href: "/reports/top-spenders",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
             NavItem {
                 label: "Ticket tracking",
                 href: "/reports/ticket-tracking/staff",
                 min_role: Role::Viewer,
+                all_panels: false,
             },
-            NavItem { label: "Competitor tracking", href: "/reports/competitors", min_role: Role::Viewer },
-            NavItem { label: "Staff statistics", href: "/reports/staff-statistics", min_role: Role::Viewer },
+            NavItem {
+                label: "Competitor tracking",
+                href: "/reports/competitors",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
+            NavItem {
+                label: "Staff statistics",
+                href: "/reports/staff-statistics",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
         ],
     },
     NavGroup {
         label: "AI",
         items: &[
-            NavItem { label: "Flagged replies", href: "/ai/flagged", min_role: Role::Viewer },
-            NavItem { label: "AI prompts", href: "/ai/prompts", min_role: Role::Agent },
+            NavItem {
+                label: "Flagged replies",
+                href: "/ai/flagged",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
+            NavItem { label: "AI prompts", href: "/ai/prompts", min_role: Role::Agent, all_panels: false },
         ],
     },
     NavGroup {
         label: "Settings",
         items: &[
-            NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer },
-            NavItem { label: "Competitor panels", href: "/competitors", min_role: Role::Viewer },
-            NavItem { label: "Staff", href: "/staff", min_role: Role::Owner },
-            NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer },
-            NavItem { label: "AI settings", href: "/ai/settings", min_role: Role::Admin },
-            NavItem { label: "Payment methods", href: "/payment-methods", min_role: Role::Viewer },
-            NavItem { label: "Canned replies", href: "/canned-replies", min_role: Role::Viewer },
-            NavItem { label: "Service descriptions", href: "/services/descriptions", min_role: Role::Admin },
-            NavItem { label: "Service reports", href: "/service-reports", min_role: Role::Viewer },
-            NavItem { label: "API keys", href: "/settings/api-keys", min_role: Role::Owner },
-            NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin },
+            NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer, all_panels: false },
+            NavItem {
+                label: "Competitor panels",
+                href: "/competitors",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
+            NavItem { label: "Staff", href: "/staff", min_role: Role::Owner, all_panels: false },
+            NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer, all_panels: false },
+            NavItem { label: "AI settings", href: "/ai/settings", min_role: Role::Admin, all_panels: true },
+            NavItem {
+                label: "Payment methods",
+                href: "/payment-methods",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
+            NavItem {
+                label: "Canned replies",
+                href: "/canned-replies",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
+            NavItem {
+                label: "Service descriptions",
+                href: "/services/descriptions",
+                min_role: Role::Admin,
+                all_panels: false,
+            },
+            NavItem {
+                label: "Service reports",
+                href: "/service-reports",
+                min_role: Role::Viewer,
+                all_panels: false,
+            },
+            NavItem {
+                label: "API keys",
+                href: "/settings/api-keys",
+                min_role: Role::Owner,
+                all_panels: false,
+            },
+            NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin, all_panels: false },
         ],
     },
 ];

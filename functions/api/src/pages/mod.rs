@@ -18,6 +18,8 @@ use shared::{Access, AppState, Routes};
 
 pub fn routes(state: &AppState) -> Routes {
     let staff = Access::Staff;
+    // Payment methods feed every panel's fraud signals.
+    let shared_setting = Access::AllPanels;
     Routes::new(state)
         .get("/login", Access::Public, session::login_page)
         .post("/login", Access::Public, session::login)
@@ -54,10 +56,10 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/canned-replies/{id}", staff(Role::Agent), data::canned::update)
         .post("/canned-replies/{id}/delete", staff(Role::Agent), data::canned::delete)
         .get("/payment-methods", staff(Role::Viewer), data::methods::list)
-        .post("/payment-methods", staff(Role::Admin), data::methods::create)
-        .get("/payment-methods/{id}", staff(Role::Admin), data::methods::edit_page)
-        .post("/payment-methods/{id}", staff(Role::Admin), data::methods::update)
-        .post("/payment-methods/{id}/delete", staff(Role::Admin), data::methods::delete)
+        .post("/payment-methods", shared_setting(Role::Admin), data::methods::create)
+        .get("/payment-methods/{id}", shared_setting(Role::Admin), data::methods::edit_page)
+        .post("/payment-methods/{id}", shared_setting(Role::Admin), data::methods::update)
+        .post("/payment-methods/{id}/delete", shared_setting(Role::Admin), data::methods::delete)
         .get("/panels", staff(Role::Viewer), panels::list)
         .get("/panels/new", staff(Role::Owner), panels::new_page)
         .post("/panels", staff(Role::Owner), panels::create)

@@ -21,7 +21,8 @@ const TREND_DAYS: i64 = 7;
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
-    let admin = Access::Staff(Role::Admin);
+    // Profiles are shared by every panel.
+    let admin = Access::AllPanels(Role::Admin);
     Routes::new(state)
         .get(PATH, v, page)
         .get("/reports/service-health.json", v, json)

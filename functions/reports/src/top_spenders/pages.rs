@@ -20,7 +20,8 @@ const TABS: &[i64] = &[12, 24, 48, 72, 96];
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
-    let admin = Access::Staff(Role::Admin);
+    // Profiles are shared by every panel.
+    let admin = Access::AllPanels(Role::Admin);
     Routes::new(state)
         .get(PATH, v, page)
         .get("/reports/top-spenders.json", v, json)

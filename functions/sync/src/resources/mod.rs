@@ -29,14 +29,26 @@ pub struct Ctx<'a> {
     pub page_size: i64,
     /// Timeouts and retries for clients a resource makes itself (competitor panels).
     pub client: ClientOptions,
-    /// The next page, already on its way while this one is written (orders).
-    pub prefetch: Mutex<Option<Prefetch>>,
+    /// The next pages, already on their way while this one is written (orders), oldest first.
+    pub prefetch: Mutex<std::collections::VecDeque<Prefetch>>,
 }
 
 /// A page requested ahead, with the query it answers.
 pub struct Prefetch {
     pub query: Vec<(&'static str, String)>,
     pub page: tokio::task::JoinHandle<Result<OrdersPage, PpError>>,
+}
+
+/// A run that ends (its budget spent, an error) stops the pages it asked for ahead: they would still
+/// spend the panel's requests.
+impl Drop for Ctx<'_> {
+    fn drop(&mut self) {
+        if let Ok(queue) = self.prefetch.get_mut() {
+            for ahead in queue.drain(..) {
+                ahead.page.abort();
+            }
+        }
+    }
 }
 
 impl Ctx<'_> {

@@ -3,10 +3,12 @@
 //!    created while we page land after the ones we read, so offsets stay valid; the newest second is
 //!    re-read at the start of the next cycle (an upsert, never a duplicate). The next page is requested
 //!    while the current one is written.
-//! 2. Open orders: every cached order not final yet is re-checked by id on every cycle, in batches of
-//!    up to 1000 walked in id order, so status, remains and last update are current within one interval
-//!    until the order is final (old stuck ones too: those are the ones an owner chases). Unchanged rows
-//!    are not rewritten.
+//! 2. Open orders: cached orders not final yet are re-checked by id, in batches of up to 1000 walked in
+//!    id order, so status, remains and last update are current within one interval until the order is
+//!    final: every order that moves on its own (pending, processing, in progress…) on every cycle,
+//!    however old: a slow service delivers for weeks, and a stuck order is the one an owner chases.
+//!    Failed and errored orders wait for staff to resend or cancel them: those of the last day (on the
+//!    panel's clock) every cycle, older ones every 30 minutes. Unchanged rows are not rewritten.
 
 use libsql::{params, Value as Sql};
 use serde::{Deserialize, Serialize};
@@ -19,7 +21,7 @@ use shared::time::now_ms;
 
 use super::{keep_parsed, save_position, Ctx, Prefetch, Step};
 use crate::error::SyncError;
-use crate::upsert::{opt_i, opt_s, upsert, Table};
+use crate::upsert::{changed_only, opt_i, opt_s, upsert, Table};
 
 pub const TABLE: Table = Table {
     name: "orders_cache",
@@ -51,6 +53,11 @@ pub const TABLE: Table = Table {
     insert_only: &["checked_at"],
 };
 
+/// Failed and errored orders younger than this (than the newest order seen) are re-checked every cycle.
+const FAILED_SECS: i64 = 86_400;
+/// Older failed and errored orders are included in a re-check pass at most this often.
+const OLD_RECHECK_MS: i64 = 30 * 60 * 1000;
+
 #[derive(Serialize, Deserialize, Default, Debug)]
 struct Position {
     #[serde(default)]
@@ -62,9 +69,14 @@ struct Position {
     /// "new" or "open".
     #[serde(default)]
     phase: String,
-    /// Re-check pass: the last order id done.
+    /// Re-check pass: the last order id done, whether this pass includes old failed and errored
+    /// orders, and when the last pass that did started (ms).
     #[serde(default)]
     open_after: i64,
+    #[serde(default)]
+    with_old: bool,
+    #[serde(default)]
+    old_pass_at: i64,
 }
 
 fn to_sql(panel: i64, t: i64, o: OrderRow) -> Vec<Sql> {
@@ -104,30 +116,43 @@ fn new_orders_query(p: &Position, page_size: i64) -> Vec<(&'static str, String)>
     ]
 }
 
-/// The page for `query`: the one requested ahead if it matches, else a fresh request.
+/// Pages requested ahead at most: three keep the panel busy while a page is parsed and written.
+const AHEAD: usize = 3;
+
+/// The page for `query`: the one requested ahead if there is one, else a fresh request. Requests ahead
+/// of it that no longer fit are dropped.
 async fn fetch(ctx: &Ctx<'_>, query: &[(&'static str, String)]) -> Result<OrdersPage, SyncError> {
-    let ahead = ctx.prefetch.lock().ok().and_then(|mut slot| slot.take());
-    if let Some(pre) = ahead {
-        if pre.query == query {
-            return match pre.page.await {
-                Ok(page) => Ok(page?),
-                Err(e) => Err(SyncError::Setup(format!("a page request stopped: {e}"))),
-            };
+    let found = ctx.prefetch.lock().ok().and_then(|mut queue| {
+        let at = queue.iter().position(|pre| pre.query == query)?;
+        for stale in queue.drain(..at) {
+            stale.page.abort();
         }
-        pre.page.abort();
+        queue.pop_front()
+    });
+    if let Some(pre) = found {
+        return match pre.page.await {
+            Ok(page) => Ok(page?),
+            Err(e) => Err(SyncError::Setup(format!("a page request stopped: {e}"))),
+        };
+    }
+    if let Ok(mut queue) = ctx.prefetch.lock() {
+        for stale in queue.drain(..) {
+            stale.page.abort();
+        }
     }
     Ok(ctx.admin()?.list_orders(query).await?)
 }
 
+/// Asks for the page of `query` now, unless it is already on its way or enough are.
 fn request_ahead(ctx: &Ctx<'_>, query: Vec<(&'static str, String)>) {
     let Ok(admin) = ctx.admin().cloned() else { return };
+    let Ok(mut queue) = ctx.prefetch.lock() else { return };
+    if queue.len() >= AHEAD || queue.iter().any(|pre| pre.query == query) {
+        return;
+    }
     let q = query.clone();
     let page = tokio::spawn(async move { admin.list_orders(&q).await });
-    if let Ok(mut slot) = ctx.prefetch.lock() {
-        if let Some(old) = slot.replace(Prefetch { query, page }) {
-            old.page.abort();
-        }
-    }
+    queue.push_back(Prefetch { query, page });
 }
 
 pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
@@ -148,10 +173,25 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
         request_ahead(ctx, new_orders_query(&p, ctx.page_size));
     } else if p.from == 0 {
         // The first full cycle just read every order: nothing is stale enough to re-check yet.
-        p = Position { from: p.max_ts, max_ts: p.max_ts, phase: "new".into(), ..Position::default() };
+        p = Position {
+            from: p.max_ts,
+            max_ts: p.max_ts,
+            phase: "new".into(),
+            old_pass_at: now_ms(),
+            ..Position::default()
+        };
         first_cycle_done = true;
     } else {
-        p = Position { from: p.max_ts, offset: 0, max_ts: p.max_ts, phase: "open".into(), open_after: 0 };
+        let with_old = now_ms() - p.old_pass_at >= OLD_RECHECK_MS;
+        p = Position {
+            from: p.max_ts,
+            offset: 0,
+            max_ts: p.max_ts,
+            phase: "open".into(),
+            open_after: 0,
+            with_old,
+            old_pass_at: if with_old { now_ms() } else { p.old_pass_at },
+        };
     }
     let mut step = Step {
         position: serde_json::to_value(&p).unwrap_or_default(),
@@ -202,12 +242,17 @@ async fn new_rows(tx: &libsql::Transaction, panel_id: i64, rows: &[Vec<Sql>]) ->
 }
 
 /// The next batch of open orders to re-check after `after`, in id order.
-async fn open_ids(conn: &libsql::Connection, ctx: &Ctx<'_>, after: i64) -> Result<Vec<i64>, SyncError> {
+async fn open_ids(
+    conn: &libsql::Connection,
+    ctx: &Ctx<'_>,
+    p: &Position,
+    after: i64,
+) -> Result<Vec<i64>, SyncError> {
     let mut rows = conn
         .query(
             "SELECT id FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
-             AND id > ?2 ORDER BY id LIMIT ?3",
-            params![ctx.panel_id, after, ctx.page_size.min(1000)],
+             AND id > ?2 AND (status NOT IN ('fail', 'error') OR ?3 OR created > ?4) ORDER BY id LIMIT ?5",
+            params![ctx.panel_id, after, p.with_old as i64, p.max_ts - FAILED_SECS, ctx.page_size.min(1000)],
         )
         .await?;
     let mut ids = Vec::new();
@@ -225,21 +270,26 @@ fn ids_query(ids: &[i64]) -> Vec<(&'static str, String)> {
 async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     let conn = ctx.conn;
     let limit = ctx.page_size.min(1000);
-    let ids = open_ids(conn, ctx, p.open_after).await?;
+    let ids = open_ids(conn, ctx, &p, p.open_after).await?;
     let mut step = Step::default();
     let mut rows: Vec<Vec<Sql>> = Vec::new();
     if let Some(last) = ids.last().copied() {
         let page = fetch(ctx, &ids_query(&ids)).await?;
-        // The batch after this one is already known: ask for it while this one is written.
-        let next = open_ids(conn, ctx, last).await?;
-        if !next.is_empty() {
-            request_ahead(ctx, ids_query(&next));
+        // The batches after this one are already known: ask for them while this one is written.
+        let next = open_ids(conn, ctx, &p, last).await?;
+        let mut ahead = next.clone();
+        for _ in 0..AHEAD {
+            let Some(&after) = ahead.last() else { break };
+            request_ahead(ctx, ids_query(&ahead));
+            ahead = open_ids(conn, ctx, &p, after).await?;
         }
         step.received = page.rows.len() as i64;
         let (orders, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
         step.skipped = skipped;
         p.open_after = last;
-        rows = orders.into_iter().map(|o| to_sql(ctx.panel_id, now_ms(), o)).collect();
+        let fetched_rows = orders.into_iter().map(|o| to_sql(ctx.panel_id, now_ms(), o)).collect();
+        // Most open orders did not move since the last pass: write only those that did.
+        rows = changed_only(conn, &TABLE, fetched_rows).await?;
         // An order the panel did not return is skipped for this pass, so one missing order cannot stall it.
         step.done = (ids.len() as i64) < limit || next.is_empty();
     } else {
@@ -248,7 +298,8 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     finish_pass(&mut p, step.done);
     step.position = serde_json::to_value(&p).unwrap_or_default();
     let tx = shared::db::write_tx(conn).await?;
-    step.changed = Some(new_rows(&tx, ctx.panel_id, &rows).await?);
+    // Every id came from the cache: none is new to it.
+    step.changed = Some(0);
     upsert(&tx, &TABLE, rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
