@@ -128,6 +128,30 @@ async fn sign_in_is_throttled_per_username() {
     assert_eq!(app.login_form("bob", STRONG, "10.0.9.9").await.status, StatusCode::SEE_OTHER);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_parallel_guesses_gets_no_more_than_the_limit() {
+    let app = TestApp::new().await;
+    app.add_staff("alice", Role::Agent, &[]).await;
+    // Each attempt is counted in the same transaction as its check: twelve at once, five answered.
+    let app = std::sync::Arc::new(app);
+    let mut tries = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let app = app.clone();
+        tries.spawn(
+            async move { app.login_form("alice", "bad-guess-000", &format!("10.0.2.{i}")).await.status },
+        );
+    }
+    let statuses: Vec<StatusCode> = tries.join_all().await;
+    let answered = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((answered, refused), (5, 7), "{statuses:?}");
+    // A right password after a wrong one clears the count for the username.
+    app.add_staff("carol", Role::Agent, &[]).await;
+    assert_eq!(app.login_form("carol", "bad-guess-000", "10.0.3.1").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.login_form("carol", STRONG, "10.0.3.1").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM login_failures WHERE scope = 'user:carol'").await, 0);
+}
+
 #[tokio::test]
 async fn sign_in_is_throttled_per_address() {
     let app = TestApp::new().await;

@@ -19,8 +19,7 @@ fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-async fn count(db: &Db, key: &str, since: i64) -> AppResult<(i64, Option<i64>)> {
-    let conn = db.connect().await?;
+async fn count(conn: &libsql::Connection, key: &str, since: i64) -> AppResult<(i64, Option<i64>)> {
     let mut rows = conn
         .query(
             "SELECT COUNT(*), MIN(at) FROM login_failures WHERE scope = ?1 AND at > ?2",
@@ -33,11 +32,21 @@ async fn count(db: &Db, key: &str, since: i64) -> AppResult<(i64, Option<i64>)> 
     }
 }
 
-/// `Err(429)` with a clear message while this username or address has too many recent failures.
-pub async fn check(db: &Db, username: &str, ip: &str) -> AppResult<()> {
+/// A sign-in attempt, counted as a failure from the start: the count and this attempt's own rows are
+/// written in one transaction, so a burst of parallel tries cannot all pass the check before any of
+/// them is recorded. A correct password then takes the attempt back ([`succeeded`]).
+pub struct Attempt {
+    rows: [i64; 2],
+}
+
+/// `Err(429)` with a clear message while this username or address has too many recent failures;
+/// otherwise the attempt, already counted.
+pub async fn begin(db: &Db, username: &str, ip: &str) -> AppResult<Attempt> {
     let t = now();
+    let conn = db.connect().await?;
+    let tx = crate::db::write_tx(&conn).await?;
     for (key, max) in [(user_key(username), MAX_PER_USERNAME), (ip_key(ip), MAX_PER_IP)] {
-        let (n, oldest) = count(db, &key, t - WINDOW_SECS).await?;
+        let (n, oldest) = count(&tx, &key, t - WINDOW_SECS).await?;
         if n >= max {
             let wait = oldest.map(|o| o + WINDOW_SECS - t).unwrap_or(WINDOW_SECS).max(1);
             let minutes = (wait + 59) / 60;
@@ -50,24 +59,25 @@ pub async fn check(db: &Db, username: &str, ip: &str) -> AppResult<()> {
             });
         }
     }
-    Ok(())
+    let mut rows = [0; 2];
+    for (slot, key) in rows.iter_mut().zip([user_key(username), ip_key(ip)]) {
+        tx.execute("INSERT INTO login_failures (scope, at) VALUES (?1, ?2)", params![key, t]).await?;
+        *slot = tx.last_insert_rowid();
+    }
+    // Keep the table small: anything older than the window no longer counts.
+    tx.execute("DELETE FROM login_failures WHERE at <= ?1", params![t - WINDOW_SECS]).await?;
+    tx.commit().await?;
+    Ok(Attempt { rows })
 }
 
-pub async fn record_failure(db: &Db, username: &str, ip: &str) -> AppResult<()> {
-    let t = now();
+/// The password was right: the attempt is not a failure, and the username's earlier failures are
+/// forgiven.
+pub async fn succeeded(db: &Db, attempt: Attempt, username: &str) -> AppResult<()> {
     let conn = db.connect().await?;
     conn.execute(
-        "INSERT INTO login_failures (scope, at) VALUES (?1, ?3), (?2, ?3)",
-        params![user_key(username), ip_key(ip), t],
+        "DELETE FROM login_failures WHERE rowid IN (?1, ?2) OR scope = ?3",
+        params![attempt.rows[0], attempt.rows[1], user_key(username)],
     )
     .await?;
-    // Keep the table small: anything older than the window no longer counts.
-    conn.execute("DELETE FROM login_failures WHERE at <= ?1", params![t - WINDOW_SECS]).await?;
-    Ok(())
-}
-
-pub async fn clear_username(db: &Db, username: &str) -> AppResult<()> {
-    let conn = db.connect().await?;
-    conn.execute("DELETE FROM login_failures WHERE scope = ?1", params![user_key(username)]).await?;
     Ok(())
 }

@@ -115,18 +115,21 @@ pub async fn login(
         let msg = "Enter your username and password.";
         return Ok(form(StatusCode::BAD_REQUEST, &client, &username, &next, None, Some(msg)));
     }
-    if let Err(AppError::TooManyRequests { message, retry_after_secs }) =
-        throttle::check(&state.db, &username, &client.ip).await
-    {
-        let actor = Actor { staff_id: None, username: &username, client: &client };
-        audit::record(&state.db, &actor, "login.throttled", "Sign-in refused: too many failures", None)
-            .await?;
-        let mut res = form(StatusCode::TOO_MANY_REQUESTS, &client, &username, &next, None, Some(&message));
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
+    let attempt = match throttle::begin(&state.db, &username, &client.ip).await {
+        Ok(a) => a,
+        Err(AppError::TooManyRequests { message, retry_after_secs }) => {
+            let actor = Actor { staff_id: None, username: &username, client: &client };
+            audit::record(&state.db, &actor, "login.throttled", "Sign-in refused: too many failures", None)
+                .await?;
+            let mut res =
+                form(StatusCode::TOO_MANY_REQUESTS, &client, &username, &next, None, Some(&message));
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(res);
         }
-        return Ok(res);
-    }
+        Err(e) => return Err(e),
+    };
     let found = staff::find_for_login(&state.db, &username).await?;
     let member = match found {
         // The hash is checked for inactive members too: answering faster would reveal the account.
@@ -138,13 +141,13 @@ pub async fn login(
         }
     };
     let Some(member) = member else {
-        throttle::record_failure(&state.db, &username, &client.ip).await?;
+        // The attempt was counted as a failure when it began.
         let actor = Actor { staff_id: None, username: &username, client: &client };
         audit::record(&state.db, &actor, "login.failed", "Wrong username or password", None).await?;
         let msg = "Wrong username or password.";
         return Ok(form(StatusCode::UNAUTHORIZED, &client, &username, &next, None, Some(msg)));
     };
-    throttle::clear_username(&state.db, &username).await?;
+    throttle::succeeded(&state.db, attempt, &username).await?;
     let new = session::create(&state.db, &state.config, member.id, &client.ip, &client.user_agent).await?;
     staff::mark_login(&state.db, member.id).await?;
     let actor = Actor { staff_id: Some(member.id), username: &member.username, client: &client };
