@@ -40,6 +40,30 @@ async fn change_password_and_sign_out_other_sessions() {
 }
 
 #[tokio::test]
+async fn the_current_password_is_guessed_no_faster_than_at_sign_in() {
+    let app = TestApp::new().await;
+    let me = app.as_role("agent1", Role::Agent, &[]).await;
+    let guess = |current: &'static str| {
+        let (app, me) = (&app, &me);
+        async move {
+            let form = [("current", current), ("password", "fresh-pass-99x"), ("confirm", "fresh-pass-99x")];
+            app.post("/account/password", Some(me), &form).await
+        }
+    };
+    for _ in 0..5 {
+        assert!(guess("nope").await.body.contains("That is not your current password."));
+    }
+    // Now even the right one waits, with words saying so.
+    let held = guess(STRONG).await;
+    assert_eq!(held.status, StatusCode::BAD_REQUEST);
+    assert!(held.body.contains("Too many failed sign-in attempts"), "{}", held.body);
+    assert_eq!(
+        app.login_form("agent1", "fresh-pass-99x", "10.3.3.4").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
 async fn one_cannot_end_someone_elses_session() {
     let app = TestApp::new().await;
     let a = app.as_role("agent1", Role::Agent, &[]).await;

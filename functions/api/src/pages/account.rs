@@ -5,7 +5,7 @@ use axum::response::Response;
 use maud::html;
 
 use shared::auth::guard::flash_redirect;
-use shared::auth::{session, staff, ClientInfo, Viewer};
+use shared::auth::{session, staff, throttle, ClientInfo, Viewer};
 use shared::crypto::verify_password;
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input};
@@ -80,10 +80,24 @@ pub async fn change_password(
     data: FormData,
 ) -> AppResult<Response> {
     let mut errors = FormErrors::default();
+    // The current password is guessed no faster here than at sign-in (a session left open must not
+    // let anyone try passwords unthrottled): the same limits, per username and address.
+    let attempt = match throttle::begin(&state.db, &viewer.staff.username, &client.ip).await {
+        Ok(a) => Some(a),
+        Err(AppError::TooManyRequests { message, .. }) => {
+            errors.add("current", message);
+            None
+        }
+        Err(e) => return Err(e),
+    };
     let hash = staff::password_hash(&state.db, viewer.id()).await?;
     let new = data.get("password").unwrap_or("");
-    if !verify_password(data.get("current").unwrap_or(""), &hash) {
-        errors.add("current", "That is not your current password.");
+    if let Some(attempt) = attempt {
+        if verify_password(data.get("current").unwrap_or(""), &hash) {
+            throttle::succeeded(&state.db, attempt, &viewer.staff.username).await?;
+        } else {
+            errors.add("current", "That is not your current password.");
+        }
     }
     if let Err(e) = shared::auth::password::check(new, &viewer.staff.username) {
         errors.add("password", e);
