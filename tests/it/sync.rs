@@ -225,3 +225,21 @@ async fn a_run_out_of_time_leaves_its_work_to_the_next_run() {
         visible
     );
 }
+
+#[tokio::test]
+async fn a_quick_cycle_reads_on_while_the_panel_has_rows_the_cache_lacks() {
+    let app = TestApp::new().await;
+    let sim = sim(11, 500, false).await;
+    let panel = register(&app, &sim).await;
+    sync_idle(&app, panel).await;
+    // Rows missing deep in the list (as if the panel listed oldest first): the front page is unchanged,
+    // yet the panel counts more than the cache holds, so the quick cycle reads on and finds them.
+    app.exec("UPDATE sync_state SET page_size = 20 WHERE resource = 'users'").await;
+    let oldest = app.scalar("SELECT MIN(id) FROM users_cache").await;
+    app.exec(&format!("DELETE FROM users_cache WHERE id < {oldest} + 5")).await;
+    sync_idle(&app, panel).await;
+    assert_eq!(
+        crate::sync_support::cached(&app, panel).await.users,
+        crate::sync_support::expected(&sim).users
+    );
+}

@@ -195,6 +195,16 @@ pub const TICKETS: Paged = Paged {
     quick_cycles: 0,
 };
 
+/// Rows of this resource the cache holds for the panel.
+async fn held_rows(tx: &libsql::Transaction, p: &Paged, panel_id: i64) -> Result<i64, SyncError> {
+    let sql = format!("SELECT COUNT(*) FROM {} WHERE panel_id = ?1", p.table.name);
+    let mut rows = tx.query(&sql, libsql::params![panel_id]).await?;
+    Ok(match rows.next().await? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    })
+}
+
 pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     let mut pos: Position = serde_json::from_value(position.clone()).unwrap_or_default();
     if pos.offset <= 0 {
@@ -211,8 +221,14 @@ pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, Sy
     let conn = ctx.conn;
     let tx = shared::db::write_tx(conn).await?;
     let changed = upsert(&tx, &p.table, rows).await?;
-    // A quick cycle has reached rows it already holds unchanged: the rest is older still.
-    let done = !page.has_next || (!pos.full && changed == 0 && received > 0);
+    // A quick cycle has reached rows it already holds unchanged: the rest is older still — unless the
+    // panel counts more rows than the cache holds (a list that is not newest first after all): then
+    // it reads on, so new rows never wait for the full cycle.
+    let caught_up = !pos.full && changed == 0 && received > 0 && {
+        let held = held_rows(&tx, p, ctx.panel_id).await?;
+        page.count.is_none_or(|n| n <= held)
+    };
+    let done = !page.has_next || caught_up;
     if done {
         pos.since_full = Some(if pos.full { 0 } else { pos.since_full.unwrap_or(0) + 1 });
         pos.offset = 0;
