@@ -102,7 +102,7 @@ async fn authorize(
         return Err(AppError::forbidden().into());
     }
     let scope = member.scope();
-    if all_panels && scope != crate::auth::PanelScope::All {
+    if all_panels && !member.sees_every_panel() {
         return Err(AppError::Forbidden(
             "This setting is shared by every panel: only the owner or an admin of every panel can change it."
                 .into(),

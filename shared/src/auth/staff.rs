@@ -22,8 +22,13 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// Owners, and staff given every panel: the ones who may change settings every panel shares.
+    pub fn sees_every_panel(&self) -> bool {
+        self.role == Role::Owner || self.all_panels
+    }
+
     pub fn scope(&self) -> PanelScope {
-        if self.role == Role::Owner || self.all_panels {
+        if self.sees_every_panel() {
             PanelScope::All
         } else {
             PanelScope::Only(self.panels.clone())

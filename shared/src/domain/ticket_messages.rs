@@ -26,7 +26,6 @@ impl From<libsql::Error> for FetchError {
     }
 }
 
-/// Tickets of a panel whose messages are missing or stale, most recently active first.
 /// How many of the panel's tickets have their conversation stored as of their last change, of all.
 pub async fn conversations_current(conn: &Connection, panel_id: i64) -> AppResult<(i64, i64)> {
     let mut rows = conn
@@ -43,6 +42,7 @@ pub async fn conversations_current(conn: &Connection, panel_id: i64) -> AppResul
     }
 }
 
+/// Tickets of a panel whose messages are missing or stale, most recently active first.
 pub async fn stale_tickets(conn: &Connection, panel_id: i64, limit: i64) -> AppResult<Vec<(i64, i64)>> {
     let mut rows = conn
         .query(

@@ -39,7 +39,7 @@ pub fn page(viewer: &Viewer, title: &str, content: Markup) -> Markup {
                     nav.sidebar aria-label="Main" {
                         a.brand href=(link(viewer, "/")) { "panelops" }
                         @for group in NAV {
-                            @let items: Vec<_> = group.items.iter().filter(|i| viewer.is(i.min_role) && (!i.all_panels || viewer.scope() == crate::auth::PanelScope::All)).collect();
+                            @let items: Vec<_> = group.items.iter().filter(|i| viewer.is(i.min_role) && (!i.all_panels || viewer.staff.sees_every_panel())).collect();
                             @if !items.is_empty() {
                                 div.navgroup {
                                     h2 { (group.label) }

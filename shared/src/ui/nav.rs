@@ -11,119 +11,65 @@ pub struct NavItem {
     pub all_panels: bool,
 }
 
+const fn item(label: &'static str, href: &'static str, min_role: Role) -> NavItem {
+    NavItem { label, href, min_role, all_panels: false }
+}
+
+/// An item for a setting every panel shares (see `Access::AllPanels`).
+const fn shared_setting(label: &'static str, href: &'static str, min_role: Role) -> NavItem {
+    NavItem { label, href, min_role, all_panels: true }
+}
+
 pub struct NavGroup {
     pub label: &'static str,
     pub items: &'static [NavItem],
 }
 
 pub const NAV: &[NavGroup] = &[
-    NavGroup {
-        label: "Console",
-        items: &[NavItem { label: "Overview", href: "/", min_role: Role::Viewer, all_panels: false }],
-    },
+    NavGroup { label: "Console", items: &[item("Overview", "/", Role::Viewer)] },
     // Data: Orders, Tickets, Users, Payments, Services (issue 4).
     NavGroup {
         label: "Data",
         items: &[
-            NavItem { label: "Orders", href: "/orders", min_role: Role::Viewer, all_panels: false },
-            NavItem { label: "Tickets", href: "/tickets", min_role: Role::Viewer, all_panels: false },
-            NavItem { label: "Users", href: "/users", min_role: Role::Viewer, all_panels: false },
-            NavItem { label: "Payments", href: "/payments", min_role: Role::Viewer, all_panels: false },
-            NavItem { label: "Services", href: "/services", min_role: Role::Viewer, all_panels: false },
+            item("Orders", "/orders", Role::Viewer),
+            item("Tickets", "/tickets", Role::Viewer),
+            item("Users", "/users", Role::Viewer),
+            item("Payments", "/payments", Role::Viewer),
+            item("Services", "/services", Role::Viewer),
         ],
     },
     // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
     NavGroup {
         label: "Reports",
         items: &[
-            NavItem {
-                label: "Service tracking",
-                href: "/reports/service-health",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem {
-                label: "User tracking",
-                href: "/reports/top-spenders",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem {
-                label: "Ticket tracking",
-                href: "/reports/ticket-tracking/staff",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem {
-                label: "Competitor tracking",
-                href: "/reports/competitors",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem {
-                label: "Staff statistics",
-                href: "/reports/staff-statistics",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
+            item("Service tracking", "/reports/service-health", Role::Viewer),
+            item("User tracking", "/reports/top-spenders", Role::Viewer),
+            item("Ticket tracking", "/reports/ticket-tracking/staff", Role::Viewer),
+            item("Competitor tracking", "/reports/competitors", Role::Viewer),
+            item("Staff statistics", "/reports/staff-statistics", Role::Viewer),
         ],
     },
     NavGroup {
         label: "AI",
         items: &[
-            NavItem {
-                label: "Flagged replies",
-                href: "/ai/flagged",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem { label: "AI prompts", href: "/ai/prompts", min_role: Role::Agent, all_panels: false },
+            item("Flagged replies", "/ai/flagged", Role::Viewer),
+            item("AI prompts", "/ai/prompts", Role::Agent),
         ],
     },
     NavGroup {
         label: "Settings",
         items: &[
-            NavItem { label: "Panels", href: "/panels", min_role: Role::Viewer, all_panels: false },
-            NavItem {
-                label: "Competitor panels",
-                href: "/competitors",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem { label: "Staff", href: "/staff", min_role: Role::Owner, all_panels: false },
-            NavItem { label: "Sync", href: "/settings/sync", min_role: Role::Viewer, all_panels: false },
-            NavItem { label: "AI settings", href: "/ai/settings", min_role: Role::Admin, all_panels: true },
-            NavItem {
-                label: "Payment methods",
-                href: "/payment-methods",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem {
-                label: "Canned replies",
-                href: "/canned-replies",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem {
-                label: "Service descriptions",
-                href: "/services/descriptions",
-                min_role: Role::Admin,
-                all_panels: false,
-            },
-            NavItem {
-                label: "Service reports",
-                href: "/service-reports",
-                min_role: Role::Viewer,
-                all_panels: false,
-            },
-            NavItem {
-                label: "API keys",
-                href: "/settings/api-keys",
-                min_role: Role::Owner,
-                all_panels: false,
-            },
-            NavItem { label: "Activity log", href: "/activity", min_role: Role::Admin, all_panels: false },
+            item("Panels", "/panels", Role::Viewer),
+            item("Competitor panels", "/competitors", Role::Viewer),
+            item("Staff", "/staff", Role::Owner),
+            item("Sync", "/settings/sync", Role::Viewer),
+            shared_setting("AI settings", "/ai/settings", Role::Admin),
+            item("Payment methods", "/payment-methods", Role::Viewer),
+            item("Canned replies", "/canned-replies", Role::Viewer),
+            item("Service descriptions", "/services/descriptions", Role::Admin),
+            item("Service reports", "/service-reports", Role::Viewer),
+            item("API keys", "/settings/api-keys", Role::Owner),
+            item("Activity log", "/activity", Role::Admin),
         ],
     },
 ];

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use shared::audit::{self, Filter};
-use shared::auth::{staff, PanelScope, Viewer};
+use shared::auth::{staff, Viewer};
 use shared::ui::{self, col};
 use shared::{AppError, AppResult, AppState};
 
@@ -69,7 +69,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query
         to: parse_date(&q.to, "To")?.map(|t| t + 86_400),
         before: parse_id(&q.before, "Page")?,
         panel_sql: viewer.panel_sql("panel_id"),
-        limited_to_staff: (!matches!(viewer.scope(), PanelScope::All)).then_some(viewer.staff.id),
+        limited_to_staff: (!viewer.staff.sees_every_panel()).then_some(viewer.staff.id),
     };
     let mut entries = audit::list(&state.db, &filter, PAGE + 1).await?;
     let more = entries.len() as i64 > PAGE;

@@ -135,7 +135,9 @@ pub async fn update(db: &Db, key: &SecretKey, id: i64, input: &CompetitorInput) 
         let mut rows = tx.query("SELECT base_url FROM competitors WHERE id = ?1", params![id]).await?;
         if let Some(r) = rows.next().await? {
             if r.get::<String>(0)? != input.base_url {
-                return Err(AppError::bad_request("Enter the API key again to change the address."));
+                return Err(AppError::bad_request(
+                    "The key is sent to the rival's address: enter it again to change the address.",
+                ));
             }
         }
     }

@@ -253,18 +253,17 @@ pub async fn update(
         Err(errors) => return Ok(bad(&viewer, &title, Some(&c), &data, &errors)),
     };
     input.panel_id = c.panel_id;
-    if c.base_url != input.base_url && input.api_key.is_none() {
-        // The key is sent to that address: a new address needs it typed again.
-        let mut errors = FormErrors::default();
-        errors
-            .add("api_key", "The key is sent to the rival's address: enter it again to change the address.");
-        return Ok(bad(&viewer, &title, Some(&c), &data, &errors));
-    }
     match competitors::update(&state.db, &state.config.secret_key, id, &input).await {
         Ok(()) => {}
         Err(AppError::Conflict(msg)) => {
             let mut errors = FormErrors::default();
             errors.add("base_url", msg);
+            return Ok(bad(&viewer, &title, Some(&c), &data, &errors));
+        }
+        // A new address without the key (it would be sent there).
+        Err(AppError::BadRequest(msg)) => {
+            let mut errors = FormErrors::default();
+            errors.add("api_key", msg);
             return Ok(bad(&viewer, &title, Some(&c), &data, &errors));
         }
         Err(e) => return Err(e),
