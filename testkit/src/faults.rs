@@ -25,6 +25,8 @@ pub struct Faults {
     pub revoked: bool,
     /// The simulated clock advances this many seconds per request (new orders arrive while paging).
     pub advance_per_request: i64,
+    /// Tickets come without `last_update` (the API reference has it as likely, not sure).
+    pub tickets_without_last_update: bool,
 }
 
 impl Faults {

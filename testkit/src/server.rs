@@ -634,12 +634,17 @@ async fn list_payments(
     .await
 }
 
-fn ticket_json(d: &PanelData, t: &crate::data::Ticket) -> Value {
-    json!({
+fn ticket_json(s: &SimState, t: &crate::data::Ticket) -> Value {
+    let d = &s.data;
+    let mut v = json!({
         "id": t.id, "user": {"username": d.users[t.user].username}, "subject": t.subject, "status": t.status,
-        "assignee": t.assignee, "created": datetime(t.created), "created_timestamp": t.created,
-        "last_update": datetime(t.last_update(d.now)), "last_update_timestamp": t.last_update(d.now), "is_read": t.status != "pending",
-    })
+        "assignee": t.assignee, "created": datetime(t.created), "created_timestamp": t.created, "is_read": t.status != "pending",
+    });
+    if !s.faults.tickets_without_last_update {
+        v["last_update"] = json!(datetime(t.last_update(d.now)));
+        v["last_update_timestamp"] = json!(t.last_update(d.now));
+    }
+    v
 }
 
 async fn list_tickets(
@@ -653,7 +658,7 @@ async fn list_tickets(
         let offset = num(&q, "offset").unwrap_or(0).max(0) as usize;
         let d = &s.data;
         let rows: Vec<_> = d.tickets.iter().rev().filter(|t| t.created <= d.now).collect();
-        let list = rows.iter().skip(offset).take(limit).map(|t| ticket_json(d, t)).collect();
+        let list = rows.iter().skip(offset).take(limit).map(|t| ticket_json(s, t)).collect();
         page(s, "/adminapi/v2/tickets", &q, rows.len() as u64, list)
     })
     .await
@@ -671,7 +676,7 @@ async fn one_ticket(
         let Some(t) = id.parse::<i64>().ok().and_then(|id| d.tickets.iter().find(|t| t.id == id && t.created <= d.now)) else {
             return envelope_error(StatusCode::NOT_FOUND, 404, "Ticket not found");
         };
-        let mut v = ticket_json(d, t);
+        let mut v = ticket_json(s, t);
         v["messages"] = t
             .messages
             .iter()

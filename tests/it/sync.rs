@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::helpers::TestApp;
-use crate::sync_support::{assert_mirrors, register, sim, sync_idle, until_idle};
+use crate::sync_support::{admin_client, assert_mirrors, register, sim, sync_idle, until_idle};
 
 #[tokio::test]
 async fn until_idle_mirrors_every_resource_exactly() {
@@ -137,6 +137,108 @@ async fn at_most_five_requests_per_second_under_concurrent_resources() {
     assert_mirrors(&app, panel, &sim).await;
 }
 
+/// On AWS the sync and the console are separate processes: here a `panelops sync` process and this
+/// one (standing for the console sending ticket reads) call the same panel at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn separate_processes_share_a_panels_five_requests_per_second() {
+    let app = TestApp::new().await;
+    let sim = sim(8, 3_000, true).await;
+    let panel = register(&app, &sim).await;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_panelops"));
+    cmd.args(["sync", "--until-idle"])
+        .env("DATABASE_URL", app.state_db_path())
+        .env("PANELOPS_SECRET_KEY", app.state.config.secret_key.to_base64())
+        .env("PANELOPS_LOG", "error")
+        .stdout(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while sim.request_count() < 3 && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let opts = crate::sync_support::client(5).shared_through(&app.state.db);
+    let console = shared::pp::AdminClient::new(
+        &sim.base_url,
+        shared::crypto::Secret::new(sim.admin_key.clone()),
+        &opts,
+    )
+    .unwrap();
+    let ticket = sim.with(|s| s.data.tickets[0].id);
+    for _ in 0..15 {
+        console.ticket(ticket).await.unwrap();
+    }
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let peak = sim.max_requests_per_second();
+    assert!(peak <= 5, "the panel saw {peak} requests in one second");
+    assert_mirrors(&app, panel, &sim).await;
+}
+
+/// `last_update` in the ticket list is "likely" in the API reference: a panel may leave it out.
+#[tokio::test]
+async fn new_messages_arrive_when_the_ticket_list_has_no_last_update() {
+    let app = TestApp::new().await;
+    let sim = sim(9, 2_000, false).await;
+    sim.faults(|f| f.tickets_without_last_update = true);
+    let panel = register(&app, &sim).await;
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    let count = |id: i64| {
+        format!("SELECT COUNT(*) FROM ticket_messages WHERE panel_id = {panel} AND ticket_id = {id}")
+    };
+    let visible = |id: i64| {
+        sim.with(|s| {
+            let now = s.data.now;
+            s.data
+                .tickets
+                .iter()
+                .find(|t| t.id == id)
+                .map_or(0, |t| t.messages.iter().filter(|m| m.created <= now).count())
+        }) as i64
+    };
+    let (answered, waiting) = sim.with(|s| {
+        let now = s.data.now;
+        let open: Vec<i64> = s
+            .data
+            .tickets
+            .iter()
+            .filter(|t| t.created <= now && t.status == "pending")
+            .map(|t| t.id)
+            .collect();
+        (open[0], open[1])
+    });
+    assert_eq!(app.scalar(&count(answered)).await, visible(answered));
+    // A staff reply changes the status (pending → answered): the conversation is read again at once.
+    let client = admin_client(&sim, &crate::sync_support::client(0));
+    client.reply(answered, "<p>Refill started.</p>", "Alice").await.unwrap();
+    // The customer writes again on another ticket: its status stays pending, nothing in the list moves.
+    sim.with(|s| {
+        let now = s.data.now;
+        let t = s.data.tickets.iter_mut().find(|t| t.id == waiting).unwrap();
+        t.messages.push(testkit::data::Message {
+            sender_name: "customer".into(),
+            is_staff: false,
+            message: "<p>Any news on order 12345678?</p>".into(),
+            created: now,
+        });
+    });
+    sync_idle(&app, panel).await;
+    assert_eq!(app.scalar(&count(answered)).await, visible(answered));
+    assert_eq!(app.scalar(&count(waiting)).await, visible(waiting) - 1, "re-read before its time");
+    // Open tickets are read again every 15 minutes.
+    app.exec(&format!(
+        "UPDATE tickets_cache SET messages_read_at = messages_read_at - {}",
+        shared::domain::ticket_messages::REREAD_OPEN_SECS + 1
+    ))
+    .await;
+    sync_idle(&app, panel).await;
+    assert_eq!(app.scalar(&count(waiting)).await, visible(waiting));
+    let progress = |c: &str| {
+        format!("SELECT {c} FROM sync_state WHERE panel_id = {panel} AND resource = 'ticket_messages'")
+    };
+    let (current, all) = (app.scalar(&progress("fetched")).await, app.scalar(&progress("total")).await);
+    assert_eq!(current, all, "Settings → Sync shows every conversation current");
+}
+
 #[tokio::test]
 async fn users_spent_and_ticket_changes_are_picked_up() {
     let app = TestApp::new().await;
@@ -151,12 +253,7 @@ async fn users_spent_and_ticket_changes_are_picked_up() {
         (s.data.users[3].id, t.id)
     });
     // A staff reply arrives upstream: the ticket's last update moves, its messages are fetched again.
-    let client = shared::pp::AdminClient::new(
-        &sim.base_url,
-        shared::crypto::Secret::new(sim.admin_key.clone()),
-        &crate::sync_support::client(0),
-    )
-    .unwrap();
+    let client = admin_client(&sim, &crate::sync_support::client(0));
     client.reply(ticket_id, "<p>Refilled, please check.</p>", "Alice").await.unwrap();
     sim.advance(3_600);
     let balance = format!("SELECT balance FROM users_cache WHERE id = {user_id}");

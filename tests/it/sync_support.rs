@@ -38,7 +38,14 @@ pub fn client(per_second: u32) -> ClientOptions {
         backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(100),
         per_second,
+        shared_through: None,
     }
+}
+
+/// A client of the simulated panel's admin API, as the console would make one.
+pub fn admin_client(sim: &SimHandle, opts: &ClientOptions) -> shared::pp::AdminClient {
+    shared::pp::AdminClient::new(&sim.base_url, shared::crypto::Secret::new(sim.admin_key.clone()), opts)
+        .expect("client")
 }
 
 pub fn until_idle(panel: i64, per_second: u32) -> sync::RunOptions {

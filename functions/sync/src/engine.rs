@@ -172,9 +172,10 @@ async fn run_panel(
 ) -> AppResult<Vec<ResourceReport>> {
     sync_state::ensure_rows(&state.db, panel.id).await?;
     let (admin_key, services_key) = panels::keys(&state.db, &state.config.secret_key, panel.id).await?;
-    let admin = admin_key.and_then(|k| AdminClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
-    let public =
-        services_key.and_then(|k| PublicClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
+    // The panel's limit counts the console's and the reports' calls too, wherever they run.
+    let client = opts.client.clone().shared_through(&state.db);
+    let admin = admin_key.and_then(|k| AdminClient::new(&panel.base_url, Secret::new(k), &client).ok());
+    let public = services_key.and_then(|k| PublicClient::new(&panel.base_url, Secret::new(k), &client).ok());
     let (admin, public) = (admin.map(Arc::new), public.map(Arc::new));
     let t = now();
     let due: Vec<SyncRow> = sync_state::list(&state.db, &PanelScope::All, Some(panel.id))
@@ -295,7 +296,7 @@ async fn run_resource(
         admin,
         public,
         page_size: row.page_size,
-        client: opts.client.clone(),
+        client: opts.client.clone().shared_through(&state.db),
         prefetch: Default::default(),
     };
     let mut position: Value =

@@ -15,10 +15,12 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "page_indexes", include_str!("../../migrations/0008_page_indexes.sql")),
     (9, "filter_indexes", include_str!("../../migrations/0009_filter_indexes.sql")),
     (10, "ticket_order_ids", include_str!("../../migrations/0010_ticket_order_ids.sql")),
+    (11, "request_windows", include_str!("../../migrations/0011_request_windows.sql")),
+    (12, "ticket_reads", include_str!("../../migrations/0012_ticket_reads.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 10;
+pub const CURRENT_VERSION: i64 = 12;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

@@ -29,6 +29,12 @@ pub struct Db {
     idle: Arc<Mutex<Vec<Pooled>>>,
 }
 
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("local", &self.local).field("replica", &self.replica).finish()
+    }
+}
+
 /// Idle connections kept per process; more concurrent requests simply open more.
 const MAX_IDLE: usize = 16;
 /// Prepared statements kept per pooled connection (emptied when full: list queries vary in text).

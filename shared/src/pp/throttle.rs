@@ -1,25 +1,71 @@
-//! Never more than N requests per second to one panel, shared by everything in this process that
-//! calls it (every resource of a sync run, a ticket reply, a catalogue refresh).
+//! Never more than N requests per second to one panel, shared by everything that calls it.
+//!
+//! Within a process every caller (each resource of a sync run, a ticket reply, a report's live fetch)
+//! queues on the panel's one throttle. Across processes — on AWS the sync, the console and the reports
+//! are separate Lambdas — the throttle leases short windows of the panel's time from the database
+//! (`panel_request_windows`), so all of them together stay under the limit. A lease covers the callers
+//! already queued, up to one second, so a busy sync writes once a second, not once a request.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+/// Longest wait for the database before a request goes out on the local spacing alone.
+const LEASE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Leases tried in a row before falling back (each is retried only when it came back already spent).
+const LEASE_TRIES: u32 = 3;
+
 pub struct Throttle {
     interval: Duration,
-    next: Mutex<Instant>,
+    per_second: u32,
+    state: tokio::sync::Mutex<Window>,
+    ledger: Option<Ledger>,
+    /// Callers queued for the state: a lease is sized for them.
+    waiting: AtomicUsize,
+}
+
+/// This process's next free slot, and the end of the panel time it holds.
+struct Window {
+    next: Instant,
+    until: Instant,
+}
+
+struct Ledger {
+    db: Db,
+    key: String,
 }
 
 impl Throttle {
     /// `per_second` = 0 means no limit. A small margin keeps us under the panel's own count at the
     /// edges of its one-second window.
     pub fn new(per_second: u32) -> Self {
+        Self::with_ledger(per_second, None)
+    }
+
+    /// A throttle that also leases the panel's time from the database, shared with other processes
+    /// calling the same panel (keyed by its base URL).
+    pub fn shared(per_second: u32, db: Db, panel_url: &str) -> Self {
+        Self::with_ledger(per_second, Some(Ledger { db, key: panel_url.to_string() }))
+    }
+
+    fn with_ledger(per_second: u32, ledger: Option<Ledger>) -> Self {
         let interval = if per_second == 0 {
             Duration::ZERO
         } else {
             Duration::from_millis(1000 / per_second as u64 + 10)
         };
-        Throttle { interval, next: Mutex::new(Instant::now()) }
+        let now = Instant::now();
+        Throttle {
+            interval,
+            per_second,
+            state: tokio::sync::Mutex::new(Window { next: now, until: now }),
+            ledger,
+            waiting: AtomicUsize::new(0),
+        }
     }
 
     /// Waits for this caller's slot.
@@ -27,28 +73,92 @@ impl Throttle {
         if self.interval.is_zero() {
             return;
         }
-        let wait = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            let slot = (*next).max(now);
-            *next = slot + self.interval;
-            slot - now
-        };
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let mut w = self.state.lock().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        let mut slot = w.next.max(Instant::now());
+        if let Some(ledger) = &self.ledger {
+            slot = self.slot_in_lease(ledger, &mut w, slot).await;
         }
+        w.next = slot + self.interval;
+        drop(w);
+        tokio::time::sleep_until(slot.into()).await;
+    }
+
+    /// `slot` if the held window still has room for it, else the first slot of a new lease. A request
+    /// at `t` needs the panel until `t + interval`: the next process's window starts at `until`.
+    async fn slot_in_lease(&self, ledger: &Ledger, w: &mut Window, slot: Instant) -> Instant {
+        if slot + self.interval <= w.until {
+            return slot;
+        }
+        let wanted = (self.waiting.load(Ordering::Relaxed) + 1).min(self.per_second.max(1) as usize) as u32;
+        let span = self.interval * wanted;
+        for _ in 0..LEASE_TRIES {
+            let leased = tokio::time::timeout(LEASE_TIMEOUT, lease(&ledger.db, &ledger.key, span)).await;
+            match leased {
+                Ok(Ok((start, until))) => {
+                    w.until = until;
+                    // The answer may come back after the window began: start from now, if it fits.
+                    let slot = start.max(Instant::now());
+                    if slot + self.interval <= until {
+                        return slot;
+                    }
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(panel = %ledger.key, error = %e, "request window not leased; spacing this request locally");
+                    break;
+                }
+                Err(_) => {
+                    tracing::warn!(panel = %ledger.key, "request window lease timed out; spacing this request locally");
+                    break;
+                }
+            }
+        }
+        // The database is unreachable or slow: the local spacing still holds within this process.
+        w.until = slot + self.interval;
+        slot
     }
 }
 
-type Registry = Mutex<HashMap<(String, u32), Arc<Throttle>>>;
+/// Leases `span` of the panel's time, starting now or where the last lease (of any process) ends.
+/// Wall clocks of the processes must agree to within the 10 ms margin per request; NTP does that.
+async fn lease(db: &Db, key: &str, span: Duration) -> AppResult<(Instant, Instant)> {
+    let span_ms = span.as_millis() as i64;
+    let conn = db.connect().await?;
+    let asked_at = Instant::now();
+    let now_ms = crate::time::now_ms();
+    let mut rows = conn
+        .query(
+            "INSERT INTO panel_request_windows (panel_url, next_free_ms) VALUES (?1, ?2 + ?3)
+             ON CONFLICT (panel_url) DO UPDATE SET next_free_ms = max(next_free_ms, ?2) + ?3
+             RETURNING next_free_ms - ?3",
+            libsql::params![key, now_ms, span_ms],
+        )
+        .await?;
+    let start_ms: i64 = match rows.next().await? {
+        Some(r) => r.get(0)?,
+        None => return Err(AppError::Internal("the request window lease returned nothing".into())),
+    };
+    drop(rows);
+    let start = asked_at + Duration::from_millis((start_ms - now_ms).max(0) as u64);
+    Ok((start, start + span))
+}
 
-/// The process-wide throttle of one panel (keyed by its base URL).
-pub fn for_panel(base_url: &str, per_second: u32) -> Arc<Throttle> {
+type Registry = Mutex<HashMap<(String, u32, bool), Arc<Throttle>>>;
+
+/// The process-wide throttle of one panel (keyed by its base URL); with `shared`, leased from that
+/// database so other processes calling the panel count too.
+pub fn for_panel(base_url: &str, per_second: u32, shared: Option<&Db>) -> Arc<Throttle> {
     static ALL: OnceLock<Registry> = OnceLock::new();
     let map = ALL.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
-    map.entry((base_url.to_string(), per_second))
-        .or_insert_with(|| Arc::new(Throttle::new(per_second)))
+    map.entry((base_url.to_string(), per_second, shared.is_some()))
+        .or_insert_with(|| {
+            Arc::new(match shared {
+                Some(db) => Throttle::shared(per_second, db.clone(), base_url),
+                None => Throttle::new(per_second),
+            })
+        })
         .clone()
 }
 
@@ -64,5 +174,49 @@ mod tests {
             t.acquire().await;
         }
         assert!(start.elapsed() >= Duration::from_millis(1000), "{:?}", start.elapsed());
+    }
+
+    /// The shortest gap between two grants.
+    fn closest(mut times: Vec<Instant>) -> Duration {
+        times.sort();
+        times.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(Duration::MAX)
+    }
+
+    async fn grants(throttles: &[Arc<Throttle>], each: usize) -> Vec<Instant> {
+        let mut tasks = Vec::new();
+        for t in throttles {
+            for _ in 0..each {
+                let t = t.clone();
+                tasks.push(tokio::spawn(async move {
+                    t.acquire().await;
+                    Instant::now()
+                }));
+            }
+        }
+        let mut times = Vec::new();
+        for task in tasks {
+            times.push(task.await.unwrap());
+        }
+        times
+    }
+
+    /// Two throttles on one database stand for two processes calling one panel.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn processes_sharing_a_database_share_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&crate::config::DatabaseMode::Local(dir.path().join("t.db"))).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let url = "https://panel.example";
+        let two =
+            [Arc::new(Throttle::shared(5, db.clone(), url)), Arc::new(Throttle::shared(5, db.clone(), url))];
+        let start = Instant::now();
+        // 210 ms apart, less a little for the clock: never more than 5 in a second.
+        let gap = closest(grants(&two, 8).await);
+        assert!(gap >= Duration::from_millis(200), "{gap:?}");
+        // 16 requests at 5 a second: the first goes at once, the last at 3 s at the earliest.
+        assert!(start.elapsed() >= Duration::from_millis(3000), "{:?}", start.elapsed());
+        // Apart, the two would send twice as fast: the check above can fail.
+        let apart = [Arc::new(Throttle::new(5)), Arc::new(Throttle::new(5))];
+        assert!(closest(grants(&apart, 8).await) < Duration::from_millis(100));
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::error::PpError;
 use super::throttle::{self, Throttle};
+use crate::db::Db;
 
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
@@ -19,6 +20,16 @@ pub struct ClientOptions {
     pub max_backoff: Duration,
     /// Requests per second to one panel (0 = unlimited, for benchmarks against the simulator).
     pub per_second: u32,
+    /// The database through which processes calling the same panel share its limit (see
+    /// `throttle`); `None` counts this process alone.
+    pub shared_through: Option<Db>,
+}
+
+impl ClientOptions {
+    /// These options, with the panel's limit shared through `db` by every process that uses it.
+    pub fn shared_through(self, db: &Db) -> Self {
+        ClientOptions { shared_through: Some(db.clone()), ..self }
+    }
 }
 
 impl Default for ClientOptions {
@@ -29,6 +40,7 @@ impl Default for ClientOptions {
             backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             per_second: 5,
+            shared_through: None,
         }
     }
 }
@@ -47,7 +59,11 @@ impl Transport {
             .user_agent(concat!("panelops/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| PpError::Connect(e.to_string()))?;
-        Ok(Transport { http, throttle: throttle::for_panel(panel_base, opts.per_second), opts: opts.clone() })
+        Ok(Transport {
+            http,
+            throttle: throttle::for_panel(panel_base, opts.per_second, opts.shared_through.as_ref()),
+            opts: opts.clone(),
+        })
     }
 
     fn pause(&self, attempt: u32, retry_after: Option<u64>) -> Duration {
