@@ -137,7 +137,7 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
                 let o = data.order(k);
                 let spec = data.service(o.service);
                 use libsql::Value::{Integer as I, Null, Text as T};
-                vec![
+                let row = vec![
                     I(panel),
                     I(o.id),
                     o.external_id.clone().map(T).unwrap_or(Null),
@@ -160,7 +160,8 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
                     I(o.created),
                     I(o.last_update),
                     I(0),
-                ]
+                ];
+                sync::upsert::fingerprinted(table, row)
             })
             .collect();
         let n = batch.len() as u64;

@@ -37,10 +37,27 @@ async fn a_large_panel_mirrors_exactly() {
 
 #[tokio::test]
 async fn orders_changing_upstream_are_updated_within_one_interval() {
+    changes_within_one_interval(None).await;
+}
+
+/// Small batches: the re-check pass spans dozens of steps, each asking for the next batches ahead.
+#[tokio::test]
+async fn orders_changing_upstream_are_updated_within_one_interval_in_small_batches() {
+    changes_within_one_interval(Some(20)).await;
+}
+
+async fn changes_within_one_interval(page_size: Option<i64>) {
     let app = TestApp::new().await;
     let sim = sim(3, 2_000, false).await;
     let panel = register(&app, &sim).await;
     sync_idle(&app, panel).await;
+    let open = app
+        .scalar("SELECT COUNT(*) FROM orders_cache WHERE status NOT IN ('completed', 'partial', 'canceled')")
+        .await;
+    if let Some(n) = page_size {
+        assert!(open > 5 * n, "{open} open orders: too few for several batches of {n}");
+        app.exec(&format!("UPDATE sync_state SET page_size = {n} WHERE resource = 'orders'")).await;
+    }
     let open_before =
         app.scalar("SELECT COUNT(*) FROM orders_cache WHERE status IN ('pending','in_progress')").await;
     // A day passes upstream: orders progress, finish, and new ones arrive.

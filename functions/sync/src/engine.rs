@@ -298,6 +298,7 @@ async fn run_resource(
         page_size: row.page_size,
         client: opts.client.clone().shared_through(&state.db),
         prefetch: Default::default(),
+        known: Default::default(),
     };
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));

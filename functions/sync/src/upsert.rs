@@ -1,5 +1,8 @@
 //! Multi-row upserts that write only rows that changed: `INSERT … ON CONFLICT DO UPDATE … WHERE` some
-//! column differs (`IS NOT` treats NULLs as values).
+//! column differs (`IS NOT` treats NULLs as values), or, for a table with a fingerprint column, where
+//! the fingerprint differs.
+
+use std::collections::HashMap;
 
 use libsql::{Transaction, Value};
 
@@ -11,6 +14,19 @@ pub struct Table {
     pub key: &'static [&'static str],
     /// Set on insert only (e.g. `checked_at`), so an unchanged row is not rewritten.
     pub insert_only: &'static [&'static str],
+    /// The last column, if it holds a hash of the row's other written columns (see `fingerprinted`):
+    /// a re-check then compares one number per row with what is stored.
+    pub fingerprint: Option<&'static str>,
+}
+
+impl Table {
+    /// Indexes of the columns an upsert rewrites, the fingerprint aside.
+    fn compared(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.columns.len()).filter(|i| {
+            let c = self.columns[*i];
+            !self.key.contains(&c) && !self.insert_only.contains(&c) && self.fingerprint != Some(c)
+        })
+    }
 }
 
 /// SQLite's default limit on bound parameters is 32766; stay well below it.
@@ -22,8 +38,10 @@ fn statement(t: &Table, rows: usize) -> String {
     let updatable: Vec<&str> =
         t.columns.iter().copied().filter(|c| !t.key.contains(c) && !t.insert_only.contains(c)).collect();
     let set: Vec<String> = updatable.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-    let differs: Vec<String> =
-        updatable.iter().map(|c| format!("{0}.{c} IS NOT excluded.{c}", t.name)).collect();
+    let differs: Vec<String> = match t.fingerprint {
+        Some(f) => vec![format!("{0}.{f} IS NOT excluded.{f}", t.name)],
+        None => updatable.iter().map(|c| format!("{0}.{c} IS NOT excluded.{c}", t.name)).collect(),
+    };
     format!(
         "INSERT INTO {} ({}) VALUES {values} ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
         t.name,
@@ -48,85 +66,63 @@ pub async fn upsert(tx: &Transaction, t: &Table, rows: Vec<Vec<Value>>) -> AppRe
     Ok(changed)
 }
 
-/// The rows of `rows` that differ from what the table holds for their (panel_id, id) in any column an
-/// upsert would write. Re-reading tens of thousands of open orders that mostly did not move is then one
-/// narrow read per batch instead of an upsert binding every column of every row.
-pub async fn changed_only(
-    conn: &libsql::Connection,
-    t: &Table,
-    rows: Vec<Vec<Value>>,
-) -> AppResult<Vec<Vec<Value>>> {
-    let (Some(Value::Integer(panel)), true) =
-        (rows.first().and_then(|r| r.first()).cloned(), t.key == ["panel_id", "id"])
-    else {
-        return Ok(rows);
-    };
-    let compared: Vec<usize> = (0..t.columns.len())
-        .filter(|i| !t.key.contains(&t.columns[*i]) && !t.insert_only.contains(&t.columns[*i]))
-        .collect();
-    let fingerprint: Vec<String> = compared.iter().map(|i| format!("quote({})", t.columns[*i])).collect();
-    let ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|r| match r.get(1) {
-            Some(Value::Integer(id)) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let sql = format!(
-        "SELECT id, {} FROM {} WHERE panel_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
-        fingerprint.join(" || char(31) || "),
-        t.name
-    );
-    let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-    let mut found = conn.query(&sql, libsql::params![panel, list]).await?;
-    let mut held = std::collections::HashMap::with_capacity(ids.len());
-    while let Some(r) = found.next().await? {
-        held.insert(r.get::<i64>(0)?, r.get::<String>(1)?);
+/// `row` (every column of `t` but the fingerprint, in order) with its fingerprint appended, when `t`
+/// has one.
+pub fn fingerprinted(t: &Table, mut row: Vec<Value>) -> Vec<Value> {
+    if t.fingerprint.is_some() {
+        let fp = fingerprint(t.compared().map(|i| row.get(i)));
+        row.push(Value::Integer(fp));
     }
-    let mut buf = String::new();
-    Ok(rows
-        .into_iter()
-        .filter(|r| {
-            let (Some(Value::Integer(p)), Some(Value::Integer(id))) = (r.first(), r.get(1)) else {
-                return true;
-            };
-            let Some(old) = held.get(id).filter(|_| *p == panel) else { return true };
-            buf.clear();
-            for (n, i) in compared.iter().enumerate() {
-                if n > 0 {
-                    buf.push('\u{1f}');
-                }
-                if !quote_into(&mut buf, r.get(*i)) {
-                    return true;
-                }
-            }
-            buf != *old
-        })
-        .collect())
+    row
 }
 
-/// `v` as SQLite's `quote()` writes it; false for a value this does not reproduce (then the row is
-/// simply written).
-fn quote_into(out: &mut String, v: Option<&Value>) -> bool {
-    use std::fmt::Write;
-    match v {
-        Some(Value::Null) => out.push_str("NULL"),
-        Some(Value::Integer(i)) => {
-            let _ = write!(out, "{i}");
+/// FNV-1a (64 bits) over the values, each tagged with its type and text length-prefixed, so `NULL`,
+/// `''` and `'0'` differ and no two columns run together. Written here rather than taken from std's
+/// hasher, whose output may change between Rust releases (every open order would be rewritten once).
+fn fingerprint<'a>(values: impl Iterator<Item = Option<&'a Value>>) -> i64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(PRIME);
         }
-        Some(Value::Text(t)) => {
-            out.push('\'');
-            for c in t.chars() {
-                if c == '\'' {
-                    out.push('\'');
-                }
-                out.push(c);
+    };
+    for v in values {
+        match v {
+            None | Some(Value::Null) => eat(&[0]),
+            Some(Value::Integer(i)) => {
+                eat(&[1]);
+                eat(&i.to_le_bytes());
             }
-            out.push('\'');
+            Some(Value::Real(r)) => {
+                eat(&[2]);
+                eat(&r.to_le_bytes());
+            }
+            Some(Value::Text(t)) => {
+                eat(&[3]);
+                eat(&(t.len() as u64).to_le_bytes());
+                eat(t.as_bytes());
+            }
+            Some(Value::Blob(b)) => {
+                eat(&[4]);
+                eat(&(b.len() as u64).to_le_bytes());
+                eat(b);
+            }
         }
-        _ => return false,
     }
-    true
+    h as i64
+}
+
+/// The rows of `rows` (of a table with a fingerprint) whose fingerprint differs from `held`, the one
+/// stored for their id, or that have none stored.
+pub fn moved(rows: Vec<Vec<Value>>, held: &HashMap<i64, Option<i64>>) -> Vec<Vec<Value>> {
+    rows.into_iter()
+        .filter(|r| match (r.get(1), r.last()) {
+            (Some(Value::Integer(id)), Some(Value::Integer(fp))) => held.get(id) != Some(&Some(*fp)),
+            _ => true,
+        })
+        .collect()
 }
 
 pub fn opt_i(v: Option<i64>) -> Value {
@@ -145,23 +141,57 @@ pub fn opt_b(v: Option<bool>) -> Value {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn quotes_values_as_sqlite_does() {
-        let db = libsql::Builder::new_local(":memory:").build().await.unwrap();
-        let conn = db.connect().unwrap();
-        for v in [
-            Value::Null,
-            Value::Integer(-42),
-            Value::Integer(i64::MAX),
-            Value::Text("It's ♻️ [Refill: 30D] \"x\" ''".into()),
-            Value::Text(String::new()),
+    const FP: Table = Table {
+        name: "t",
+        columns: &["panel_id", "id", "a", "b", "seen", "fp"],
+        key: &["panel_id", "id"],
+        insert_only: &["seen"],
+        fingerprint: Some("fp"),
+    };
+
+    fn row(a: Value, b: Value, seen: i64) -> Vec<Value> {
+        fingerprinted(&FP, vec![Value::Integer(1), Value::Integer(7), a, b, Value::Integer(seen)])
+    }
+
+    #[test]
+    fn a_fingerprint_follows_every_written_column_and_nothing_else() {
+        let base = row(Value::Text("x".into()), Value::Null, 1);
+        assert_eq!(base.len(), 6);
+        // The time first seen is written once, so it does not count.
+        assert_eq!(base, {
+            let mut r = row(Value::Text("x".into()), Value::Null, 99);
+            r[4] = Value::Integer(1);
+            r
+        });
+        for other in [
+            row(Value::Text("y".into()), Value::Null, 1),
+            row(Value::Text("x".into()), Value::Text(String::new()), 1),
+            row(Value::Text("x".into()), Value::Integer(0), 1),
+            row(Value::Text(String::new()), Value::Text("x".into()), 1),
+            row(Value::Null, Value::Text("x".into()), 1),
         ] {
-            let mut rows = conn.query("SELECT quote(?1)", libsql::params![v.clone()]).await.unwrap();
-            let want: String = rows.next().await.unwrap().unwrap().get(0).unwrap();
-            let mut got = String::new();
-            assert!(quote_into(&mut got, Some(&v)));
-            assert_eq!(got, want);
+            assert_ne!(base[5], other[5], "{other:?}");
         }
+        // Pinned (worked out apart from this code, in Python): a change here rewrites every stored order
+        // once, so make it on purpose.
+        assert_eq!(
+            row(Value::Text("x".into()), Value::Integer(5), 0)[5],
+            Value::Integer(2_144_583_785_605_106_485)
+        );
+    }
+
+    #[test]
+    fn only_rows_whose_fingerprint_moved_come_back() {
+        let stored = row(Value::Text("x".into()), Value::Null, 1);
+        let same = row(Value::Text("x".into()), Value::Null, 2);
+        let changed = row(Value::Text("z".into()), Value::Null, 2);
+        let mut new = row(Value::Text("x".into()), Value::Null, 2);
+        new[1] = Value::Integer(8);
+        let mut never_hashed = row(Value::Text("x".into()), Value::Null, 2);
+        never_hashed[1] = Value::Integer(9);
+        let held = HashMap::from([(7, stored.last().and_then(|v| v.as_integer().copied())), (9, None)]);
+        let back = moved(vec![same, changed.clone(), new.clone(), never_hashed.clone()], &held);
+        assert_eq!(back, vec![changed, new, never_hashed]);
     }
 
     #[test]
@@ -171,9 +201,12 @@ mod tests {
             columns: &["panel_id", "id", "a", "seen"],
             key: &["panel_id", "id"],
             insert_only: &["seen"],
+            fingerprint: None,
         };
         let sql = statement(&t, 2);
         assert!(sql.contains("VALUES (?,?,?,?),(?,?,?,?)"));
         assert!(sql.ends_with("DO UPDATE SET a = excluded.a WHERE t.a IS NOT excluded.a"), "{sql}");
+        let sql = statement(&FP, 1);
+        assert!(sql.ends_with("DO UPDATE SET a = excluded.a, b = excluded.b, fp = excluded.fp WHERE t.fp IS NOT excluded.fp"), "{sql}");
     }
 }

@@ -17,10 +17,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "ticket_order_ids", include_str!("../../migrations/0010_ticket_order_ids.sql")),
     (11, "request_windows", include_str!("../../migrations/0011_request_windows.sql")),
     (12, "ticket_reads", include_str!("../../migrations/0012_ticket_reads.sql")),
+    (13, "order_fingerprints", include_str!("../../migrations/0013_order_fingerprints.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 12;
+pub const CURRENT_VERSION: i64 = 13;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

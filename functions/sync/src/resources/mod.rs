@@ -31,6 +31,8 @@ pub struct Ctx<'a> {
     pub client: ClientOptions,
     /// The next pages, already on their way while this one is written (orders), oldest first.
     pub prefetch: Mutex<std::collections::VecDeque<Prefetch>>,
+    /// The open orders' batches already read for the re-check pass under way (orders).
+    pub known: Mutex<orders::KnownBatches>,
 }
 
 /// A page requested ahead, with the query it answers.

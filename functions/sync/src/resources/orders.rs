@@ -10,6 +10,8 @@
 //!    Failed and errored orders wait for staff to resend or cancel them: those of the last day (on the
 //!    panel's clock) every cycle, older ones every 30 minutes. Unchanged rows are not rewritten.
 
+use std::collections::{HashMap, VecDeque};
+
 use libsql::{params, Value as Sql};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -21,7 +23,7 @@ use shared::time::now_ms;
 
 use super::{keep_parsed, save_position, Ctx, Prefetch, Step};
 use crate::error::SyncError;
-use crate::upsert::{changed_only, opt_i, opt_s, upsert, Table};
+use crate::upsert::{fingerprinted, moved, opt_i, opt_s, upsert, Table};
 
 pub const TABLE: Table = Table {
     name: "orders_cache",
@@ -48,9 +50,11 @@ pub const TABLE: Table = Table {
         "created",
         "last_update",
         "checked_at",
+        "fingerprint",
     ],
     key: &["panel_id", "id"],
     insert_only: &["checked_at"],
+    fingerprint: Some("fingerprint"),
 };
 
 /// Failed and errored orders younger than this (than the newest order seen) are re-checked every cycle.
@@ -80,7 +84,7 @@ struct Position {
 }
 
 fn to_sql(panel: i64, t: i64, o: OrderRow) -> Vec<Sql> {
-    vec![
+    let row = vec![
         Sql::Integer(panel),
         Sql::Integer(o.id),
         opt_s(o.external_id),
@@ -103,7 +107,8 @@ fn to_sql(panel: i64, t: i64, o: OrderRow) -> Vec<Sql> {
         Sql::Integer(o.created),
         opt_i(o.last_update),
         Sql::Integer(t),
-    ]
+    ];
+    fingerprinted(&TABLE, row)
 }
 
 fn new_orders_query(p: &Position, page_size: i64) -> Vec<(&'static str, String)> {
@@ -241,25 +246,43 @@ async fn new_rows(tx: &libsql::Transaction, panel_id: i64, rows: &[Vec<Sql>]) ->
     Ok((ids.len() as u64).saturating_sub(present.max(0) as u64))
 }
 
-/// The next batch of open orders to re-check after `after`, in id order.
-async fn open_ids(
+/// An open order as the cache holds it: its id and the fingerprint of its stored row.
+type Held = (i64, Option<i64>);
+
+/// The next batch of open orders to re-check after `after`, in id order (read from the open-orders
+/// index alone).
+async fn open_batch(
     conn: &libsql::Connection,
     ctx: &Ctx<'_>,
     p: &Position,
     after: i64,
-) -> Result<Vec<i64>, SyncError> {
+) -> Result<Vec<Held>, SyncError> {
     let mut rows = conn
         .query(
-            "SELECT id FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
+            "SELECT id, fingerprint FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
              AND id > ?2 AND (status NOT IN ('fail', 'error') OR ?3 OR created > ?4) ORDER BY id LIMIT ?5",
             params![ctx.panel_id, after, p.with_old as i64, p.max_ts - FAILED_SECS, ctx.page_size.min(1000)],
         )
         .await?;
-    let mut ids = Vec::new();
+    let mut batch = Vec::new();
     while let Some(r) = rows.next().await? {
-        ids.push(r.get::<i64>(0)?);
+        batch.push((r.get::<i64>(0)?, r.get::<Option<i64>>(1)?));
     }
-    Ok(ids)
+    Ok(batch)
+}
+
+/// Batches of the re-check pass under way already read from the cache in this run, the first one
+/// starting after `after`: each step then reads one batch, the farthest, not every batch it asks for
+/// ahead. Nothing else writes open orders ahead of the pass, so what was read stays true.
+#[derive(Default)]
+pub struct KnownBatches {
+    pass: (bool, i64),
+    after: i64,
+    batches: VecDeque<Vec<Held>>,
+}
+
+fn ids_of(batch: &[Held]) -> Vec<i64> {
+    batch.iter().map(|h| h.0).collect()
 }
 
 fn ids_query(ids: &[i64]) -> Vec<(&'static str, String)> {
@@ -270,18 +293,34 @@ fn ids_query(ids: &[i64]) -> Vec<(&'static str, String)> {
 async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     let conn = ctx.conn;
     let limit = ctx.page_size.min(1000);
-    let ids = open_ids(conn, ctx, &p, p.open_after).await?;
+    let pass = (p.with_old, p.max_ts);
+    let mut known = ctx.known.lock().map(|mut k| std::mem::take(&mut *k)).unwrap_or_default();
+    if known.pass != pass || known.after != p.open_after {
+        known = KnownBatches { pass, after: p.open_after, batches: VecDeque::new() };
+    }
+    if known.batches.is_empty() {
+        known.batches.push_back(open_batch(conn, ctx, &p, p.open_after).await?);
+    }
+    // This batch and the AHEAD after it, as far as the pass goes (a short batch is its last).
+    while known.batches.len() <= AHEAD {
+        let Some(after) = known.batches.back().filter(|b| b.len() as i64 >= limit).and_then(|b| b.last())
+        else {
+            break;
+        };
+        let batch = open_batch(conn, ctx, &p, after.0).await?;
+        if batch.is_empty() {
+            break;
+        }
+        known.batches.push_back(batch);
+    }
+    let batch = known.batches.pop_front().unwrap_or_default();
     let mut step = Step::default();
     let mut rows: Vec<Vec<Sql>> = Vec::new();
-    if let Some(last) = ids.last().copied() {
-        let page = fetch(ctx, &ids_query(&ids)).await?;
+    if let Some(&(last, _)) = batch.last() {
+        let page = fetch(ctx, &ids_query(&ids_of(&batch))).await?;
         // The batches after this one are already known: ask for them while this one is written.
-        let next = open_ids(conn, ctx, &p, last).await?;
-        let mut ahead = next.clone();
-        for _ in 0..AHEAD {
-            let Some(&after) = ahead.last() else { break };
-            request_ahead(ctx, ids_query(&ahead));
-            ahead = open_ids(conn, ctx, &p, after).await?;
+        for ahead in known.batches.iter().take(AHEAD) {
+            request_ahead(ctx, ids_query(&ids_of(ahead)));
         }
         step.received = page.rows.len() as i64;
         let (orders, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
@@ -289,13 +328,20 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
         p.open_after = last;
         let fetched_rows = orders.into_iter().map(|o| to_sql(ctx.panel_id, now_ms(), o)).collect();
         // Most open orders did not move since the last pass: write only those that did.
-        rows = changed_only(conn, &TABLE, fetched_rows).await?;
+        let held: HashMap<i64, Option<i64>> = batch.iter().copied().collect();
+        rows = moved(fetched_rows, &held);
         // An order the panel did not return is skipped for this pass, so one missing order cannot stall it.
-        step.done = (ids.len() as i64) < limit || next.is_empty();
+        step.done = (batch.len() as i64) < limit || known.batches.is_empty();
     } else {
         step.done = true;
     }
     finish_pass(&mut p, step.done);
+    if !step.done {
+        known.after = p.open_after;
+        if let Ok(mut k) = ctx.known.lock() {
+            *k = known;
+        }
+    }
     step.position = serde_json::to_value(&p).unwrap_or_default();
     let tx = shared::db::write_tx(conn).await?;
     // Every id came from the cache: none is new to it.

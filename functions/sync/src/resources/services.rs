@@ -31,6 +31,7 @@ const TABLE: Table = Table {
     ],
     key: &["panel_id", "id"],
     insert_only: &[],
+    fingerprint: None,
 };
 
 pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
