@@ -73,9 +73,9 @@ impl Throttle {
         if self.interval.is_zero() {
             return;
         }
-        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let queued = Queued::enter(&self.waiting);
         let mut w = self.state.lock().await;
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        drop(queued);
         let mut slot = w.next.max(Instant::now());
         if let Some(ledger) = &self.ledger {
             slot = self.slot_in_lease(ledger, &mut w, slot).await;
@@ -113,10 +113,28 @@ impl Throttle {
                     break;
                 }
             }
+            tracing::warn!(panel = %ledger.key, "request window came back already spent; leasing again");
         }
         // The database is unreachable or slow: the local spacing still holds within this process.
         w.until = slot + self.interval;
         slot
+    }
+}
+
+/// A caller counted as queued for the throttle until it holds the state, or gives up waiting (a
+/// request ahead that was stopped): the count sizes leases, so it must not drift up.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Queued(count)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -198,6 +216,31 @@ mod tests {
             times.push(task.await.unwrap());
         }
         times
+    }
+
+    /// A request ahead that is stopped while it waits its turn leaves the queue: leases stay sized
+    /// for the callers really waiting.
+    #[tokio::test]
+    async fn a_stopped_caller_leaves_the_queue() {
+        let t = Arc::new(Throttle::new(5));
+        let held = t.state.lock().await;
+        let waiting: Vec<_> = (0..3)
+            .map(|_| {
+                let t = t.clone();
+                tokio::spawn(async move { t.acquire().await })
+            })
+            .collect();
+        while t.waiting.load(Ordering::Relaxed) < 3 {
+            tokio::task::yield_now().await;
+        }
+        for w in &waiting {
+            w.abort();
+        }
+        for w in waiting {
+            let _ = w.await;
+        }
+        drop(held);
+        assert_eq!(t.waiting.load(Ordering::Relaxed), 0);
     }
 
     /// Two throttles on one database stand for two processes calling one panel.
