@@ -125,6 +125,8 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
     report.panels = targets.len();
     let targets = longest_waiting_first(state, targets).await?;
     let gate = Arc::new(Semaphore::new(settings.concurrency.clamp(1, 8) as usize));
+    // Each panel's limit counts the console's and the reports' calls too, wherever they run.
+    let opts = RunOptions { client: opts.client.clone().shared_through(&state.db), ..opts.clone() };
     let mut tasks = tokio::task::JoinSet::new();
     for panel in targets {
         let (state, opts, gate) = (state.clone(), opts.clone(), gate.clone());
@@ -172,10 +174,9 @@ async fn run_panel(
 ) -> AppResult<Vec<ResourceReport>> {
     sync_state::ensure_rows(&state.db, panel.id).await?;
     let (admin_key, services_key) = panels::keys(&state.db, &state.config.secret_key, panel.id).await?;
-    // The panel's limit counts the console's and the reports' calls too, wherever they run.
-    let client = opts.client.clone().shared_through(&state.db);
-    let admin = admin_key.and_then(|k| AdminClient::new(&panel.base_url, Secret::new(k), &client).ok());
-    let public = services_key.and_then(|k| PublicClient::new(&panel.base_url, Secret::new(k), &client).ok());
+    let admin = admin_key.and_then(|k| AdminClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
+    let public =
+        services_key.and_then(|k| PublicClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
     let (admin, public) = (admin.map(Arc::new), public.map(Arc::new));
     let t = now();
     let due: Vec<SyncRow> = sync_state::list(&state.db, &PanelScope::All, Some(panel.id))
@@ -296,7 +297,7 @@ async fn run_resource(
         admin,
         public,
         page_size: row.page_size,
-        client: opts.client.clone().shared_through(&state.db),
+        client: opts.client.clone(),
         prefetch: Default::default(),
         known: Default::default(),
     };

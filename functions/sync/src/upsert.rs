@@ -20,11 +20,16 @@ pub struct Table {
 }
 
 impl Table {
-    /// Indexes of the columns an upsert rewrites, the fingerprint aside.
+    /// Whether an upsert rewrites this column of a row already stored.
+    fn rewrites(&self, column: &str) -> bool {
+        !self.key.contains(&column) && !self.insert_only.contains(&column)
+    }
+
+    /// Indexes of the columns an upsert rewrites, the fingerprint aside: what the fingerprint covers.
     fn compared(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.columns.len()).filter(|i| {
             let c = self.columns[*i];
-            !self.key.contains(&c) && !self.insert_only.contains(&c) && self.fingerprint != Some(c)
+            self.rewrites(c) && self.fingerprint != Some(c)
         })
     }
 }
@@ -35,8 +40,7 @@ const MAX_PARAMS: usize = 30_000;
 fn statement(t: &Table, rows: usize) -> String {
     let one = format!("({})", vec!["?"; t.columns.len()].join(","));
     let values = vec![one; rows].join(",");
-    let updatable: Vec<&str> =
-        t.columns.iter().copied().filter(|c| !t.key.contains(c) && !t.insert_only.contains(c)).collect();
+    let updatable: Vec<&str> = t.columns.iter().copied().filter(|c| t.rewrites(c)).collect();
     let set: Vec<String> = updatable.iter().map(|c| format!("{c} = excluded.{c}")).collect();
     let differs: Vec<String> = match t.fingerprint {
         Some(f) => vec![format!("{0}.{f} IS NOT excluded.{f}", t.name)],

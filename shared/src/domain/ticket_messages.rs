@@ -28,10 +28,10 @@ impl From<libsql::Error> for FetchError {
 
 /// When a ticket's stored conversation may be out of date: never read, or its `last_update` moved
 /// since. A panel that sends no `last_update` gives no such sign, so those tickets are also read again
-/// when their status changed, and open ones every `REREAD_OPEN_SECS` (`?8`; `?9` = now, unix s).
+/// when their status changed, and open ones every `REREAD_OPEN_SECS` (`:reread`; `:now` in unix s).
 const STALE: &str = "(messages_synced IS NULL OR messages_synced < COALESCE(last_update, created)
      OR (last_update IS NULL AND (messages_status IS NOT status
-         OR (COALESCE(status, '') NOT IN ('closed', 'locked') AND COALESCE(messages_read_at, 0) < ?9 - ?8))))";
+         OR (COALESCE(status, '') NOT IN ('closed', 'locked') AND COALESCE(messages_read_at, 0) < :now - :reread))))";
 
 /// How often an open ticket is read again when its panel does not say when it last changed.
 pub const REREAD_OPEN_SECS: i64 = 900;
@@ -39,31 +39,26 @@ pub const REREAD_OPEN_SECS: i64 = 900;
 /// How many of the panel's tickets have their conversation stored as of their last change, of all.
 pub async fn conversations_current(conn: &Connection, panel_id: i64) -> AppResult<(i64, i64)> {
     let sql =
-        format!("SELECT COALESCE(SUM(NOT {STALE}), 0), COUNT(*) FROM tickets_cache WHERE panel_id = ?1");
-    let mut rows = conn.query(&sql, libsql::params_from_iter(stale_args(panel_id, None))).await?;
+        format!("SELECT COALESCE(SUM(NOT {STALE}), 0), COUNT(*) FROM tickets_cache WHERE panel_id = :panel");
+    let args =
+        libsql::named_params! {":panel": panel_id, ":now": crate::time::now(), ":reread": REREAD_OPEN_SECS};
+    let mut rows = conn.query(&sql, args).await?;
     match rows.next().await? {
         Some(r) => Ok((r.get(0)?, r.get(1)?)),
         None => Ok((0, 0)),
     }
 }
 
-/// The arguments of a statement using `STALE`: `?1` the panel, `?2` the limit if any, `?8`, `?9`.
-fn stale_args(panel_id: i64, limit: Option<i64>) -> Vec<libsql::Value> {
-    let mut args = vec![libsql::Value::Null; 9];
-    args[0] = panel_id.into();
-    args[1] = limit.map(libsql::Value::from).unwrap_or(libsql::Value::Null);
-    args[7] = REREAD_OPEN_SECS.into();
-    args[8] = crate::time::now().into();
-    args
-}
-
 /// Tickets of a panel whose messages are missing or stale, most recently active first.
 pub async fn stale_tickets(conn: &Connection, panel_id: i64, limit: i64) -> AppResult<Vec<(i64, i64)>> {
     let sql = format!(
-        "SELECT id, COALESCE(last_update, created) FROM tickets_cache WHERE panel_id = ?1 AND {STALE}
-         ORDER BY COALESCE(last_update, created) DESC LIMIT ?2"
+        "SELECT id, COALESCE(last_update, created) FROM tickets_cache WHERE panel_id = :panel AND {STALE}
+         ORDER BY COALESCE(last_update, created) DESC LIMIT :limit"
     );
-    let mut rows = conn.query(&sql, libsql::params_from_iter(stale_args(panel_id, Some(limit)))).await?;
+    let args = libsql::named_params! {
+        ":panel": panel_id, ":limit": limit, ":now": crate::time::now(), ":reread": REREAD_OPEN_SECS,
+    };
+    let mut rows = conn.query(&sql, args).await?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
         out.push((r.get(0)?, r.get(1)?));
