@@ -16,6 +16,8 @@ use crate::error::{AppError, AppResult};
 
 /// Longest wait for the database before a request goes out on the local spacing alone.
 const LEASE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How far into its window a request may start: the leasing answer's trip back.
+const LATE_OK: Duration = Duration::from_millis(5);
 /// Leases tried in a row before falling back (each is retried only when it came back already spent).
 const LEASE_TRIES: u32 = 3;
 
@@ -98,9 +100,11 @@ impl Throttle {
             match leased {
                 Ok(Ok((start, until))) => {
                     w.until = until;
-                    // The answer may come back after the window began: start from now, if it fits.
-                    let slot = start.max(Instant::now());
-                    if slot + self.interval <= until {
+                    // Not before this process's own spacing, nor before now. A window that begins at
+                    // once has begun by the time its answer is read: being that late is covered by
+                    // the 10 ms margin each request keeps.
+                    let slot = start.max(slot).max(Instant::now());
+                    if slot + self.interval <= until + LATE_OK {
                         return slot;
                     }
                 }
@@ -138,27 +142,30 @@ impl Drop for Queued<'_> {
     }
 }
 
+/// The database's clock in ms, read by a statement when it runs: for a write, once it holds the write
+/// lock ('now' is fixed for one step of a statement, RETURNING included).
+const DB_NOW_MS: &str = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+
 /// Leases `span` of the panel's time, starting now or where the last lease (of any process) ends.
-/// Wall clocks of the processes must agree to within the 10 ms margin per request; NTP does that.
+/// "Now" is the database's clock once the statement holds the write lock, so a lease that waited
+/// behind another process's write (a sync committing a page) starts when it is granted, not when it
+/// was asked for, and is not already spent when it arrives. Every process reads the one clock; the
+/// answer's trip back (well under the 10 ms margin per request locally) is the only error left.
 async fn lease(db: &Db, key: &str, span: Duration) -> AppResult<(Instant, Instant)> {
     let span_ms = span.as_millis() as i64;
     let conn = db.connect().await?;
-    let asked_at = Instant::now();
-    let now_ms = crate::time::now_ms();
-    let mut rows = conn
-        .query(
-            "INSERT INTO panel_request_windows (panel_url, next_free_ms) VALUES (?1, ?2 + ?3)
-             ON CONFLICT (panel_url) DO UPDATE SET next_free_ms = max(next_free_ms, ?2) + ?3
-             RETURNING next_free_ms - ?3",
-            libsql::params![key, now_ms, span_ms],
-        )
-        .await?;
-    let start_ms: i64 = match rows.next().await? {
+    let sql = format!(
+        "INSERT INTO panel_request_windows (panel_url, next_free_ms) VALUES (?1, {DB_NOW_MS} + ?2)
+         ON CONFLICT (panel_url) DO UPDATE SET next_free_ms = max(next_free_ms, {DB_NOW_MS}) + ?2
+         RETURNING next_free_ms - ?2 - {DB_NOW_MS}"
+    );
+    let mut rows = conn.query(&sql, libsql::params![key, span_ms]).await?;
+    let wait_ms: i64 = match rows.next().await? {
         Some(r) => r.get(0)?,
         None => return Err(AppError::Internal("the request window lease returned nothing".into())),
     };
     drop(rows);
-    let start = asked_at + Duration::from_millis((start_ms - now_ms).max(0) as u64);
+    let start = Instant::now() + Duration::from_millis(wait_ms.max(0) as u64);
     Ok((start, start + span))
 }
 
@@ -241,6 +248,45 @@ mod tests {
         }
         drop(held);
         assert_eq!(t.waiting.load(Ordering::Relaxed), 0);
+    }
+
+    /// A lone request to an idle panel goes out at once, on one lease.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lone_request_to_an_idle_panel_goes_out_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&crate::config::DatabaseMode::Local(dir.path().join("t.db"))).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let t = Throttle::shared(5, db.clone(), "https://panel.example");
+        let start = Instant::now();
+        t.acquire().await;
+        assert!(start.elapsed() < Duration::from_millis(100), "waited {:?}", start.elapsed());
+        // A second request keeps the spacing, on the next lease.
+        t.acquire().await;
+        assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
+    }
+
+    /// A lease asked for while another process holds the write lock (a sync committing a page) is
+    /// still ahead of us when it arrives, instead of a window that passed while it waited.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lease_that_waited_for_another_write_is_still_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&crate::config::DatabaseMode::Local(dir.path().join("t.db"))).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let writer = db.connect().await.unwrap();
+        let tx = crate::db::write_tx(&writer).await.unwrap();
+        tx.execute("INSERT INTO panel_request_windows (panel_url, next_free_ms) VALUES ('other', 0)", ())
+            .await
+            .unwrap();
+        let span = Duration::from_millis(210);
+        let leasing = tokio::spawn({
+            let db = db.clone();
+            async move { lease(&db, "https://panel.example", span).await }
+        });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        tx.commit().await.unwrap();
+        let (_, until) = leasing.await.unwrap().unwrap();
+        let left = until.saturating_duration_since(Instant::now());
+        assert!(left >= Duration::from_millis(150), "only {left:?} of the 210 ms lease left on arrival");
     }
 
     /// Two throttles on one database stand for two processes calling one panel.
