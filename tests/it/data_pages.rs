@@ -270,6 +270,15 @@ async fn users_sort_and_user_page_lists_their_rows() {
     let first_link = res.body.find("href=\"/users/").map(|i| &res.body[i..i + 40]).unwrap_or("");
     assert!(first_link.starts_with(&format!("href=\"/users/{panel}/{}\"", first[0])), "{first_link}");
     assert_eq!(app.get("/users?sort=password", Some(&owner)).await.status, StatusCode::BAD_REQUEST);
+    // Discounts arrive as strings; they sort as numbers: 5 before 10, both before 15.
+    let three = ids(&app, "SELECT id FROM users_cache ORDER BY id LIMIT 3").await;
+    app.exec("UPDATE users_cache SET discount = NULL").await;
+    for (id, d) in three.iter().zip(["10", "5", "15"]) {
+        app.exec(&format!("UPDATE users_cache SET discount = '{d}' WHERE id = {id}")).await;
+    }
+    let res = app.get("/users?sort=discount&dir=asc", Some(&owner)).await;
+    let at = |i: usize| res.body.find(&format!("/users/{panel}/{}\"", three[i])).unwrap_or(usize::MAX);
+    assert!(at(1) < at(0) && at(0) < at(2) && at(2) != usize::MAX, "5, 10, 15: {:?}", [at(1), at(0), at(2)]);
     let buyer = ids(&app, "SELECT u.id FROM users_cache u WHERE EXISTS (SELECT 1 FROM orders_cache o WHERE o.user = u.username) LIMIT 1").await;
     let page = app.get(&format!("/users/{panel}/{}", buyer[0]), Some(&owner)).await;
     assert_eq!(page.status, StatusCode::OK);

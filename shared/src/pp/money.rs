@@ -72,6 +72,20 @@ pub fn write(micros: i64, out: &mut String) {
     let _ = write!(out, "{whole}.{frac:0width$}");
 }
 
+/// `micros` rounded half away from zero to `decimals` (0–6) places, always that many: `fixed(999_000, 2)`
+/// is "1.00", as Perfect Panel writes money ("0.12000" with 5, "$0.12" with 2).
+pub fn fixed(micros: i64, decimals: u32) -> String {
+    let decimals = decimals.min(6);
+    let step = 10u64.pow(6 - decimals);
+    let units = (micros.unsigned_abs() + step / 2) / step;
+    let scale = 10u64.pow(decimals);
+    let sign = if micros < 0 && units > 0 { "-" } else { "" };
+    match decimals {
+        0 => format!("{sign}{units}"),
+        d => format!("{sign}{}.{:0width$}", units / scale, units % scale, width = d as usize),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +112,15 @@ mod tests {
         assert_eq!(format(12_500_000), "12.50");
         assert_eq!(format(120_000), "0.12");
         assert_eq!(format(1_234_567), "1.234567");
+        // Rounded, carrying into the whole units.
+        assert_eq!(fixed(999_000, 2), "1.00");
+        assert_eq!(fixed(4_995_000, 2), "5.00");
+        assert_eq!(fixed(4_994_999, 2), "4.99");
+        assert_eq!(fixed(-12_500_000, 2), "-12.50");
+        assert_eq!(fixed(-4_000, 2), "0.00");
+        assert_eq!(fixed(1_234_567, 5), "1.23457");
+        assert_eq!(fixed(120_000, 5), "0.12000");
+        assert_eq!(fixed(2_500_000, 0), "3");
         assert_eq!(format(-5_000_000), "-5.00");
     }
 }

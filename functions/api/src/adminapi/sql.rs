@@ -6,6 +6,7 @@ use libsql::Value as Sql;
 use serde_json::{json, Value};
 
 use shared::db::{opt_i64, opt_text};
+use shared::pp::money::fixed;
 use shared::{AppError, AppResult, AppState};
 
 pub use shared::db::Where;
@@ -48,11 +49,13 @@ pub fn boolean(r: &libsql::Row, i: i32) -> AppResult<Value> {
 pub fn money(micros: Option<i64>, currency: Option<&str>) -> Value {
     let Some(micros) = micros else { return Value::Null };
     let cur = currency.filter(|c| !c.is_empty()).unwrap_or("USD");
-    let sign = if micros < 0 { "-" } else { "" };
-    let m = micros.unsigned_abs();
-    let value = format!("{sign}{}.{:05}", m / 1_000_000, (m % 1_000_000) / 10);
-    let cents = format!("{}.{:02}", m / 1_000_000, (m % 1_000_000 + 5_000) / 10_000);
-    let formatted = if cur == "USD" { format!("{sign}${cents}") } else { format!("{sign}{cents} {cur}") };
+    let value = fixed(micros, 5);
+    let cents = fixed(micros, 2);
+    let formatted = match cents.strip_prefix('-') {
+        Some(abs) if cur == "USD" => format!("-${abs}"),
+        None if cur == "USD" => format!("${cents}"),
+        _ => format!("{cents} {cur}"),
+    };
     json!({"value": value, "currency_code": cur, "formatted": formatted})
 }
 
@@ -75,7 +78,11 @@ mod tests {
             json!({"value": "0.12000", "currency_code": "USD", "formatted": "$0.12"})
         );
         assert_eq!(money(Some(-12_500_000), None)["formatted"], "-$12.50");
-        assert_eq!(money(Some(1_234_567), Some("EUR"))["value"], "1.23456");
+        assert_eq!(money(Some(1_234_567), Some("EUR"))["value"], "1.23457");
+        assert_eq!(money(Some(-1_234_567), Some("EUR"))["formatted"], "-1.23 EUR");
+        // Cents that round up carry into the dollars.
+        assert_eq!(money(Some(999_000), None)["formatted"], "$1.00");
+        assert_eq!(money(Some(4_995_000), None)["formatted"], "$5.00");
         assert_eq!(money(None, None), Value::Null);
         assert_eq!(datetime(1_750_329_957), "2025-06-19 10:45:57");
         // Our own client reads them back exactly (to the fifth decimal).
