@@ -140,6 +140,11 @@ async fn json_equals_the_page_and_scope_limits_both() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("How to read this report") && page.body.contains("<svg class=\"bars\""));
     assert!(!page.body.contains("zed"));
+    // The console's window tabs, the default marked.
+    for h in [2, 6, 12, 24, 48, 72] {
+        assert!(page.body.contains(&format!("\">Last {h}h</a>")), "tab Last {h}h");
+    }
+    assert!(page.body.contains("aria-current=\"page\">Last 24h"), "24h is the default");
     let res = app.get("/reports/ticket-tracking/services.json", Some(&agent)).await;
     let v = json(&res.body);
     assert_eq!(v["data"]["unresolved"], 2);

@@ -93,6 +93,9 @@ pub fn explain(body: Markup) -> Markup {
     }
 }
 
+/// The console's window tabs (Last 2h … 72h), for every report that names no windows of its own.
+pub const WINDOW_TABS: &[i64] = &[2, 6, 12, 24, 48, 72];
+
 /// Window tabs (each a link keeping the other parameters) and a custom-hours form.
 pub fn window_tabs(
     viewer: &Viewer,

@@ -75,7 +75,7 @@ fn form(viewer: &Viewer, prompt: Option<&NamedPrompt>, data: &FormData, errors: 
         @if let Some(p) = prompt {
             form method="post" action=(format!("/ai/prompts/{}/delete", p.id)) {
                 (csrf_input(viewer))
-                button.secondary type="submit" { "Delete prompt" }
+                button.danger type="submit" data-confirm={ "Delete the prompt “" (p.title) "”? Staff can no longer run it on tickets." } { "Delete prompt" }
             }
         }
     }

@@ -95,9 +95,9 @@ const TOP_SPENDER_ROWS: &[Field] = &[
     f("is_new", Bool, "Joined inside the window."),
     f("payments_count", Int, "Completed payments in the window."),
     f("payments_total", Str, "Their sum, a decimal string."),
-    f("spend_window", Str, "Charges of the window's orders, canceled excluded; a decimal string."),
+    f("spend_window", Str, "Charges of the window's orders, canceled and failed excluded; a decimal string."),
     n("lifetime_spent", Str, "A decimal string."),
-    f("top_services", Array(&Int), "Service ids they spent most on in the window."),
+    f("top_services", Array(&Int), "Up to 3 service ids they ordered most often in the window."),
 ];
 
 pub static TOP_SPENDERS: Op = Op {

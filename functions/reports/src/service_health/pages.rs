@@ -13,10 +13,11 @@ use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::profiles::{self, ProfileInput, ServiceProfile};
 use super::{orders, score_trend, service_health, snooze, Kind, ServiceHealthParams, ServiceHealthRow};
-use crate::common::{self, envelope, explain, href, ids_text, parse_ids, sparkline, window_tabs, Params};
+use crate::common::{
+    self, envelope, explain, href, ids_text, parse_ids, sparkline, window_tabs, Params, WINDOW_TABS,
+};
 
 const PATH: &str = "/reports/service-health";
-const TABS: &[i64] = &[2, 6, 12, 24, 48, 72];
 const TREND_DAYS: i64 = 7;
 
 pub fn routes(state: &AppState) -> Routes {
@@ -216,7 +217,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
             span.muted { "Stuck after " (p.stuck_after_hours) "h · slow × " (p.slow_multiplier) " · min orders " (p.min_orders)
                 @if !p.services.is_empty() { " · services " (ids_text(&p.services)) } }
         }
-        (window_tabs(&viewer, PATH, TABS, p.window_hours, &keep))
+        (window_tabs(&viewer, PATH, WINDOW_TABS, p.window_hours, &keep))
         @if !critical.is_empty() {
             div.redbar role="alert" {
                 strong { "🔴 " (critical.len()) " critical service" @if critical.len() != 1 { "s" } ": " }

@@ -14,13 +14,12 @@ use super::{
     ai_judged, by_service, by_staff, replies, staff_statistics, Reply, TicketParams, QUICK_FIRE_CHARS,
     QUICK_FIRE_SECS,
 };
-use crate::common::{self, bars, duration, envelope, explain, href, window_tabs, Params};
+use crate::common::{self, bars, duration, envelope, explain, href, window_tabs, Params, WINDOW_TABS};
 
 const STAFF: &str = "/reports/ticket-tracking/staff";
 const SERVICES: &str = "/reports/ticket-tracking/services";
 const FLAGGED: &str = "/reports/ticket-tracking/flagged";
 const STATS: &str = "/reports/staff-statistics";
-const TABS: &[i64] = &[24, 48, 72, 168];
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
@@ -139,7 +138,7 @@ async fn staff_page(
     let content = html! {
         (sub_nav(&viewer, &p, STAFF))
         (staff_explain(&p))
-        (window_tabs(&viewer, STAFF, TABS, p.window_hours, &[]))
+        (window_tabs(&viewer, STAFF, WINDOW_TABS, p.window_hours, &[]))
         @if !rows.is_empty() {
             div.grid2 {
                 (bars("Replies per staff member", &replies_chart, ""))
@@ -241,7 +240,7 @@ async fn services_page(
                 li { "Click a row to see sample tickets with their first 3 order ids." }
             }
         }))
-        (window_tabs(&viewer, SERVICES, TABS, p.window_hours, &[]))
+        (window_tabs(&viewer, SERVICES, WINDOW_TABS, p.window_hours, &[]))
         (fetch_note(&fetched))
         p.summary { strong { a href=(href(&viewer, "/reports/ticket-tracking/services/tickets", &unresolved_q)) { (report.unresolved) " unresolved" } }
             " of " (report.tickets.len()) " tickets in the window · "
@@ -412,7 +411,7 @@ async fn stats_page(
                 li { "Average Response Time (min) — for each of their replies whose previous message in the ticket is the customer's: reply time − that message's time; the mean of those, in minutes." }
             }
         }))
-        (window_tabs(&viewer, STATS, TABS, p.window_hours, &[]))
+        (window_tabs(&viewer, STATS, WINDOW_TABS, p.window_hours, &[]))
         @if !chart.is_empty() { (bars("Average response time per staff member", &chart, "min")) }
         p.summary { a href=(format!("{STATS}.json?window_hours={}", p.window_hours)) { "JSON" } }
         (ui::table(&[col("Staff"), num("Answered Ticket"), num("Average Response Time (min)")], &table_rows,

@@ -45,7 +45,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
                 @if admin { td { div.rowactions {
                     a href=(link(&viewer, &format!("/competitors/profiles/edit?id={}", p.id))) { "Edit" }
                     form method="post" action=(format!("/competitors/profiles/{}/delete", p.id)) {
-                        (csrf_input(&viewer)) button.secondary type="submit" { "Delete" }
+                        (csrf_input(&viewer))
+                        button.danger type="submit" data-confirm={ "Delete the profile “" (p.name) "”? Its report goes; the rivals' price history stays." } { "Delete" }
                     }
                 } } }
             } }
