@@ -68,15 +68,22 @@ pub struct Filter {
     pub limited_to_staff: Option<i64>,
 }
 
+impl Filter {
+    /// The entries its viewer may see at all, whatever the other filters.
+    fn visible_sql(&self) -> String {
+        let own = match self.limited_to_staff {
+            Some(id) => format!("staff_id = {id}"),
+            None => "1".into(),
+        };
+        format!("({} OR (panel_id IS NULL AND {own}))", self.panel_sql)
+    }
+}
+
 pub async fn list(db: &Db, f: &Filter, limit: i64) -> AppResult<Vec<Entry>> {
     let mut sql = format!(
         "SELECT id, at, staff_id, username, action, details, panel_id, ip, user_agent FROM activity_log
-         WHERE ({} OR (panel_id IS NULL AND {}))",
-        f.panel_sql,
-        match f.limited_to_staff {
-            Some(id) => format!("staff_id = {id}"),
-            None => "1".into(),
-        }
+         WHERE {}",
+        f.visible_sql()
     );
     let mut args: Vec<libsql::Value> = Vec::new();
     let mut add = |cond: &str, v: libsql::Value, sql: &mut String| {
@@ -118,12 +125,35 @@ pub async fn list(db: &Db, f: &Filter, limit: i64) -> AppResult<Vec<Entry>> {
     Ok(out)
 }
 
-pub async fn actions(db: &Db) -> AppResult<Vec<String>> {
+/// The filter's choices: the staff (id, username) and the actions of the entries `f`'s viewer may see,
+/// so a viewer limited to some panels is not shown who works elsewhere or what happens there.
+pub async fn choices(db: &Db, f: &Filter) -> AppResult<(Vec<(i64, String)>, Vec<String>)> {
+    let visible = f.visible_sql();
     let conn = db.connect().await?;
-    let mut rows = conn.query("SELECT DISTINCT action FROM activity_log ORDER BY action", ()).await?;
-    let mut out = Vec::new();
+    let mut rows = conn
+        .query(
+            &format!(
+                "SELECT DISTINCT staff_id, username FROM activity_log
+                 WHERE {visible} AND staff_id IS NOT NULL ORDER BY username COLLATE NOCASE"
+            ),
+            (),
+        )
+        .await?;
+    let mut staff: Vec<(i64, String)> = Vec::new();
     while let Some(r) = rows.next().await? {
-        out.push(r.get(0)?);
+        let id: i64 = r.get(0)?;
+        // A renamed member logged under two names is one choice.
+        if !staff.iter().any(|(s, _)| *s == id) {
+            staff.push((id, r.get(1)?));
+        }
     }
-    Ok(out)
+    drop(rows);
+    let mut rows = conn
+        .query(&format!("SELECT DISTINCT action FROM activity_log WHERE {visible} ORDER BY action"), ())
+        .await?;
+    let mut actions = Vec::new();
+    while let Some(r) = rows.next().await? {
+        actions.push(r.get(0)?);
+    }
+    Ok((staff, actions))
 }

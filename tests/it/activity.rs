@@ -66,4 +66,16 @@ async fn admins_see_only_their_panels_entries() {
     assert!(page.body.contains("203.0.113.9") && !page.body.contains("198.51.100.7"));
     let all = app.get("/activity", Some(&owner)).await;
     assert!(all.body.contains("203.0.113.9") && all.body.contains("198.51.100.7"));
+    // The filter's choices name only people and actions of entries they may see.
+    let other = app.add_staff("agent-of-theirs", Role::Agent, &[2]).await;
+    app.exec(&format!(
+        "INSERT INTO activity_log (at, staff_id, username, action, details, panel_id, ip, user_agent)
+              VALUES (3, {other}, 'agent-of-theirs', 'ticket.closed_elsewhere', 'Closed', 2, '192.0.2.1', 'ua')"
+    ))
+    .await;
+    let page = app.get("/activity", Some(&admin)).await;
+    assert!(!page.body.contains("agent-of-theirs") && !page.body.contains("ticket.closed_elsewhere"));
+    assert!(page.body.contains("<option value=\"2\">admin1</option>"), "their own name is a choice");
+    let all = app.get("/activity", Some(&owner)).await;
+    assert!(all.body.contains("agent-of-theirs") && all.body.contains("ticket.closed_elsewhere"));
 }

@@ -286,6 +286,32 @@ async fn users_sort_and_user_page_lists_their_rows() {
 }
 
 #[tokio::test]
+async fn shared_canned_replies_are_kept_by_those_who_see_every_panel() {
+    let app = TestApp::new().await;
+    let panel = app.add_panel("A", "https://a.example", None).await;
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    let one_panel_admin = app.as_role("admin1", Role::Admin, &[panel]).await;
+    let res = app.post("/canned-replies", Some(&owner), &[("title", "Refund"), ("body", "Refunded.")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let shared = ids(&app, "SELECT id FROM canned_replies WHERE owner_id IS NULL").await;
+    assert_eq!(shared.len(), 1, "the owner's reply is shared");
+    // An admin of one panel may not rewrite what every panel's agents send, nor delete it.
+    let path = format!("/canned-replies/{}", shared[0]);
+    let res = app
+        .post(&path, Some(&one_panel_admin), &[("title", "Refund"), ("body", "Pay at evil.example")])
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app.post(&format!("{path}/delete"), Some(&one_panel_admin), &[]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(ids(&app, "SELECT body FROM canned_replies").await, vec!["Refunded."]);
+    // Their own replies stay personal, and they are not offered the choice.
+    let page = app.get("/canned-replies", Some(&one_panel_admin)).await;
+    assert!(page.body.contains("Refund") && !page.body.contains("name=\"personal\""));
+    app.post("/canned-replies", Some(&one_panel_admin), &[("title", "Mine"), ("body", "Hello.")]).await;
+    assert_eq!(ids(&app, "SELECT COUNT(*) FROM canned_replies WHERE owner_id IS NOT NULL").await, vec!["1"]);
+}
+
+#[tokio::test]
 async fn payments_show_method_names_and_explain_their_risk() {
     let (app, _sim, _panel, owner) = synced().await;
     let method =

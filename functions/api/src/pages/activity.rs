@@ -5,7 +5,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use shared::audit::{self, Filter};
-use shared::auth::{staff, Viewer};
+use shared::auth::Viewer;
 use shared::ui::{self, col};
 use shared::{AppError, AppResult, AppState};
 
@@ -74,8 +74,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query
     let mut entries = audit::list(&state.db, &filter, PAGE + 1).await?;
     let more = entries.len() as i64 > PAGE;
     entries.truncate(PAGE as usize);
-    let members = staff::list(&state.db).await?;
-    let actions = audit::actions(&state.db).await?;
+    let (members, actions) = audit::choices(&state.db, &filter).await?;
     let rows: Vec<Markup> = entries
         .iter()
         .map(|e| {
@@ -90,7 +89,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query
         .collect();
     let mut chips = Vec::new();
     if let Some(s) = filter.staff_id {
-        let name = members.iter().find(|m| m.id == s).map(|m| m.username.clone()).unwrap_or(s.to_string());
+        let name = members.iter().find(|m| m.0 == s).map(|m| m.1.clone()).unwrap_or(s.to_string());
         chips.push((format!("Staff: {name}"), href(&q, "staff", None)));
     }
     for (k, label, v) in [("action", "Action", &q.action), ("from", "From", &q.from), ("to", "To", &q.to)] {
@@ -105,7 +104,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query
             div { label for="f-staff" { "Staff" }
                 select #f-staff name="staff" {
                     option value="" { "Anyone" }
-                    @for m in &members { option value=(m.id) selected[filter.staff_id == Some(m.id)] { (m.username) } }
+                    @for (id, name) in &members { option value=(id) selected[filter.staff_id == Some(*id)] { (name) } }
                 } }
             div { label for="f-action" { "Action" }
                 select #f-action name="action" {

@@ -1,5 +1,5 @@
-//! Canned replies: Title | Body preview, shared (admins keep them) or personal (only their author
-//! sees them). Agents insert them into ticket replies.
+//! Canned replies: Title | Body preview, shared (kept by the owner and admins of every panel) or personal
+//! (only their author sees them). Agents insert them into ticket replies.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -39,10 +39,16 @@ pub async fn visible(conn: &Connection, staff_id: i64) -> AppResult<Vec<Canned>>
     Ok(out)
 }
 
+/// Shared replies are offered on every panel's tickets: an admin of one panel changing them would change
+/// what other panels' agents send, so they are kept by the owner and admins of every panel.
+fn keeps_shared(viewer: &Viewer) -> bool {
+    viewer.is(Role::Admin) && viewer.staff.sees_every_panel()
+}
+
 fn may_edit(viewer: &Viewer, c: &Canned) -> bool {
     match c.owner_id {
         Some(o) => o == viewer.id(),
-        None => viewer.is(Role::Admin),
+        None => keeps_shared(viewer),
     }
 }
 
@@ -62,7 +68,7 @@ fn form(viewer: &Viewer, c: Option<&Canned>, data: &FormData, errors: &FormError
                 html! { input #title name="title" value=(title) required maxlength="120"; }))
             (field(Field { name: "body", label: "Body", help: Some("Inserted into the reply box as written."), error: errors.get("body") },
                 html! { textarea #body name="body" rows="6" required { (body) } }))
-            @if viewer.is(Role::Admin) {
+            @if keeps_shared(viewer) {
                 div.field { label { input type="checkbox" name="personal" value="1" checked[personal]; " Personal (only I see it)" } }
             }
             button type="submit" { @if c.is_some() { "Save" } @else { "Add canned reply" } }
@@ -129,8 +135,8 @@ pub async fn create(
             list_content(&viewer, &all, &data, &errors),
         )));
     }
-    // Agents keep personal replies only; shared ones are an admin's to keep.
-    let owner = if viewer.is(Role::Admin) && !data.checked("personal") { None } else { Some(viewer.id()) };
+    // Others keep personal replies only.
+    let owner = if keeps_shared(&viewer) && !data.checked("personal") { None } else { Some(viewer.id()) };
     let now = shared::time::now();
     let conn = state.db.connect().await?;
     let tx = shared::db::write_tx(&conn).await?;
@@ -149,7 +155,10 @@ async fn load(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Canned> {
     let all = visible(&conn, viewer.id()).await?;
     let c = all.into_iter().find(|c| c.id == id).ok_or_else(|| AppError::not_found("That canned reply"))?;
     if !may_edit(viewer, &c) {
-        return Err(AppError::Forbidden("Only admins edit shared canned replies.".into()));
+        return Err(AppError::Forbidden(
+            "Shared canned replies are offered on every panel: only the owner or an admin of every panel changes them."
+                .into(),
+        ));
     }
     Ok(c)
 }
@@ -186,7 +195,7 @@ pub async fn update(
             form(&viewer, Some(&c), &data, &errors),
         )));
     }
-    let owner = match (viewer.is(Role::Admin), data.checked("personal")) {
+    let owner = match (keeps_shared(&viewer), data.checked("personal")) {
         (true, false) => None,
         (true, true) => Some(c.owner_id.unwrap_or(viewer.id())),
         (false, _) => c.owner_id,
