@@ -110,6 +110,7 @@ async fn start_llm(state: &AppState) -> AppResult<LlmHandle> {
         model: testkit::llm::DEMO_MODEL.into(),
         translation_language: old.translation_language,
         max_replies_per_run: old.max_replies_per_run,
+        max_tokens_per_run: old.max_tokens_per_run,
         max_tokens_per_day: old.max_tokens_per_day,
         analysis_prompt: old.analysis_prompt,
     };

@@ -14,6 +14,7 @@ fn settings_form(key: &str) -> Vec<(&str, &str)> {
         ("model", "gpt-4o-mini"),
         ("translation_language", "Turkish"),
         ("max_replies_per_run", "20"),
+        ("max_tokens_per_run", "20000"),
         ("max_tokens_per_day", "50000"),
         ("analysis_prompt", ""),
     ]
@@ -168,6 +169,17 @@ async fn flagged_replies_filter_and_an_owners_wrong_marks_count_as_disagreement(
         "the verdict is kept"
     );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM activity_log WHERE action = 'ai.verdict.wrong'").await, 1);
+    // A way back with a line break in it is no address: the mark is kept and the answer goes home.
+    let res = app
+        .post(
+            &format!("/ai/flagged/{a}/501/1/wrong"),
+            Some(&owner),
+            &[("wrong", "0"), ("back", "/ai/flagged\r\nX: 1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.headers.get("location").and_then(|v| v.to_str().ok()), Some("/"));
+    app.post(&format!("/ai/flagged/{a}/501/1/wrong"), Some(&owner), &[("wrong", "1")]).await;
     // Only owners mark; a missing verdict is a 404.
     let admin = app.as_role("admin1", Role::Admin, &[]).await;
     assert_eq!(
@@ -254,6 +266,7 @@ async fn ticket_analysis_translation_and_draft_are_shown_stored_and_logged() {
         ("model", "gpt-4o-mini"),
         ("translation_language", "Turkish"),
         ("max_replies_per_run", "10"),
+        ("max_tokens_per_run", "20000"),
         ("max_tokens_per_day", "100000"),
     ];
     form.push(("analysis_prompt", "Ticket {{subject}} from {{customer}} ({{status}}):\n{{conversation}}"));

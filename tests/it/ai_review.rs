@@ -4,6 +4,7 @@ use shared::auth::Role;
 use testkit::LlmFault;
 
 use crate::ai_support::{review, setup, text, ticket, GOOD, QUESTION};
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn reviews_replies_oldest_first_within_the_reply_budget() {
@@ -150,16 +151,21 @@ async fn rate_limits_are_retried_with_backoff_and_server_errors_fail_the_reply()
     );
 }
 
+/// Eight judgeable replies on one panel, a ticket each.
+async fn eight_replies(app: &TestApp) {
+    let p = app.add_panel("A", "https://a.example", None).await;
+    for k in 0..8 {
+        let at = 1_700_000_000 + k * 1000;
+        ticket(app, p, 600 + k, "Orders - Refill", at, &[(false, "bob", QUESTION), (true, "Alice", GOOD)])
+            .await;
+    }
+}
+
 #[tokio::test]
 async fn the_daily_token_budget_is_never_exceeded() {
     let (app, llm) = setup(100).await;
     crate::ai_support::configure(&app, &llm, 100, 2_500).await;
-    let p = app.add_panel("A", "https://a.example", None).await;
-    for k in 0..8 {
-        let at = 1_700_000_000 + k * 1000;
-        ticket(&app, p, 600 + k, "Orders - Refill", at, &[(false, "bob", QUESTION), (true, "Alice", GOOD)])
-            .await;
-    }
+    eight_replies(&app).await;
     let run = review(&app).await;
     assert!(run.reviewed >= 1 && run.reviewed < 8, "{run:?}");
     assert_eq!(run.stopped.as_deref(), Some("daily token budget reached"));
@@ -173,6 +179,22 @@ async fn the_daily_token_budget_is_never_exceeded() {
     // Budget 0 turns the reviewer off.
     crate::ai_support::configure(&app, &llm, 0, 2_500).await;
     assert!(review(&app).await.stopped.unwrap_or_default().contains("off"));
+}
+
+#[tokio::test]
+async fn the_token_budget_of_a_run_ends_it_and_the_next_run_goes_on() {
+    let (app, _llm) = setup(100).await;
+    app.exec("UPDATE settings SET value = '2500' WHERE key = 'ai.max_tokens_per_run'").await;
+    eight_replies(&app).await;
+    let first = review(&app).await;
+    assert!(first.reviewed >= 1 && first.reviewed < 8, "{first:?}");
+    assert_eq!(first.stopped.as_deref(), Some("token budget of the run reached"));
+    assert!(first.tokens <= 2_500, "{first:?}");
+    // The next run has a budget of its own, and reviews the rest.
+    let second = review(&app).await;
+    assert_eq!(second.reviewed, 8 - first.reviewed, "{second:?}");
+    assert!(second.tokens <= 2_500, "{second:?}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM ai_reviews WHERE status = 'done'").await, 8);
 }
 
 #[tokio::test]

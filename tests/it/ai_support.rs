@@ -19,6 +19,7 @@ pub async fn configure(app: &TestApp, llm: &LlmHandle, max_replies: i64, max_tok
         model: "gpt-4o-mini".into(),
         translation_language: "Turkish".into(),
         max_replies_per_run: max_replies,
+        max_tokens_per_run: 1_000_000,
         max_tokens_per_day: max_tokens,
         analysis_prompt: String::new(),
     };

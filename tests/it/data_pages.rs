@@ -390,16 +390,13 @@ async fn services_show_promise_empty_state_and_refresh() {
 async fn upload(app: &TestApp, session: &Session, csv: &str) -> crate::helpers::Res {
     let boundary = "XbOuNdArYx";
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n",
+        session.csrf
     );
-    let req = TestApp::request(
-        Method::POST,
-        &format!("/services/descriptions?csrf={}", session.csrf),
-        Some(session),
-    )
-    .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-    .body(Body::from(body))
-    .unwrap();
+    let req = TestApp::request(Method::POST, "/services/descriptions", Some(session))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
     app.send(req).await
 }
 
@@ -433,6 +430,19 @@ async fn description_import_counts_lines_and_a_malformed_file_changes_nothing() 
         app.scalar("SELECT COUNT(*) FROM activity_log WHERE action = 'service_descriptions.imported'").await,
         2
     );
+    // The token travels in the form, never in the URL (history and bookmarks would keep it there).
+    let boundary = "XbOuNdArYx";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n{again}\r\n--{boundary}--\r\n"
+    );
+    let req =
+        TestApp::request(Method::POST, &format!("/services/descriptions?csrf={}", owner.csrf), Some(&owner))
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
+    let page = app.get("/services/descriptions", Some(&owner)).await;
+    assert!(!page.body.contains(&format!("csrf={}", owner.csrf)), "no token in the form's address");
 }
 
 #[tokio::test]

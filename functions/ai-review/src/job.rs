@@ -1,5 +1,5 @@
-//! The scheduled reviewer: staff replies not yet reviewed, oldest first, within the budget (replies per
-//! run, tokens per UTC day). Each reply goes to the model with its context; the answer must fit the
+//! The scheduled reviewer: staff replies not yet reviewed, oldest first, within the budget (replies and
+//! tokens per run, tokens per UTC day). Each reply goes to the model with its context; the answer must fit the
 //! schema. Junk, a wrong verdict word, missing fields or a timeout → one retry, then the reply is
 //! recorded as failed with the reason and tried again in a later run; never stored as a verdict.
 
@@ -221,7 +221,7 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
     let db = &state.db;
     let mut report = RunReport { job: "ai-review", ..Default::default() };
     let cfg = settings::load(db).await?;
-    if cfg.max_replies_per_run <= 0 || cfg.max_tokens_per_day <= 0 {
+    if cfg.max_replies_per_run <= 0 || cfg.max_tokens_per_run <= 0 || cfg.max_tokens_per_day <= 0 {
         report.stopped = Some("the reviewer is off (budget 0 in AI settings)".into());
         return Ok(report);
     }
@@ -258,7 +258,7 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
         let mut spent = Usage::default();
         let mut outcome = None;
         let mut last_reason = String::new();
-        let mut over_budget = false;
+        let mut over_budget: Option<&str> = None;
         let mut tried = 0;
         if started.elapsed() >= opts.time_limit {
             report.stopped = Some("time limit of the run reached".into());
@@ -269,8 +269,12 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
             if attempt > 0 && started.elapsed() >= opts.time_limit {
                 break;
             }
+            if report.tokens + spent.total() + estimate > cfg.max_tokens_per_run {
+                over_budget = Some("token budget of the run reached");
+                break;
+            }
             if used + estimate > cfg.max_tokens_per_day {
-                over_budget = true;
+                over_budget = Some("daily token budget reached");
                 break;
             }
             tried += 1;
@@ -305,8 +309,8 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
                     .await?;
                 report.reviewed += 1;
             }
-            None if over_budget && last_reason.is_empty() => {
-                report.stopped = Some("daily token budget reached".into());
+            None if over_budget.is_some() && last_reason.is_empty() => {
+                report.stopped = over_budget.map(str::to_string);
                 break;
             }
             None => {
@@ -322,8 +326,8 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
                 )
                 .await?;
                 report.failed += 1;
-                if over_budget {
-                    report.stopped = Some("daily token budget reached".into());
+                if over_budget.is_some() {
+                    report.stopped = over_budget.map(str::to_string);
                     break;
                 }
             }

@@ -16,8 +16,10 @@ pub struct AiSettings {
     pub api_key_last4: Option<String>,
     pub model: String,
     pub translation_language: String,
-    /// The reviewer's budget: replies per run, tokens per UTC day (0 = reviewer off).
+    /// The reviewer's budget: replies and tokens per run, and tokens per UTC day over all runs (any of
+    /// them 0 = reviewer off).
     pub max_replies_per_run: i64,
+    pub max_tokens_per_run: i64,
     pub max_tokens_per_day: i64,
     /// The AI Analysis prompt; blank = the built-in default.
     pub analysis_prompt: String,
@@ -32,6 +34,7 @@ impl Default for AiSettings {
             model: DEFAULT_MODEL.into(),
             translation_language: "English".into(),
             max_replies_per_run: 20,
+            max_tokens_per_run: 20_000,
             max_tokens_per_day: 200_000,
             analysis_prompt: String::new(),
         }
@@ -46,6 +49,7 @@ pub struct SettingsInput {
     pub model: String,
     pub translation_language: String,
     pub max_replies_per_run: i64,
+    pub max_tokens_per_run: i64,
     pub max_tokens_per_day: i64,
     pub analysis_prompt: String,
 }
@@ -68,6 +72,7 @@ pub async fn load(db: &Db) -> AppResult<AiSettings> {
         model: text("ai.model", &d.model),
         translation_language: text("ai.translation_language", &d.translation_language),
         max_replies_per_run: num("ai.max_replies_per_run", d.max_replies_per_run),
+        max_tokens_per_run: num("ai.max_tokens_per_run", d.max_tokens_per_run),
         max_tokens_per_day: num("ai.max_tokens_per_day", d.max_tokens_per_day),
         analysis_prompt: map.get("ai.analysis_prompt").cloned().unwrap_or_default(),
     })
@@ -84,6 +89,7 @@ pub async fn save(db: &Db, secret: &SecretKey, input: &SettingsInput) -> AppResu
         ("ai.model", input.model.clone()),
         ("ai.translation_language", input.translation_language.clone()),
         ("ai.max_replies_per_run", input.max_replies_per_run.to_string()),
+        ("ai.max_tokens_per_run", input.max_tokens_per_run.to_string()),
         ("ai.max_tokens_per_day", input.max_tokens_per_day.to_string()),
         ("ai.analysis_prompt", input.analysis_prompt.clone()),
     ];

@@ -226,6 +226,9 @@ fn decode_flash(v: &str) -> Option<String> {
 
 /// A 303 to `to` that shows `msg` on the next page.
 pub fn flash_redirect(to: &str, msg: &str, secure: bool) -> Response {
+    // A target built from a form field could hold a line break, which is no header value (and would
+    // panic inside Redirect): go home instead.
+    let to = if HeaderValue::from_str(to).is_ok() { to } else { "/" };
     let mut res = Redirect::to(to).into_response();
     let cookie = cookies::build(cookies::FLASH, &encode_flash(msg), Some(60), secure);
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -45,6 +45,8 @@ fn form(viewer: &Viewer, s: &AiSettings, data: &FormData, errors: &FormErrors, u
             h2 { "Reviewer budget" }
             (field(Field { name: "max_replies_per_run", label: "Max replies per run", help: Some("Staff replies the scheduled reviewer sends to the model in one run (every 5 minutes). 0 turns the reviewer off."), error: errors.get("max_replies_per_run") },
                 text_input("max_replies_per_run", &value("max_replies_per_run", s.max_replies_per_run.to_string()), false, "number")))
+            (field(Field { name: "max_tokens_per_run", label: "Max tokens per run", help: Some("A run ends before its calls could go over this; the rest waits for the next run."), error: errors.get("max_tokens_per_run") },
+                text_input("max_tokens_per_run", &value("max_tokens_per_run", s.max_tokens_per_run.to_string()), false, "number")))
             (field(Field { name: "max_tokens_per_day", label: "Max tokens per day", help: Some(&format!("The reviewer stops for the day (UTC) before going over this. Used today: {used} tokens.")), error: errors.get("max_tokens_per_day") },
                 text_input("max_tokens_per_day", &value("max_tokens_per_day", s.max_tokens_per_day.to_string()), false, "number")))
             h2 { "AI Analysis Prompt" }
@@ -113,6 +115,7 @@ fn validate(data: &FormData, owner: bool, old_base_url: &str) -> Result<Settings
         errors.add("translation_language", "Enter a language name of up to 40 characters.");
     }
     let max_replies_per_run = number(data, "max_replies_per_run", 1000, &mut errors);
+    let max_tokens_per_run = number(data, "max_tokens_per_run", 10_000_000, &mut errors);
     let max_tokens_per_day = number(data, "max_tokens_per_day", 100_000_000, &mut errors);
     let analysis_prompt = data.get("analysis_prompt").unwrap_or("").trim().to_string();
     if analysis_prompt.chars().count() > 8000 {
@@ -132,6 +135,7 @@ fn validate(data: &FormData, owner: bool, old_base_url: &str) -> Result<Settings
             model,
             translation_language: lang,
             max_replies_per_run,
+            max_tokens_per_run,
             max_tokens_per_day,
             analysis_prompt,
         })
@@ -161,11 +165,12 @@ fn changes(old: &AiSettings, new: &SettingsInput) -> String {
     if old.translation_language != new.translation_language {
         out.push(format!("translation language {} → {}", old.translation_language, new.translation_language));
     }
-    if old.max_replies_per_run != new.max_replies_per_run || old.max_tokens_per_day != new.max_tokens_per_day
+    if (old.max_replies_per_run, old.max_tokens_per_run, old.max_tokens_per_day)
+        != (new.max_replies_per_run, new.max_tokens_per_run, new.max_tokens_per_day)
     {
         out.push(format!(
-            "budget {} replies/run, {} tokens/day",
-            new.max_replies_per_run, new.max_tokens_per_day
+            "budget {} replies/run, {} tokens/run, {} tokens/day",
+            new.max_replies_per_run, new.max_tokens_per_run, new.max_tokens_per_day
         ));
     }
     if old.analysis_prompt != new.analysis_prompt {

@@ -9,7 +9,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 
 use shared::auth::{ClientInfo, Viewer};
-use shared::ui::{self, col, num};
+use shared::ui::{self, col, csrf_input, num};
 use shared::{AppError, AppResult, AppState};
 
 use crate::audit_log::log;
@@ -138,7 +138,9 @@ pub async fn store(state: &AppState, lines: &[Line]) -> AppResult<(usize, usize)
 
 fn form(viewer: &Viewer) -> Markup {
     html! {
-        form.card method="post" enctype="multipart/form-data" action={ "/services/descriptions?csrf=" (viewer.csrf) } {
+        form.card method="post" enctype="multipart/form-data" action="/services/descriptions" {
+            // First, so the token is read before the file.
+            (csrf_input(viewer))
             div.field {
                 label for="file" { "CSV file" }
                 input #file type="file" name="file" accept=".csv,text/csv";
