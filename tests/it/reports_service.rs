@@ -262,6 +262,34 @@ async fn snooze_hides_for_everyone_and_is_logged() {
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = app.post("/reports/service-health/snooze", Some(&agent), &[]).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    // Rows are selected with checkboxes and snoozed together; a row's own button snoozes that row alone.
+    let listed: Vec<String> = list(&app.get("/reports/service-health.json", Some(&viewer)).await.body)
+        .iter()
+        .map(|r| format!("{a}:{}", r["service_id"]))
+        .collect();
+    assert!(listed.len() >= 3, "{listed:?}");
+    let page = app.get("/reports/service-health", Some(&agent)).await;
+    assert!(
+        page.body.contains(&format!("name=\"sel\" value=\"{}\"", listed[0]))
+            && page.body.contains("Snooze selected 24h")
+    );
+    let res = app
+        .post("/reports/service-health/snooze", Some(&agent), &[("sel", &listed[0]), ("sel", &listed[1])])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let res = app
+        .post(
+            "/reports/service-health/snooze",
+            Some(&agent),
+            &[("key", &listed[2]), ("sel", &listed[3.min(listed.len() - 1)])],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let still: Vec<String> = list(&app.get("/reports/service-health.json", Some(&viewer)).await.body)
+        .iter()
+        .map(|r| format!("{a}:{}", r["service_id"]))
+        .collect();
+    assert_eq!(still, listed[3..].to_vec(), "the two selected and the one row's button, nothing else");
     // include_snoozed shows them with the expiry.
     let rows = list(&app.get("/reports/service-health.json?include_snoozed=1", Some(&viewer)).await.body);
     let s41 = rows.iter().find(|r| r["service_id"] == 41).unwrap();

@@ -181,6 +181,10 @@ pub async fn page(
             @if list.len() as i64 == LIMIT { " (newest " (LIMIT) " shown; narrow the filters)" }
             " · Reviewer disagreement: " strong { (rate) } " (" (wrong) " of " (total) " verdicts marked wrong by an owner)"
         }
+        p.help {
+            "These are the AI reviewer's verdicts. Replies the rules flag (quick fire, repeated) are listed with them in "
+            a href=(link(&viewer, "/reports/ticket-tracking/flagged")) { "Ticket tracking → Flagged replies" } "."
+        }
         (ui::table(&cols, &rows, empty))
     };
     Ok(ui::page(&viewer, "Flagged replies", content))

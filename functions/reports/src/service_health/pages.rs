@@ -159,7 +159,9 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         .iter()
         .map(|r| {
             let series = trend.get(&(r.panel_id, r.service_id)).cloned().unwrap_or_default();
+            let key = format!("{}:{}", r.panel_id, r.service_id);
             html! { tr {
+                td { input type="checkbox" name="sel" value=(key) data-id=(r.service_id) aria-label={ "Select service " (r.service_id) }; }
                 @if many_panels { td { (viewer.panel_name(r.panel_id)) } }
                 td.wrap { span.mono { (r.service_id) } " " (ui::cut(&r.service_name, 70)) }
                 td.num { @match r.min_per_day { Some(s) => (s), None => span.muted title="No speed in the name: never slow" { "—" } } }
@@ -171,19 +173,14 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 td { (emoji(r.status)) " " (ui::status_label(r.status)) }
                 td { (sparkline(&series, 100.0, &format!("Score of service {} per day, last {TREND_DAYS} days", r.service_id))) }
                 td {
-                    @if can_snooze {
-                        form method="post" action="/reports/service-health/snooze" {
-                            (csrf_input(&viewer))
-                            input type="hidden" name="key" value=(format!("{}:{}", r.panel_id, r.service_id));
-                            button.secondary type="submit" { "Snooze 24h" }
-                        }
-                    }
+                    // A button of the table's form: it snoozes this row alone, whatever is selected.
+                    @if can_snooze { button.secondary type="submit" name="key" value=(key) { "Snooze 24h" } }
                     button.secondary type="button" data-copy=(r.service_id) title="Copy the service id" { "Copy ID" }
                 }
             } }
         })
         .collect();
-    let mut cols = Vec::new();
+    let mut cols = vec![col("")];
     if many_panels {
         cols.push(col("Panel"));
     }
@@ -240,7 +237,17 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
             " in the last " (p.window_hours) "h · "
             a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
         }
-        (ui::table(&cols, &table_rows, empty))
+        // The rows' checkboxes and Snooze buttons belong to one form: selected rows are snoozed together.
+        form method=[can_snooze.then_some("post")] action=[can_snooze.then_some("/reports/service-health/snooze")] data-selection {
+            @if can_snooze { (csrf_input(&viewer)) }
+            div.selbar {
+                label { input type="checkbox" data-select-all; " Select all" }
+                button.secondary type="button" data-copy-sel="id" { "Copy IDs" }
+                @if can_snooze { button.secondary type="submit" { "Snooze selected 24h" } }
+                span.muted data-sel-count {}
+            }
+            (ui::table(&cols, &table_rows, empty))
+        }
         @if !snoozed.is_empty() {
             h2 { "Snoozed" }
             (ui::table(&[col("Service"), num("Stuck"), num("Score"), col("Snoozed until"), col("")],
@@ -318,8 +325,11 @@ async fn drill_down(
 
 /// `key` values are `panel:service`; each must be in the viewer's scope.
 fn keys_from(viewer: &Viewer, data: &FormData) -> AppResult<Vec<(i64, i64)>> {
+    // A row's own button names its service (`key`); "Snooze selected" sends the checked rows (`sel`).
+    let named = data.all("key");
+    let chosen = if named.is_empty() { data.all("sel") } else { named };
     let mut keys = Vec::new();
-    for k in data.all("key") {
+    for k in chosen {
         let (a, b) = k.split_once(':').ok_or_else(|| AppError::bad_request("Choose a service to snooze."))?;
         let (pa, s) = match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
             (Ok(pa), Ok(s)) => (pa, s),
