@@ -74,7 +74,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
         let id = 1_000_000 + i;
         let created = now - g.below(span) as i64;
         // Orders of the last three days are anywhere in their life; older ones are final, except the
-        // 3 in 100 stuck at a provider for good (the simulator's order life).
+        // 3 in 100 stuck at a provider for good: more than the simulator keeps, whose staff cancel them.
         let young = now - created < 3 * 86_400;
         let status = if young {
             status_of(g.below(22))

@@ -105,7 +105,7 @@ pub async fn reports(orders: u64) -> AppResult<()> {
         }
     }
     table.push_str(&format!(
-        "\nTargets: p50 ≤ {TARGET_P50_MS} ms and ≤ {TARGET_RATIO}× the bare SQL. Times are the report functions the pages call (no HTTP). The bare SQL is every statement the report runs (lookups of the listed users and of the order ids the tickets mention included), without the Rust around them; \"SQL rows\" = rows those statements return.\nFull scans of orders_cache in the plans: {}\nOpen orders with remains in the cache: {stuck} (orders older than 3 days are final except 3 in 100 stuck for good, as in the simulator).\n",
+        "\nTargets: p50 ≤ {TARGET_P50_MS} ms and ≤ {TARGET_RATIO}× the bare SQL. Times are the report functions the pages call (no HTTP). The bare SQL is every statement the report runs (lookups of the listed users and of the order ids the tickets mention included), without the Rust around them; \"SQL rows\" = rows those statements return.\nFull scans of orders_cache in the plans: {}\nOpen orders with remains in the cache: {stuck} (orders older than 3 days are final except 3 in 100 stuck for good).\n",
         if full_scans.is_empty() { "none".to_string() } else { full_scans.join("; ") }
     ));
     drop(conn);

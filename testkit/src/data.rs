@@ -258,23 +258,33 @@ impl PanelData {
             self.buyers[below(seed, S_USER + 2, i, self.buyers.len() as u64) as usize]
         };
         const QTY: [u64; 8] = [100, 250, 500, 1000, 2000, 5000, 10_000, 25_000];
+        // Buyers order what a service delivers in half a day, not a month's worth.
+        let speed_cap = spec.min_per_day.map_or(u64::MAX, |d| d / 2);
         let quantity = QTY[below(seed, S_QTY, i, QTY.len() as u64) as usize]
+            .min(speed_cap)
             .clamp(spec.min, spec.max.min(1_000_000)) as i64;
         let charge = ((spec.rate * 1_000_000.0) as i64) * quantity / 1000;
         let provider_charge = charge * (60 + below(seed, S_MISC, i, 20) as i64) / 100;
         let created = self.created_of(i);
         let age = self.now - created;
-        let delay = 30 + below(seed, S_DELAY, i, 3600) as i64;
         let speed = spec.min_per_day.unwrap_or(10_000) as f64;
         let promised_days = quantity as f64 / speed;
+        // Providers start within the hour, and a small order on a fast service within its promise.
+        let promised_secs = (promised_days * DAY as f64) as u64;
+        let delay = 5 + below(seed, S_DELAY, i, (promised_secs / 2).clamp(1, 3600)) as i64;
+        let resolve = DAY + below(seed, S_DELAY + 1, i, 2 * DAY as u64) as i64;
         let fate = unit(seed, S_FATE, i);
+        // A few services are failing at their provider: their orders get stuck often, the rest rarely.
+        let failing = below(seed, S_MISC + 9, service as u64, 5) == 0;
+        let stuck =
+            if failing { (0.92..0.95).contains(&fate) || fate < 0.12 } else { (0.92..0.927).contains(&fate) };
         // Normal orders finish within 20–90% of the promised time; slow ones take 2.5–6×.
         let factor = if (0.70..0.78).contains(&fate) {
             2.5 + 3.5 * unit(seed, S_SPEED, i)
         } else {
             0.2 + 0.7 * unit(seed, S_SPEED, i)
         };
-        let duration = delay + (promised_days * factor * DAY as f64) as i64 + 60;
+        let duration = delay + (promised_days * factor * DAY as f64) as i64 + 5;
         let start_count = below(seed, S_MISC + 1, i, 50_000) as i64;
         let mut o = Order {
             id,
@@ -304,8 +314,12 @@ impl PanelData {
         if (0.90..0.92).contains(&fate) {
             o.status = "error";
             o.last_update = created + delay.min(age.max(0));
-        } else if (0.92..0.95).contains(&fate) && age >= delay {
-            // Stuck at the provider: never moves again.
+        } else if stuck && age >= delay + resolve {
+            // Staff noticed the stuck order days later and refunded it.
+            o.status = "canceled";
+            o.last_update = created + delay + resolve;
+        } else if stuck && age >= delay {
+            // Stuck at the provider: never moves again, until staff cancel it.
             let sub = unit(seed, S_MISC + 6, i);
             o.status = if sub < 0.3 {
                 "pending"

@@ -43,7 +43,7 @@ async fn orders_changing_upstream_are_updated_within_one_interval() {
 /// Small batches: the re-check pass spans dozens of steps, each asking for the next batches ahead.
 #[tokio::test]
 async fn orders_changing_upstream_are_updated_within_one_interval_in_small_batches() {
-    changes_within_one_interval(Some(20)).await;
+    changes_within_one_interval(Some(10)).await;
 }
 
 async fn changes_within_one_interval(page_size: Option<i64>) {

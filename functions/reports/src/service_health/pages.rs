@@ -172,11 +172,11 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 td.num { strong { (r.score) } }
                 td { (emoji(r.status)) " " (ui::status_label(r.status)) }
                 td { (sparkline(&series, 100.0, &format!("Score of service {} per day, last {TREND_DAYS} days", r.service_id))) }
-                td {
+                td { div.rowactions {
                     // A button of the table's form: it snoozes this row alone, whatever is selected.
                     @if can_snooze { button.secondary type="submit" name="key" value=(key) { "Snooze 24h" } }
                     button.secondary type="button" data-copy=(r.service_id) title="Copy the service id" { "Copy ID" }
-                }
+                } }
             } }
         })
         .collect();
