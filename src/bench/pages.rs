@@ -203,7 +203,13 @@ async fn cases(client: &Client) -> AppResult<Vec<Case>> {
                 }
             },
             path: format!("/users?sort={col}&dir={dir}"),
-            sql: users("", col, &dir.to_uppercase(), 0),
+            // The page sorts the discount (a string from the panel) as a number.
+            sql: users(
+                "",
+                if col == "discount" { "CAST(discount AS REAL)" } else { col },
+                &dir.to_uppercase(),
+                0,
+            ),
         });
     }
     out.push(Case {
