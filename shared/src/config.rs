@@ -54,10 +54,10 @@ impl Config {
                 ))
             }
             None => match &database {
-                DatabaseMode::Local(p) | DatabaseMode::Replica { path: p, .. } => {
-                    SecretKey::load_or_create(&key_file_for(p))?
-                }
-                DatabaseMode::Remote { .. } => {
+                DatabaseMode::Local(p) => SecretKey::load_or_create(&key_file_for(p))?,
+                // The stored keys live on the primary: a key made beside one machine's replica could
+                // not read what another machine stored.
+                DatabaseMode::Remote { .. } | DatabaseMode::Replica { .. } => {
                     return Err(AppError::Config(
                         "PANELOPS_SECRET_KEY is required with a remote database".into(),
                     ))
@@ -139,6 +139,17 @@ mod tests {
         let err = Config::from_lookup(|k| (k == "AWS_LAMBDA_FUNCTION_NAME").then(|| "api".to_string()))
             .unwrap_err();
         assert!(err.to_string().contains("PANELOPS_SECRET_KEY"));
+        // Nor is one made beside a replica of a remote database: the stored keys live on the primary.
+        let dir = tempfile::tempdir().unwrap();
+        let replica = dir.path().join("r.db").display().to_string();
+        let err = Config::from_lookup(|k| match k {
+            "DATABASE_URL" => Some("libsql://x.turso.io".into()),
+            "DATABASE_REPLICA_PATH" => Some(replica.clone()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("PANELOPS_SECRET_KEY"), "{err}");
+        assert!(!dir.path().join("secret.key").exists());
     }
 
     #[test]
