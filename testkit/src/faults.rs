@@ -27,6 +27,10 @@ pub struct Faults {
     pub advance_per_request: i64,
     /// Tickets come without `last_update` (the API reference has it as likely, not sure).
     pub tickets_without_last_update: bool,
+    /// `action=services` answers an empty list.
+    pub empty_services: bool,
+    /// This ticket's `GET /tickets/{id}` answers without its `messages` list.
+    pub ticket_without_messages: Option<i64>,
 }
 
 impl Faults {

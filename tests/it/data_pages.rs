@@ -250,6 +250,15 @@ async fn a_panel_refusing_the_reply_is_a_clear_error() {
     assert_eq!(res.status, StatusCode::BAD_GATEWAY);
     assert!(res.body.contains("did not take the reply: the panel answered HTTP 500"), "{}", res.body);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM activity_log WHERE action = 'ticket.replied'").await, 0);
+    // The ticket page comes back with the typed reply in its box, not a bare error page.
+    assert!(res.body.contains(">Hello there</textarea>") && res.body.contains("Your reply is kept below."));
+    let long = "x".repeat(10_001);
+    let res = app.post(&format!("/tickets/{panel}/{tid}/reply"), Some(&agent), &[("message", &long)]).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(
+        res.body.contains("longer than 10,000 characters")
+            && res.body.contains(&format!(">{long}</textarea>"))
+    );
 }
 
 #[tokio::test]
@@ -270,6 +279,10 @@ async fn users_sort_and_user_page_lists_their_rows() {
     let first_link = res.body.find("href=\"/users/").map(|i| &res.body[i..i + 40]).unwrap_or("");
     assert!(first_link.starts_with(&format!("href=\"/users/{panel}/{}\"", first[0])), "{first_link}");
     assert_eq!(app.get("/users?sort=password", Some(&owner)).await.status, StatusCode::BAD_REQUEST);
+    // A page number whose offset would overflow is refused, not wrapped round to the first page.
+    let res = app.get("/users?page=9223372036854775807", Some(&owner)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("Page must be a number from 1 to 1,000,000."));
     // Discounts arrive as strings; they sort as numbers: 5 before 10, both before 15.
     let three = ids(&app, "SELECT id FROM users_cache ORDER BY id LIMIT 3").await;
     app.exec("UPDATE users_cache SET discount = NULL").await;

@@ -10,6 +10,14 @@ async fn state_of(app: &TestApp, panel: i64, r: Resource) -> sync::SyncRow {
     sync::get(&app.state.db, panel, r).await.unwrap().unwrap()
 }
 
+/// The resource's interval has passed: the next run reads it again.
+async fn due_again(app: &TestApp, resource: &str) {
+    app.exec(&format!(
+        "UPDATE sync_state SET cycle_done_at = 0, last_fetched_at = 0 WHERE resource = '{resource}'"
+    ))
+    .await;
+}
+
 async fn no_duplicates(app: &TestApp) {
     for t in ["orders_cache", "users_cache", "payments_cache", "tickets_cache"] {
         let dup = app
@@ -186,4 +194,56 @@ async fn slow_answers_within_the_timeout_still_sync() {
     let report = sync_idle(&app, panel).await;
     assert_eq!(report.errors(), 0, "{report:?}");
     assert_mirrors(&app, panel, &sim).await;
+}
+
+/// A ticket the panel answers without its messages keeps its stored conversation and is set aside a
+/// while; the conversations behind it are read in the same run.
+#[tokio::test]
+async fn a_ticket_without_its_messages_holds_up_nothing_and_loses_nothing() {
+    let app = TestApp::new().await;
+    let sim = sim(38, 600, false).await;
+    let panel = register(&app, &sim).await;
+    sync_idle(&app, panel).await;
+    // The most recently active ticket: the first one a re-read asks for.
+    let first =
+        app.scalar("SELECT id FROM tickets_cache ORDER BY COALESCE(last_update, created) DESC LIMIT 1").await;
+    let kept = app.scalar(&format!("SELECT COUNT(*) FROM ticket_messages WHERE ticket_id = {first}")).await;
+    assert!(kept > 0);
+    sim.faults(|f| f.ticket_without_messages = Some(first));
+    app.exec("UPDATE tickets_cache SET messages_synced = NULL").await;
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    let unread = app.scalar("SELECT COUNT(*) FROM tickets_cache WHERE messages_synced IS NULL").await;
+    assert_eq!(unread, 1, "every other conversation was read");
+    assert_eq!(
+        app.scalar(&format!("SELECT COUNT(*) FROM ticket_messages WHERE ticket_id = {first}")).await,
+        kept
+    );
+    let state = state_of(&app, panel, Resource::TicketMessages).await;
+    assert!(state.skipped >= 1, "counted: {state:?}");
+    // The panel answers again; once its wait is over, the ticket is read.
+    sim.faults(|f| f.ticket_without_messages = None);
+    app.exec("UPDATE tickets_cache SET messages_failed_at = messages_failed_at - 901").await;
+    due_again(&app, "ticket_messages").await;
+    sync_idle(&app, panel).await;
+    assert_mirrors(&app, panel, &sim).await;
+}
+
+/// An empty catalogue answer is not a panel without services: the last good catalogue stays on sale.
+#[tokio::test]
+async fn an_empty_catalogue_keeps_the_last_good_one() {
+    let app = TestApp::new().await;
+    let sim = sim(39, 300, false).await;
+    let panel = register(&app, &sim).await;
+    sync_idle(&app, panel).await;
+    let listed = "SELECT COUNT(*) FROM services_cache WHERE removed_at IS NULL";
+    let before = app.scalar(listed).await;
+    assert!(before > 0);
+    sim.faults(|f| f.empty_services = true);
+    due_again(&app, "services").await;
+    sync_idle(&app, panel).await;
+    assert_eq!(app.scalar(listed).await, before, "nothing marked removed");
+    let row = state_of(&app, panel, Resource::Services).await;
+    assert_eq!(row.status, "error");
+    assert!(row.message.unwrap_or_default().contains("last good catalogue is kept"));
 }

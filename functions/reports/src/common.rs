@@ -148,14 +148,22 @@ pub async fn log(
     audit::record(&state.db, &actor, action, details, panel_id).await
 }
 
-/// A comma/space separated list of ids; a 400-worthy message when any part is not a positive id.
+/// Most ids a profile lists: each report inlines them in its queries.
+pub const MAX_IDS: usize = 1000;
+
+/// A comma/space separated list of ids, in the order given without repeats; a 400-worthy message
+/// when any part is not a positive id, or when there are more than [`MAX_IDS`].
 pub fn parse_ids(text: &str) -> Result<Vec<i64>, String> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for part in text.split([',', ' ', '\n', '\r', '\t']).filter(|s| !s.is_empty()) {
         match part.parse::<i64>() {
             Ok(n) if n > 0 => {
-                if !out.contains(&n) {
-                    out.push(n)
+                if seen.insert(n) {
+                    out.push(n);
+                }
+                if out.len() > MAX_IDS {
+                    return Err(format!("List at most {MAX_IDS} ids."));
                 }
             }
             _ => return Err(format!("\"{part}\" is not an id: list whole numbers separated by commas.")),
@@ -314,4 +322,18 @@ pub async fn service_names(conn: &Connection, keys: &[(i64, i64)]) -> AppResult<
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_keep_their_order_without_repeats_and_have_a_limit() {
+        assert_eq!(parse_ids("3, 1 3\n2"), Ok(vec![3, 1, 2]));
+        assert!(parse_ids("1,x").unwrap_err().contains("\"x\" is not an id"));
+        let many: Vec<String> = (1..=MAX_IDS as i64 + 1).map(|i| i.to_string()).collect();
+        assert_eq!(parse_ids(&many.join(",")), Err(format!("List at most {MAX_IDS} ids.")));
+        assert_eq!(parse_ids(&many[..MAX_IDS].join(",")).map(|v| v.len()), Ok(MAX_IDS));
+    }
 }

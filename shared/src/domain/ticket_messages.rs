@@ -49,10 +49,12 @@ pub async fn conversations_current(conn: &Connection, panel_id: i64) -> AppResul
     }
 }
 
-/// Tickets of a panel whose messages are missing or stale, most recently active first.
+/// Tickets of a panel whose messages are missing or stale, most recently active first; one the panel
+/// failed to give in the last `REREAD_OPEN_SECS` waits, so it cannot hold up the others.
 pub async fn stale_tickets(conn: &Connection, panel_id: i64, limit: i64) -> AppResult<Vec<(i64, i64)>> {
     let sql = format!(
         "SELECT id, COALESCE(last_update, created) FROM tickets_cache WHERE panel_id = :panel AND {STALE}
+           AND COALESCE(messages_failed_at, 0) < :now - :reread
          ORDER BY COALESCE(last_update, created) DESC LIMIT :limit"
     );
     let args = libsql::named_params! {
@@ -66,23 +68,42 @@ pub async fn stale_tickets(conn: &Connection, panel_id: i64, limit: i64) -> AppR
     Ok(out)
 }
 
+/// What became of one ticket's read.
+enum Read {
+    Messages(Vec<MessageRow>),
+    /// Gone upstream: stop asking for it.
+    Gone,
+    /// The panel would not give it (its stored conversation is kept, and it is set aside a while).
+    Failed,
+}
+
 /// Fetches and stores the conversations of `tickets` ((id, last_update) pairs). Returns how many
-/// messages were stored and how many malformed ones were skipped. What was fetched before a failure
-/// is stored before the error is returned.
+/// messages were stored and how many malformed messages or unreadable tickets were skipped. A ticket the
+/// panel refuses or answers without its messages is set aside and the rest go on; when the panel itself
+/// fails (timeout, 429, 5xx, unreachable, cut-off JSON), what was fetched before is stored before the
+/// error is returned.
 pub async fn fetch_and_store(
     db: &Db,
     admin: &AdminClient,
     panel_id: i64,
     tickets: &[(i64, i64)],
 ) -> Result<(i64, i64), FetchError> {
-    let mut fetched: Vec<(i64, i64, Option<Vec<MessageRow>>)> = Vec::with_capacity(tickets.len());
+    let mut fetched: Vec<(i64, i64, Read)> = Vec::with_capacity(tickets.len());
     let mut skipped = 0;
+    let mut refused = None;
     for (id, last_update) in tickets {
         match admin.ticket(*id).await {
             Ok(detail) => {
-                let raw = match detail.get("messages") {
-                    Some(Value::Array(a)) => a.as_slice(),
-                    _ => &[],
+                // No list is not an empty conversation: replacing the stored one with nothing loses it.
+                let Some(Value::Array(raw)) = detail.get("messages") else {
+                    skipped += 1;
+                    tracing::warn!(
+                        panel_id,
+                        ticket = *id,
+                        "the ticket came without its messages; kept what is stored"
+                    );
+                    fetched.push((*id, *last_update, Read::Failed));
+                    continue;
                 };
                 let mut msgs = Vec::with_capacity(raw.len());
                 for (k, row) in raw.iter().enumerate() {
@@ -94,12 +115,19 @@ pub async fn fetch_and_store(
                         }
                     }
                 }
-                fetched.push((*id, *last_update, Some(msgs)));
+                fetched.push((*id, *last_update, Read::Messages(msgs)));
             }
-            // Gone upstream: stop asking for it.
             Err(PpError::Status(404)) | Err(PpError::Api { code: 404, .. }) => {
-                fetched.push((*id, *last_update, None))
+                fetched.push((*id, *last_update, Read::Gone))
             }
+            // The panel's answer about this ticket alone (an error for it, a 4xx): set it aside.
+            Err(e @ (PpError::Api { .. } | PpError::Status(400..=499))) => {
+                skipped += 1;
+                tracing::warn!(panel_id, ticket = *id, error = %e, "could not read the ticket's conversation; retried later");
+                fetched.push((*id, *last_update, Read::Failed));
+                refused = Some(e);
+            }
+            // The panel is failing (timeout, 429, 5xx, cut-off answers): stop here, try again next run.
             Err(e) => {
                 store(db, panel_id, &fetched).await?;
                 return Err(e.into());
@@ -107,24 +135,38 @@ pub async fn fetch_and_store(
         }
     }
     let stored = store(db, panel_id, &fetched).await?;
-    Ok((stored, skipped))
+    // Every ticket refused: the panel is refusing, not one ticket. Show it as the resource's error.
+    match refused {
+        Some(e) if fetched.iter().all(|(_, _, r)| matches!(r, Read::Failed)) => Err(e.into()),
+        _ => Ok((stored, skipped)),
+    }
 }
 
-async fn store(db: &Db, panel_id: i64, fetched: &[(i64, i64, Option<Vec<MessageRow>>)]) -> AppResult<i64> {
+async fn store(db: &Db, panel_id: i64, fetched: &[(i64, i64, Read)]) -> AppResult<i64> {
     if fetched.is_empty() {
         return Ok(0);
     }
     let conn = db.connect().await?;
     let tx = crate::db::write_tx(&conn).await?;
     let mut n = 0;
-    for (id, last_update, msgs) in fetched {
-        if let Some(msgs) = msgs {
+    let now = crate::time::now();
+    for (id, last_update, read) in fetched {
+        if let Read::Failed = read {
+            tx.execute(
+                "UPDATE tickets_cache SET messages_failed_at = ?1 WHERE panel_id = ?2 AND id = ?3",
+                params![now, panel_id, *id],
+            )
+            .await?;
+            continue;
+        }
+        if let Read::Messages(msgs) = read {
             n += replace_conversation(&tx, panel_id, *id, msgs).await?;
         }
         tx.execute(
-            "UPDATE tickets_cache SET messages_synced = ?1, messages_read_at = ?4, messages_status = status
+            "UPDATE tickets_cache SET messages_synced = ?1, messages_read_at = ?4, messages_status = status,
+                 messages_failed_at = NULL
              WHERE panel_id = ?2 AND id = ?3",
-            params![*last_update, panel_id, *id, crate::time::now()],
+            params![*last_update, panel_id, *id, now],
         )
         .await?;
     }

@@ -244,11 +244,11 @@ struct RawOrder<'a> {
 /// As `lenient::timestamp`: `<field>_timestamp`, else the text of `<field>`.
 fn timestamp(ts: &Loose, text: &Loose) -> Result<Option<i64>, Fallback> {
     if let Some(t) = ts.int()? {
-        return Ok(Some(t));
+        return Ok(Some(super::lenient::unix_seconds(t)));
     }
     Ok(match text {
         Loose::Absent | Loose::Null => None,
-        Loose::Int(i) => Some(*i),
+        Loose::Int(i) => Some(super::lenient::unix_seconds(*i)),
         Loose::Str(s) => super::lenient::timestamp_text(s),
         Loose::Other => return Err(Fallback),
     })
@@ -396,6 +396,7 @@ mod tests {
         );
         both(json!({"id": {"unexpected": "object"}, "created_timestamp": "yesterday"}));
         both(json!({"id": 1, "created": "soon"}));
+        both(json!({"id": 1, "created_timestamp": 1_750_329_957_000i64}));
         both(json!({"id": 1, "created": 1, "charge": {"value": "1", "currency_code": 5, "currency": "EUR"}}));
         both(json!({"id": 1, "created": 1, "is_autocomplete": false, "extra": [1, {"a": 2}]}));
     }

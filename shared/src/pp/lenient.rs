@@ -45,12 +45,21 @@ pub fn username(v: Option<&Value>) -> Option<String> {
 /// A Unix timestamp from `<field>_timestamp`, or the `"YYYY-MM-DD HH:MM:SS"` text of `<field>` (UTC).
 pub fn timestamp(row: &Value, field: &str) -> Option<i64> {
     if let Some(t) = int(row.get(format!("{field}_timestamp").as_str())) {
-        return Some(t);
+        return Some(unix_seconds(t));
     }
     match row.get(field)? {
-        Value::Number(n) => n.as_i64(),
+        Value::Number(n) => n.as_i64().map(unix_seconds),
         Value::String(s) => timestamp_text(s),
         _ => None,
+    }
+}
+
+/// Seconds from a Unix time that may be in milliseconds: no panel dates its rows past the year 5000.
+pub fn unix_seconds(t: i64) -> i64 {
+    if t.abs() >= 100_000_000_000 {
+        t / 1000
+    } else {
+        t
     }
 }
 
@@ -61,7 +70,7 @@ pub fn timestamp_text(s: &str) -> Option<i64> {
         .map(|d| d.and_utc().timestamp())
         .ok()
         .or_else(|| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp()).ok())
-        .or_else(|| s.parse().ok())
+        .or_else(|| s.parse().ok().map(unix_seconds))
 }
 
 #[cfg(test)]
@@ -79,6 +88,12 @@ mod tests {
         assert_eq!(timestamp(&json!({"created": "2025-06-19 10:45:57"}), "created"), Some(1_750_329_957));
         assert_eq!(timestamp(&json!({"created_timestamp": "1750329957"}), "created"), Some(1_750_329_957));
         assert_eq!(timestamp(&json!({"created": "soon"}), "created"), None);
+        // Milliseconds, as some scripts send them, are read as the seconds they mean.
+        assert_eq!(
+            timestamp(&json!({"created_timestamp": 1_750_329_957_000i64}), "created"),
+            Some(1_750_329_957)
+        );
+        assert_eq!(timestamp(&json!({"created": "1750329957000"}), "created"), Some(1_750_329_957));
         assert_eq!(boolean(Some(&json!("1"))), Some(true));
     }
 }

@@ -45,6 +45,16 @@ impl ListQuery {
             .transpose()
     }
 
+    /// The `page` number (1 when absent), or a 400 for one that is not a page: past a million, its
+    /// offset would overflow.
+    pub fn page(&self) -> AppResult<i64> {
+        match self.int("page", "Page")? {
+            None => Ok(1),
+            Some(p) if (1..=1_000_000).contains(&p) => Ok(p),
+            Some(_) => Err(AppError::bad_request("Page must be a number from 1 to 1,000,000.")),
+        }
+    }
+
     /// A date (`2026-11-23`) or date-time as unix seconds, or a 400 naming the filter.
     pub fn date(&self, key: &str, label: &str) -> AppResult<Option<i64>> {
         self.get(key)

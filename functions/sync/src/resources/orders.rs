@@ -169,7 +169,11 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     let received = page.rows.len() as i64;
     let (rows, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, p.offset, page.rows);
     let t = now_ms();
-    p.max_ts = p.max_ts.max(rows.iter().map(|o| o.created).max().unwrap_or(0));
+    // A creation time in the future (a panel's clock, a garbled row) would move the next run's
+    // `created_from` past every order still to come: such a row is stored, but does not move the position.
+    let latest_believable = shared::time::now() + 86_400;
+    p.max_ts =
+        p.max_ts.max(rows.iter().map(|o| o.created).filter(|c| *c <= latest_believable).max().unwrap_or(0));
     let fetched = p.offset + received;
     let total = page.count.unwrap_or(fetched);
     let mut first_cycle_done = false;

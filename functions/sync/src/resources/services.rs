@@ -40,6 +40,12 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
     })?;
     let raw = public.services().await?;
     let (rows, skipped) = parse_all(ctx.panel_id, Resource::Services, 0, &raw, ServiceRow::parse);
+    if rows.is_empty() {
+        // An empty or unreadable list is not a panel without services: keep the last good catalogue.
+        return Err(SyncError::Setup(format!(
+            "the panel returned no readable services ({skipped} unreadable); the last good catalogue is kept"
+        )));
+    }
     let t = now();
     let n = rows.len() as i64;
     let sql_rows: Vec<Vec<Sql>> = rows
@@ -74,12 +80,15 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
     let conn = ctx.state.db.connect().await?;
     let tx = shared::db::write_tx(&conn).await?;
     upsert(&tx, &TABLE, sql_rows).await?;
-    // Only after a good answer: a failed sync keeps the last good catalogue.
-    tx.execute(
-        "UPDATE services_cache SET removed_at = ?1 WHERE panel_id = ?2 AND removed_at IS NULL AND checked_at < ?1",
-        params![t, ctx.panel_id],
-    )
-    .await?;
+    // Only after a good, whole answer: a failed sync keeps the last good catalogue, and a row that could
+    // not be read may be a service still on sale.
+    if skipped == 0 {
+        tx.execute(
+            "UPDATE services_cache SET removed_at = ?1 WHERE panel_id = ?2 AND removed_at IS NULL AND checked_at < ?1",
+            params![t, ctx.panel_id],
+        )
+        .await?;
+    }
     save_position(&tx, ctx.panel_id, Resource::Services, &step).await?;
     tx.commit().await?;
     Ok(step)

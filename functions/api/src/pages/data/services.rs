@@ -23,7 +23,7 @@ const PAGE: i64 = 200;
 pub const EMPTY: &str = "Click Refresh or set a Services API key in Panels settings.";
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
-    let page = q.int("page", "Page")?.unwrap_or(1).max(1);
+    let page = q.page()?;
     let mut w = Where::new(viewer.panel_sql("s.panel_id"));
     w.cond("s.removed_at IS NULL");
     if let Some(term) = q.get("q") {

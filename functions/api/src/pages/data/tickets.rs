@@ -194,6 +194,25 @@ pub async fn page(
     q: ListQuery,
 ) -> AppResult<Markup> {
     viewer.scope().check(panel_id)?;
+    let canned = q.int("canned", "Canned reply")?;
+    render(&state, &viewer, (panel_id, id), Draft::Canned(canned), None).await
+}
+
+/// What the reply box holds: a chosen canned reply, or the text a failed send came back with.
+enum Draft {
+    Canned(Option<i64>),
+    Typed(String),
+}
+
+/// The ticket page; `error` is why the reply in `draft` was not sent (shown above the reply box).
+async fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    (panel_id, id): (i64, i64),
+    draft: Draft,
+    error: Option<&str>,
+) -> AppResult<Markup> {
+    let viewer = viewer.clone();
     let conn = state.db.connect().await?;
     let mut rows = conn
         .query(
@@ -251,9 +270,12 @@ pub async fn page(
     let prompts = ai_prompts(&conn).await?;
     let answers = ai_answers(&conn, panel_id, id).await?;
     drop(conn);
-    let draft = match q.int("canned", "Canned reply")? {
-        Some(cid) => replies.iter().find(|c| c.id == cid).map(|c| c.body.clone()).unwrap_or_default(),
-        None => String::new(),
+    let draft = match draft {
+        Draft::Canned(Some(cid)) => {
+            replies.iter().find(|c| c.id == cid).map(|c| c.body.clone()).unwrap_or_default()
+        }
+        Draft::Canned(None) => String::new(),
+        Draft::Typed(text) => text,
     };
     let can_reply = viewer.is(Role::Agent);
     let content = html! {
@@ -290,8 +312,9 @@ pub async fn page(
                                 noscript { button type="submit" formmethod="get" formaction={ "/tickets/" (panel_id) "/" (id) } { "Insert" } }
                             }
                         }
-                        div.field {
+                        div.field.invalid[error.is_some()] {
                             label for="reply-message" { "Reply" }
+                            @if let Some(e) = error { p.error #reply-error role="alert" { (e) " Your reply is kept below." } }
                             textarea #reply-message name="message" rows="6" required { (draft) }
                             p.help { "Sent through the panel's API as " (viewer.staff.username) "; the conversation re-syncs after." }
                         }
@@ -339,19 +362,31 @@ pub async fn reply(
 ) -> AppResult<Response> {
     viewer.scope().check(panel_id)?;
     let message = data.text("message");
-    if message.is_empty() {
-        return Err(AppError::bad_request("The reply is empty; write a message first."));
-    }
-    if message.chars().count() > 10_000 {
-        return Err(AppError::bad_request("The reply is longer than 10,000 characters."));
-    }
     let actor = shared::audit::Actor {
         staff_id: Some(viewer.id()),
         username: &viewer.staff.username,
         client: &client,
     };
-    let sent =
-        crate::ticket_reply::send(&state, panel_id, id, &message, &viewer.staff.username, &actor).await?;
+    let result = if message.is_empty() {
+        Err(AppError::bad_request("The reply is empty; write a message first."))
+    } else if message.chars().count() > 10_000 {
+        Err(AppError::bad_request("The reply is longer than 10,000 characters."))
+    } else {
+        crate::ticket_reply::send(&state, panel_id, id, &message, &viewer.staff.username, &actor).await
+    };
+    let sent = match result {
+        Ok(sent) => sent,
+        // The panel refused or failed, or the text is wrong: the page again, with the reply kept.
+        Err(e @ (AppError::BadRequest(_) | AppError::Upstream(_))) => {
+            let why = e.to_string();
+            let page = render(&state, &viewer, (panel_id, id), Draft::Typed(message), Some(&why)).await?;
+            return Ok(axum::response::IntoResponse::into_response((
+                e.status(),
+                axum::response::Html(page.into_string()),
+            )));
+        }
+        Err(e) => return Err(e),
+    };
     let note = if sent.refreshed {
         "Reply sent through the panel."
     } else {

@@ -64,7 +64,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let sort =
         q.choice("sort", "Sort", &SORTS.iter().map(|s| s.0).collect::<Vec<_>>())?.unwrap_or("created".into());
     let dir = q.choice("dir", "Direction", &["asc", "desc"])?.unwrap_or("desc".into());
-    let page = q.int("page", "Page")?.unwrap_or(1).max(1);
+    let page = q.page()?;
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         w.bind("status = ?", s);
