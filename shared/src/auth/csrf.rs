@@ -15,9 +15,11 @@ pub const MAX_FORM_BYTES: usize = 16 * 1024 * 1024;
 
 pub const FIELD: &str = "csrf";
 
-/// The `csrf` field of a multipart body (an upload form), the body left as it was.
+/// The `csrf` field of a multipart body (an upload form), the body left as it was. The form puts it
+/// first, so only the head of the body is read: the file after it may be megabytes.
 async fn from_multipart(content_type: &str, bytes: Bytes) -> Option<String> {
-    let copy = Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(bytes)).ok()?;
+    let head = bytes.slice(..bytes.len().min(64 * 1024));
+    let copy = Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(head)).ok()?;
     let mut parts = Multipart::from_request(copy, &()).await.ok()?;
     while let Ok(Some(field)) = parts.next_field().await {
         if field.name() == Some(FIELD) {

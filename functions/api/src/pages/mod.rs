@@ -13,6 +13,8 @@ mod setup;
 mod staff;
 mod sync_settings;
 
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use shared::auth::Role;
 use shared::{Access, AppState, Routes};
 
@@ -47,7 +49,13 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/services/{panel}/{id}/report", staff(Role::Agent), data::services::report_page)
         .post("/services/{panel}/{id}/report", staff(Role::Agent), data::services::report)
         .get("/services/descriptions", staff(Role::Admin), data::descriptions::page)
-        .post("/services/descriptions", staff(Role::Admin), data::descriptions::import)
+        // The upload reads up to its own 5 MB limit (axum's multipart default stops at 2 MB).
+        .post(
+            "/services/descriptions",
+            staff(Role::Admin),
+            data::descriptions::import
+                .layer(DefaultBodyLimit::max(data::descriptions::MAX_BYTES + 64 * 1024)),
+        )
         .get("/service-reports", staff(Role::Viewer), data::reports_list::list)
         .post("/service-reports/{id}/resolve", staff(Role::Admin), data::reports_list::resolve)
         .get("/canned-replies", staff(Role::Viewer), data::canned::list)

@@ -14,7 +14,7 @@ use shared::{AppError, AppResult, AppState};
 
 use crate::audit_log::log;
 
-const MAX_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 
 #[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
