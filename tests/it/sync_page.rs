@@ -38,6 +38,10 @@ async fn shows_every_resource_and_edits_with_validation() {
         .post(&path, Some(&admin), &[("resource", "orders"), ("interval", "120"), ("page_size", "5000")])
         .await;
     assert!(big.body.contains("Records per fetch must be between 1 and 1000"));
+    // What was typed stays in the row's fields, marked, for the correction.
+    assert!(
+        big.body.contains("name=\"page_size\" value=\"5000\"") && big.body.contains("aria-invalid=\"true\"")
+    );
     assert_eq!(sync::get(&app.state.db, panel, Resource::Orders).await.unwrap().unwrap().interval_secs, 60);
     let ok = app
         .post(
@@ -115,6 +119,7 @@ async fn paused_engine_skips_scheduled_runs() {
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.body.contains("Concurrency must be between 1 and 8"));
+    assert!(res.body.contains("name=\"concurrency\" min=\"1\" max=\"8\" value=\"9\""), "typed value kept");
     app.post(
         "/settings/sync/engine",
         Some(&owner),

@@ -48,29 +48,44 @@ fn status_cell(r: &SyncRow, t: i64, stopped: bool) -> Markup {
     }
 }
 
+/// A form that was not saved: what was typed, shown again with why, beside the fields it came from.
+struct Rejected {
+    message: String,
+    /// A resource row's edit: (panel, resource, interval, records per fetch) as typed.
+    row: Option<(i64, Resource, String, String)>,
+    /// The engine settings: (concurrency, retention) as typed.
+    engine: Option<(String, String)>,
+}
+
 fn rows_for(
     viewer: &Viewer,
     panel: &panels::Panel,
     rows: &[&SyncRow],
     t: i64,
     can_edit: bool,
+    rejected: Option<&Rejected>,
 ) -> Vec<Markup> {
     let (panel_id, stopped) = (panel.id, panel.status == PanelStatus::Error);
     rows.iter()
         .map(|r| {
             let fid = format!("sync-{panel_id}-{}", r.resource.as_str());
+            let typed = rejected
+                .and_then(|x| x.row.as_ref().map(|row| (x, row)))
+                .filter(|(_, (p, res, _, _))| *p == panel_id && *res == r.resource);
+            let interval = typed.map(|(_, t)| t.2.clone()).unwrap_or_else(|| r.interval_secs.to_string());
+            let page_size = typed.map(|(_, t)| t.3.clone()).unwrap_or_else(|| r.page_size.to_string());
             html! { tr {
                 td { (r.resource.label()) @if !r.enabled { " " span.muted { "(off)" } } }
                 td.num {
                     @if can_edit {
-                        input type="number" form=(fid) name="interval" value=(r.interval_secs) min="30" max="604800"
-                            aria-label={ (r.resource.label()) " interval in seconds" };
+                        input type="number" form=(fid) name="interval" value=(interval) min="30" max="604800"
+                            aria-label={ (r.resource.label()) " interval in seconds" } aria-invalid=[typed.map(|_| "true")];
                     } @else { (r.interval_secs) }
                 }
                 td.num {
                     @if can_edit && r.resource.max_page_size() > 1 {
-                        input type="number" form=(fid) name="page_size" value=(r.page_size) min="1" max=(r.resource.max_page_size())
-                            aria-label={ (r.resource.label()) " records per fetch" };
+                        input type="number" form=(fid) name="page_size" value=(page_size) min="1" max=(r.resource.max_page_size())
+                            aria-label={ (r.resource.label()) " records per fetch" } aria-invalid=[typed.map(|_| "true")];
                     } @else { (r.page_size) }
                 }
                 td.num { (r.cached) }
@@ -78,6 +93,7 @@ fn rows_for(
                 td.wrap { (status_cell(r, t, stopped)) }
                 @if can_edit {
                     td {
+                        @if let Some((x, _)) = typed { p.error { (x.message) } }
                         form.actions #(fid) method="post" action=(format!("/settings/sync/{panel_id}/edit")) {
                             (csrf_input(viewer))
                             input type="hidden" name="resource" value=(r.resource.as_str());
@@ -97,13 +113,17 @@ fn rows_for(
         .collect()
 }
 
-fn engine_card(viewer: &Viewer, s: &EngineSettings) -> Markup {
+fn engine_card(viewer: &Viewer, s: &EngineSettings, rejected: Option<&Rejected>) -> Markup {
+    let typed = rejected.and_then(|x| x.engine.as_ref().map(|e| (x, e)));
+    let concurrency = typed.map(|(_, e)| e.0.clone()).unwrap_or_else(|| s.concurrency.to_string());
+    let retention = typed.map(|(_, e)| e.1.clone()).unwrap_or_else(|| s.retention_days.to_string());
     html! {
         div.card {
             h2 { "Sync engine settings" }
             p { "The engine is " strong { @if s.paused { "paused" } @else { "running" } } ". "
                 "Scheduled runs wake every minute (EventBridge Scheduler on AWS, a timer locally) and do the work that is due." }
             @if viewer.is(Role::Owner) {
+                @if let Some((x, _)) = typed { p.error { (x.message) } }
                 form.filters method="post" action="/settings/sync/engine" {
                     (csrf_input(viewer))
                     div { label for="paused" { "State" }
@@ -112,9 +132,9 @@ fn engine_card(viewer: &Viewer, s: &EngineSettings) -> Markup {
                             option value="1" selected[s.paused] { "Paused" }
                         } }
                     div { label for="concurrency" { "Concurrency (panels at once)" }
-                        input #concurrency type="number" name="concurrency" min="1" max="8" value=(s.concurrency); }
+                        input #concurrency type="number" name="concurrency" min="1" max="8" value=(concurrency); }
                     div { label for="retention" { "Retention (days of finished orders, 0 = all)" }
-                        input #retention type="number" name="retention_days" min="0" max="3650" value=(s.retention_days); }
+                        input #retention type="number" name="retention_days" min="0" max="3650" value=(retention); }
                     button type="submit" { "Save engine settings" }
                 }
             } @else {
@@ -124,7 +144,7 @@ fn engine_card(viewer: &Viewer, s: &EngineSettings) -> Markup {
     }
 }
 
-async fn render(state: &AppState, viewer: &Viewer, error: Option<&str>) -> AppResult<Markup> {
+async fn render(state: &AppState, viewer: &Viewer, rejected: Option<&Rejected>) -> AppResult<Markup> {
     let all = panels::list(&state.db, &viewer.scope()).await?;
     let shown: Vec<_> = all.iter().filter(|p| viewer.panel.is_none_or(|c| c == p.id)).collect();
     for p in &shown {
@@ -151,8 +171,8 @@ async fn render(state: &AppState, viewer: &Viewer, error: Option<&str>) -> AppRe
         "Sync",
         html! {
             @if running { span hidden data-autorefresh="5000" {} }
-            @if let Some(e) = error { p.error role="alert" { (e) } }
-            (engine_card(viewer, &settings))
+            @if let Some(x) = rejected { p.error role="alert" { "Not saved: " (x.message) } }
+            (engine_card(viewer, &settings, rejected))
             h2 { "Background sync & cache" }
             @if shown.is_empty() {
                 (ui::empty_state("No panels to sync yet. Add a panel with its Admin API key first.",
@@ -171,7 +191,7 @@ async fn render(state: &AppState, viewer: &Viewer, error: Option<&str>) -> AppRe
                         }
                     }
                 }
-                (ui::table(&cols, &rows_for(viewer, p, &mine, t, can_edit), ui::empty_state("No resources.", None)))
+                (ui::table(&cols, &rows_for(viewer, p, &mine, t, can_edit, rejected), ui::empty_state("No resources.", None)))
             }
         },
     ))
@@ -209,10 +229,12 @@ pub async fn edit(
     let (interval, page_size) = match checked {
         Ok(v) => v,
         Err(msg) => {
-            let body =
-                render(&state, &viewer, Some(&format!("{} · {}: {msg}", panel.name, resource.label())))
-                    .await?;
-            return Ok(shared::ui::invalid(body));
+            let rejected = Rejected {
+                message: format!("{} · {}: {msg}", panel.name, resource.label()),
+                row: Some((id, resource, data.text("interval"), data.text("page_size"))),
+                engine: None,
+            };
+            return Ok(shared::ui::invalid(render(&state, &viewer, Some(&rejected)).await?));
         }
     };
     sync::ensure_rows(&state.db, id).await?;
@@ -274,16 +296,20 @@ pub async fn engine(
     data: FormData,
 ) -> AppResult<Response> {
     let num = |k: &str| data.text(k).parse::<i64>();
+    let rejected = |message: String| Rejected {
+        message,
+        row: None,
+        engine: Some((data.text("concurrency"), data.text("retention_days"))),
+    };
     let (Ok(concurrency), Ok(retention_days)) = (num("concurrency"), num("retention_days")) else {
-        let body = render(&state, &viewer, Some("Concurrency and retention must be whole numbers.")).await?;
-        return Ok(shared::ui::invalid(body));
+        let why = rejected("Concurrency and retention must be whole numbers.".into());
+        return Ok(shared::ui::invalid(render(&state, &viewer, Some(&why)).await?));
     };
     let new = EngineSettings { paused: data.get("paused") == Some("1"), concurrency, retention_days };
     match sync::save_engine_settings(&state.db, &new).await {
         Ok(()) => {}
         Err(AppError::BadRequest(msg)) => {
-            let body = render(&state, &viewer, Some(&msg)).await?;
-            return Ok(shared::ui::invalid(body));
+            return Ok(shared::ui::invalid(render(&state, &viewer, Some(&rejected(msg))).await?));
         }
         Err(e) => return Err(e),
     }
