@@ -340,6 +340,21 @@ async fn ticket_analysis_translation_and_draft_are_shown_stored_and_logged() {
     assert_eq!(res.status, StatusCode::BAD_GATEWAY);
     assert!(res.body.contains("HTTP 500") && res.body.contains("Nothing was stored"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM ai_results").await, 5);
+    // A draft that could not be translated comes back in its box, ready to send again.
+    let res = app
+        .post(
+            &format!("/ai/tickets/{a}/501/translate-draft"),
+            Some(&agent),
+            &[("draft", "Refill is on its way.")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_GATEWAY);
+    assert!(res.body.contains(">Refill is on its way.</textarea>"), "{}", res.body);
+    let long = "y".repeat(8001);
+    let res =
+        app.post(&format!("/ai/tickets/{a}/501/translate-draft"), Some(&agent), &[("draft", &long)]).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("this one has 8001") && res.body.contains(&format!(">{long}</textarea>")));
 }
 
 #[tokio::test]

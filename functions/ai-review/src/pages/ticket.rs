@@ -43,7 +43,21 @@ fn result_page(viewer: &Viewer, t: &Ticket, r: &StoredResult) -> Markup {
     ui::page(viewer, &r.title, content)
 }
 
-fn failure_page(viewer: &Viewer, t: &Ticket, e: &LlmError) -> Response {
+/// The draft-translation form holding `draft`: after a failure the staff member's text is not lost.
+fn draft_form(viewer: &Viewer, t: &Ticket, draft: &str) -> Markup {
+    html! {
+        form.card method="post" action={ "/ai/tickets/" (t.panel_id) "/" (t.id) "/translate-draft" } {
+            (ui::csrf_input(viewer))
+            div.field {
+                label for="draft" { "Your draft" }
+                textarea #draft name="draft" rows="6" required maxlength="8000" { (draft) }
+            }
+            button type="submit" { "Translate draft" }
+        }
+    }
+}
+
+fn failure_page(viewer: &Viewer, t: &Ticket, e: &LlmError, retry: Option<Markup>) -> Response {
     let (status, hint) = match e {
         LlmError::NotConfigured => {
             (StatusCode::BAD_REQUEST, "An owner sets the provider and key in AI settings.")
@@ -53,6 +67,7 @@ fn failure_page(viewer: &Viewer, t: &Ticket, e: &LlmError) -> Response {
     let content = html! {
         p.error role="alert" { (e.to_string()) }
         p { (hint) }
+        @if let Some(form) = retry { (form) }
         p { a href=(back(t)) { "← Back to ticket #" (t.id) } }
     };
     (status, Html(ui::page(viewer, "AI answer not available", content).into_string())).into_response()
@@ -66,6 +81,10 @@ async fn execute(
     task: Task<'_>,
     details: String,
 ) -> AppResult<Response> {
+    let retry = match &task {
+        Task::TranslateDraft(draft) => Some(draft_form(viewer, t, draft)),
+        _ => None,
+    };
     let cfg = settings::load(&state.db).await?;
     match ticket_ai::run(state, &cfg, t, &task, viewer.id()).await? {
         Ok(r) => {
@@ -73,7 +92,7 @@ async fn execute(
             crate::log(state, viewer, client, &action, &details, Some(t.panel_id)).await?;
             Ok(Html(result_page(viewer, t, &r).into_string()).into_response())
         }
-        Err(e) => Ok(failure_page(viewer, t, &e)),
+        Err(e) => Ok(failure_page(viewer, t, &e, retry)),
     }
 }
 
@@ -123,7 +142,15 @@ pub async fn translate_draft(
     let t = load(&state, &viewer, panel_id, ticket_id).await?;
     let draft = data.get("draft").unwrap_or("").trim().to_string();
     if draft.is_empty() || draft.chars().count() > 8000 {
-        return Err(AppError::bad_request("Write the draft to translate (up to 8000 characters)."));
+        // The form again, holding what was typed, with why.
+        let content = html! {
+            p.error role="alert" { "Write the draft to translate (up to 8000 characters; this one has "
+                (draft.chars().count()) ")." }
+            (draft_form(&viewer, &t, &draft))
+            p { a href=(back(&t)) { "← Back to ticket #" (t.id) } }
+        };
+        let page = ui::page(&viewer, "Translate a draft", content);
+        return Ok((StatusCode::BAD_REQUEST, Html(page.into_string())).into_response());
     }
     let details = format!("ticket #{ticket_id}: draft translated");
     execute(&state, &viewer, &client, &t, Task::TranslateDraft(&draft), details).await
