@@ -127,6 +127,25 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             status: StatusCode::METHOD_NOT_ALLOWED,
             message: "This address does not accept that method.".into(),
         },
+        // An extractor's own rejection (`/panels/abc` for a numeric id): plain text, put in the page.
+        None if res.status().is_client_error()
+            && res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/plain")) =>
+        {
+            let status = res.status();
+            let text = axum::body::to_bytes(res.into_body(), 4096).await.unwrap_or_default();
+            let text = String::from_utf8_lossy(&text).trim().to_string();
+            let message = if text.is_empty() { "This request is not valid.".to_string() } else { text };
+            let body = if json {
+                axum::Json(json_envelope(status, &message)).into_response()
+            } else {
+                Html(error_page(status, &message).into_string()).into_response()
+            };
+            return (status, body).into_response();
+        }
         None => return res,
     };
     let (mut parts, _) = res.into_parts();

@@ -63,6 +63,10 @@ async fn bad_values_get_words_next_to_the_field_and_keep_input() {
     assert_eq!(dup.status, StatusCode::BAD_REQUEST);
     assert!(dup.body.contains("already exists"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM panels").await, 1);
+    // An address that is not a panel's number is a page that says so, not bare text.
+    let res = app.get("/panels/abc", Some(&owner)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("<!DOCTYPE html>") && res.body.contains("abc"), "{}", res.body);
 }
 
 #[tokio::test]

@@ -62,6 +62,9 @@ pub fn normalize_base_url(input: &str) -> Result<String, String> {
     if t.is_empty() {
         return Err("Enter the panel's address, e.g. https://yourpanel.com".into());
     }
+    if t.len() > 300 {
+        return Err("That address is longer than 300 characters; enter the panel's own address.".into());
+    }
     let with_scheme = if t.contains("://") { t.to_string() } else { format!("https://{t}") };
     let url = url::Url::parse(&with_scheme).map_err(|_| "That is not a valid web address.".to_string())?;
     if url.scheme() != "https" && url.scheme() != "http" {
@@ -250,6 +253,7 @@ mod tests {
         assert_eq!(ok("http://127.0.0.1:8080/admin"), "http://127.0.0.1:8080");
         assert!(normalize_base_url("").is_err());
         assert!(normalize_base_url("ftp://x").is_err());
+        assert!(normalize_base_url(&format!("https://{}.com", "a".repeat(300))).unwrap_err().contains("300"));
         assert_eq!(admin_api_base("https://a.com"), "https://a.com/adminapi/v2");
     }
 }

@@ -80,11 +80,11 @@ fn validate(data: &FormData) -> Result<Input, FormErrors> {
     let mut errors = FormErrors::default();
     let internal_name = data.text("internal_name");
     let display_name = data.text("display_name");
-    if internal_name.is_empty() {
-        errors.add("internal_name", "Enter the method's name as the panel sends it.");
+    if internal_name.is_empty() || internal_name.chars().count() > 100 {
+        errors.add("internal_name", "Enter the method's name as the panel sends it (up to 100 characters).");
     }
-    if display_name.is_empty() {
-        errors.add("display_name", "Enter the name staff should see.");
+    if display_name.is_empty() || display_name.chars().count() > 100 {
+        errors.add("display_name", "Enter the name staff should see (up to 100 characters).");
     }
     let mut bound = |name: &'static str| match data.text(name).as_str() {
         "" => None,
