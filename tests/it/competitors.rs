@@ -379,6 +379,12 @@ async fn competitor_pages_by_role_and_panel_scope() {
         list.body.contains("Rival A") && !list.body.contains("Rival B") && !list.body.contains("rival-b")
     );
     assert_eq!(app.get("/competitors/edit?id=2", Some(&admin)).await.status, StatusCode::NOT_FOUND);
+    // An id that is not a number is refused, not taken for "no id".
+    let bad = app.get("/competitors/edit?id=abc", Some(&admin)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("id must be a competitor's number."));
+    let bad = app.get("/competitors/profiles/edit?id=abc", Some(&admin)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         app.post("/competitors/2/enabled", Some(&admin), &[("enabled", "0")]).await.status,
         StatusCode::NOT_FOUND

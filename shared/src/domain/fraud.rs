@@ -63,7 +63,8 @@ pub fn assess(f: &Facts) -> Risk {
     let money = crate::pp::money::format;
     let mut reasons = Vec::new();
     let mut high = false;
-    let new_account = f.account_created.is_some_and(|c| f.created - c < NEW_ACCOUNT_SECS);
+    // Saturating: the numbers come from the panel, and absurd ones must not wrap into a verdict.
+    let new_account = f.account_created.is_some_and(|c| f.created.saturating_sub(c) < NEW_ACCOUNT_SECS);
     if new_account && f.earlier_payments == 0 && f.amount >= LARGE_FIRST_DEPOSIT {
         high |= f.amount >= VERY_LARGE_FIRST_DEPOSIT;
         reasons.push(format!("first deposit of {} from an account less than a day old", money(f.amount)));
@@ -78,7 +79,7 @@ pub fn assess(f: &Facts) -> Risk {
         high |= f.payments_last_hour >= 5;
         reasons.push(format!("{} other deposits in the hour before", f.payments_last_hour));
     }
-    if f.amount > 0 && f.spent_right_after * 10 >= f.amount * 9 {
+    if f.amount > 0 && f.spent_right_after.saturating_mul(10) >= f.amount.saturating_mul(9) {
         reasons.push(format!("{} spent within 10 minutes", money(f.spent_right_after)));
     }
     let level = match reasons.len() {
@@ -135,6 +136,14 @@ mod tests {
         let spent = Facts { spent_right_after: 18 * UNIT, ..base() };
         assert_eq!(assess(&spent).level, Level::Medium);
         assert_eq!(assess(&Facts { spent_right_after: 17 * UNIT, ..base() }).level, Level::Low);
+        // Absurd numbers from a panel saturate instead of wrapping round (or panicking in debug).
+        let absurd = Facts {
+            amount: i64::MAX,
+            spent_right_after: i64::MAX,
+            account_created: Some(i64::MIN),
+            ..base()
+        };
+        assert!(assess(&absurd).reasons.iter().any(|r| r.contains("spent within 10 minutes")));
         // Two medium reasons together are high.
         assert_eq!(
             assess(&Facts { spent_right_after: 20 * UNIT, payments_last_hour: 3, ..base() }).level,

@@ -94,6 +94,7 @@ fn validate(data: &FormData, owner: bool, old_base_url: &str) -> Result<Settings
         base_url = crate::client::DEFAULT_BASE_URL.into();
     }
     match url::Url::parse(&base_url) {
+        _ if base_url.len() > 300 => errors.add("base_url", "Enter an address of up to 300 characters."),
         Ok(u) if u.scheme() == "https" || (u.scheme() == "http" && is_loopback(&u)) => {}
         _ => errors.add(
             "base_url",

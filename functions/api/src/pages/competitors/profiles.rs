@@ -12,7 +12,7 @@ use shared::domain::competitors::profiles::{self, parse_ids, Profile, ProfileInp
 use shared::domain::competitors::{self, Competitor};
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link, num};
-use shared::{AppResult, AppState};
+use shared::{AppError, AppResult, AppState};
 
 use super::{panel_select, tabs, working_panel};
 use crate::audit_log::log;
@@ -179,7 +179,12 @@ pub async fn edit_page(
     Query(q): Query<IdQuery>,
 ) -> AppResult<Markup> {
     let rivals = competitors::list(&state.db, &viewer.scope(), None).await?;
-    let id = q.id.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
+    let id = match q.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            Some(s.parse::<i64>().map_err(|_| AppError::bad_request("id must be a profile's number."))?)
+        }
+        None => None,
+    };
     let Some(id) = id else {
         let body = html! {
             @if viewer.panels.is_empty() { (ui::empty_state("No panels are shared with you.", None)) }

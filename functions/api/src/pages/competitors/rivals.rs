@@ -230,7 +230,13 @@ pub async fn edit_page(
     viewer: Viewer,
     Query(q): Query<IdQuery>,
 ) -> AppResult<Markup> {
-    let Some(id) = q.id.as_deref().and_then(|s| s.trim().parse::<i64>().ok()) else {
+    let id = match q.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            Some(s.parse::<i64>().map_err(|_| AppError::bad_request("id must be a competitor's number."))?)
+        }
+        None => None,
+    };
+    let Some(id) = id else {
         let body = html! { (tabs(&viewer, "")) (ui::empty_state("Choose a competitor panel to edit.", Some(("/competitors", "Competitor panels")))) };
         return Ok(ui::page(&viewer, "Edit competitor panel", body));
     };
