@@ -3,6 +3,7 @@
 //! envelope for API and `.json` routes. Unexpected errors are logged with a request id and shown as a
 //! plain 500 that quotes only that id.
 
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -116,35 +117,24 @@ pub fn json_envelope(status: StatusCode, message: &str) -> serde_json::Value {
 pub async fn render_errors(req: Request, next: Next) -> Response {
     let json = is_json_path(req.uri().path());
     let res = next.run(req).await;
-    let info = match res.extensions().get::<ErrorInfo>() {
-        Some(info) => info.clone(),
+    let (info, res) = match res.extensions().get::<ErrorInfo>() {
+        Some(info) => (info.clone(), res),
         None if res.status() == StatusCode::NOT_FOUND
             && res.headers().get(header::CONTENT_TYPE).is_none() =>
         {
-            ErrorInfo { status: StatusCode::NOT_FOUND, message: "This page does not exist.".into() }
+            (ErrorInfo { status: StatusCode::NOT_FOUND, message: "This page does not exist.".into() }, res)
         }
-        None if res.status() == StatusCode::METHOD_NOT_ALLOWED => ErrorInfo {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            message: "This address does not accept that method.".into(),
-        },
-        // An extractor's own rejection (`/panels/abc` for a numeric id): plain text, put in the page.
-        None if res.status().is_client_error()
-            && res
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("text/plain")) =>
-        {
-            let status = res.status();
-            let text = axum::body::to_bytes(res.into_body(), 4096).await.unwrap_or_default();
+        None if res.status() == StatusCode::METHOD_NOT_ALLOWED => {
+            let message = "This address does not accept that method.".into();
+            (ErrorInfo { status: StatusCode::METHOD_NOT_ALLOWED, message }, res)
+        }
+        // An extractor's own rejection (`/panels/abc` for a numeric id): its plain text, in the page.
+        None if res.status().is_client_error() && is_plain_text(&res) => {
+            let (parts, body) = res.into_parts();
+            let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
             let text = String::from_utf8_lossy(&text).trim().to_string();
             let message = if text.is_empty() { "This request is not valid.".to_string() } else { text };
-            let body = if json {
-                axum::Json(json_envelope(status, &message)).into_response()
-            } else {
-                Html(error_page(status, &message).into_string()).into_response()
-            };
-            return (status, body).into_response();
+            (ErrorInfo { status: parts.status, message }, Response::from_parts(parts, Body::empty()))
         }
         None => return res,
     };
@@ -161,6 +151,13 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         parts.headers.insert(k, v.clone());
     }
     Response::from_parts(parts, body)
+}
+
+fn is_plain_text(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"))
 }
 
 fn error_page(status: StatusCode, message: &str) -> maud::Markup {

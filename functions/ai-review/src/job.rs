@@ -1,7 +1,7 @@
 //! The scheduled reviewer: staff replies not yet reviewed, oldest first, within the budget (replies and
-//! tokens per run, tokens per UTC day). Each reply goes to the model with its context; the answer must fit the
-//! schema. Junk, a wrong verdict word, missing fields or a timeout → one retry, then the reply is
-//! recorded as failed with the reason and tried again in a later run; never stored as a verdict.
+//! tokens per run, tokens per UTC day). Each reply goes to the model with its context; the answer must
+//! fit the schema. Junk, a wrong verdict word, missing fields or a timeout → one retry, then the reply
+//! is recorded as failed with the reason and tried again in a later run; never stored as a verdict.
 
 use libsql::params;
 use serde::Serialize;

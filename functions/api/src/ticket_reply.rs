@@ -32,7 +32,10 @@ pub async fn send(
 ) -> AppResult<Sent> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(AppError::bad_request("Write a reply first."));
+        return Err(AppError::bad_request("The reply is empty; write a message first."));
+    }
+    if text.chars().count() > 10_000 {
+        return Err(AppError::bad_request("The reply is longer than 10,000 characters."));
     }
     let panel = panels::get(&state.db, panel_id).await?.ok_or_else(|| AppError::not_found("That panel"))?;
     let (admin_key, _) = panels::keys(&state.db, &state.config.secret_key, panel_id).await?;

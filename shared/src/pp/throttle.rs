@@ -201,6 +201,14 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(1000), "{:?}", start.elapsed());
     }
 
+    /// A migrated database in a folder of its own (kept while the folder lives).
+    async fn fresh_db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&crate::config::DatabaseMode::Local(dir.path().join("t.db"))).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        (dir, db)
+    }
+
     /// The shortest gap between two grants.
     fn closest(mut times: Vec<Instant>) -> Duration {
         times.sort();
@@ -253,9 +261,7 @@ mod tests {
     /// A lone request to an idle panel goes out at once, on one lease.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_lone_request_to_an_idle_panel_goes_out_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&crate::config::DatabaseMode::Local(dir.path().join("t.db"))).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
+        let (_dir, db) = fresh_db().await;
         let t = Throttle::shared(5, db.clone(), "https://panel.example");
         let start = Instant::now();
         t.acquire().await;
@@ -269,9 +275,7 @@ mod tests {
     /// still ahead of us when it arrives, instead of a window that passed while it waited.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_lease_that_waited_for_another_write_is_still_usable() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&crate::config::DatabaseMode::Local(dir.path().join("t.db"))).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
+        let (_dir, db) = fresh_db().await;
         let writer = db.connect().await.unwrap();
         let tx = crate::db::write_tx(&writer).await.unwrap();
         tx.execute("INSERT INTO panel_request_windows (panel_url, next_free_ms) VALUES ('other', 0)", ())
@@ -292,9 +296,7 @@ mod tests {
     /// Two throttles on one database stand for two processes calling one panel.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn processes_sharing_a_database_share_the_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&crate::config::DatabaseMode::Local(dir.path().join("t.db"))).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
+        let (_dir, db) = fresh_db().await;
         let url = "https://panel.example";
         let two =
             [Arc::new(Throttle::shared(5, db.clone(), url)), Arc::new(Throttle::shared(5, db.clone(), url))];
