@@ -33,6 +33,80 @@ async fn a_large_panel_mirrors_exactly() {
     assert_eq!(report.errors(), 0, "{report:?}");
     assert!(app.scalar("SELECT COUNT(*) FROM orders_cache").await > 100_000);
     assert_mirrors(&app, panel, &sim).await;
+    // It caught up without the scattered-key indexes, and put them back as the migrations made them.
+    assert_eq!(scattered_indexes(&app).await, migrated_scattered_indexes().await);
+}
+
+/// The orders cache's indexes a catch-up leaves off, as they stand (name and SQL).
+async fn scattered_indexes(app: &TestApp) -> Vec<String> {
+    let conn = app.state.db.connect().await.unwrap();
+    let mut rows = conn
+        .query(
+            "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index'
+             AND name IN ('orders_cache_user', 'orders_cache_link', 'orders_cache_external') ORDER BY name",
+            (),
+        )
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await.unwrap() {
+        out.push(r.get::<String>(0).unwrap());
+    }
+    out
+}
+
+async fn migrated_scattered_indexes() -> Vec<String> {
+    scattered_indexes(&TestApp::new().await).await
+}
+
+/// A catch-up stops part-way in both ways a run stops: its page budget (the run puts the indexes back
+/// as it ends) and a kill (they stay off until the next run ends; searches still answer meanwhile).
+#[tokio::test]
+async fn a_catch_up_cut_short_leaves_the_searches_working_and_the_indexes_come_back() {
+    let app = TestApp::new().await;
+    let sim = sim(14, 20_000, false).await;
+    let panel = register(&app, &sim).await;
+    let migrated = migrated_scattered_indexes().await;
+    assert_eq!(migrated.len(), 3);
+    let catch_up = sync::RunOptions { catch_up_rows: 2_000, ..until_idle(panel, 0) };
+    let budgeted = sync::RunOptions { until_idle: false, max_pages: 3, ..catch_up.clone() };
+    let report = sync::run_with(&app.state, &budgeted).await.unwrap();
+    assert!(report.resources.iter().any(|r| r.resource == "orders" && r.outcome == "partial"), "{report:?}");
+    assert_eq!(scattered_indexes(&app).await, migrated, "a run that stops on its budget puts them back");
+
+    let run = tokio::spawn({
+        let (state, opts) = (app.state.clone(), catch_up.clone());
+        async move { sync::run_with(&state, &opts).await }
+    });
+    let started = std::time::Instant::now();
+    while app.scalar("SELECT COUNT(*) FROM orders_cache").await < 8_000 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the catch-up did not get going");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    run.abort();
+    let _ = run.await;
+    assert!(scattered_indexes(&app).await.is_empty(), "killed mid catch-up, the indexes are still off");
+    // Searches by username read the table meanwhile: same answer.
+    let owner = app.as_role_of_all_panels("boss", shared::auth::Role::Owner).await;
+    let conn = app.state.db.connect().await.unwrap();
+    let mut rows = conn
+        .query("SELECT user, COUNT(*) FROM orders_cache GROUP BY user ORDER BY 2 LIMIT 1", ())
+        .await
+        .unwrap();
+    let row = rows.next().await.unwrap().unwrap();
+    let (user, n): (String, i64) = (row.get(0).unwrap(), row.get(1).unwrap());
+    drop(rows);
+    let res = app.get(&format!("/orders?q={user}"), Some(&owner)).await;
+    assert_eq!(res.body.matches("name=\"sel\"").count() as i64, n.min(50), "search {user}");
+    let notice = "catching up in bulk";
+    assert!(app.get("/settings/sync", Some(&owner)).await.body.contains(notice), "Settings → Sync says so");
+
+    app.exec("UPDATE sync_state SET lease_until = 0").await;
+    let report = sync_idle(&app, panel).await;
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert_eq!(scattered_indexes(&app).await, migrated);
+    assert!(!app.get("/settings/sync", Some(&owner)).await.body.contains(notice));
+    assert_mirrors(&app, panel, &sim).await;
 }
 
 #[tokio::test]

@@ -39,6 +39,8 @@ pub struct RunOptions {
     /// panels still waiting for their turn then wait for the next run.
     pub deadline: Option<Instant>,
     pub client: ClientOptions,
+    /// Orders still to fetch from which the run catches up without the scattered-key indexes.
+    pub catch_up_rows: i64,
 }
 
 impl Default for RunOptions {
@@ -52,6 +54,7 @@ impl Default for RunOptions {
             until_idle: false,
             deadline: None,
             client: ClientOptions::default(),
+            catch_up_rows: resources::catch_up::DEFAULT_MIN_ROWS,
         }
     }
 }
@@ -145,6 +148,15 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
             Ok(Err(e)) => tracing::error!(error = %e, "panel sync failed"),
             Err(e) => tracing::error!(error = %e, "panel sync task failed"),
         }
+    }
+    // A catch-up this run stopped (its budget spent, an error), or one a killed run left: the console's
+    // searches get their indexes back now, not when that catch-up resumes.
+    let restored = match state.db.connect().await {
+        Ok(conn) => resources::catch_up::put_back(&state.db, &conn).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = restored {
+        tracing::warn!(error = %e, "could not rebuild the orders' search indexes; the next run tries again");
     }
     report.resources.sort_by_key(|r| (r.panel_id, r.resource));
     report.fetched = report.resources.iter().map(|r| r.fetched).sum();
@@ -300,6 +312,9 @@ async fn run_resource(
         client: opts.client.clone(),
         prefetch: Default::default(),
         known: Default::default(),
+        catch_up_rows: opts.catch_up_rows,
+        catch_up: Default::default(),
+        upserts: Default::default(),
     };
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));

@@ -7,6 +7,7 @@ pub mod rows;
 
 use std::collections::HashMap;
 use std::ops::Deref;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
 use libsql::params::IntoParams;
@@ -27,6 +28,9 @@ pub struct Db {
     /// Idle local connections for reuse: opening one (the file, its schema, the pragmas) costs more than
     /// most page queries, and a page makes several.
     idle: Arc<Mutex<Vec<Pooled>>>,
+    /// Sync catch-ups under way in this process that keep some cache indexes off (see the sync's
+    /// `catch_up`): whoever ends a run leaves those indexes off while one is still going.
+    catch_ups: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Db {
@@ -168,7 +172,13 @@ impl Db {
                 (Builder::new_remote(url.clone(), token.clone()).build().await?, false, false)
             }
         };
-        let db = Db { inner: Arc::new(database), local, replica, idle: Arc::new(Mutex::new(Vec::new())) };
+        let db = Db {
+            inner: Arc::new(database),
+            local,
+            replica,
+            idle: Arc::new(Mutex::new(Vec::new())),
+            catch_ups: Arc::new(AtomicUsize::new(0)),
+        };
         if db.local && !db.replica {
             // WAL is a property of the file: set once. libsql does not default to it.
             let conn = db.connect().await?;
@@ -202,6 +212,11 @@ impl Db {
 }
 
 impl Db {
+    /// Sync catch-ups under way in this process (see the field).
+    pub fn catch_ups(&self) -> Arc<AtomicUsize> {
+        self.catch_ups.clone()
+    }
+
     /// A connection kept for a long run of bulk writes (a sync resource): as `connect`, with a page
     /// cache large enough to keep the cache tables' index pages between pages of rows (SQLite's default
     /// 2 MB makes every page of orders re-read most of its index pages), and checkpoints every 64 MB of

@@ -155,6 +155,7 @@ async fn render(state: &AppState, viewer: &Viewer, rejected: Option<&Rejected>) 
     let t = now();
     let can_edit = viewer.is(Role::Admin);
     let running = rows.iter().any(|r| r.lease_until > t);
+    let catching_up = !sync::missing_scattered_indexes(&*state.db.connect().await?).await?.is_empty();
     let mut cols = vec![
         col("Resource"),
         num("Interval (sec)"),
@@ -174,6 +175,11 @@ async fn render(state: &AppState, viewer: &Viewer, rejected: Option<&Rejected>) 
             @if let Some(x) = rejected { p.error role="alert" { "Not saved: " (x.message) } }
             (engine_card(viewer, &settings, rejected))
             h2 { "Background sync & cache" }
+            @if catching_up {
+                div.flash role="status" {
+                    "A large sync is catching up in bulk. Until it finishes, searching orders by username, link or external ID and opening a user's page read the whole order cache: slower, still complete."
+                }
+            }
             @if shown.is_empty() {
                 (ui::empty_state("No panels to sync yet. Add a panel with its Admin API key first.",
                     viewer.is(Role::Owner).then_some(("/panels/new", "Add a panel"))))

@@ -2,6 +2,7 @@
 //! the resource's new position in one transaction: a run killed at any instant loses nothing and, since
 //! rows are upserted by (panel, id), duplicates nothing.
 
+pub mod catch_up;
 pub mod competitors;
 pub mod messages;
 pub mod orders;
@@ -33,6 +34,12 @@ pub struct Ctx<'a> {
     pub prefetch: Mutex<std::collections::VecDeque<Prefetch>>,
     /// The open orders' batches already read for the re-check pass under way (orders).
     pub known: Mutex<orders::KnownBatches>,
+    /// Orders still to fetch from which a catch-up leaves the scattered-key indexes off.
+    pub catch_up_rows: i64,
+    /// The catch-up under way (orders).
+    pub catch_up: Mutex<Option<catch_up::CatchUp>>,
+    /// The page upsert, prepared once for the run.
+    pub upserts: crate::upsert::Prepared,
 }
 
 /// A page requested ahead, with the query it answers.

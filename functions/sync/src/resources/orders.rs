@@ -21,9 +21,9 @@ use shared::pp::rows::OrderRow;
 use shared::pp::OrdersPage;
 use shared::time::now_ms;
 
-use super::{keep_parsed, save_position, Ctx, Prefetch, Step};
+use super::{catch_up, keep_parsed, save_position, Ctx, Prefetch, Step};
 use crate::error::SyncError;
-use crate::upsert::{fingerprinted, moved, opt_i, opt_s, upsert, Table};
+use crate::upsert::{fingerprinted, moved, opt_i, opt_s, upsert_with, Table};
 
 pub const TABLE: Table = Table {
     name: "orders_cache",
@@ -213,11 +213,37 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     };
     let conn = ctx.conn;
     let tx = shared::db::write_tx(conn).await?;
+    let catching_up = ctx.catch_up.lock().map(|c| c.is_some()).unwrap_or(false);
+    let begun = if page.has_next
+        && !catching_up
+        && catch_up::worth_it(&tx, total - fetched, ctx.catch_up_rows).await?
+    {
+        Some(catch_up::begin(&ctx.state.db, &tx).await?)
+    } else {
+        None
+    };
     let sql_rows: Vec<Vec<Sql>> = rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
     step.changed = Some(new_rows(&tx, ctx.panel_id, &sql_rows).await?);
-    upsert(&tx, &TABLE, sql_rows).await?;
+    upsert_with(&tx, Some(&ctx.upserts), &TABLE, sql_rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
+    if let Some(begun) = begun {
+        tracing::info!(
+            panel = ctx.panel_id,
+            remaining = total - fetched,
+            "catching up without the scattered-key indexes"
+        );
+        if let Ok(mut c) = ctx.catch_up.lock() {
+            *c = Some(begun);
+        }
+    }
+    // The newest order is in: the indexes come back before the run goes on to anything else. The
+    // page is stored either way; if they cannot be built now, the run's end tries again.
+    if !page.has_next && ctx.catch_up.lock().ok().and_then(|mut c| c.take()).is_some() {
+        if let Err(e) = catch_up::put_back(&ctx.state.db, conn).await {
+            tracing::warn!(panel = ctx.panel_id, error = %e, "could not rebuild the orders' search indexes yet");
+        }
+    }
     Ok(step)
 }
 
@@ -350,7 +376,7 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     let tx = shared::db::write_tx(conn).await?;
     // Every id came from the cache: none is new to it.
     step.changed = Some(0);
-    upsert(&tx, &TABLE, rows).await?;
+    upsert_with(&tx, Some(&ctx.upserts), &TABLE, rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)

@@ -1,0 +1,75 @@
+//! A first sync of a big panel (or one far behind) writes its orders without the three indexes on
+//! scattered keys — who ordered, the link, the provider's order id. A page of 1,000 orders lands on
+//! about 1,000 leaf pages of each, and every page's commit writes those out whole: about 12 KB of WAL
+//! per order, four fifths of a million-order sync (`panelops bench sync`). Built once afterwards, each
+//! is a sort: under a second per million orders. Meanwhile a search by user, link or external id reads
+//! the table: slower, never wrong.
+//!
+//! The catch-up puts them back when it reaches the newest order; every run also ends by putting back
+//! what is missing (unless another catch-up in this process is on), so a killed run leaves them off
+//! only until the next run ends.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use libsql::Connection;
+
+use shared::db::Db;
+use shared::domain::sync::{missing_scattered_indexes, SCATTERED_INDEXES};
+use shared::AppResult;
+
+/// Below this many orders still to fetch, writing the indexes as we go costs less than a rebuild.
+pub const DEFAULT_MIN_ROWS: i64 = 50_000;
+
+/// A rebuild sorts every cached order; keeping the indexes costs ~20× more per order written: a
+/// catch-up must bring at least a quarter of what the cache already holds.
+const HELD_SHARE: i64 = 4;
+
+/// One catch-up under way in this process; dropping it (the catch-up done, its run stopped) ends it.
+pub struct CatchUp(Arc<AtomicUsize>);
+
+impl Drop for CatchUp {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether `remaining` orders still to fetch make a catch-up, given what the cache holds.
+pub async fn worth_it(conn: &Connection, remaining: i64, min_rows: i64) -> AppResult<bool> {
+    if remaining < min_rows.max(1) {
+        return Ok(false);
+    }
+    let mut rows =
+        conn.query("SELECT COALESCE(SUM(cached), 0) FROM sync_state WHERE resource = 'orders'", ()).await?;
+    let held: i64 = match rows.next().await? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    };
+    Ok(remaining.saturating_mul(HELD_SHARE) >= held)
+}
+
+/// Starts a catch-up: the indexes go, inside the transaction of the page that needs them gone.
+pub async fn begin(db: &Db, tx: &libsql::Transaction) -> AppResult<CatchUp> {
+    let count = db.catch_ups();
+    count.fetch_add(1, Ordering::SeqCst);
+    let guard = CatchUp(count);
+    for (name, _) in SCATTERED_INDEXES {
+        tx.execute(&format!("DROP INDEX IF EXISTS {name}"), ()).await?;
+    }
+    Ok(guard)
+}
+
+/// Builds the missing indexes, unless a catch-up in this process still wants them off. One statement
+/// each, so other writers wait for one sort at a time, not all three.
+pub async fn put_back(db: &Db, conn: &Connection) -> AppResult<()> {
+    if db.catch_ups().load(Ordering::SeqCst) > 0 {
+        return Ok(());
+    }
+    for (name, definition) in missing_scattered_indexes(conn).await? {
+        let t = Instant::now();
+        conn.execute(&format!("CREATE INDEX IF NOT EXISTS {name} {definition}"), ()).await?;
+        tracing::info!(index = name, secs = t.elapsed().as_secs_f64(), "index built after a catch-up");
+    }
+    Ok(())
+}
