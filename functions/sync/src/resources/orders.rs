@@ -160,6 +160,14 @@ fn request_ahead(ctx: &Ctx<'_>, query: Vec<(&'static str, String)>) {
     queue.push_back(Prefetch { query, page });
 }
 
+/// Lets the requests just asked for ahead go out before this task blocks its thread writing a page
+/// (SQLite calls run on the calling thread). Tokio runs a task spawned from a worker next on that same
+/// worker, and no other worker may take it from there: without this yield the next page was only
+/// requested once this one was written, and a million-order sync spent a quarter of its time waiting.
+async fn let_ahead_start() {
+    tokio::task::yield_now().await;
+}
+
 pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     let mut p: Position = serde_json::from_value(position.clone()).unwrap_or_default();
     if p.phase == "open" {
@@ -180,6 +188,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     if page.has_next {
         p.offset += received;
         request_ahead(ctx, new_orders_query(&p, ctx.page_size));
+        let_ahead_start().await;
     } else if p.from == 0 {
         // The first full cycle just read every order: nothing is stale enough to re-check yet.
         p = Position {
@@ -352,6 +361,7 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
         for ahead in known.batches.iter().take(AHEAD) {
             request_ahead(ctx, ids_query(&ids_of(ahead)));
         }
+        let_ahead_start().await;
         step.received = page.rows.len() as i64;
         let (orders, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
         step.skipped = skipped;
