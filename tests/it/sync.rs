@@ -85,6 +85,7 @@ async fn a_catch_up_cut_short_leaves_the_searches_working_and_the_indexes_come_b
     }
     run.abort();
     let _ = run.await;
+    settle_cancelled_run().await;
     assert!(scattered_indexes(&app).await.is_empty(), "killed mid catch-up, the indexes are still off");
     // Searches by username read the table meanwhile: same answer.
     let owner = app.as_role_of_all_panels("boss", shared::auth::Role::Owner).await;
@@ -157,6 +158,13 @@ async fn changes_within_one_interval(page_size: Option<i64>) {
     assert_eq!(got.orders, want.orders);
 }
 
+/// A cancelled run's resource tasks are told to stop, but a task is only dropped when the runtime next
+/// gets to it: until then one woken by its page's answer may still store that page (and renew its
+/// hold). A killed process has no such tail; here, give the runtime a moment to drop them.
+async fn settle_cancelled_run() {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}
+
 #[tokio::test]
 async fn an_interrupted_run_resumes_to_the_same_result() {
     let app = TestApp::new().await;
@@ -166,6 +174,7 @@ async fn an_interrupted_run_resumes_to_the_same_result() {
     // Cancel the run at several instants, mid-page included; each time the next run continues.
     for ms in [30u64, 80, 150, 250] {
         let _ = tokio::time::timeout(Duration::from_millis(ms), sync::run_with(&app.state, &opts)).await;
+        settle_cancelled_run().await;
         // A cancelled run leaves its hold, which lasts minutes past its last page, not an hour…
         let held =
             app.scalar("SELECT COALESCE(MAX(lease_until), 0) FROM sync_state").await - shared::time::now();
@@ -174,7 +183,7 @@ async fn an_interrupted_run_resumes_to_the_same_result() {
         app.exec("UPDATE sync_state SET lease_until = 0").await;
     }
     let report = sync_idle(&app, panel).await;
-    assert_eq!(report.errors(), 0, "{report:?}");
+    assert_eq!(report.errors() + report.busy(), 0, "{report:?}");
     assert_mirrors(&app, panel, &sim).await;
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM (SELECT panel_id, id FROM orders_cache GROUP BY panel_id, id HAVING COUNT(*) > 1)").await,
