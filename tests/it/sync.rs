@@ -158,6 +158,49 @@ async fn changes_within_one_interval(page_size: Option<i64>) {
     assert_eq!(got.orders, want.orders);
 }
 
+/// Settings → Sync's "Currently cached" grows with every stored page of a first sync, not at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn currently_cached_follows_a_first_sync_page_by_page() {
+    let app = TestApp::new().await;
+    let sim = sim(15, 20_000, false).await;
+    let panel = register(&app, &sim).await;
+    let run = tokio::spawn({
+        let (state, opts) = (app.state.clone(), until_idle(panel, 0));
+        async move { sync::run_with(&state, &opts).await }
+    });
+    let (mut mid_run, mut checks) = (0, 0);
+    while !run.is_finished() {
+        // One statement: one snapshot of both (no row yet before the run's first moments).
+        let conn = app.state.db.connect().await.unwrap();
+        let mut rows = conn
+            .query(
+                "SELECT COALESCE((SELECT cached FROM sync_state WHERE resource = 'orders'), 0), (SELECT COUNT(*) FROM orders_cache),
+                        COALESCE((SELECT cached FROM sync_state WHERE resource = 'ticket_messages'), 0), (SELECT COUNT(*) FROM ticket_messages)",
+                (),
+            )
+            .await
+            .unwrap();
+        let r = rows.next().await.unwrap().unwrap();
+        let (orders, held, messages, held_messages): (i64, i64, i64, i64) =
+            (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap(), r.get(3).unwrap());
+        assert_eq!(orders, held, "orders shown as cached vs stored");
+        assert!(messages <= held_messages, "{messages} messages shown, {held_messages} stored");
+        checks += 1;
+        if held > 0 && !run.is_finished() {
+            mid_run += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.errors(), 0, "{report:?}");
+    assert!(mid_run > 0, "no look during the sync ({checks} looks)");
+    assert_eq!(
+        app.scalar("SELECT cached FROM sync_state WHERE resource = 'ticket_messages'").await,
+        app.scalar("SELECT COUNT(*) FROM ticket_messages").await
+    );
+    assert_mirrors(&app, panel, &sim).await;
+}
+
 /// A cancelled run's resource tasks are told to stop, but a task is only dropped when the runtime next
 /// gets to it: until then one woken by its page's answer may still store that page (and renew its
 /// hold). A killed process has no such tail; here, give the runtime a moment to drop them.

@@ -82,6 +82,8 @@ pub struct Step {
     pub done: bool,
     /// Rows new to the cache, where the resource counts them (the stored count then needs no scan).
     pub changed: Option<u64>,
+    /// The rows the cache holds now, where the resource counts them cheaply.
+    pub cached: Option<i64>,
 }
 
 /// Parses every raw row, logging and counting the ones that do not parse.
@@ -132,7 +134,8 @@ pub fn keep_parsed<T>(
 pub const LEASE_HEARTBEAT_SECS: i64 = 180;
 
 /// Stores the step's position and progress in the same transaction as its rows, and renews the run's
-/// hold on the resource.
+/// hold on the resource. The cached count moves with the rows, so Settings → Sync shows it growing
+/// during a long first sync instead of at the run's end.
 pub async fn save_position(
     tx: &Transaction,
     panel_id: i64,
@@ -141,7 +144,8 @@ pub async fn save_position(
 ) -> AppResult<()> {
     tx.execute(
         "UPDATE sync_state SET position = ?1, fetched = COALESCE(?2, fetched), total = COALESCE(?3, total),
-                skipped = skipped + ?4, last_fetched_at = ?5, lease_until = MAX(lease_until, ?5 + ?8)
+                skipped = skipped + ?4, last_fetched_at = ?5, lease_until = MAX(lease_until, ?5 + ?8),
+                cached = COALESCE(?9, cached + ?10)
          WHERE panel_id = ?6 AND resource = ?7",
         params![
             step.position.to_string(),
@@ -151,7 +155,9 @@ pub async fn save_position(
             shared::time::now(),
             panel_id,
             resource.as_str(),
-            LEASE_HEARTBEAT_SECS
+            LEASE_HEARTBEAT_SECS,
+            step.cached,
+            step.changed.unwrap_or(0) as i64
         ],
     )
     .await?;

@@ -219,6 +219,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
         skipped,
         done: first_cycle_done,
         changed: None,
+        cached: None,
     };
     let conn = ctx.conn;
     let tx = shared::db::write_tx(conn).await?;

@@ -246,6 +246,7 @@ pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, Sy
         skipped,
         done,
         changed: None,
+        cached: None,
     };
     save_position(&tx, ctx.panel_id, p.resource, &step).await?;
     tx.commit().await?;

@@ -76,6 +76,7 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
         skipped,
         done: true,
         changed: None,
+        cached: None,
     };
     let conn = ctx.state.db.connect().await?;
     let tx = shared::db::write_tx(&conn).await?;
