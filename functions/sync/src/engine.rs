@@ -105,6 +105,20 @@ impl RunReport {
 }
 
 pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
+    let report = run_due(state, opts).await;
+    // A catch-up this run stopped (its budget spent, an error), or one a killed run left — paused
+    // engine included: the console's searches get their indexes back now, not when it resumes.
+    let restored = match state.db.connect().await {
+        Ok(conn) => resources::catch_up::put_back(&state.db, &conn).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = restored {
+        tracing::warn!(error = %e, "could not rebuild the orders' search indexes; the next run tries again");
+    }
+    report
+}
+
+async fn run_due(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
     let settings = sync_state::engine_settings(&state.db).await?;
     let mut report = RunReport { job: "sync", ..RunReport::default() };
     if settings.paused && !opts.force {
@@ -148,15 +162,6 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
             Ok(Err(e)) => tracing::error!(error = %e, "panel sync failed"),
             Err(e) => tracing::error!(error = %e, "panel sync task failed"),
         }
-    }
-    // A catch-up this run stopped (its budget spent, an error), or one a killed run left: the console's
-    // searches get their indexes back now, not when that catch-up resumes.
-    let restored = match state.db.connect().await {
-        Ok(conn) => resources::catch_up::put_back(&state.db, &conn).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = restored {
-        tracing::warn!(error = %e, "could not rebuild the orders' search indexes; the next run tries again");
     }
     report.resources.sort_by_key(|r| (r.panel_id, r.resource));
     report.fetched = report.resources.iter().map(|r| r.fetched).sum();

@@ -78,6 +78,11 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
         drop(conn);
         return Ok(0);
     }
+    // A killed catch-up may have left the orders' scattered-key indexes off (the sync's `catch_up`):
+    // the migrations below were written against a schema that has them.
+    if done.contains(&3) {
+        crate::domain::sync::build_missing_scattered_indexes(&conn, || false).await?;
+    }
     let tx = crate::db::write_tx(&conn).await?;
     for (version, name, sql) in &todo {
         // execute_batch: plain execute would silently run only the first statement.

@@ -212,6 +212,13 @@ impl Db {
 }
 
 impl Db {
+    /// Whether a statement prepared on a connection may be reused in its later transactions: a local
+    /// file's. Over HTTP (Turso) a statement belongs to the stream of the transaction that prepared it,
+    /// which its commit closes.
+    pub fn statements_outlive_transactions(&self) -> bool {
+        self.local && !self.replica
+    }
+
     /// Sync catch-ups under way in this process (see the field).
     pub fn catch_ups(&self) -> Arc<AtomicUsize> {
         self.catch_ups.clone()

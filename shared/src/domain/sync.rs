@@ -369,6 +369,23 @@ pub const SCATTERED_INDEXES: [(&str, &str); 3] = [
     ("orders_cache_external", "ON orders_cache (external_id) WHERE external_id IS NOT NULL"),
 ];
 
+/// Builds the scattered-key indexes missing now, one statement each (other writers wait for one
+/// sort at a time), until `stop` says a catch-up wants them off again.
+pub async fn build_missing_scattered_indexes(
+    conn: &libsql::Connection,
+    stop: impl Fn() -> bool,
+) -> AppResult<()> {
+    for (name, definition) in missing_scattered_indexes(conn).await? {
+        if stop() {
+            break;
+        }
+        let t = std::time::Instant::now();
+        conn.execute(&format!("CREATE INDEX IF NOT EXISTS {name} {definition}"), ()).await?;
+        tracing::info!(index = name, secs = t.elapsed().as_secs_f64(), "index built after a catch-up");
+    }
+    Ok(())
+}
+
 /// The scattered-key indexes missing now (a catch-up under way, or one a killed run left).
 pub async fn missing_scattered_indexes(
     conn: &libsql::Connection,

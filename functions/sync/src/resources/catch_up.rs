@@ -11,12 +11,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use libsql::Connection;
 
 use shared::db::Db;
-use shared::domain::sync::{missing_scattered_indexes, SCATTERED_INDEXES};
+use shared::domain::sync::{build_missing_scattered_indexes, SCATTERED_INDEXES};
 use shared::AppResult;
 
 /// Below this many orders still to fetch, writing the indexes as we go costs less than a rebuild.
@@ -35,6 +34,10 @@ impl Drop for CatchUp {
     }
 }
 
+/// No catch-up once the cache would pass this many orders: building one index over them then holds
+/// the write lock longer than a writer waits for it (5 s), and console writes (a sign-in) would fail.
+const MAX_REBUILD_ROWS: i64 = 5_000_000;
+
 /// Whether `remaining` orders still to fetch make a catch-up, given what the cache holds.
 pub async fn worth_it(conn: &Connection, remaining: i64, min_rows: i64) -> AppResult<bool> {
     if remaining < min_rows.max(1) {
@@ -46,7 +49,7 @@ pub async fn worth_it(conn: &Connection, remaining: i64, min_rows: i64) -> AppRe
         Some(r) => r.get(0)?,
         None => 0,
     };
-    Ok(remaining.saturating_mul(HELD_SHARE) >= held)
+    Ok(remaining.saturating_mul(HELD_SHARE) >= held && held.saturating_add(remaining) <= MAX_REBUILD_ROWS)
 }
 
 /// Starts a catch-up: the indexes go, inside the transaction of the page that needs them gone.
@@ -60,16 +63,9 @@ pub async fn begin(db: &Db, tx: &libsql::Transaction) -> AppResult<CatchUp> {
     Ok(guard)
 }
 
-/// Builds the missing indexes, unless a catch-up in this process still wants them off. One statement
-/// each, so other writers wait for one sort at a time, not all three.
+/// Builds the missing indexes, unless a catch-up in this process still wants them off (asked again
+/// before each: one may start while another is built).
 pub async fn put_back(db: &Db, conn: &Connection) -> AppResult<()> {
-    if db.catch_ups().load(Ordering::SeqCst) > 0 {
-        return Ok(());
-    }
-    for (name, definition) in missing_scattered_indexes(conn).await? {
-        let t = Instant::now();
-        conn.execute(&format!("CREATE INDEX IF NOT EXISTS {name} {definition}"), ()).await?;
-        tracing::info!(index = name, secs = t.elapsed().as_secs_f64(), "index built after a catch-up");
-    }
-    Ok(())
+    let count = db.catch_ups();
+    build_missing_scattered_indexes(conn, || count.load(Ordering::SeqCst) > 0).await
 }

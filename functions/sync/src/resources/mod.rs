@@ -61,6 +61,11 @@ impl Drop for Ctx<'_> {
 }
 
 impl Ctx<'_> {
+    /// The run's prepared page upserts, where the database lets a statement outlive its transaction.
+    pub fn upserts(&self) -> Option<&crate::upsert::Prepared> {
+        self.state.db.statements_outlive_transactions().then_some(&self.upserts)
+    }
+
     pub fn admin(&self) -> Result<&Arc<AdminClient>, SyncError> {
         self.admin
             .as_ref()

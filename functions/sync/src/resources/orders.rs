@@ -234,7 +234,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     };
     let sql_rows: Vec<Vec<Sql>> = rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
     step.changed = Some(new_rows(&tx, ctx.panel_id, &sql_rows).await?);
-    upsert_with(&tx, Some(&ctx.upserts), &TABLE, sql_rows).await?;
+    upsert_with(&tx, ctx.upserts(), &TABLE, sql_rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     if let Some(begun) = begun {
@@ -387,7 +387,7 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     let tx = shared::db::write_tx(conn).await?;
     // Every id came from the cache: none is new to it.
     step.changed = Some(0);
-    upsert_with(&tx, Some(&ctx.upserts), &TABLE, rows).await?;
+    upsert_with(&tx, ctx.upserts(), &TABLE, rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)

@@ -223,7 +223,7 @@ pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, Sy
     let (rows, skipped) = (p.to_rows)(ctx.panel_id, now(), &page.rows, offset);
     let conn = ctx.conn;
     let tx = shared::db::write_tx(conn).await?;
-    let changed = upsert_with(&tx, Some(&ctx.upserts), &p.table, rows).await?;
+    let changed = upsert_with(&tx, ctx.upserts(), &p.table, rows).await?;
     // A quick cycle has reached rows it already holds unchanged: the rest is older still — unless the
     // panel counts more rows than the cache holds (a list that is not newest first after all): then
     // it reads on, so new rows never wait for the full cycle.
