@@ -31,6 +31,9 @@ pub struct Faults {
     pub empty_services: bool,
     /// This ticket's `GET /tickets/{id}` answers without its `messages` list.
     pub ticket_without_messages: Option<i64>,
+    /// This order is listed with a creation time a year ahead of the real clock (a garbled row); it
+    /// is still paged by its true time.
+    pub future_created_order: Option<i64>,
 }
 
 impl Faults {

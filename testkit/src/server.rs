@@ -420,8 +420,12 @@ fn order_page(
     path: &str,
     q: &HashMap<String, String>,
     count: u64,
-    list: Vec<OrderOut>,
+    mut list: Vec<OrderOut>,
 ) -> Response {
+    if let Some(o) = s.faults.future_created_order.and_then(|id| list.iter_mut().find(|o| o.id == id)) {
+        o.created_timestamp = chrono::Utc::now().timestamp() + 365 * 86_400;
+        o.created = datetime(o.created_timestamp);
+    }
     if s.faults.wrong_type_row && !list.is_empty() {
         let list = list.iter().map(|o| serde_json::to_value(o).unwrap_or(Value::Null)).collect();
         return page(s, path, q, count, list);

@@ -22,6 +22,37 @@ async fn until_idle_mirrors_every_resource_exactly() {
     assert!(state.iter().all(|r| r.status == "ok" && r.cycle_done_at.is_some()), "{state:?}");
     let orders = state.iter().find(|r| r.resource == shared::domain::sync::Resource::Orders).unwrap();
     assert_eq!(orders.cached as usize, sim.with(|s| s.data.visible_count()) as usize);
+    // The next cycle asks only for orders from the newest one seen, not for everything again.
+    assert!(
+        app.scalar("SELECT json_extract(position, '$.from') FROM sync_state WHERE resource = 'orders'").await
+            > 0
+    );
+}
+
+/// One order listed a year in the future (a garbled row, a panel's clock) is stored, but must not move
+/// the orders position past every order still to come.
+#[tokio::test]
+async fn an_order_dated_in_the_future_does_not_hide_the_orders_after_it() {
+    let app = TestApp::new().await;
+    let sim = sim(16, 2_000, false).await;
+    let odd = sim.with(|s| s.data.order(s.data.visible_count() - 1).id);
+    sim.faults(|f| f.future_created_order = Some(odd));
+    let panel = register(&app, &sim).await;
+    assert_eq!(sync_idle(&app, panel).await.errors(), 0);
+    let from =
+        app.scalar("SELECT json_extract(position, '$.from') FROM sync_state WHERE resource = 'orders'").await;
+    assert!(from > 0 && from <= crate::sync_support::NOW, "position {from}");
+    // A day passes upstream: new orders arrive, and the next cycle fetches them.
+    sim.advance(86_400);
+    assert_eq!(sync_idle(&app, panel).await.errors(), 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orders_cache").await,
+        sim.with(|s| s.data.visible_count()) as i64,
+        "every order, the new ones included"
+    );
+    assert!(
+        app.scalar(&format!("SELECT created FROM orders_cache WHERE id = {odd}")).await > shared::time::now()
+    );
 }
 
 #[tokio::test]

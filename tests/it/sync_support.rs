@@ -9,7 +9,7 @@ use testkit::{SimConfig, SimHandle};
 
 use crate::helpers::TestApp;
 
-pub const NOW: i64 = 1_800_000_000;
+pub const NOW: i64 = 1_750_000_000;
 
 pub async fn sim(seed: u64, orders: u64, rate_limit: bool) -> SimHandle {
     // Its own thread, like a real panel: the test's blocking database writes cannot delay it.
