@@ -7,28 +7,35 @@ use crate::ai_support::{review, setup, text, ticket, GOOD, QUESTION};
 use crate::helpers::TestApp;
 
 #[tokio::test]
-async fn reviews_replies_oldest_first_within_the_reply_budget() {
+async fn reviews_replies_newest_first_within_the_reply_budget() {
     let (app, llm) = setup(2).await;
     let p = app.add_panel("A", "https://a.example", None).await;
     let t0 = shared::time::now() - 10_000;
-    ticket(&app, p, 501, "Orders - Refill", t0, &[(false, "bob", QUESTION), (true, "Alice", "<p>Done.</p>")])
-        .await;
-    ticket(&app, p, 502, "Orders - Refill", t0 + 100, &[(false, "bob", QUESTION), (true, "Bora", GOOD)])
+    ticket(
+        &app,
+        p,
+        501,
+        "Orders - Refill",
+        t0 + 400,
+        &[(false, "bob", QUESTION), (true, "Alice", "<p>Done.</p>")],
+    )
+    .await;
+    ticket(&app, p, 502, "Orders - Refill", t0 + 300, &[(false, "bob", QUESTION), (true, "Bora", GOOD)])
         .await;
     let balance = "<p>Hello, I have a question about my account balance.</p>";
     let generic = "<p>Hello bob, thank you for waiting. We checked with our provider; it should complete within 24 hours.</p>";
     ticket(&app, p, 503, "Other - Question", t0 + 200, &[(false, "bob", balance), (true, "Chen", generic)])
         .await;
     // Too short to judge: no customer message before it; a two-word question and a one-word answer.
-    ticket(&app, p, 504, "Other", t0 + 300, &[(true, "Deniz", GOOD)]).await;
-    ticket(&app, p, 505, "Other", t0 + 400, &[(false, "bob", "Any update?"), (true, "Deniz", "Done.")]).await;
+    ticket(&app, p, 504, "Other", t0 + 100, &[(true, "Deniz", GOOD)]).await;
+    ticket(&app, p, 505, "Other", t0, &[(false, "bob", "Any update?"), (true, "Deniz", "Done.")]).await;
 
     let first = review(&app).await;
     assert_eq!((first.reviewed, first.failed), (2, 0), "{first:?}");
     assert_eq!(first.stopped.as_deref(), Some("replies per run reached"));
     assert_eq!(llm.request_count(), 2, "never more calls than the reply budget");
     let verdicts = |t: i64| format!("SELECT verdict FROM ai_reviews WHERE ticket_id = {t}");
-    assert_eq!(text(&app, &verdicts(501)).await, "bad", "oldest first");
+    assert_eq!(text(&app, &verdicts(501)).await, "bad", "newest first");
     assert_eq!(text(&app, &verdicts(502)).await, "good");
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM ai_reviews WHERE ticket_id = 503").await,

@@ -1,5 +1,6 @@
-//! The scheduled reviewer: staff replies not yet reviewed, oldest first, within the budget (replies and
-//! tokens per run, tokens per UTC day). Each reply goes to the model with its context; the answer must
+//! The scheduled reviewer: staff replies not yet reviewed, newest first (this week's bad reply matters
+//! more than last year's; a backlog drains behind new replies), within the budget (replies and tokens
+//! per run, tokens per UTC day). Each reply goes to the model with its context; the answer must
 //! fit the schema. Junk, a wrong verdict word, missing fields or a timeout → one retry, then the reply
 //! is recorded as failed with the reason and tried again in a later run; never stored as a verdict.
 
@@ -113,7 +114,7 @@ async fn candidates(db: &Db, limit: i64) -> AppResult<Vec<Candidate>> {
              FROM ticket_messages m
              LEFT JOIN ai_reviews r ON r.panel_id = m.panel_id AND r.ticket_id = m.ticket_id AND r.seq = m.seq
              WHERE m.is_staff = 1 AND (r.status IS NULL OR (r.status = 'failed' AND r.attempts < ?1))
-             ORDER BY m.created, m.panel_id, m.ticket_id, m.seq
+             ORDER BY m.created DESC, m.panel_id, m.ticket_id, m.seq
              LIMIT ?2",
             params![MAX_ATTEMPTS, limit],
         )
