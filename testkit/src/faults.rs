@@ -34,6 +34,8 @@ pub struct Faults {
     /// This order is listed with a creation time a year ahead of the real clock (a garbled row); it
     /// is still paged by its true time.
     pub future_created_order: Option<i64>,
+    /// This order is listed with an unreadable creation time (its id still readable).
+    pub garbled_created_order: Option<i64>,
 }
 
 impl Faults {

@@ -426,8 +426,14 @@ fn order_page(
         o.created_timestamp = chrono::Utc::now().timestamp() + 365 * 86_400;
         o.created = datetime(o.created_timestamp);
     }
-    if s.faults.wrong_type_row && !list.is_empty() {
-        let list = list.iter().map(|o| serde_json::to_value(o).unwrap_or(Value::Null)).collect();
+    let garbled = s.faults.garbled_created_order.and_then(|id| list.iter().position(|o| o.id == id));
+    if garbled.is_some() || (s.faults.wrong_type_row && !list.is_empty()) {
+        let mut list: Vec<Value> =
+            list.iter().map(|o| serde_json::to_value(o).unwrap_or(Value::Null)).collect();
+        if let Some(k) = garbled {
+            list[k]["created_timestamp"] = json!("soon");
+            list[k]["created"] = json!("soon");
+        }
         return page(s, path, q, count, list);
     }
     let body = PageOut {

@@ -247,3 +247,29 @@ async fn an_empty_catalogue_keeps_the_last_good_one() {
     assert_eq!(row.status, "error");
     assert!(row.message.unwrap_or_default().contains("last good catalogue is kept"));
 }
+
+/// An order listed with an unreadable creation time is skipped — and not lost behind the orders
+/// position: each later cycle asks for it by id until it reads.
+#[tokio::test]
+async fn an_order_skipped_for_an_unreadable_time_is_fetched_again_once_it_reads() {
+    let app = TestApp::new().await;
+    let sim = sim(17, 2_000, false).await;
+    let odd = sim.with(|s| s.data.order(s.data.visible_count() / 2).id);
+    sim.faults(|f| f.garbled_created_order = Some(odd));
+    let panel = register(&app, &sim).await;
+    let held = format!("SELECT COUNT(*) FROM orders_cache WHERE id = {odd}");
+    let first = sync_idle(&app, panel).await;
+    assert_eq!(first.errors(), 0, "{first:?}");
+    assert!(first.resources.iter().any(|r| r.resource == "orders" && r.skipped == 1), "{first:?}");
+    assert_eq!(app.scalar(&held).await, 0);
+    // Still garbled a cycle later: still missing, still asked for.
+    assert_eq!(sync_idle(&app, panel).await.errors(), 0);
+    assert_eq!(app.scalar(&held).await, 0);
+    // The panel mends the row: the next cycle stores it, and the cache mirrors the panel.
+    sim.faults(|f| f.garbled_created_order = None);
+    assert_eq!(sync_idle(&app, panel).await.errors(), 0);
+    assert_eq!(app.scalar(&held).await, 1);
+    assert_mirrors(&app, panel, &sim).await;
+    let orders = state_of(&app, panel, Resource::Orders).await;
+    assert_eq!(orders.cached, sim.with(|s| s.data.visible_count()) as i64, "the count follows");
+}

@@ -90,8 +90,15 @@ impl AdminClient {
             Ok(page) => Ok(page),
             Err(value) => {
                 let page = list_page(value, limit)?;
-                let rows = page.rows.iter().map(OrderRow::parse).collect();
-                Ok(OrdersPage { rows, count: page.count, has_next: page.has_next })
+                let rows: Vec<_> = page.rows.iter().map(OrderRow::parse).collect();
+                let unreadable = page
+                    .rows
+                    .iter()
+                    .zip(&rows)
+                    .filter(|(_, parsed)| parsed.is_err())
+                    .filter_map(|(raw, _)| super::rows::id_of(raw))
+                    .collect();
+                Ok(OrdersPage { rows, count: page.count, has_next: page.has_next, unreadable })
             }
         }
     }

@@ -339,6 +339,9 @@ pub struct OrdersPage {
     pub rows: Vec<Result<OrderRow, String>>,
     pub count: Option<i64>,
     pub has_next: bool,
+    /// Ids of the rows skipped although their id could be read (a garbled creation time): the sync
+    /// asks for them again later, instead of losing them behind its position.
+    pub unreadable: Vec<i64>,
 }
 
 /// The fast reading of an order list answer; None when anything is unusual (the caller then takes the
@@ -352,8 +355,16 @@ pub(crate) fn orders_page(body: &[u8], limit: Option<usize>) -> Option<OrdersPag
     let data = raw.data?;
     let list = data.list?;
     let count = data.count.int().ok()?;
-    let rows: Vec<Result<OrderRow, String>> =
-        list.into_iter().map(RawOrder::row).collect::<Result<_, Fallback>>().ok()?;
+    let mut rows = Vec::with_capacity(list.len());
+    let mut unreadable = Vec::new();
+    for raw in list {
+        let id = raw.id.int().ok().flatten();
+        let row = raw.row().ok()?;
+        if let (Err(_), Some(id)) = (&row, id) {
+            unreadable.push(id);
+        }
+        rows.push(row);
+    }
     // As `AdminClient::list`: stop when a page is short or there is no next page.
     let next = match raw.pagination {
         None => None,
@@ -365,7 +376,7 @@ pub(crate) fn orders_page(body: &[u8], limit: Option<usize>) -> Option<OrdersPag
     };
     let full = limit.is_some_and(|l| rows.len() >= l);
     let has_next = full && next.unwrap_or(true);
-    Some(OrdersPage { rows, count, has_next })
+    Some(OrdersPage { rows, count, has_next, unreadable })
 }
 
 #[cfg(test)]
@@ -408,6 +419,11 @@ mod tests {
         let p = orders_page(body.to_string().as_bytes(), Some(2)).unwrap();
         assert_eq!((p.count, p.has_next, p.rows.len()), (Some(3), false, 2));
         assert!(p.rows[1].is_err());
+        assert!(p.unreadable.is_empty(), "no id to ask for again");
+        let body =
+            json!({"data": {"count": 2, "list": [{"id": 1, "created": 1}, {"id": "7", "created": "soon"}]}});
+        let p = orders_page(body.to_string().as_bytes(), Some(2)).unwrap();
+        assert_eq!(p.unreadable, vec![7]);
         let err = json!({"data": [], "error_code": 401});
         assert!(orders_page(err.to_string().as_bytes(), Some(2)).is_none());
     }

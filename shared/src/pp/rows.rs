@@ -37,6 +37,11 @@ fn need_id(row: &Value, field: &str) -> Result<i64, String> {
     int(row.get(field)).ok_or_else(|| format!("{field} is missing or not a number"))
 }
 
+/// A row's `id`, when it reads as one.
+pub fn id_of(row: &Value) -> Option<i64> {
+    int(row.get("id"))
+}
+
 fn need_time(row: &Value, field: &str) -> Result<i64, String> {
     timestamp(row, field).ok_or_else(|| format!("{field} is missing or not a time"))
 }

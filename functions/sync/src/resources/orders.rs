@@ -81,6 +81,23 @@ struct Position {
     with_old: bool,
     #[serde(default)]
     old_pass_at: i64,
+    /// Orders skipped with a readable id (a garbled creation time), asked for again by id at the start
+    /// of each re-check pass until they read, or the panel no longer returns them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unreadable: Vec<i64>,
+    /// This pass asked for them already.
+    #[serde(default)]
+    unreadable_tried: bool,
+}
+
+/// Unreadable orders remembered at most (one request asks for all of them).
+const MAX_UNREADABLE: usize = 1000;
+
+fn remember_unreadable(p: &mut Position, ids: Vec<i64>) {
+    p.unreadable.extend(ids);
+    p.unreadable.sort_unstable();
+    p.unreadable.dedup();
+    p.unreadable.truncate(MAX_UNREADABLE);
 }
 
 fn to_sql(panel: i64, t: i64, o: OrderRow) -> Vec<Sql> {
@@ -173,8 +190,9 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     if p.phase == "open" {
         return recheck(ctx, p).await;
     }
-    let page = fetch(ctx, &new_orders_query(&p, ctx.page_size)).await?;
+    let mut page = fetch(ctx, &new_orders_query(&p, ctx.page_size)).await?;
     let received = page.rows.len() as i64;
+    remember_unreadable(&mut p, std::mem::take(&mut page.unreadable));
     let (rows, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, p.offset, page.rows);
     let t = now_ms();
     // A creation time in the future (a panel's clock, a garbled row) would move the next run's
@@ -196,6 +214,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
             max_ts: p.max_ts,
             phase: "new".into(),
             old_pass_at: now_ms(),
+            unreadable: std::mem::take(&mut p.unreadable),
             ..Position::default()
         };
         first_cycle_done = true;
@@ -209,6 +228,8 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
             open_after: 0,
             with_old,
             old_pass_at: if with_old { now_ms() } else { p.old_pass_at },
+            unreadable: std::mem::take(&mut p.unreadable),
+            unreadable_tried: false,
         };
     }
     let mut step = Step {
@@ -330,7 +351,31 @@ fn ids_query(ids: &[i64]) -> Vec<(&'static str, String)> {
     vec![("ids", list.join(",")), ("limit", ids.len().to_string()), ("include", "last_update".into())]
 }
 
+/// The orders skipped for an unreadable creation time, asked for again by id: the ones that read now
+/// are stored; the ones still unreadable wait for the next pass; the ones the panel no longer returns
+/// are forgotten.
+async fn retry_unreadable(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
+    let mut page = fetch(ctx, &ids_query(&p.unreadable)).await?;
+    p.unreadable = std::mem::take(&mut page.unreadable);
+    p.unreadable_tried = true;
+    let received = page.rows.len() as i64;
+    let (orders, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
+    let t = now_ms();
+    let rows: Vec<Vec<Sql>> = orders.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
+    let mut step =
+        Step { position: serde_json::to_value(&p).unwrap_or_default(), received, skipped, ..Step::default() };
+    let tx = shared::db::write_tx(ctx.conn).await?;
+    step.changed = Some(new_rows(&tx, ctx.panel_id, &rows).await?);
+    upsert_with(&tx, ctx.upserts(), &TABLE, rows).await?;
+    save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
+    tx.commit().await?;
+    Ok(step)
+}
+
 async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
+    if p.open_after == 0 && !p.unreadable_tried && !p.unreadable.is_empty() {
+        return retry_unreadable(ctx, p).await;
+    }
     let conn = ctx.conn;
     let limit = ctx.page_size.min(1000);
     let pass = (p.with_old, p.max_ts);
@@ -397,5 +442,6 @@ fn finish_pass(p: &mut Position, done: bool) {
     if done {
         p.phase = "new".into();
         p.open_after = 0;
+        p.unreadable_tried = false;
     }
 }
