@@ -262,9 +262,10 @@ async fn an_order_skipped_for_an_unreadable_time_is_fetched_again_once_it_reads(
     assert_eq!(first.errors(), 0, "{first:?}");
     assert!(first.resources.iter().any(|r| r.resource == "orders" && r.skipped == 1), "{first:?}");
     assert_eq!(app.scalar(&held).await, 0);
-    // Still garbled a cycle later: still missing, still asked for.
+    // Still garbled a cycle later: still missing, still asked for, counted once.
     assert_eq!(sync_idle(&app, panel).await.errors(), 0);
     assert_eq!(app.scalar(&held).await, 0);
+    assert_eq!(state_of(&app, panel, Resource::Orders).await.skipped, 1);
     // The panel mends the row: the next cycle stores it, and the cache mirrors the panel.
     sim.faults(|f| f.garbled_created_order = None);
     assert_eq!(sync_idle(&app, panel).await.errors(), 0);

@@ -359,11 +359,12 @@ async fn retry_unreadable(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncEr
     p.unreadable = std::mem::take(&mut page.unreadable);
     p.unreadable_tried = true;
     let received = page.rows.len() as i64;
-    let (orders, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
+    // Still unreadable ones are logged again but not counted again: they were counted when skipped.
+    let (orders, _) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
     let t = now_ms();
     let rows: Vec<Vec<Sql>> = orders.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
     let mut step =
-        Step { position: serde_json::to_value(&p).unwrap_or_default(), received, skipped, ..Step::default() };
+        Step { position: serde_json::to_value(&p).unwrap_or_default(), received, ..Step::default() };
     let tx = shared::db::write_tx(ctx.conn).await?;
     step.changed = Some(new_rows(&tx, ctx.panel_id, &rows).await?);
     upsert_with(&tx, ctx.upserts(), &TABLE, rows).await?;
