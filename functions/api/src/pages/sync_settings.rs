@@ -92,7 +92,7 @@ fn rows_for(
                 td { (ui::opt_time(r.last_fetched_at)) }
                 td.wrap { (status_cell(r, t, stopped)) }
                 @if can_edit {
-                    td {
+                    td { div.rowactions {
                         @if let Some((x, _)) = typed { p.error { (x.message) } }
                         form.actions #(fid) method="post" action=(format!("/settings/sync/{panel_id}/edit")) {
                             (csrf_input(viewer))
@@ -106,7 +106,7 @@ fn rows_for(
                             input type="hidden" name="resource" value=(r.resource.as_str());
                             button.secondary type="submit" { "Sync now" }
                         }
-                    }
+                    } }
                 }
             } }
         })
