@@ -176,7 +176,7 @@ async fn render(state: &AppState, viewer: &Viewer, rejected: Option<&Rejected>) 
             (engine_card(viewer, &settings, rejected))
             h2 { "Background sync & cache" }
             @if catching_up {
-                div.flash role="status" {
+                div.notice role="status" {
                     "A large sync is catching up in bulk. Until it finishes, searching orders by username, link or external ID and opening a user's page read the whole order cache: slower, still complete."
                 }
             }
