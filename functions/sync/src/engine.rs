@@ -251,25 +251,6 @@ async fn take_lease(conn: &libsql::Connection, row: &SyncRow, until: i64) -> App
     Ok(n > 0)
 }
 
-async fn cached_count(conn: &libsql::Connection, panel_id: i64, resource: Resource) -> AppResult<i64> {
-    let sql = match resource {
-        Resource::Services => {
-            "SELECT COUNT(*) FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL".to_string()
-        }
-        Resource::Competitors => {
-            "SELECT COUNT(*) FROM competitor_services s JOIN competitors c ON c.id = s.competitor_id
-             WHERE c.panel_id = ?1 AND s.valid_to IS NULL"
-                .to_string()
-        }
-        r => format!("SELECT COUNT(*) FROM {} WHERE panel_id = ?1", r.table()),
-    };
-    let mut rows = conn.query(&sql, params![panel_id]).await?;
-    Ok(match rows.next().await? {
-        Some(r) => r.get(0)?,
-        None => 0,
-    })
-}
-
 /// Seconds before retrying a resource after its `failures`-th error in a row.
 pub fn retry_delay(failures: i64, interval: i64) -> i64 {
     let exp = 30i64.saturating_mul(1 << (failures - 1).clamp(0, 10));
@@ -319,7 +300,6 @@ async fn run_resource(
         known: Default::default(),
         catch_up_rows: opts.catch_up_rows,
         catch_up: Default::default(),
-        upserts: Default::default(),
     };
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));
@@ -352,7 +332,7 @@ async fn run_resource(
     // unless the last run died before storing its count (it left the status at running).
     match added {
         Some(n) if row.status != "running" => report.cached = row.cached + n as i64,
-        _ => report.cached = cached_count(&conn, row.panel_id, row.resource).await?,
+        _ => report.cached = resources::cached_count(&conn, row.panel_id, row.resource).await?,
     }
     if pages > 0 {
         state.db.checkpoint_after_bulk(&conn).await?;

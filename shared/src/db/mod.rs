@@ -58,6 +58,9 @@ pub struct Conn {
     conn: Option<Connection>,
     idle: Option<Arc<Mutex<Vec<Pooled>>>>,
     statements: Mutex<Statements>,
+    /// Statements may be kept prepared: a local file's connection (over HTTP a statement belongs to
+    /// the stream of the transaction that prepared it, which its commit closes).
+    keeps_statements: bool,
 }
 
 impl Deref for Conn {
@@ -87,16 +90,15 @@ impl Drop for Conn {
 
 impl Conn {
     fn new(conn: Connection, statements: Statements, idle: Option<Arc<Mutex<Vec<Pooled>>>>) -> Conn {
-        Conn { conn: Some(conn), idle, statements: Mutex::new(statements) }
+        let keeps_statements = idle.is_some();
+        Conn { conn: Some(conn), idle, statements: Mutex::new(statements), keeps_statements }
     }
 
-    /// `query`, with the statement prepared once per pooled connection and reused: every page runs the
-    /// same few reads (session, staff, panels, freshness), and SQLite's parsing and planning of a small
-    /// read costs as much as running it. Unpooled connections (remote, replica, bulk) prepare each time.
-    /// The rows reset the statement when dropped, so a half-read result never keeps a read open.
-    pub async fn query_cached(&self, sql: &str, params: impl IntoParams) -> AppResult<CachedRows> {
-        if self.idle.is_none() {
-            return Ok(CachedRows { rows: Some(self.query(sql, params).await?), statement: None });
+    /// `sql` prepared once on this connection and kept, reset and ready; None where statements are
+    /// not kept (remote, replica): the caller runs the SQL plainly.
+    pub async fn kept_statement(&self, sql: &str) -> AppResult<Option<Arc<Statement>>> {
+        if !self.keeps_statements {
+            return Ok(None);
         }
         let found = self.statements.lock().ok().and_then(|m| m.get(sql).cloned());
         let statement = match found {
@@ -113,8 +115,21 @@ impl Conn {
             }
         };
         statement.reset();
-        let rows = statement.query(params).await?;
-        Ok(CachedRows { rows: Some(rows), statement: Some(statement) })
+        Ok(Some(statement))
+    }
+
+    /// `query`, with the statement prepared once per local connection and reused: every page runs the
+    /// same few reads (session, staff, panels, freshness), and SQLite's parsing and planning of a small
+    /// read costs as much as running it. The rows reset the statement when dropped, so a half-read
+    /// result never keeps a read open.
+    pub async fn query_cached(&self, sql: &str, params: impl IntoParams) -> AppResult<CachedRows> {
+        match self.kept_statement(sql).await? {
+            Some(statement) => {
+                let rows = statement.query(params).await?;
+                Ok(CachedRows { rows: Some(rows), statement: Some(statement) })
+            }
+            None => Ok(CachedRows { rows: Some(self.query(sql, params).await?), statement: None }),
+        }
     }
 }
 
@@ -212,13 +227,6 @@ impl Db {
 }
 
 impl Db {
-    /// Whether a statement prepared on a connection may be reused in its later transactions: a local
-    /// file's. Over HTTP (Turso) a statement belongs to the stream of the transaction that prepared it,
-    /// which its commit closes.
-    pub fn statements_outlive_transactions(&self) -> bool {
-        self.local && !self.replica
-    }
-
     /// Sync catch-ups under way in this process (see the field).
     pub fn catch_ups(&self) -> Arc<AtomicUsize> {
         self.catch_ups.clone()
@@ -229,7 +237,8 @@ impl Db {
     /// 2 MB makes every page of orders re-read most of its index pages), and checkpoints every 64 MB of
     /// WAL instead of 4 MB: a page of orders lands on thousands of index pages (link, user, external
     /// id are random keys), so the default checkpointed after every commit, writing each page twice.
-    /// Not returned to the idle list, so its settings stay with the bulk run.
+    /// Not returned to the idle list, so its settings stay with the bulk run; it keeps its prepared
+    /// statements (a page upsert is prepared once per run).
     pub async fn connect_bulk(&self) -> AppResult<Conn> {
         let mut conn = self.connect().await?;
         conn.idle = None;

@@ -49,15 +49,6 @@ pub async fn conversations_current(conn: &Connection, panel_id: i64) -> AppResul
     }
 }
 
-/// Messages the cache holds for a panel (an index range: cheap enough for every batch).
-pub async fn cached_count(conn: &Connection, panel_id: i64) -> AppResult<i64> {
-    let mut rows = conn.query("SELECT COUNT(*) FROM ticket_messages WHERE panel_id = ?1", [panel_id]).await?;
-    match rows.next().await? {
-        Some(r) => Ok(r.get(0)?),
-        None => Ok(0),
-    }
-}
-
 /// Tickets of a panel whose messages are missing or stale, most recently active first; one the panel
 /// failed to give in the last `REREAD_OPEN_SECS` waits, so it cannot hold up the others.
 pub async fn stale_tickets(conn: &Connection, panel_id: i64, limit: i64) -> AppResult<Vec<(i64, i64)>> {

@@ -36,7 +36,7 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
         skipped,
         done: (batch.len() as i64) < ctx.page_size,
         changed: None,
-        cached: Some(ticket_messages::cached_count(&conn, ctx.panel_id).await?),
+        cached: Some(super::cached_count(&conn, ctx.panel_id, Resource::TicketMessages).await?),
     };
     let tx = shared::db::write_tx(&conn).await?;
     save_position(&tx, ctx.panel_id, Resource::TicketMessages, &step).await?;

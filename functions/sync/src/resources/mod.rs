@@ -23,7 +23,7 @@ use crate::error::SyncError;
 pub struct Ctx<'a> {
     pub state: &'a AppState,
     /// The resource's connection for the whole run: its page cache stays warm from page to page.
-    pub conn: &'a libsql::Connection,
+    pub conn: &'a shared::db::Conn,
     pub panel_id: i64,
     pub admin: Option<Arc<AdminClient>>,
     pub public: Option<&'a PublicClient>,
@@ -38,8 +38,6 @@ pub struct Ctx<'a> {
     pub catch_up_rows: i64,
     /// The catch-up under way (orders).
     pub catch_up: Mutex<Option<catch_up::CatchUp>>,
-    /// The page upsert, prepared once for the run.
-    pub upserts: crate::upsert::Prepared,
 }
 
 /// A page requested ahead, with the query it answers.
@@ -61,11 +59,6 @@ impl Drop for Ctx<'_> {
 }
 
 impl Ctx<'_> {
-    /// The run's prepared page upserts, where the database lets a statement outlive its transaction.
-    pub fn upserts(&self) -> Option<&crate::upsert::Prepared> {
-        self.state.db.statements_outlive_transactions().then_some(&self.upserts)
-    }
-
     pub fn admin(&self) -> Result<&Arc<AdminClient>, SyncError> {
         self.admin
             .as_ref()
@@ -132,6 +125,26 @@ pub fn keep_parsed<T>(
         }
     }
     (out, skipped)
+}
+
+/// The rows of `resource` the cache holds for a panel (a count of its rows: a scan of a big table).
+pub async fn cached_count(conn: &libsql::Connection, panel_id: i64, resource: Resource) -> AppResult<i64> {
+    let sql = match resource {
+        Resource::Services => {
+            "SELECT COUNT(*) FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL".to_string()
+        }
+        Resource::Competitors => {
+            "SELECT COUNT(*) FROM competitor_services s JOIN competitors c ON c.id = s.competitor_id
+             WHERE c.panel_id = ?1 AND s.valid_to IS NULL"
+                .to_string()
+        }
+        r => format!("SELECT COUNT(*) FROM {} WHERE panel_id = ?1", r.table()),
+    };
+    let mut rows = conn.query(&sql, params![panel_id]).await?;
+    Ok(match rows.next().await? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    })
 }
 
 /// How long a run's hold on a resource lasts past its last stored page: a run that was killed (a

@@ -23,7 +23,7 @@ use shared::time::now_ms;
 
 use super::{catch_up, keep_parsed, save_position, Ctx, Prefetch, Step};
 use crate::error::SyncError;
-use crate::upsert::{fingerprinted, moved, opt_i, opt_s, upsert_with, Table};
+use crate::upsert::{fingerprinted, moved, opt_i, opt_s, upsert, Table};
 
 pub const TABLE: Table = Table {
     name: "orders_cache",
@@ -255,7 +255,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     };
     let sql_rows: Vec<Vec<Sql>> = rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
     step.changed = Some(new_rows(&tx, ctx.panel_id, &sql_rows).await?);
-    upsert_with(&tx, ctx.upserts(), &TABLE, sql_rows).await?;
+    upsert(ctx.conn, &tx, &TABLE, sql_rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     if let Some(begun) = begun {
@@ -367,7 +367,7 @@ async fn retry_unreadable(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncEr
         Step { position: serde_json::to_value(&p).unwrap_or_default(), received, ..Step::default() };
     let tx = shared::db::write_tx(ctx.conn).await?;
     step.changed = Some(new_rows(&tx, ctx.panel_id, &rows).await?);
-    upsert_with(&tx, ctx.upserts(), &TABLE, rows).await?;
+    upsert(ctx.conn, &tx, &TABLE, rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)
@@ -433,7 +433,7 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     let tx = shared::db::write_tx(conn).await?;
     // Every id came from the cache: none is new to it.
     step.changed = Some(0);
-    upsert_with(&tx, ctx.upserts(), &TABLE, rows).await?;
+    upsert(ctx.conn, &tx, &TABLE, rows).await?;
     save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
     tx.commit().await?;
     Ok(step)

@@ -20,7 +20,7 @@ use shared::time::now;
 
 use super::{parse_all, save_position, Ctx, Step};
 use crate::error::SyncError;
-use crate::upsert::{opt_b, opt_i, opt_s, upsert_with, Table};
+use crate::upsert::{opt_b, opt_i, opt_s, upsert, Table};
 
 /// Parses a page's raw rows into SQL rows (panel, time, rows, offset) → (rows, skipped).
 type ToRows = fn(i64, i64, &[Value], i64) -> (Vec<Vec<Sql>>, i64);
@@ -223,7 +223,7 @@ pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, Sy
     let (rows, skipped) = (p.to_rows)(ctx.panel_id, now(), &page.rows, offset);
     let conn = ctx.conn;
     let tx = shared::db::write_tx(conn).await?;
-    let changed = upsert_with(&tx, ctx.upserts(), &p.table, rows).await?;
+    let changed = upsert(ctx.conn, &tx, &p.table, rows).await?;
     // A quick cycle has reached rows it already holds unchanged: the rest is older still — unless the
     // panel counts more rows than the cache holds (a list that is not newest first after all): then
     // it reads on, so new rows never wait for the full cycle.

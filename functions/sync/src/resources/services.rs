@@ -80,7 +80,7 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
     };
     let conn = ctx.state.db.connect().await?;
     let tx = shared::db::write_tx(&conn).await?;
-    upsert(&tx, &TABLE, sql_rows).await?;
+    upsert(&conn, &tx, &TABLE, sql_rows).await?;
     // Only after a good, whole answer: a failed sync keeps the last good catalogue, and a row that could
     // not be read may be a service still on sale.
     if skipped == 0 {
