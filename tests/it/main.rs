@@ -19,6 +19,7 @@ mod competitors_report;
 mod data_pages;
 mod health;
 mod migrations;
+mod outbound;
 mod panels;
 mod reports_api;
 mod reports_live;

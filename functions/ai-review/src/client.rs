@@ -71,6 +71,16 @@ pub enum LlmError {
     Status { status: u16, message: String },
     #[error("the AI provider's answer could not be read: {0}")]
     BadAnswer(String),
+    /// A 3xx: the key is not sent on to where it points.
+    #[error("the AI provider answered with a redirect to {0}; the key is not sent there: if that is the provider's address, enter it as the provider URL")]
+    Redirected(String),
+}
+
+impl LlmError {
+    /// A fault of the AI settings, not of one call: every call would meet it.
+    pub fn is_setting(&self) -> bool {
+        matches!(self, LlmError::NotConfigured | LlmError::Redirected(_))
+    }
 }
 
 #[derive(Clone)]
@@ -100,7 +110,7 @@ pub fn body(chat: &Chat<'_>) -> Value {
 
 impl LlmClient {
     pub fn new(base_url: &str, api_key: Option<String>, opts: ClientOptions) -> Result<Self, LlmError> {
-        let http = reqwest::Client::builder()
+        let http = shared::outbound::client_builder()
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .build()
@@ -124,6 +134,9 @@ impl LlmClient {
                 Err(e) => return Err(LlmError::Network(e.without_url().to_string())),
             };
             let status = res.status();
+            if status.is_redirection() {
+                return Err(LlmError::Redirected(shared::outbound::redirect_target(&res)));
+            }
             let retry_after = res
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)

@@ -291,7 +291,12 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
                     }
                     Err(why) => (why, answer.usage),
                 },
-                Err(e @ LlmError::NotConfigured) => {
+                // Every call would meet the same: the run stops instead of failing each reply.
+                Err(e) if e.is_setting() => {
+                    if !matches!(e, LlmError::NotConfigured) {
+                        record_call(db, "review", &cfg.model, &Usage::default(), Some(&e.to_string()))
+                            .await?;
+                    }
                     report.stopped = Some(e.to_string());
                     return Ok(report);
                 }

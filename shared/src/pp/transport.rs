@@ -53,7 +53,7 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub fn new(panel_base: &str, opts: &ClientOptions) -> Result<Transport, PpError> {
-        let http = reqwest::Client::builder()
+        let http = crate::outbound::client_builder()
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("panelops/", env!("CARGO_PKG_VERSION")))
@@ -127,6 +127,9 @@ impl Transport {
         parse: &impl Fn(&[u8]) -> Result<T, PpError>,
     ) -> Result<T, PpError> {
         let res = build(&self.http).send().await.map_err(|e| self.classify(e))?;
+        if res.status().is_redirection() {
+            return Err(PpError::Redirected(crate::outbound::redirect_target(&res)));
+        }
         let status = res.status().as_u16();
         if status == 401 || status == 403 {
             return Err(PpError::KeyRejected(status));

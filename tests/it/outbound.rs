@@ -1,0 +1,119 @@
+//! Where the console's keys go: never on through a redirect, never to a private or local address
+//! unless the configuration allows it, never credentials typed into a provider URL.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Router;
+
+use shared::auth::Role;
+use shared::domain::competitors::{self, CompetitorInput};
+use shared::domain::panels::{self, PanelInput, PanelStatus};
+
+use crate::ai_support::{ticket, GOOD, QUESTION};
+use crate::helpers::TestApp;
+use crate::sync_support::until_idle;
+
+/// One request as a loopback server saw it: its line, headers and body in one text.
+type Seen = Arc<Mutex<Vec<String>>>;
+
+/// Serves `app` on a free loopback port; returns its base URL.
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+/// A server that records every request it gets and answers an empty JSON object.
+async fn recorder() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let app = Router::new()
+        .fallback(|State(seen): State<Seen>, req: Request| async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+            let text = format!(
+                "{} {}\n{:?}\n{}",
+                parts.method,
+                parts.uri,
+                parts.headers,
+                String::from_utf8_lossy(&body)
+            );
+            seen.lock().unwrap().push(text);
+            axum::Json(serde_json::json!({}))
+        })
+        .with_state(seen.clone());
+    (serve(app).await, seen)
+}
+
+/// A server that answers every request with `307` to the same path on `target`.
+async fn redirector(target: &str) -> String {
+    let target = target.to_string();
+    let app = Router::new().fallback(move |req: Request| {
+        let to = format!("{target}{}", req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+        async move { (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, to)]).into_response() }
+    });
+    serve(app).await
+}
+
+const ADMIN_KEY: &str = "admin-key-never-elsewhere-1";
+const SERVICES_KEY: &str = "services-key-never-elsewhere-2";
+const RIVAL_KEY: &str = "rival-key-never-elsewhere-3";
+const AI_KEY: &str = "sk-ai-key-never-elsewhere-4";
+
+fn leaked(seen: &Seen) -> Vec<String> {
+    seen.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_redirect_never_carries_a_key_to_another_address() {
+    let app = TestApp::new().await;
+    let (elsewhere, seen) = recorder().await;
+    let redirecting = redirector(&elsewhere).await;
+    let input = PanelInput {
+        name: "Moved".into(),
+        base_url: redirecting.clone(),
+        status: PanelStatus::Active,
+        admin_key: Some(ADMIN_KEY.into()),
+        services_key: Some(SERVICES_KEY.into()),
+    };
+    let panel = panels::create(&app.state.db, &app.state.config.secret_key, &input).await.unwrap();
+    let rival = CompetitorInput {
+        panel_id: panel,
+        name: "Rival".into(),
+        base_url: redirecting.clone(),
+        api_key: Some(RIVAL_KEY.into()),
+        enabled: true,
+    };
+    competitors::create(&app.state.db, &app.state.config.secret_key, &rival).await.unwrap();
+    let report = sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
+    assert!(report.errors() > 0, "{report:?}");
+    assert_eq!(leaked(&seen), Vec::<String>::new(), "the other address saw requests");
+    // The sync row says where the panel pointed.
+    let owner = app.as_role("owner", Role::Owner, &[]).await;
+    let page = app.get("/settings/sync", Some(&owner)).await;
+    assert!(page.body.contains(&format!("redirect to {elsewhere}/adminapi/v2/")), "{}", page.body);
+
+    // The AI provider's key stays home too.
+    let ai = ai_review::settings::SettingsInput {
+        base_url: format!("{redirecting}/v1"),
+        api_key: Some(AI_KEY.into()),
+        model: "gpt-4o-mini".into(),
+        translation_language: "English".into(),
+        max_replies_per_run: 5,
+        max_tokens_per_run: 100_000,
+        max_tokens_per_day: 100_000,
+        analysis_prompt: String::new(),
+    };
+    ai_review::settings::save(&app.state.db, &app.state.config.secret_key, &ai).await.unwrap();
+    let t0 = shared::time::now() - 1000;
+    ticket(&app, panel, 1, "Orders", t0, &[(false, "bob", QUESTION), (true, "Alice", GOOD)]).await;
+    let run = crate::ai_support::review(&app).await;
+    let stopped = run.stopped.unwrap_or_default();
+    assert!(stopped.contains(&format!("redirect to {elsewhere}/v1/chat/completions")), "{stopped}");
+    assert_eq!(leaked(&seen), Vec::<String>::new(), "the other address saw requests");
+}
