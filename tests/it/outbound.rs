@@ -117,3 +117,108 @@ async fn a_redirect_never_carries_a_key_to_another_address() {
     assert!(stopped.contains(&format!("redirect to {elsewhere}/v1/chat/completions")), "{stopped}");
     assert_eq!(leaked(&seen), Vec::<String>::new(), "the other address saw requests");
 }
+
+/// The value of a field's error paragraph (`<p class="error" id="{field}-error">…</p>`).
+fn field_error(body: &str, field: &str) -> Option<String> {
+    let marker = format!("id=\"{field}-error\">");
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find("</p>")?;
+    Some(body[start..start + end].to_string())
+}
+
+/// As on AWS: no private addresses allowed.
+async fn public_only() -> TestApp {
+    TestApp::with_config(|c| c.allow_private_urls = false).await
+}
+
+const PRIVATE: [&str; 9] = [
+    "http://169.254.169.254",
+    "http://[fd00:ec2::254]",
+    "http://0x7f000001",
+    "http://2130706433:8080",
+    "http://[::ffff:127.0.0.1]",
+    "https://10.20.30.40",
+    "https://192.168.1.10/admin",
+    "http://0.0.0.0:3000",
+    "http://localhost:3000",
+];
+
+#[tokio::test]
+async fn forms_refuse_private_addresses_next_to_the_field() {
+    let app = public_only().await;
+    let owner = app.as_role_of_all_panels("owner", Role::Owner).await;
+    for url in PRIVATE {
+        let res = app.post("/panels", Some(&owner), &[("name", "Inside"), ("base_url", url)]).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{url}");
+        let err = field_error(&res.body, "base_url").unwrap_or_default();
+        assert!(err.contains("a private or local address"), "{url}: {err:?}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM panels").await, 0);
+    // A rival and the AI provider likewise.
+    let panel = app.add_panel("Ours", "https://ours.example", None).await;
+    let form = [
+        ("panel_id", panel.to_string()),
+        ("name", "Rival".to_string()),
+        ("base_url", "http://169.254.169.254".to_string()),
+        ("api_key", "rival-key".to_string()),
+        ("enabled", "on".to_string()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = app.post("/competitors", Some(&owner), &form).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    let err = field_error(&res.body, "base_url").unwrap_or_default();
+    assert!(err.contains("169.254.169.254 is a private or local address"), "{err:?}");
+    let res = app.post("/ai/settings", Some(&owner), &[("base_url", "http://127.0.0.1:11434/v1")]).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    let err = field_error(&res.body, "base_url").unwrap_or_default();
+    assert!(err.contains("127.0.0.1 is a private or local address"), "{err:?}");
+    // Where the operator allows them (the local demo, a provider on this machine), they are saved.
+    let local = TestApp::new().await;
+    let owner = local.as_role_of_all_panels("owner", Role::Owner).await;
+    let res = local.post("/panels", Some(&owner), &[("name", "Inside"), ("base_url", PRIVATE[1])]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+}
+
+/// A panel or provider saved before (or written straight into the database) is refused when called:
+/// a written-out address per request, a name after resolving it, before any connection.
+#[tokio::test]
+async fn calls_to_private_addresses_are_refused_before_connecting() {
+    let app = public_only().await;
+    let (base, seen) = recorder().await;
+    let port = base.rsplit(':').next().unwrap_or_default().to_string();
+    for url in [base.clone(), format!("http://localhost:{port}"), format!("http://2130706433:{port}")] {
+        let input = PanelInput {
+            name: format!("Inside {url}"),
+            base_url: url.clone(),
+            status: PanelStatus::Active,
+            admin_key: Some(ADMIN_KEY.into()),
+            services_key: Some(SERVICES_KEY.into()),
+        };
+        let panel = panels::create(&app.state.db, &app.state.config.secret_key, &input).await.unwrap();
+        let report = sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
+        assert!(report.errors() > 0, "{url}: {report:?}");
+        let state = shared::domain::sync::get(&app.state.db, panel, shared::domain::sync::Resource::Orders)
+            .await
+            .unwrap()
+            .unwrap();
+        let message = state.message.unwrap_or_default();
+        assert!(message.contains("a private or local address"), "{url}: {message}");
+    }
+    let ai = ai_review::settings::SettingsInput {
+        base_url: format!("http://localhost:{port}/v1"),
+        api_key: Some(AI_KEY.into()),
+        model: "gpt-4o-mini".into(),
+        translation_language: "English".into(),
+        max_replies_per_run: 5,
+        max_tokens_per_run: 100_000,
+        max_tokens_per_day: 100_000,
+        analysis_prompt: String::new(),
+    };
+    ai_review::settings::save(&app.state.db, &app.state.config.secret_key, &ai).await.unwrap();
+    let t0 = shared::time::now() - 1000;
+    ticket(&app, 1, 1, "Orders", t0, &[(false, "bob", QUESTION), (true, "Alice", GOOD)]).await;
+    let run = crate::ai_support::review(&app).await;
+    let stopped = run.stopped.unwrap_or_default();
+    assert!(stopped.contains("localhost is") && stopped.contains("a private or local address"), "{stopped}");
+    assert_eq!(leaked(&seen), Vec::<String>::new(), "a private address was called");
+}

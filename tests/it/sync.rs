@@ -287,6 +287,7 @@ async fn a_killed_sync_process_resumes_to_the_same_result() {
             .env("DATABASE_URL", &db)
             .env("PANELOPS_SECRET_KEY", &key)
             .env("PANELOPS_LOG", "error")
+            .env("PANELOPS_ALLOW_PRIVATE_URLS", "1")
             .stdout(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         if let Some(ms) = kill_after {
@@ -332,6 +333,7 @@ async fn separate_processes_share_a_panels_five_requests_per_second() {
         .env("DATABASE_URL", app.state_db_path())
         .env("PANELOPS_SECRET_KEY", app.state.config.secret_key.to_base64())
         .env("PANELOPS_LOG", "error")
+        .env("PANELOPS_ALLOW_PRIVATE_URLS", "1")
         .stdout(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
     let started = std::time::Instant::now();

@@ -226,7 +226,7 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
         report.stopped = Some("the reviewer is off (budget 0 in AI settings)".into());
         return Ok(report);
     }
-    let client: LlmClient = match cfg.client(&state.config.secret_key, opts.client.clone()) {
+    let client: LlmClient = match cfg.client(&state.config, opts.client.clone()) {
         Ok(c) => c,
         Err(e) => {
             report.stopped = Some(e.to_string());

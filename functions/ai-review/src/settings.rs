@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use shared::config::Config;
 use shared::crypto::SecretKey;
 use shared::db::Db;
 use shared::AppResult;
@@ -118,11 +119,13 @@ pub async fn save(db: &Db, secret: &SecretKey, input: &SettingsInput) -> AppResu
 }
 
 impl AiSettings {
-    /// A client for these settings. A loopback provider (a local Ollama, the demo stand-in) may go
-    /// without a key; anything else needs one.
-    pub fn client(&self, secret: &SecretKey, opts: ClientOptions) -> Result<LlmClient, LlmError> {
+    /// A client for these settings, reaching private addresses only if `config` allows them. A
+    /// loopback provider (a local Ollama, the demo stand-in) may go without a key; anything else
+    /// needs one.
+    pub fn client(&self, config: &Config, opts: ClientOptions) -> Result<LlmClient, LlmError> {
+        let opts = ClientOptions { allow_private: config.allow_private_urls, ..opts };
         let key = match &self.api_key_enc {
-            Some(enc) => Some(secret.decrypt(enc).map_err(|_| LlmError::NotConfigured)?),
+            Some(enc) => Some(config.secret_key.decrypt(enc).map_err(|_| LlmError::NotConfigured)?),
             None => None,
         };
         let local = url::Url::parse(&self.base_url)

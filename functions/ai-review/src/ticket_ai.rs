@@ -101,7 +101,7 @@ pub async fn run(
     let (title, model, system, user) = request(cfg, ticket, task);
     // API Gateway gives a request 30 s: one slow answer, one quick retry at most.
     let opts = ClientOptions { timeout: Duration::from_secs(25), attempts: 2, ..ClientOptions::default() };
-    let client = match cfg.client(&state.config.secret_key, opts) {
+    let client = match cfg.client(&state.config, opts) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };

@@ -93,11 +93,7 @@ pub async fn fetch_missing(
                 .push(format!("{}: no Admin API key, so its ticket messages cannot be fetched.", panel.name));
             continue;
         };
-        let admin = match AdminClient::new(
-            &panel.base_url,
-            Secret::new(key),
-            &opts.clone().shared_through(&state.db),
-        ) {
+        let admin = match AdminClient::new(&panel.base_url, Secret::new(key), &opts.clone().for_app(state)) {
             Ok(a) => a,
             Err(e) => {
                 out.errors.push(format!("{}: {e}", panel.name));
