@@ -222,3 +222,48 @@ async fn calls_to_private_addresses_are_refused_before_connecting() {
     assert!(stopped.contains("localhost is") && stopped.contains("a private or local address"), "{stopped}");
     assert_eq!(leaked(&seen), Vec::<String>::new(), "a private address was called");
 }
+
+#[tokio::test]
+async fn credentials_in_the_ai_provider_address_are_never_shown_logged_or_sent() {
+    let app = TestApp::new().await;
+    let owner = app.as_role_of_all_panels("owner", Role::Owner).await;
+    let (base, seen) = recorder().await;
+    let typed = base.replacen("http://", "http://robot:s3cret-pass@", 1) + "/v1";
+    // A form coming back for another reason does not echo them either.
+    let mut form = vec![
+        ("base_url", typed.as_str()),
+        ("model", "two words"),
+        ("api_key", AI_KEY),
+        ("max_replies_per_run", "5"),
+        ("max_tokens_per_run", "100000"),
+        ("max_tokens_per_day", "100000"),
+    ];
+    let res = app.post("/ai/settings", Some(&owner), &form).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("model-error"), "{}", res.body);
+    assert!(!res.body.contains("s3cret-pass") && !res.body.contains("robot"), "echoed");
+    form[1].1 = "gpt-4o-mini";
+    let res = app.post("/ai/settings", Some(&owner), &form).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let stored = crate::ai_support::text(&app, "SELECT value FROM settings WHERE key = 'ai.base_url'").await;
+    assert_eq!(stored, format!("{base}/v1"));
+    for page in ["/ai/settings", "/activity"] {
+        let body = app.get(page, Some(&owner)).await.body;
+        assert!(body.contains(&format!("{base}/v1")), "{page}");
+        assert!(!body.contains("s3cret-pass") && !body.contains("robot"), "{page} shows them");
+    }
+    // An address saved with them before they were taken out is neither shown nor sent.
+    app.exec(&format!("UPDATE settings SET value = '{typed}' WHERE key = 'ai.base_url'")).await;
+    assert!(!app.get("/ai/settings", Some(&owner)).await.body.contains("s3cret-pass"));
+    let panel = app.add_panel("Ours", "https://ours.example", None).await;
+    let t0 = shared::time::now() - 1000;
+    ticket(&app, panel, 1, "Orders", t0, &[(false, "bob", QUESTION), (true, "Alice", GOOD)]).await;
+    crate::ai_support::review(&app).await;
+    let sent = leaked(&seen);
+    assert!(!sent.is_empty(), "the provider was called");
+    for request in sent {
+        let lower = request.to_lowercase();
+        assert!(!lower.contains("basic ") && !lower.contains("s3cret-pass"), "{request}");
+        assert!(lower.contains(&format!("bearer {}", AI_KEY.to_lowercase())), "{request}");
+    }
+}

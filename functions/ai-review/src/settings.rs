@@ -67,7 +67,8 @@ pub async fn load(db: &Db) -> AppResult<AiSettings> {
         |k: &str, dflt: &str| map.get(k).cloned().filter(|v| !v.is_empty()).unwrap_or(dflt.to_string());
     let num = |k: &str, dflt: i64| map.get(k).and_then(|v| v.parse().ok()).unwrap_or(dflt);
     Ok(AiSettings {
-        base_url: text("ai.base_url", &d.base_url),
+        // Saved before credentials were taken out of the address: never shown, logged or sent.
+        base_url: shared::outbound::without_credentials(&text("ai.base_url", &d.base_url)),
         api_key_enc: map.get("ai.api_key_enc").cloned().filter(|v| !v.is_empty()),
         api_key_last4: map.get("ai.api_key_last4").cloned().filter(|v| !v.is_empty()),
         model: text("ai.model", &d.model),

@@ -91,6 +91,19 @@ pub fn refusal(e: &reqwest::Error) -> Option<Refused> {
     None
 }
 
+/// `url` without the user name and password it may carry (reqwest would send them as Basic auth).
+pub fn without_credentials(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            // Both fail only for URLs that cannot hold credentials, which then have none to remove.
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Where a redirect answer points, for an error message: its `Location` read against the request's
 /// address, without credentials, query or fragment (they may hold tokens), cut to 200 characters.
 pub fn redirect_target(res: &reqwest::Response) -> String {
@@ -158,5 +171,12 @@ mod tests {
             Some(std::io::ErrorKind::WouldBlock),
             "nothing connected"
         );
+    }
+
+    #[test]
+    fn credentials_are_removed() {
+        assert_eq!(without_credentials("http://user:pass@host:8080/v1"), "http://host:8080/v1");
+        assert_eq!(without_credentials("https://key@api.example.com/v1/"), "https://api.example.com/v1");
+        assert_eq!(without_credentials("https://api.openai.com/v1"), "https://api.openai.com/v1");
     }
 }

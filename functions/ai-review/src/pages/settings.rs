@@ -27,7 +27,7 @@ fn form(viewer: &Viewer, s: &AiSettings, data: &FormData, errors: &FormErrors, u
         form.card method="post" action="/ai/settings" {
             (csrf_input(viewer))
             h2 { "Provider" }
-            (field(Field { name: "base_url", label: "Provider URL", help: Some("An OpenAI-compatible endpoint: https://api.openai.com/v1 (default), https://openrouter.ai/api/v1, or a local http://127.0.0.1:11434/v1."), error: errors.get("base_url") },
+            (field(Field { name: "base_url", label: "Provider URL", help: Some("An OpenAI-compatible endpoint: https://api.openai.com/v1 (default), https://openrouter.ai/api/v1, or a local http://127.0.0.1:11434/v1. A user name or password in the address is dropped: the key goes in API key."), error: errors.get("base_url") },
                 text_input("base_url", &value("base_url", s.base_url.clone()), false, "text")))
             @if owner {
                 (field(Field { name: "api_key", label: "API key", help: Some(&key_help), error: errors.get("api_key") },
@@ -94,7 +94,9 @@ async fn validate(
     allow_private: bool,
 ) -> Result<SettingsInput, FormErrors> {
     let mut errors = FormErrors::default();
-    let mut base_url = data.text("base_url").trim_end_matches('/').to_string();
+    // A user name or password in the address would be shown here, logged and sent as Basic auth: the
+    // key has its own field.
+    let mut base_url = shared::outbound::without_credentials(data.text("base_url").trim_end_matches('/'));
     if base_url.is_empty() {
         base_url = crate::client::DEFAULT_BASE_URL.into();
     }
@@ -204,8 +206,17 @@ pub async fn save(
         match validate(&data, viewer.is(Role::Owner), &old.base_url, state.config.allow_private_urls).await {
             Ok(i) => i,
             Err(errors) => {
-                // Never echo a typed key back into the page.
-                let safe = FormData(data.0.iter().filter(|(k, _)| k != "api_key").cloned().collect());
+                // Never echo a typed key back into the page, nor credentials typed into the address.
+                let safe = FormData(
+                    data.0
+                        .iter()
+                        .filter(|(k, _)| k != "api_key")
+                        .map(|(k, v)| match k.as_str() {
+                            "base_url" => (k.clone(), shared::outbound::without_credentials(v)),
+                            _ => (k.clone(), v.clone()),
+                        })
+                        .collect(),
+                );
                 let used = tokens_today(&state.db).await?;
                 return Ok(ui::invalid(ui::page(
                     &viewer,
