@@ -13,6 +13,7 @@ pub mod outbound;
 pub mod pp;
 pub mod routes;
 pub mod schedule;
+pub mod security_headers;
 pub mod state;
 pub mod telemetry;
 pub mod time;

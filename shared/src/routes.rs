@@ -84,8 +84,12 @@ impl Routes {
         &self.specs
     }
 
-    /// The finished router: state applied, errors rendered for their audience.
+    /// The finished router: state applied, errors rendered for their audience, and every answer
+    /// (errors included: this layer is the outer one) with the security headers.
     pub fn into_router(self) -> Router {
-        self.router.layer(middleware::from_fn(crate::error::render_errors)).with_state(self.state)
+        self.router
+            .layer(middleware::from_fn(crate::error::render_errors))
+            .layer(middleware::from_fn(crate::security_headers::add))
+            .with_state(self.state)
     }
 }

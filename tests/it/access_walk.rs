@@ -102,6 +102,11 @@ async fn every_route_enforces_its_access_rule() {
                         assert_eq!(res.status, StatusCode::OK, "{what}");
                     }
                     assert_eq!(token_in_address(&res.body), Vec::<String>::new(), "{what}");
+                    assert_eq!(
+                        crate::security_headers::blocked_by_csp(&res.body),
+                        Vec::<String>::new(),
+                        "{what}"
+                    );
                 }
                 Access::Public => assert!(res.status.as_u16() < 500, "{what}"),
                 // A staff session is no API key.

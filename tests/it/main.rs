@@ -29,6 +29,7 @@ mod reports_tickets;
 mod reports_users;
 mod scope;
 mod secrets;
+mod security_headers;
 mod staff;
 mod sync;
 mod sync_faults;
