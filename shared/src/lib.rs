@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod fs_mode;
 pub mod health;
 pub mod outbound;
 pub mod pp;

@@ -17,6 +17,7 @@ mod cli;
 mod competitors;
 mod competitors_report;
 mod data_pages;
+mod file_modes;
 mod health;
 mod migrations;
 mod outbound;
