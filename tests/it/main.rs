@@ -21,6 +21,7 @@ mod file_modes;
 mod health;
 mod migrations;
 mod outbound;
+mod panel_releases;
 mod panels;
 mod reports_api;
 mod reports_live;
