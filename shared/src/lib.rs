@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod health;
+pub mod invocation;
 pub mod pp;
 pub mod routes;
 pub mod schedule;

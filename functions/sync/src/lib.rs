@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod lambda;
 pub mod resources;
 pub mod schedule;
 pub mod upsert;
@@ -12,14 +13,7 @@ pub use engine::{run as run_with, ResourceReport, RunOptions, RunReport};
 pub use error::SyncError;
 pub use resources::LEASE_HEARTBEAT_SECS;
 
-use serde::Deserialize;
 use shared::{AppResult, AppState};
-
-/// The scheduler's explicit `Input`, e.g. `{"job":"sync"}`.
-#[derive(Debug, Deserialize)]
-pub struct JobInput {
-    pub job: String,
-}
 
 /// A scheduled run: due work of every active panel within the default budget.
 pub async fn run(state: &AppState) -> AppResult<RunReport> {
