@@ -185,7 +185,7 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
     }
     drop(catching_up);
     let t = Instant::now();
-    sync::resources::catch_up::put_back(&state.db, &conn).await?;
+    sync::resources::catch_up::put_back(&state.db, &conn, None).await?;
     spent += t.elapsed();
     Ok(visible as f64 / spent.as_secs_f64())
 }

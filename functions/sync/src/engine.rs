@@ -109,7 +109,7 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
     // A catch-up this run stopped (its budget spent, an error), or one a killed run left — paused
     // engine included: the console's searches get their indexes back now, not when it resumes.
     let restored = match state.db.connect().await {
-        Ok(conn) => resources::catch_up::put_back(&state.db, &conn).await,
+        Ok(conn) => resources::catch_up::put_back(&state.db, &conn, None).await,
         Err(e) => Err(e),
     };
     if let Err(e) = restored {

@@ -6,8 +6,8 @@
 //! the table: slower, never wrong.
 //!
 //! The catch-up puts them back when it reaches the newest order; every run also ends by putting back
-//! what is missing (unless another catch-up in this process is on), so a killed run leaves them off
-//! only until the next run ends.
+//! what is missing (unless a catch-up may still be on, here or in another process), so a killed run
+//! leaves them off only until its hold runs out and the next run ends.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use libsql::Connection;
 
 use shared::db::Db;
-use shared::domain::sync::{build_missing_scattered_indexes, SCATTERED_INDEXES};
+use shared::domain::sync::{build_missing_scattered_indexes, missing_scattered_indexes, SCATTERED_INDEXES};
 use shared::AppResult;
 
 /// Below this many orders still to fetch, writing the indexes as we go costs less than a rebuild.
@@ -63,9 +63,24 @@ pub async fn begin(db: &Db, tx: &libsql::Transaction) -> AppResult<CatchUp> {
     Ok(guard)
 }
 
-/// Builds the missing indexes, unless a catch-up in this process still wants them off (asked again
-/// before each: one may start while another is built).
-pub async fn put_back(db: &Db, conn: &Connection) -> AppResult<()> {
+/// Builds the missing indexes, unless a catch-up still wants them off: one in this process (asked again
+/// before each index: one may start while another is built), or one a run elsewhere may be doing — it
+/// holds the orders of a panel other than `own` (scheduled runs overlap on AWS when the sync's
+/// concurrency is not reserved; that run puts them back as it ends, and a killed one's hold runs out).
+pub async fn put_back(db: &Db, conn: &Connection, own: Option<i64>) -> AppResult<()> {
+    if missing_scattered_indexes(conn).await?.is_empty() || orders_held_elsewhere(conn, own).await? {
+        return Ok(());
+    }
     let count = db.catch_ups();
     build_missing_scattered_indexes(conn, || count.load(Ordering::SeqCst) > 0).await
+}
+
+async fn orders_held_elsewhere(conn: &Connection, own: Option<i64>) -> AppResult<bool> {
+    let mut rows = conn
+        .query(
+            "SELECT 1 FROM sync_state WHERE resource = 'orders' AND lease_until > ?1 AND panel_id != ?2 LIMIT 1",
+            libsql::params![shared::time::now(), own.unwrap_or(0)],
+        )
+        .await?;
+    Ok(rows.next().await?.is_some())
 }

@@ -271,7 +271,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     // The newest order is in: the indexes come back before the run goes on to anything else. The
     // page is stored either way; if they cannot be built now, the run's end tries again.
     if !page.has_next && ctx.catch_up.lock().ok().and_then(|mut c| c.take()).is_some() {
-        if let Err(e) = catch_up::put_back(&ctx.state.db, conn).await {
+        if let Err(e) = catch_up::put_back(&ctx.state.db, conn, Some(ctx.panel_id)).await {
             tracing::warn!(panel = ctx.panel_id, error = %e, "could not rebuild the orders' search indexes yet");
         }
     }
