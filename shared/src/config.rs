@@ -27,9 +27,14 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// True when requests arrive through a trusted proxy (API Gateway), so `X-Forwarded-For` is believed.
     pub behind_proxy: bool,
+    /// How long a page waits for the AI model, retries included: API Gateway ends a request at 30 s.
+    pub ai_page_timeout: std::time::Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/panelops.db";
+
+/// API Gateway's HTTP API cuts a request at 30 s; the rest is room for the page around the answer.
+pub const DEFAULT_AI_PAGE_TIMEOUT_SECS: i64 = 25;
 
 impl Config {
     /// Reads the process environment. Locally a missing secret key is generated next to the database;
@@ -71,6 +76,11 @@ impl Config {
             session_idle_minutes: parse_num(&get, "PANELOPS_SESSION_IDLE_MINUTES", 12 * 60)?,
             session_absolute_hours: parse_num(&get, "PANELOPS_SESSION_MAX_HOURS", 7 * 24)?,
             behind_proxy: on_lambda || get("PANELOPS_BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            ai_page_timeout: std::time::Duration::from_secs(parse_num(
+                &get,
+                "PANELOPS_AI_PAGE_TIMEOUT_SECS",
+                DEFAULT_AI_PAGE_TIMEOUT_SECS,
+            )? as u64),
         })
     }
 
@@ -82,6 +92,7 @@ impl Config {
             log_level: "warn".into(),
             session_idle_minutes: 12 * 60,
             session_absolute_hours: 7 * 24,
+            ai_page_timeout: std::time::Duration::from_secs(DEFAULT_AI_PAGE_TIMEOUT_SECS as u64),
             behind_proxy: false,
         }
     }

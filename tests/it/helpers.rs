@@ -63,8 +63,14 @@ pub const STRONG: &str = "lantern-river-7-maple";
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        Self::configured(|_| {}).await
+    }
+
+    /// As `new`, with a setting changed first.
+    pub async fn configured(change: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config::local(&dir.path().join("panelops.db"), SecretKey::generate());
+        let mut config = Config::local(&dir.path().join("panelops.db"), SecretKey::generate());
+        change(&mut config);
         let state = AppState::init(config).await.expect("init");
         let router = panelops::server::router(&state);
         TestApp { state, router, _dir: dir }
