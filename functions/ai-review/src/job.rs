@@ -291,7 +291,7 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
                     }
                     Err(why) => (why, answer.usage),
                 },
-                Err(e @ LlmError::NotConfigured) => {
+                Err(e @ (LlmError::NotConfigured | LlmError::KeyUnreadable)) => {
                     report.stopped = Some(e.to_string());
                     return Ok(report);
                 }

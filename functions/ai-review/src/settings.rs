@@ -122,7 +122,7 @@ impl AiSettings {
     /// without a key; anything else needs one.
     pub fn client(&self, secret: &SecretKey, opts: ClientOptions) -> Result<LlmClient, LlmError> {
         let key = match &self.api_key_enc {
-            Some(enc) => Some(secret.decrypt(enc).map_err(|_| LlmError::NotConfigured)?),
+            Some(enc) => Some(secret.decrypt(enc).map_err(|_| LlmError::KeyUnreadable)?),
             None => None,
         };
         let local = url::Url::parse(&self.base_url)

@@ -16,7 +16,7 @@ use shared::domain::panels::{self, Panel, PanelStatus};
 use shared::domain::sync::{self as sync_state, Resource, SyncRow};
 use shared::pp::{AdminClient, ClientOptions, PublicClient};
 use shared::time::now;
-use shared::{AppResult, AppState};
+use shared::{AppError, AppResult, AppState};
 
 use crate::error::SyncError;
 use crate::resources::{self, Ctx};
@@ -126,10 +126,12 @@ async fn run_due(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
         return Ok(report);
     }
     let all = panels::list(&state.db, &PanelScope::All).await?;
-    let (targets, others): (Vec<Panel>, Vec<Panel>) = all
-        .into_iter()
-        .filter(|p| opts.panel.is_none_or(|id| id == p.id))
-        .partition(|p| p.status == PanelStatus::Active);
+    // A panel stopped only because its keys could not be read is tried again: reading them costs no
+    // call to the panel, and it resumes by itself once the right PANELOPS_SECRET_KEY is back.
+    let (targets, others): (Vec<Panel>, Vec<Panel>) =
+        all.into_iter().filter(|p| opts.panel.is_none_or(|id| id == p.id)).partition(|p| {
+            p.status == PanelStatus::Active || p.last_error.as_deref() == Some(panels::KEYS_UNREADABLE)
+        });
     report.stopped = others
         .into_iter()
         .filter(|p| p.status == PanelStatus::Error)
@@ -151,19 +153,21 @@ async fn run_due(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
             let _permit = gate.acquire_owned().await;
             if opts.deadline.is_some_and(|d| Instant::now() >= d) {
                 tracing::info!(panel = panel.id, "no time left in this run; the next one starts with it");
-                return Ok(Vec::new());
+                return Ok(PanelRun::Synced(Vec::new()));
             }
             run_panel(&state, &panel, &opts, settings.retention_days).await
         });
     }
     while let Some(done) = tasks.join_next().await {
         match done {
-            Ok(Ok(mut rows)) => report.resources.append(&mut rows),
+            Ok(Ok(PanelRun::Synced(mut rows))) => report.resources.append(&mut rows),
+            Ok(Ok(PanelRun::Stopped(stopped))) => report.stopped.push(stopped),
             Ok(Err(e)) => tracing::error!(error = %e, "panel sync failed"),
             Err(e) => tracing::error!(error = %e, "panel sync task failed"),
         }
     }
     report.resources.sort_by_key(|r| (r.panel_id, r.resource));
+    report.stopped.sort_by_key(|p| p.panel_id);
     report.fetched = report.resources.iter().map(|r| r.fetched).sum();
     Ok(report)
 }
@@ -183,14 +187,40 @@ async fn longest_waiting_first(state: &AppState, mut panels: Vec<Panel>) -> AppR
     Ok(panels)
 }
 
+/// How a panel's turn in a run ended.
+enum PanelRun {
+    Synced(Vec<ResourceReport>),
+    /// Its stored keys cannot be read with this PANELOPS_SECRET_KEY: nothing of it can sync.
+    Stopped(StoppedPanel),
+}
+
 async fn run_panel(
     state: &AppState,
     panel: &Panel,
     opts: &RunOptions,
     retention_days: i64,
-) -> AppResult<Vec<ResourceReport>> {
+) -> AppResult<PanelRun> {
     sync_state::ensure_rows(&state.db, panel.id).await?;
-    let (admin_key, services_key) = panels::keys(&state.db, &state.config.secret_key, panel.id).await?;
+    let (admin_key, services_key) = match panels::keys(&state.db, &state.config.secret_key, panel.id).await {
+        Ok(keys) => keys,
+        // Decryption is the only Config error here. Said on the panel (Panels, Settings → Sync, the
+        // header's note) and in the run's report, not only in a log line.
+        Err(AppError::Config(_)) => {
+            tracing::error!(panel = panel.id, "{}", panels::KEYS_UNREADABLE);
+            mark_keys_unreadable(state, panel.id, true).await?;
+            let reason = panels::KEYS_UNREADABLE.to_string();
+            return Ok(PanelRun::Stopped(StoppedPanel {
+                panel_id: panel.id,
+                name: panel.name.clone(),
+                reason,
+            }));
+        }
+        Err(e) => return Err(e),
+    };
+    if panel.status == PanelStatus::Error {
+        tracing::info!(panel = panel.id, "the panel's keys read again; it syncs again");
+        mark_keys_unreadable(state, panel.id, false).await?;
+    }
     let admin = admin_key.and_then(|k| AdminClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
     let public =
         services_key.and_then(|k| PublicClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
@@ -236,7 +266,21 @@ async fn run_panel(
         .await?;
         tx.commit().await?;
     }
-    Ok(out)
+    Ok(PanelRun::Synced(out))
+}
+
+/// Stops the panel for keys this PANELOPS_SECRET_KEY cannot read, or resumes it once they read again
+/// (only a panel stopped for that reason: a paused one, or one whose key the panel refused, stays).
+async fn mark_keys_unreadable(state: &AppState, panel_id: i64, unreadable: bool) -> AppResult<()> {
+    let conn = state.db.connect().await?;
+    let sql = if unreadable {
+        "UPDATE panels SET status = 'error', last_error = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'active'"
+    } else {
+        "UPDATE panels SET status = 'active', last_error = NULL, updated_at = ?2
+         WHERE id = ?3 AND status = 'error' AND last_error = ?1"
+    };
+    conn.execute(sql, params![panels::KEYS_UNREADABLE, now(), panel_id]).await?;
+    Ok(())
 }
 
 /// Takes the resource for this run; false when another run holds an unexpired lease.

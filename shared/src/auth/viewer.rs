@@ -24,8 +24,8 @@ pub struct Viewer {
     pub panels: Vec<PanelRef>,
     pub flash: Option<String>,
     pub path: String,
-    /// Last successful sync in view, and whether any panel's sync is in error or late.
-    pub freshness: Option<(Option<i64>, bool)>,
+    /// Last successful sync in view, whether any panel's sync is in error or late, and why one stopped.
+    pub freshness: Option<crate::domain::sync::Freshness>,
 }
 
 impl Viewer {

@@ -230,7 +230,14 @@ pub async fn update(db: &Db, key: &SecretKey, id: i64, input: &PanelInput) -> Ap
     Ok(())
 }
 
-/// The decrypted admin and services keys, for the sync engine only.
+/// A panel's `last_error` when this `PANELOPS_SECRET_KEY` cannot read its stored keys (the sync sets it,
+/// and clears it once the keys read again).
+pub const KEYS_UNREADABLE: &str =
+    "PANELOPS_SECRET_KEY cannot read this panel's stored API keys: it is not the key \
+     they were saved with. Set that key again, or enter the panel's keys again in Panels.";
+
+/// The decrypted admin and services keys, for the sync engine only. A key that this
+/// `PANELOPS_SECRET_KEY` cannot read is an [`AppError::Config`].
 pub async fn keys(db: &Db, key: &SecretKey, id: i64) -> AppResult<(Option<String>, Option<String>)> {
     let conn = db.connect().await?;
     let mut rows =

@@ -336,17 +336,24 @@ pub async fn save_engine_settings(db: &Db, s: &EngineSettings) -> AppResult<()> 
     Ok(())
 }
 
-/// When the cache was last refreshed (None: never), and whether any panel's sync is in error or late
-/// (older than twice its interval): the header's freshness note. None when nothing is synced at all.
-pub async fn freshness(
-    db: &Db,
-    scope: &PanelScope,
-    panel: Option<i64>,
-) -> AppResult<Option<(Option<i64>, bool)>> {
+/// The header's freshness note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Freshness {
+    /// When the cache was last refreshed (None: never).
+    pub last_ok: Option<i64>,
+    /// A panel's sync is in error, stopped, or late (older than twice its interval).
+    pub late: bool,
+    /// Why a panel in view is stopped (its key refused, or unreadable with this PANELOPS_SECRET_KEY).
+    pub stopped: Option<String>,
+}
+
+/// The freshness of the panels in view; None when nothing is synced at all.
+pub async fn freshness(db: &Db, scope: &PanelScope, panel: Option<i64>) -> AppResult<Option<Freshness>> {
     let conn = db.connect().await?;
     let sql = format!(
         "SELECT COUNT(*), MAX(s.last_ok_at),
-                MAX(CASE WHEN s.status = 'error' OR (s.enabled = 1 AND s.last_ok_at < ?1 - 2 * s.interval_secs) THEN 1 ELSE 0 END)
+                MAX(CASE WHEN s.status = 'error' OR p.status = 'error' OR (s.enabled = 1 AND s.last_ok_at < ?1 - 2 * s.interval_secs) THEN 1 ELSE 0 END),
+                MAX(CASE WHEN p.status = 'error' THEN p.last_error END)
          FROM sync_state s JOIN panels p ON p.id = s.panel_id WHERE p.status != 'paused' AND {}",
         scope.sql("s.panel_id", panel)
     );
@@ -356,8 +363,9 @@ pub async fn freshness(
         return Ok(None);
     }
     let late = opt_i64(&r, 2)?.unwrap_or(0) == 1;
-    let last = opt_i64(&r, 1)?;
-    Ok((last.is_some() || late).then_some((last, late)))
+    let last_ok = opt_i64(&r, 1)?;
+    let stopped = crate::db::opt_text(&r, 3)?;
+    Ok((last_ok.is_some() || late).then_some(Freshness { last_ok, late, stopped }))
 }
 
 /// The orders cache's indexes on scattered keys (who ordered, the link, the provider's order id), as

@@ -71,6 +71,9 @@ fn failure_page(
         LlmError::NotConfigured => {
             (StatusCode::BAD_REQUEST, "An owner sets the provider and key in AI settings.".to_string())
         }
+        LlmError::KeyUnreadable => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Nothing was sent or stored.".to_string())
+        }
         LlmError::Timeout => (
             StatusCode::GATEWAY_TIMEOUT,
             format!(
