@@ -29,6 +29,9 @@ pub struct Config {
     pub behind_proxy: bool,
     /// How long a page waits for the AI model, retries included: API Gateway ends a request at 30 s.
     pub ai_page_timeout: std::time::Duration,
+    /// The path the console is served under (`/console`), for its links; None = at the root, or what
+    /// the request says (`cargo lambda watch`, an API Gateway stage).
+    pub base_path: Option<String>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/panelops.db";
@@ -81,6 +84,7 @@ impl Config {
                 "PANELOPS_AI_PAGE_TIMEOUT_SECS",
                 DEFAULT_AI_PAGE_TIMEOUT_SECS,
             )? as u64),
+            base_path: base_path(get("PANELOPS_BASE_PATH").as_deref())?,
         })
     }
 
@@ -93,6 +97,7 @@ impl Config {
             session_idle_minutes: 12 * 60,
             session_absolute_hours: 7 * 24,
             ai_page_timeout: std::time::Duration::from_secs(DEFAULT_AI_PAGE_TIMEOUT_SECS as u64),
+            base_path: None,
             behind_proxy: false,
         }
     }
@@ -108,6 +113,23 @@ fn parse_num(get: &impl Fn(&str) -> Option<String>, key: &str, default: i64) -> 
             .filter(|n| *n > 0)
             .ok_or_else(|| AppError::Config(format!("{key} must be a positive whole number, got {v:?}"))),
     }
+}
+
+/// `/console` from `console`, `/console/` or `/console`; None for the root.
+fn base_path(value: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(v) = value.map(|v| v.trim().trim_matches('/')).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let clean = v.split('/').all(|seg| {
+        !seg.is_empty()
+            && seg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+    });
+    if !clean {
+        return Err(AppError::Config(format!(
+            "PANELOPS_BASE_PATH must be a path like /console (letters, digits, - _ . ~ between slashes), got {v:?}"
+        )));
+    }
+    Ok(Some(format!("/{v}")))
 }
 
 fn database_mode(url: &str, token: String, replica: Option<String>) -> Result<DatabaseMode, AppError> {
@@ -161,6 +183,14 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("PANELOPS_SECRET_KEY"), "{err}");
         assert!(!dir.path().join("secret.key").exists());
+    }
+
+    #[test]
+    fn base_paths_are_normalised() {
+        assert_eq!(base_path(Some("console/")).unwrap().as_deref(), Some("/console"));
+        assert_eq!(base_path(Some("/a/b")).unwrap().as_deref(), Some("/a/b"));
+        assert_eq!(base_path(Some("/")).unwrap(), None);
+        assert!(base_path(Some("/a b")).is_err() && base_path(Some("/a//b")).is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod base_path;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -86,6 +86,10 @@ impl Routes {
 
     /// The finished router: state applied, errors rendered for their audience.
     pub fn into_router(self) -> Router {
-        self.router.layer(middleware::from_fn(crate::error::render_errors)).with_state(self.state)
+        let state = self.state.clone();
+        let router =
+            self.router.layer(middleware::from_fn(crate::error::render_errors)).with_state(self.state);
+        // Outermost: links, forms and redirects carry the base path (`cargo lambda watch`, a stage).
+        crate::base_path::serve_under_base_path(router, state)
     }
 }
