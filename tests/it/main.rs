@@ -18,6 +18,7 @@ mod competitors;
 mod competitors_report;
 mod data_pages;
 mod health;
+mod hosted;
 mod migrations;
 mod panels;
 mod reports_api;

@@ -37,14 +37,10 @@ async fn cached_statements_release_their_read_when_dropped() {
     let app = TestApp::new().await;
     app.exec("CREATE TABLE t (n INTEGER)").await;
     app.exec("INSERT INTO t VALUES (1), (2)").await;
-    let count = |conn: &shared::db::Conn| {
-        let conn: &libsql::Connection = conn;
-        let conn = conn.clone();
-        async move {
-            let mut rows = conn.query("SELECT COUNT(*) FROM t", ()).await.unwrap();
-            rows.next().await.unwrap().unwrap().get::<i64>(0).unwrap()
-        }
-    };
+    async fn count(conn: &shared::db::Conn) -> i64 {
+        let mut rows = conn.query("SELECT COUNT(*) FROM t", ()).await.unwrap();
+        rows.next().await.unwrap().unwrap().get::<i64>(0).unwrap()
+    }
     let a = app.state.db.connect().await.unwrap();
     let b = app.state.db.connect().await.unwrap();
     for expected in [3, 4] {

@@ -38,7 +38,7 @@ impl Staff {
 
 const COLUMNS: &str = "id, username, role, all_panels, active, current_panel, created_at, last_login_at";
 
-fn from_row(row: &libsql::Row) -> AppResult<Staff> {
+fn from_row(row: &crate::db::Row) -> AppResult<Staff> {
     let role: String = row.get(2)?;
     Ok(Staff {
         id: row.get(0)?,

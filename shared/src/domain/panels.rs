@@ -94,7 +94,7 @@ pub fn public_api_url(base_url: &str) -> String {
 const COLUMNS: &str =
     "id, name, base_url, status, admin_key_last4, services_key_last4, last_error, created_at, updated_at";
 
-fn from_row(row: &libsql::Row) -> AppResult<Panel> {
+fn from_row(row: &crate::db::Row) -> AppResult<Panel> {
     let status: String = row.get(3)?;
     Ok(Panel {
         id: row.get(0)?,

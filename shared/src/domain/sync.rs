@@ -157,7 +157,7 @@ impl SyncRow {
 const COLUMNS: &str = "panel_id, resource, interval_secs, page_size, enabled, position, status, message, failures,
     next_retry_at, last_fetched_at, last_ok_at, cycle_done_at, fetched, total, cached, skipped, lease_until, run_requested";
 
-fn from_row(r: &libsql::Row) -> AppResult<SyncRow> {
+fn from_row(r: &crate::db::Row) -> AppResult<SyncRow> {
     let res: String = r.get(1)?;
     Ok(SyncRow {
         panel_id: r.get(0)?,
@@ -272,7 +272,7 @@ pub async fn shortest_interval(db: &Db) -> AppResult<Option<i64>> {
     let conn = db.connect().await?;
     let mut rows = conn.query("SELECT MIN(interval_secs) FROM sync_state WHERE enabled = 1", ()).await?;
     match rows.next().await? {
-        Some(r) => opt_i64(&r, 0),
+        Some(r) => Ok(opt_i64(&r, 0)?),
         None => Ok(None),
     }
 }
@@ -372,7 +372,7 @@ pub const SCATTERED_INDEXES: [(&str, &str); 3] = [
 /// Builds the scattered-key indexes missing now, one statement each (other writers wait for one
 /// sort at a time), until `stop` says a catch-up wants them off again.
 pub async fn build_missing_scattered_indexes(
-    conn: &libsql::Connection,
+    conn: &crate::db::Conn,
     stop: impl Fn() -> bool,
 ) -> AppResult<()> {
     for (name, definition) in missing_scattered_indexes(conn).await? {
@@ -388,7 +388,7 @@ pub async fn build_missing_scattered_indexes(
 
 /// The scattered-key indexes missing now (a catch-up under way, or one a killed run left).
 pub async fn missing_scattered_indexes(
-    conn: &libsql::Connection,
+    conn: &crate::db::Conn,
 ) -> AppResult<Vec<(&'static str, &'static str)>> {
     let mut present = Vec::new();
     let mut rows = conn

@@ -155,7 +155,7 @@ async fn render(state: &AppState, viewer: &Viewer, rejected: Option<&Rejected>) 
     let t = now();
     let can_edit = viewer.is(Role::Admin);
     let running = rows.iter().any(|r| r.lease_until > t);
-    let catching_up = !sync::missing_scattered_indexes(&*state.db.connect().await?).await?.is_empty();
+    let catching_up = !sync::missing_scattered_indexes(&state.db.connect().await?).await?.is_empty();
     let mut cols = vec![
         col("Resource"),
         num("Interval (sec)"),

@@ -42,7 +42,7 @@ pub fn routes(state: &AppState) -> Routes {
 /// `panel` is the chosen panel, already checked against the caller's scope (the guard does it for
 /// a staff member and for an API key alike).
 pub async fn params_from(
-    conn: &libsql::Connection,
+    conn: &shared::db::Conn,
     panel: Option<i64>,
     q: &Params,
 ) -> AppResult<(ServiceProfile, ServiceHealthParams)> {
@@ -492,7 +492,7 @@ async fn new_profile_page(viewer: Viewer) -> Markup {
     )
 }
 
-async fn load(conn: &libsql::Connection, id: i64) -> AppResult<ServiceProfile> {
+async fn load(conn: &shared::db::Conn, id: i64) -> AppResult<ServiceProfile> {
     profiles::get(conn, id).await?.ok_or_else(|| AppError::not_found("That profile"))
 }
 

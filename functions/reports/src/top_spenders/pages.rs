@@ -37,7 +37,7 @@ pub fn routes(state: &AppState) -> Routes {
 /// `panel` is the chosen panel, already checked against the caller's scope (the guard does it for
 /// a staff member and for an API key alike).
 pub async fn params_from(
-    conn: &libsql::Connection,
+    conn: &shared::db::Conn,
     panel: Option<i64>,
     q: &Params,
 ) -> AppResult<(UserProfile, TopSpendersParams)> {
@@ -305,7 +305,7 @@ async fn new_profile_page(viewer: Viewer) -> Markup {
     )
 }
 
-async fn load(conn: &libsql::Connection, id: i64) -> AppResult<UserProfile> {
+async fn load(conn: &shared::db::Conn, id: i64) -> AppResult<UserProfile> {
     profiles::get(conn, id).await?.ok_or_else(|| AppError::not_found("That profile"))
 }
 

@@ -12,9 +12,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use libsql::Connection;
-
-use shared::db::Db;
+use shared::db::{Conn, Db, Stmt};
 use shared::domain::sync::{build_missing_scattered_indexes, SCATTERED_INDEXES};
 use shared::AppResult;
 
@@ -39,7 +37,7 @@ impl Drop for CatchUp {
 const MAX_REBUILD_ROWS: i64 = 5_000_000;
 
 /// Whether `remaining` orders still to fetch make a catch-up, given what the cache holds.
-pub async fn worth_it(conn: &Connection, remaining: i64, min_rows: i64) -> AppResult<bool> {
+pub async fn worth_it(conn: &Conn, remaining: i64, min_rows: i64) -> AppResult<bool> {
     if remaining < min_rows.max(1) {
         return Ok(false);
     }
@@ -52,20 +50,19 @@ pub async fn worth_it(conn: &Connection, remaining: i64, min_rows: i64) -> AppRe
     Ok(remaining.saturating_mul(HELD_SHARE) >= held && held.saturating_add(remaining) <= MAX_REBUILD_ROWS)
 }
 
-/// Starts a catch-up: the indexes go, inside the transaction of the page that needs them gone.
-pub async fn begin(db: &Db, tx: &libsql::Transaction) -> AppResult<CatchUp> {
+/// Starts a catch-up: the statements that drop the indexes, to run in the write batch of the page
+/// that needs them gone (if that write fails, the returned guard is dropped with it).
+pub fn begin(db: &Db) -> (CatchUp, Vec<Stmt>) {
     let count = db.catch_ups();
     count.fetch_add(1, Ordering::SeqCst);
-    let guard = CatchUp(count);
-    for (name, _) in SCATTERED_INDEXES {
-        tx.execute(&format!("DROP INDEX IF EXISTS {name}"), ()).await?;
-    }
-    Ok(guard)
+    let drops =
+        SCATTERED_INDEXES.iter().map(|(name, _)| Stmt::new(format!("DROP INDEX IF EXISTS {name}"), ()));
+    (CatchUp(count), drops.collect())
 }
 
 /// Builds the missing indexes, unless a catch-up in this process still wants them off (asked again
 /// before each: one may start while another is built).
-pub async fn put_back(db: &Db, conn: &Connection) -> AppResult<()> {
+pub async fn put_back(db: &Db, conn: &Conn) -> AppResult<()> {
     let count = db.catch_ups();
     build_missing_scattered_indexes(conn, || count.load(Ordering::SeqCst) > 0).await
 }

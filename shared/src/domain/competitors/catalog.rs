@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use libsql::{params, Transaction};
+use crate::db::Tx;
+use libsql::params;
 use serde::Serialize;
 
 use crate::db::{opt_i64, opt_text, Db};
@@ -62,7 +63,7 @@ impl SnapshotChanges {
 const COLUMNS: &str =
     "service_id, valid_from, valid_to, name, type, category, rate, min, max, refill, cancel";
 
-fn from_row(r: &libsql::Row) -> AppResult<Version> {
+fn from_row(r: &crate::db::Row) -> AppResult<Version> {
     let b = |i: i32| -> AppResult<Option<bool>> { Ok(opt_i64(r, i)?.map(|v| v != 0)) };
     Ok(Version {
         service_id: r.get(0)?,
@@ -79,7 +80,7 @@ fn from_row(r: &libsql::Row) -> AppResult<Version> {
     })
 }
 
-async fn collect(mut rows: libsql::Rows) -> AppResult<Vec<Version>> {
+async fn collect(mut rows: crate::db::Rows) -> AppResult<Vec<Version>> {
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
         out.push(from_row(&r)?);
@@ -94,7 +95,7 @@ fn opt_b(v: Option<bool>) -> Option<i64> {
 /// Writes the catalogue seen at `at` as changes against the current versions, inside the caller's
 /// transaction (with the sync position). A service listed twice counts once (the last row wins).
 pub async fn apply_snapshot(
-    tx: &Transaction,
+    tx: &Tx<'_>,
     competitor_id: i64,
     at: i64,
     rows: &[ServiceRow],
@@ -146,7 +147,7 @@ pub async fn apply_snapshot(
     Ok(ch)
 }
 
-async fn insert(tx: &Transaction, competitor_id: i64, at: i64, s: &ServiceRow) -> AppResult<()> {
+async fn insert(tx: &Tx<'_>, competitor_id: i64, at: i64, s: &ServiceRow) -> AppResult<()> {
     tx.execute(
         "INSERT INTO competitor_services (competitor_id, service_id, valid_from, valid_to, name, type, category,
                                           rate, min, max, refill, cancel)
@@ -172,7 +173,7 @@ async fn insert(tx: &Transaction, competitor_id: i64, at: i64, s: &ServiceRow) -
     Ok(())
 }
 
-async fn close(tx: &Transaction, competitor_id: i64, service_id: i64, at: i64) -> AppResult<()> {
+async fn close(tx: &Tx<'_>, competitor_id: i64, service_id: i64, at: i64) -> AppResult<()> {
     tx.execute(
         "UPDATE competitor_services SET valid_to = ?1 WHERE competitor_id = ?2 AND service_id = ?3 AND valid_to IS NULL",
         params![at, competitor_id, service_id],
@@ -181,7 +182,7 @@ async fn close(tx: &Transaction, competitor_id: i64, service_id: i64, at: i64) -
     Ok(())
 }
 
-async fn delete_version(tx: &Transaction, competitor_id: i64, service_id: i64, from: i64) -> AppResult<()> {
+async fn delete_version(tx: &Tx<'_>, competitor_id: i64, service_id: i64, from: i64) -> AppResult<()> {
     tx.execute(
         "DELETE FROM competitor_services WHERE competitor_id = ?1 AND service_id = ?2 AND valid_from = ?3",
         params![competitor_id, service_id, from],
@@ -256,7 +257,7 @@ pub async fn history_starts(db: &Db, competitor_id: i64) -> AppResult<Option<i64
         )
         .await?;
     match rows.next().await? {
-        Some(r) => opt_i64(&r, 0),
+        Some(r) => Ok(opt_i64(&r, 0)?),
         None => Ok(None),
     }
 }

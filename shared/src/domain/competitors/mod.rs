@@ -37,7 +37,7 @@ const COLUMNS: &str =
     "id, panel_id, name, base_url, api_key_last4, enabled, status, last_error, last_sync_at,
     last_ok_at, services, created_at";
 
-fn from_row(r: &libsql::Row) -> AppResult<Competitor> {
+fn from_row(r: &crate::db::Row) -> AppResult<Competitor> {
     Ok(Competitor {
         id: r.get(0)?,
         panel_id: r.get(1)?,

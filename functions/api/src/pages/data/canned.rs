@@ -3,8 +3,8 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use libsql::Connection;
 use maud::{html, Markup};
+use shared::db::Conn;
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
@@ -24,7 +24,7 @@ pub struct Canned {
 }
 
 /// Shared replies and the staff member's own, by title.
-pub async fn visible(conn: &Connection, staff_id: i64) -> AppResult<Vec<Canned>> {
+pub async fn visible(conn: &Conn, staff_id: i64) -> AppResult<Vec<Canned>> {
     let mut rows = conn
         .query(
             "SELECT id, title, body, owner_id FROM canned_replies

@@ -3,8 +3,8 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use libsql::Connection;
 use maud::{html, Markup};
+use shared::db::Conn;
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
@@ -24,7 +24,7 @@ pub struct Method {
     pub max: Option<i64>,
 }
 
-pub async fn all(conn: &Connection) -> AppResult<Vec<Method>> {
+pub async fn all(conn: &Conn) -> AppResult<Vec<Method>> {
     let mut rows = conn
         .query(
             "SELECT id, internal_name, display_name, min_amount, max_amount FROM payment_methods

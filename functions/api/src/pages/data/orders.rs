@@ -53,7 +53,7 @@ pub struct Order {
 pub const COLUMNS: &str = "panel_id, id, external_id, user, charge, currency, provider_charge, link, start_count, \
      quantity, remains, service_id, service_name, provider, status, mode, creation_type, created, last_update";
 
-pub fn order_from(r: &libsql::Row) -> AppResult<Order> {
+pub fn order_from(r: &shared::db::Row) -> AppResult<Order> {
     Ok(Order {
         panel_id: r.get(0)?,
         id: r.get(1)?,

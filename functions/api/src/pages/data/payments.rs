@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use libsql::{Connection, Value};
+use libsql::Value;
 use maud::{html, Markup};
+use shared::db::Conn;
 
 use shared::auth::Viewer;
 use shared::db::rows::{opt_i64, opt_text};
@@ -44,7 +45,7 @@ pub struct Payment {
 const PAYMENT_COLUMNS: &str =
     "panel_id, id, user, amount, currency, method, status, memo, mode, created, updated";
 
-fn payment_from(r: &libsql::Row) -> AppResult<Payment> {
+fn payment_from(r: &shared::db::Row) -> AppResult<Payment> {
     Ok(Payment {
         panel_id: r.get(0)?,
         id: r.get(1)?,
@@ -60,7 +61,7 @@ fn payment_from(r: &libsql::Row) -> AppResult<Payment> {
     })
 }
 
-pub async fn of_user(conn: &Connection, panel_id: i64, user: &str) -> AppResult<Vec<Payment>> {
+pub async fn of_user(conn: &Conn, panel_id: i64, user: &str) -> AppResult<Vec<Payment>> {
     let mut rows = conn
         .query(
             &format!(
@@ -80,7 +81,7 @@ pub async fn of_user(conn: &Connection, panel_id: i64, user: &str) -> AppResult<
 /// The fraud risk and the user's balance of each payment on a page, in one statement: the same indexed
 /// lookups per row as before, without a query per row.
 pub async fn risks_and_balances(
-    conn: &Connection,
+    conn: &Conn,
     pays: &[Payment],
     by_name: &HashMap<&str, &Method>,
 ) -> AppResult<(Vec<Risk>, Vec<Option<i64>>)> {

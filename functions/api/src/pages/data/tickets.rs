@@ -44,7 +44,7 @@ struct Ticket {
 
 const TICKET_COLUMNS: &str = "panel_id, id, user, subject, status, assignee, created, last_update";
 
-fn ticket_from(r: &libsql::Row) -> AppResult<Ticket> {
+fn ticket_from(r: &shared::db::Row) -> AppResult<Ticket> {
     Ok(Ticket {
         panel_id: r.get(0)?,
         id: r.get(1)?,
@@ -389,7 +389,7 @@ pub async fn reply(
     Ok(flash_redirect(&format!("/tickets/{panel_id}/{id}"), note, client.secure))
 }
 
-async fn ai_prompts(conn: &libsql::Connection) -> AppResult<Vec<(i64, String)>> {
+async fn ai_prompts(conn: &shared::db::Conn) -> AppResult<Vec<(i64, String)>> {
     let mut rows = conn.query("SELECT id, title FROM ai_prompts ORDER BY title COLLATE NOCASE", ()).await?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
@@ -400,7 +400,7 @@ async fn ai_prompts(conn: &libsql::Connection) -> AppResult<Vec<(i64, String)>> 
 
 /// The AI answers already given on this ticket, newest first.
 async fn ai_answers(
-    conn: &libsql::Connection,
+    conn: &shared::db::Conn,
     panel_id: i64,
     id: i64,
 ) -> AppResult<Vec<(String, String, String, i64)>> {

@@ -44,7 +44,7 @@ pub struct User {
 const USER_COLUMNS: &str =
     "panel_id, id, username, email, balance, spent, currency, status, created, last_auth, discount";
 
-fn user_from(r: &libsql::Row) -> AppResult<User> {
+fn user_from(r: &shared::db::Row) -> AppResult<User> {
     Ok(User {
         panel_id: r.get(0)?,
         id: r.get(1)?,
