@@ -72,8 +72,10 @@ impl Db {
                     })?;
                 }
                 let db = Builder::new_local(path).build().await?;
-                // WAL is a property of the file: set once. libsql does not default to it.
+                // WAL is a property of the file: set once. libsql does not default to it. Switching
+                // needs the file to itself: wait for other processes starting at the same moment.
                 let conn = db.connect()?;
+                conn.execute_batch("PRAGMA busy_timeout=5000;").await?;
                 let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
                 while rows.next().await?.is_some() {}
                 Backend::File { db, idle: Arc::new(Mutex::new(Vec::new())) }
