@@ -27,6 +27,7 @@ mod reports_service;
 mod reports_support;
 mod reports_tickets;
 mod reports_users;
+mod round_trips;
 mod scope;
 mod secrets;
 mod staff;

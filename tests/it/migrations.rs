@@ -64,7 +64,8 @@ async fn cached_statements_release_their_read_when_dropped() {
 fn functions_starting_together_on_a_fresh_database_all_start() {
     let dir = tempfile::tempdir().unwrap();
     let server = crate::hosted::sqld().map(|bin| testkit::sqld::Sqld::start(&bin).unwrap());
-    let mut env: Vec<(&str, String)> = vec![("PANELOPS_SECRET_KEY", shared::crypto::SecretKey::generate().to_base64())];
+    let mut env: Vec<(&str, String)> =
+        vec![("PANELOPS_SECRET_KEY", shared::crypto::SecretKey::generate().to_base64())];
     match &server {
         Some(s) => env.extend([("DATABASE_URL", s.url()), ("DATABASE_AUTH_TOKEN", s.token.clone())]),
         None => env.push(("DATABASE_URL", dir.path().join("fresh.db").display().to_string())),
@@ -84,7 +85,8 @@ fn functions_starting_together_on_a_fresh_database_all_start() {
     let mut applied = Vec::new();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "a process failed to start: {text}");
         applied.push(text);
     }

@@ -241,6 +241,11 @@ impl Conn {
         }
     }
 
+    /// Runs a statement built elsewhere (a `Stmt`); the number of rows it changed.
+    pub async fn execute_stmt(&self, s: Stmt) -> DbResult<u64> {
+        self.execute(&s.sql, s.params?).await
+    }
+
     /// Several statements without parameters (DDL): one request.
     pub async fn execute_batch(&self, sql: &str) -> DbResult<()> {
         self.settle().await?;

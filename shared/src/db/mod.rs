@@ -9,6 +9,7 @@ mod conn;
 mod error;
 mod filter;
 mod migrations;
+mod reads;
 pub mod remote;
 pub mod rows;
 
@@ -23,6 +24,7 @@ pub use conn::{Conn, Stmt, Tx};
 pub use error::{DbError, DbResult};
 pub use filter::Where;
 pub use migrations::{migrate, pending_migrations, schema_version, CURRENT_VERSION, MIGRATIONS};
+pub use reads::{read_all, Decode, Done, Read, Reads};
 pub use rows::{opt_i64, opt_text, FromSql, Row, Rows};
 
 use conn::Idle;

@@ -59,7 +59,7 @@ async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
     let (_, p) = params_from(&conn, viewer.panel, &q).await?;
-    let (rows, total) = top_spenders(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     Ok(envelope(&rows, Some(("total", total.into()))))
 }
 
@@ -102,7 +102,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
     let (profile, p) = params_from(&conn, viewer.panel, &q).await?;
-    let (rows, total) = top_spenders(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let all_profiles = profiles::list(&conn).await?;
     let keep = keep(&profile, &q);
     let detail = |panel: i64, user: &str| {

@@ -49,34 +49,21 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
                 failed.push(format!("{}: {msg}", rival.name));
             } else {
                 step.position = json!({"after": rival.id, "failed": failed});
-                let conn = db.connect().await?;
-                let tx = shared::db::write_tx(&conn).await?;
-                // Never before the newest stored version: a clock step back cannot reorder history.
-                let mut at = now();
-                let mut last = tx
-                    .query(
-                        "SELECT MAX(valid_from) FROM competitor_services WHERE competitor_id = ?1",
-                        libsql::params![rival.id],
-                    )
-                    .await?;
-                if let Some(r) = last.next().await? {
-                    if let Some(t) = shared::db::opt_i64(&r, 0)? {
-                        at = at.max(t);
-                    }
-                }
-                drop(last);
-                let changes = catalog::apply_snapshot(&tx, rival.id, at, &rows).await?;
-                tx.execute(
-                    "UPDATE competitors SET status = 'ok', last_error = NULL, last_sync_at = ?1, last_ok_at = ?1,
-                            services = (SELECT COUNT(*) FROM competitor_services WHERE competitor_id = ?2 AND valid_to IS NULL)
-                     WHERE id = ?2",
-                    libsql::params![at, rival.id],
-                )
-                .await?;
-                let stmts =
-                    vec![position_stmt(ctx.panel_id, Resource::Competitors, &step), recount(ctx.panel_id)];
-                step.cached = returned_count(&mut tx.batch(stmts).await?, 1).await?;
-                tx.commit().await?;
+                let at = now();
+                let then = vec![
+                    Stmt::new(
+                        "UPDATE competitors SET status = 'ok', last_error = NULL, last_sync_at = ?1, last_ok_at = ?1,
+                                services = (SELECT COUNT(*) FROM competitor_services WHERE competitor_id = ?2 AND valid_to IS NULL)
+                         WHERE id = ?2",
+                        libsql::params![at, rival.id],
+                    ),
+                    position_stmt(ctx.panel_id, Resource::Competitors, &step),
+                    recount(ctx.panel_id),
+                ];
+                // The changes, the rival's row, the position and the count: one write.
+                let (changes, mut results) =
+                    catalog::apply_snapshot(ctx.conn, rival.id, at, &rows, then).await?;
+                step.cached = returned_count(&mut results, 2).await?;
                 tracing::info!(
                     competitor = rival.id,
                     added = changes.added,
