@@ -101,6 +101,12 @@ impl Config {
             behind_proxy: false,
         }
     }
+
+    /// As `local`, on a remote libSQL server (the hosted test tier, benchmarks).
+    pub fn remote(url: &str, token: &str, secret_key: SecretKey) -> Self {
+        let database = DatabaseMode::Remote { url: url.to_string(), token: token.to_string() };
+        Config { database, ..Config::local(Path::new(DEFAULT_DATABASE_URL), secret_key) }
+    }
 }
 
 fn parse_num(get: &impl Fn(&str) -> Option<String>, key: &str, default: i64) -> Result<i64, AppError> {

@@ -170,7 +170,9 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
         let t = Instant::now();
         let tx = shared::db::write_tx(&conn).await?;
         if i == 0 {
-            catching_up = Some(sync::resources::catch_up::begin(&state.db, &tx).await?);
+            let (guard, drops) = sync::resources::catch_up::begin(&state.db);
+            tx.batch(drops).await?;
+            catching_up = Some(guard);
         }
         let params = libsql::params_from_iter(batch.into_iter().flatten());
         if n == 1000 {

@@ -114,8 +114,8 @@ async fn a_wrong_secret_key_is_said_everywhere_and_the_right_one_resumes() {
     assert_eq!(crate::sync_support::sync_idle(&app, panel).await.errors(), 0);
     let owner = app.as_role("owner1", Role::Owner, &[]).await;
 
-    let path = std::path::PathBuf::from(app.state_db_path());
-    let wrong = shared::config::Config::local(&path, shared::crypto::SecretKey::generate());
+    let mut wrong = app.state.config.clone();
+    wrong.secret_key = shared::crypto::SecretKey::generate();
     let right = std::mem::replace(&mut app.state, shared::AppState::init(wrong).await.unwrap());
     app.router = panelops::server::router(&app.state);
     let report = crate::sync_support::sync_idle(&app, panel).await;

@@ -281,13 +281,11 @@ async fn a_killed_sync_process_resumes_to_the_same_result() {
     let app = TestApp::new().await;
     let sim = sim(5, 30_000, false).await;
     register(&app, &sim).await;
-    let key = app.state.config.secret_key.to_base64();
-    let db = app.state_db_path();
+    let env = app.db_env();
     let run = move |kill_after: Option<u64>| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_panelops"));
         cmd.args(["sync", "--until-idle"])
-            .env("DATABASE_URL", &db)
-            .env("PANELOPS_SECRET_KEY", &key)
+            .envs(env.clone())
             .env("PANELOPS_LOG", "error")
             .stdout(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
@@ -331,8 +329,7 @@ async fn separate_processes_share_a_panels_five_requests_per_second() {
     let panel = register(&app, &sim).await;
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_panelops"));
     cmd.args(["sync", "--until-idle"])
-        .env("DATABASE_URL", app.state_db_path())
-        .env("PANELOPS_SECRET_KEY", app.state.config.secret_key.to_base64())
+        .envs(app.db_env())
         .env("PANELOPS_LOG", "error")
         .stdout(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();

@@ -110,7 +110,7 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
     // engine included: the console's searches get their indexes back now, not when it resumes.
     let restored = match state.db.connect().await {
         Ok(conn) => resources::catch_up::put_back(&state.db, &conn, None).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     if let Err(e) = restored {
         tracing::warn!(error = %e, "could not rebuild the orders' search indexes; the next run tries again");
@@ -284,7 +284,7 @@ async fn mark_keys_unreadable(state: &AppState, panel_id: i64, unreadable: bool)
 }
 
 /// Takes the resource for this run; false when another run holds an unexpired lease.
-async fn take_lease(conn: &libsql::Connection, row: &SyncRow, until: i64) -> AppResult<bool> {
+async fn take_lease(conn: &shared::db::Conn, row: &SyncRow, until: i64) -> AppResult<bool> {
     let n = conn
         .execute(
             "UPDATE sync_state SET lease_until = ?1, status = 'running', run_requested = 0
@@ -343,20 +343,21 @@ async fn run_resource(
         prefetch: Default::default(),
         known: Default::default(),
         catch_up_rows: opts.catch_up_rows,
+        catch_up_considered: Default::default(),
         catch_up: Default::default(),
     };
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));
     let mut pages = 0u32;
-    // Rows this run added to the cache; None once a step does not count them.
-    let mut added = Some(0u64);
     let result: Result<bool, SyncError> = loop {
         match resources::step(row.resource, &ctx, &position).await {
             Ok(step) => {
                 report.fetched += step.received;
                 report.skipped += step.skipped;
                 position = step.position;
-                added = added.zip(step.changed).map(|(a, b)| a + b);
+                if let Some(cached) = step.cached {
+                    report.cached = cached;
+                }
                 pages += 1;
                 if step.done {
                     break Ok(true);
@@ -371,13 +372,8 @@ async fn run_resource(
             Err(e) => break Err(e),
         }
     };
-    // Counting a big table is a scan of it: when the resource counts the rows it adds, the stored count
-    // plus those stays exact (the only other writer, the retention clean-up, keeps it up to date itself),
-    // unless the last run died before storing its count (it left the status at running).
-    match added {
-        Some(n) if row.status != "running" => report.cached = row.cached + n as i64,
-        _ => report.cached = resources::cached_count(&conn, row.panel_id, row.resource).await?,
-    }
+    // The stored count moved with every page (each write counts its rows), so it is exact without
+    // counting a big table; `report.cached` is the last one a page returned.
     if pages > 0 {
         state.db.checkpoint_after_bulk(&conn).await?;
     }
@@ -387,10 +383,10 @@ async fn run_resource(
             report.outcome = if caught_up { "ok" } else { "partial" };
             conn.execute(
                 "UPDATE sync_state SET status = 'ok', message = NULL, failures = 0, next_retry_at = NULL, lease_until = 0,
-                        last_ok_at = ?1, cached = ?2, cycle_done_at = CASE WHEN ?3 THEN ?1 ELSE cycle_done_at END,
+                        last_ok_at = ?1, cycle_done_at = CASE WHEN ?2 THEN ?1 ELSE cycle_done_at END,
                         last_fetched_at = COALESCE(last_fetched_at, ?1)
-                 WHERE panel_id = ?4 AND resource = ?5",
-                params![t, report.cached, caught_up as i64, row.panel_id, row.resource.as_str()],
+                 WHERE panel_id = ?3 AND resource = ?4",
+                params![t, caught_up as i64, row.panel_id, row.resource.as_str()],
             )
             .await?;
         }
@@ -405,13 +401,12 @@ async fn run_resource(
             let failures = row.failures + 1;
             conn.execute(
                 "UPDATE sync_state SET status = 'error', message = ?1, failures = ?2, next_retry_at = ?3, lease_until = 0,
-                        cached = ?4, last_fetched_at = ?5
-                 WHERE panel_id = ?6 AND resource = ?7",
+                        last_fetched_at = ?4
+                 WHERE panel_id = ?5 AND resource = ?6",
                 params![
                     message.as_str(),
                     failures,
                     t + retry_delay(failures, row.interval_secs),
-                    report.cached,
                     t,
                     row.panel_id,
                     row.resource.as_str()

@@ -19,7 +19,7 @@ fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-async fn count(conn: &libsql::Connection, key: &str, since: i64) -> AppResult<(i64, Option<i64>)> {
+async fn count(conn: &crate::db::Conn, key: &str, since: i64) -> AppResult<(i64, Option<i64>)> {
     let mut rows = conn
         .query(
             "SELECT COUNT(*), MIN(at) FROM login_failures WHERE scope = ?1 AND at > ?2",

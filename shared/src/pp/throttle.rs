@@ -146,27 +146,40 @@ impl Drop for Queued<'_> {
 /// lock ('now' is fixed for one step of a statement, RETURNING included).
 const DB_NOW_MS: &str = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
 
-/// Leases `span` of the panel's time, starting now or where the last lease (of any process) ends.
-/// "Now" is the database's clock once the statement holds the write lock, so a lease that waited
-/// behind another process's write (a sync committing a page) starts when it is granted, not when it
-/// was asked for, and is not already spent when it arrives. Every process reads the one clock; the
-/// answer's trip back (well under the 10 ms margin per request locally) is the only error left.
+/// The farthest ahead a window is asked for: over a slower network, requests are spaced locally more
+/// often than leased.
+const MAX_LEAD: Duration = Duration::from_millis(250);
+
+/// Leases `span` of the panel's time, starting now or where the last lease (of any process) ends, as
+/// (start, end) in this process's clock. "Now" is the database's clock once the statement holds the
+/// write lock, so a lease that waited behind another process's write (a sync committing a page)
+/// starts when it is granted, not when it was asked for. Every process reads the one clock.
+///
+/// Over the network the statement ran up to one network round trip before its answer arrived: the
+/// window is asked for that much ahead and that much longer, and counted from the earliest the
+/// statement can have run, so the whole span is still ahead when the answer arrives and no request is
+/// placed past the window's end (where another process's begins). Locally that round trip is zero.
 async fn lease(db: &Db, key: &str, span: Duration) -> AppResult<(Instant, Instant)> {
-    let span_ms = span.as_millis() as i64;
+    let lead = db.network_rtt().min(MAX_LEAD);
+    let lead_ms = lead.as_millis() as i64;
+    let asked_ms = span.as_millis() as i64 + lead_ms;
     let conn = db.connect().await?;
     let sql = format!(
-        "INSERT INTO panel_request_windows (panel_url, next_free_ms) VALUES (?1, {DB_NOW_MS} + ?2)
-         ON CONFLICT (panel_url) DO UPDATE SET next_free_ms = max(next_free_ms, {DB_NOW_MS}) + ?2
+        "INSERT INTO panel_request_windows (panel_url, next_free_ms) VALUES (?1, {DB_NOW_MS} + ?3 + ?2)
+         ON CONFLICT (panel_url) DO UPDATE SET next_free_ms = max(next_free_ms, {DB_NOW_MS} + ?3) + ?2
          RETURNING next_free_ms - ?2 - {DB_NOW_MS}"
     );
-    let mut rows = conn.query(&sql, libsql::params![key, span_ms]).await?;
+    let mut rows = conn.query(&sql, libsql::params![key, asked_ms, lead_ms]).await?;
     let wait_ms: i64 = match rows.next().await? {
         Some(r) => r.get(0)?,
         None => return Err(AppError::Internal("the request window lease returned nothing".into())),
     };
     drop(rows);
-    let start = Instant::now() + Duration::from_millis(wait_ms.max(0) as u64);
-    Ok((start, start + span))
+    let arrived = Instant::now();
+    let wait = Duration::from_millis(wait_ms.max(0) as u64);
+    let asked = Duration::from_millis(asked_ms as u64);
+    let ran_earliest = arrived.checked_sub(lead).unwrap_or(arrived);
+    Ok((arrived + wait, ran_earliest + wait + asked))
 }
 
 type Registry = Mutex<HashMap<(String, u32, bool), Arc<Throttle>>>;
