@@ -23,10 +23,10 @@ const TARGET_FLOOR_SHARE: f64 = 1.0 / 3.0;
 const TARGET_RSS_MB: f64 = 150.0;
 const TARGET_IDLE_SECS: f64 = 1.0;
 
-struct Sim {
+pub(super) struct Sim {
     child: std::process::Child,
-    url: String,
-    admin_key: String,
+    pub url: String,
+    pub admin_key: String,
     services_key: String,
 }
 
@@ -37,7 +37,7 @@ impl Drop for Sim {
     }
 }
 
-fn start_sim(orders: u64) -> AppResult<Sim> {
+pub(super) fn start_sim(orders: u64) -> AppResult<Sim> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     println!("building the simulator (release)…");
     let ok = Command::new(cargo)

@@ -33,7 +33,9 @@ pub fn created_range(w: &mut Where, q: &ListQuery) -> AppResult<()> {
 /// Distinct non-empty values of a column among the rows in view, for a filter's choices. A loose index
 /// scan over the `(column, panel_id)` index: one seek per value, not a read of every row.
 pub fn distinct(reads: &mut Reads, viewer: &Viewer, table: &str, column: &str) -> Read<String> {
-    let scope = viewer.panel_sql("panel_id");
+    // `+panel_id`: walk the column's own index (each has it first) and skip to the next value, rather
+    // than the panel's primary key sorting every row per step — which SQLite picks without statistics.
+    let scope = viewer.panel_sql("+panel_id");
     let next = |after: &str| {
         format!(
             "(SELECT {column} FROM {table} WHERE {scope} AND {column} > {after} ORDER BY {column} LIMIT 1)"

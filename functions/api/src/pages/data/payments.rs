@@ -77,15 +77,18 @@ pub fn of_user(reads: &mut Reads, panel_id: i64, user_id: i64) -> Read<Payment> 
 
 /// A payment of the list with what its fraud risk needs, read in the same statement (columns after
 /// `PAYMENT_COLUMNS`): the user's account age and balance, earlier and recent deposits, and what they
-/// spent right after it. The same indexed lookups per row as a query per row, in one statement.
+/// spent right after it. INDEXED BY: without statistics (Turso takes no ANALYZE) SQLite 'finds' a user
+/// by scanning the panel's users and counts their payments through the panel's (panel, created)
+/// index — seconds per page at 100,000 orders instead of milliseconds. The same indexed lookups per row as a query per row, in one statement.
 const RISK_COLUMNS: &str = "
-    (SELECT created FROM users_cache u WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1),
-    (SELECT COUNT(*) FROM payments_cache e WHERE e.panel_id = p.panel_id AND e.user = p.user AND e.created < p.created),
-    (SELECT COUNT(*) FROM payments_cache e WHERE e.panel_id = p.panel_id AND e.user = p.user
+    (SELECT created FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1),
+    (SELECT COUNT(*) FROM payments_cache e INDEXED BY payments_cache_user
+       WHERE e.panel_id = p.panel_id AND e.user = p.user AND e.created < p.created),
+    (SELECT COUNT(*) FROM payments_cache e INDEXED BY payments_cache_user WHERE e.panel_id = p.panel_id AND e.user = p.user
        AND e.created >= p.created - ?1 AND e.created <= p.created AND e.id != p.id),
-    (SELECT COALESCE(SUM(charge), 0) FROM orders_cache o WHERE o.panel_id = p.panel_id AND o.user = p.user
+    (SELECT COALESCE(SUM(charge), 0) FROM orders_cache o INDEXED BY orders_cache_user WHERE o.panel_id = p.panel_id AND o.user = p.user
        AND o.created >= p.created AND o.created <= p.created + ?2),
-    (SELECT balance FROM users_cache u WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
+    (SELECT balance FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
 
 /// A listed payment, the facts its risk is judged on (method bounds aside), and the user's balance.
 struct Listed {
@@ -122,6 +125,21 @@ fn risk_of(l: &Listed, by_name: &HashMap<&str, &Method>) -> Risk {
     })
 }
 
+/// The index the list walks, newest first. Without statistics SQLite would take the panel's
+/// (panel, user) index for `panel_id IN (..)` and sort every payment of the panels for one page.
+/// A search by user or id is left to SQLite: its user index finds the few rows.
+fn list_index(q: &ListQuery) -> &'static str {
+    if q.get("q").is_some() {
+        ""
+    } else if q.get("status").is_some() {
+        "INDEXED BY payments_cache_status"
+    } else if q.get("method").is_some() {
+        "INDEXED BY payments_cache_method"
+    } else {
+        "INDEXED BY payments_cache_created_all"
+    }
+}
+
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
@@ -146,8 +164,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let conditions = w.sql();
     args.extend(w.args);
     let sql = format!(
-        "SELECT {PAYMENT_COLUMNS}, {RISK_COLUMNS} FROM payments_cache p WHERE {}
+        "SELECT {PAYMENT_COLUMNS}, {RISK_COLUMNS} FROM payments_cache p {} WHERE {}
          ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
+        list_index(&q),
         conditions,
         PAGE + 1
     );
