@@ -105,6 +105,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         orders: u64,
     },
+    /// Every page, report and admin API call over a real libSQL server (sqld) through a proxy that
+    /// counts round trips and adds 10 ms to each, next to a local file; a sync's round trips per page;
+    /// a cold start. Run it on a release build: `cargo run --release -- bench hosted`.
+    Hosted {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+    },
     /// Each list page's p50/p95 (first, filtered, deep, search) through the router on a 1,000,000-order
     /// cache next to its bare SQL. Run it on a release build: `cargo run --release -- bench pages`.
     Pages {
@@ -205,6 +212,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Bench { which: BenchCommand::Reports { orders } } => crate::bench::reports(orders).await,
         Command::Bench { which: BenchCommand::Api { orders } } => crate::bench::api(orders).await,
         Command::Bench { which: BenchCommand::Pages { orders } } => crate::bench::pages(orders).await,
+        Command::Bench { which: BenchCommand::Hosted { orders } } => crate::bench::hosted(orders).await,
     }
 }
 

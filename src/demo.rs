@@ -149,7 +149,6 @@ async fn ensure_rivals(state: &AppState, panel: i64) -> AppResult<()> {
         };
         if catalog::history_starts(&state.db, id).await?.is_none() {
             let conn = state.db.connect().await?;
-            let tx = shared::db::write_tx(&conn).await?;
             for e in 0..EPOCHS {
                 let t = rival.t0 + e * EPOCH_SECS;
                 let rows: Vec<shared::pp::rows::ServiceRow> = rival
@@ -157,9 +156,8 @@ async fn ensure_rivals(state: &AppState, panel: i64) -> AppResult<()> {
                     .iter()
                     .filter_map(|v| shared::pp::rows::ServiceRow::parse(v).ok())
                     .collect();
-                catalog::apply_snapshot(&tx, id, t, &rows).await?;
+                catalog::apply_snapshot(&conn, id, t, &rows, Vec::new()).await?;
             }
-            tx.commit().await?;
         }
     }
     shared::domain::sync::request_run(&state.db, panel, Some(shared::domain::sync::Resource::Competitors))

@@ -6,10 +6,13 @@ pub fn table(report: &sync::RunReport) -> String {
     }
     let mut out = String::new();
     for p in &report.stopped {
-        out.push_str(&format!(
-            "panel {} ({}) not synced: {} — fix the key in Panels, then save the panel as active\n",
-            p.panel_id, p.name, p.reason
-        ));
+        // That message says what to do; a refused key is fixed in Panels.
+        let fix = if p.reason == shared::domain::panels::KEYS_UNREADABLE {
+            ""
+        } else {
+            " — fix the key in Panels, then save the panel as active"
+        };
+        out.push_str(&format!("panel {} ({}) not synced: {}{fix}\n", p.panel_id, p.name, p.reason));
     }
     if report.resources.is_empty() {
         if report.stopped.is_empty() {

@@ -3,7 +3,7 @@
 use libsql::params;
 
 use crate::auth::ClientInfo;
-use crate::db::{opt_i64, Db};
+use crate::db::{opt_i64, Db, Read, Reads, Stmt};
 use crate::error::AppResult;
 use crate::time::now;
 
@@ -79,7 +79,8 @@ impl Filter {
     }
 }
 
-pub async fn list(db: &Db, f: &Filter, limit: i64) -> AppResult<Vec<Entry>> {
+/// The entries `f` selects, newest first.
+pub fn list(reads: &mut Reads, f: &Filter, limit: i64) -> Read<Entry> {
     let mut sql = format!(
         "SELECT id, at, staff_id, username, action, details, panel_id, ip, user_agent FROM activity_log
          WHERE {}",
@@ -106,54 +107,50 @@ pub async fn list(db: &Db, f: &Filter, limit: i64) -> AppResult<Vec<Entry>> {
         add("id <", b.into(), &mut sql);
     }
     sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.clamp(1, 500)));
-    let conn = db.connect().await?;
-    let mut rows = conn.query(&sql, libsql::params_from_iter(args)).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(Entry {
+    reads.add(Stmt::new(sql, libsql::params_from_iter(args)), |r| {
+        Ok(Entry {
             id: r.get(0)?,
             at: r.get(1)?,
-            staff_id: opt_i64(&r, 2)?,
+            staff_id: opt_i64(r, 2)?,
             username: r.get(3)?,
             action: r.get(4)?,
             details: r.get(5)?,
-            panel_id: opt_i64(&r, 6)?,
+            panel_id: opt_i64(r, 6)?,
             ip: r.get(7)?,
             user_agent: r.get(8)?,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 /// The filter's choices: the staff (id, username) and the actions of the entries `f`'s viewer may see,
-/// so a viewer limited to some panels is not shown who works elsewhere or what happens there.
-pub async fn choices(db: &Db, f: &Filter) -> AppResult<(Vec<(i64, String)>, Vec<String>)> {
+/// so a viewer limited to some panels is not shown who works elsewhere or what happens there. A member
+/// renamed since appears under each name; [`one_per_member`] keeps the first.
+pub fn choices(reads: &mut Reads, f: &Filter) -> (Read<(i64, String)>, Read<String>) {
     let visible = f.visible_sql();
-    let conn = db.connect().await?;
-    let mut rows = conn
-        .query(
-            &format!(
+    let staff = reads.add(
+        Stmt::new(
+            format!(
                 "SELECT DISTINCT staff_id, username FROM activity_log
                  WHERE {visible} AND staff_id IS NOT NULL ORDER BY username COLLATE NOCASE"
             ),
             (),
-        )
-        .await?;
-    let mut staff: Vec<(i64, String)> = Vec::new();
-    while let Some(r) = rows.next().await? {
-        let id: i64 = r.get(0)?;
-        // A renamed member logged under two names is one choice.
-        if !staff.iter().any(|(s, _)| *s == id) {
-            staff.push((id, r.get(1)?));
+        ),
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    let actions = reads.add(
+        Stmt::new(format!("SELECT DISTINCT action FROM activity_log WHERE {visible} ORDER BY action"), ()),
+        |r| Ok(r.get(0)?),
+    );
+    (staff, actions)
+}
+
+/// One choice per member (a renamed member is logged under two names).
+pub fn one_per_member(staff: Vec<(i64, String)>) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> = Vec::new();
+    for (id, name) in staff {
+        if !out.iter().any(|(s, _)| *s == id) {
+            out.push((id, name));
         }
     }
-    drop(rows);
-    let mut rows = conn
-        .query(&format!("SELECT DISTINCT action FROM activity_log WHERE {visible} ORDER BY action"), ())
-        .await?;
-    let mut actions = Vec::new();
-    while let Some(r) = rows.next().await? {
-        actions.push(r.get(0)?);
-    }
-    Ok((staff, actions))
+    out
 }

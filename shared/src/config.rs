@@ -31,9 +31,17 @@ pub struct Config {
     /// addresses (the local demo, tests, a provider on this machine); otherwise only public
     /// addresses are called, so nobody can point the console's keys at an internal service.
     pub allow_private_urls: bool,
+    /// How long a page waits for the AI model, retries included: API Gateway ends a request at 30 s.
+    pub ai_page_timeout: std::time::Duration,
+    /// The path the console is served under (`/console`), for its links; None = at the root, or what
+    /// the request says (`cargo lambda watch`, an API Gateway stage).
+    pub base_path: Option<String>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/panelops.db";
+
+/// API Gateway's HTTP API cuts a request at 30 s; the rest is room for the page around the answer.
+pub const DEFAULT_AI_PAGE_TIMEOUT_SECS: i64 = 25;
 
 impl Config {
     /// Reads the process environment. Locally a missing secret key is generated next to the database;
@@ -76,6 +84,12 @@ impl Config {
             session_absolute_hours: parse_num(&get, "PANELOPS_SESSION_MAX_HOURS", 7 * 24)?,
             behind_proxy: on_lambda || get("PANELOPS_BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true"),
             allow_private_urls: get("PANELOPS_ALLOW_PRIVATE_URLS").is_some_and(|v| v == "1" || v == "true"),
+            ai_page_timeout: std::time::Duration::from_secs(parse_num(
+                &get,
+                "PANELOPS_AI_PAGE_TIMEOUT_SECS",
+                DEFAULT_AI_PAGE_TIMEOUT_SECS,
+            )? as u64),
+            base_path: base_path(get("PANELOPS_BASE_PATH").as_deref())?,
         })
     }
 
@@ -88,9 +102,17 @@ impl Config {
             log_level: "warn".into(),
             session_idle_minutes: 12 * 60,
             session_absolute_hours: 7 * 24,
+            ai_page_timeout: std::time::Duration::from_secs(DEFAULT_AI_PAGE_TIMEOUT_SECS as u64),
+            base_path: None,
             behind_proxy: false,
             allow_private_urls: true,
         }
+    }
+
+    /// As `local`, on a remote libSQL server (the hosted test tier, benchmarks).
+    pub fn remote(url: &str, token: &str, secret_key: SecretKey) -> Self {
+        let database = DatabaseMode::Remote { url: url.to_string(), token: token.to_string() };
+        Config { database, ..Config::local(Path::new(DEFAULT_DATABASE_URL), secret_key) }
     }
 }
 
@@ -104,6 +126,23 @@ fn parse_num(get: &impl Fn(&str) -> Option<String>, key: &str, default: i64) -> 
             .filter(|n| *n > 0)
             .ok_or_else(|| AppError::Config(format!("{key} must be a positive whole number, got {v:?}"))),
     }
+}
+
+/// `/console` from `console`, `/console/` or `/console`; None for the root.
+fn base_path(value: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(v) = value.map(|v| v.trim().trim_matches('/')).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let clean = v.split('/').all(|seg| {
+        !seg.is_empty()
+            && seg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+    });
+    if !clean {
+        return Err(AppError::Config(format!(
+            "PANELOPS_BASE_PATH must be a path like /console (letters, digits, - _ . ~ between slashes), got {v:?}"
+        )));
+    }
+    Ok(Some(format!("/{v}")))
 }
 
 fn database_mode(url: &str, token: String, replica: Option<String>) -> Result<DatabaseMode, AppError> {
@@ -176,6 +215,14 @@ mod tests {
         assert!(!with(Some("0")));
         assert!(with(Some("1")));
         assert!(with(Some("true")));
+    }
+
+    #[test]
+    fn base_paths_are_normalised() {
+        assert_eq!(base_path(Some("console/")).unwrap().as_deref(), Some("/console"));
+        assert_eq!(base_path(Some("/a/b")).unwrap().as_deref(), Some("/a/b"));
+        assert_eq!(base_path(Some("/")).unwrap(), None);
+        assert!(base_path(Some("/a b")).is_err() && base_path(Some("/a//b")).is_err());
     }
 
     #[test]

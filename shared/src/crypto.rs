@@ -15,6 +15,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
+/// Why a stored secret cannot be read.
+pub const UNREADABLE: &str =
+    "PANELOPS_SECRET_KEY cannot read a stored secret: it is not the key the secret was saved with";
+
 /// The 32-byte key that encrypts stored secrets. Its Debug output never shows the key.
 #[derive(Clone)]
 pub struct SecretKey([u8; 32]);
@@ -93,9 +97,10 @@ impl SecretKey {
         Ok(format!("v1.{}", STANDARD.encode(out)))
     }
 
+    /// A value this key did not encrypt (another `PANELOPS_SECRET_KEY`, or damaged) is a configuration
+    /// error: [`AppError::Config`] with [`UNREADABLE`], which callers tell from other failures.
     pub fn decrypt(&self, stored: &str) -> Result<String, AppError> {
-        let bad =
-            || AppError::internal("a stored secret could not be decrypted (wrong PANELOPS_SECRET_KEY?)");
+        let bad = || AppError::Config(UNREADABLE.into());
         let raw = stored.strip_prefix("v1.").ok_or_else(bad)?;
         let bytes = STANDARD.decode(raw).map_err(|_| bad())?;
         if bytes.len() < 24 {

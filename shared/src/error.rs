@@ -32,7 +32,10 @@ pub enum AppError {
     #[error("configuration error: {0}")]
     Config(String),
     #[error("database error: {0}")]
-    Db(#[from] libsql::Error),
+    Db(String),
+    /// The database cannot be reached or refuses this deployment's token: a 503, retried later.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -60,6 +63,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Config(_) | AppError::Db(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -77,7 +81,14 @@ pub struct ErrorInfo {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() && !matches!(self, AppError::Upstream(_)) {
+        let message = if let AppError::Unavailable(_) = &self {
+            let request_id = crate::crypto::random_hex(6);
+            tracing::error!(request_id, error = %self, "database unavailable");
+            format!(
+                "The console's database cannot be reached right now, so this cannot be shown or saved. \
+                 Try again in a minute. Request id: {request_id}"
+            )
+        } else if status.is_server_error() && !matches!(self, AppError::Upstream(_)) {
             let request_id = crate::crypto::random_hex(6);
             tracing::error!(request_id, error = %self, "request failed");
             format!("Something went wrong on our side. Request id: {request_id}")

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod base_path;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod fs_mode;
 pub mod health;
+pub mod invocation;
 pub mod outbound;
 pub mod pp;
 pub mod routes;

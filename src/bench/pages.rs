@@ -10,7 +10,7 @@ use axum::body::{to_bytes, Body};
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use libsql::Connection;
+use shared::db::Conn;
 use tower::ServiceExt;
 
 use shared::auth::staff::{self, NewStaff};
@@ -81,7 +81,7 @@ fn after_sql(href: &str) -> String {
     }
 }
 
-async fn bare(conn: &Connection, sql: &str) -> AppResult<u64> {
+async fn bare(conn: &Conn, sql: &str) -> AppResult<u64> {
     let mut rows = conn.query(sql, ()).await?;
     let mut n = 0;
     while rows.next().await?.is_some() {
@@ -90,7 +90,7 @@ async fn bare(conn: &Connection, sql: &str) -> AppResult<u64> {
     Ok(n)
 }
 
-async fn plan(conn: &Connection, sql: &str) -> AppResult<String> {
+async fn plan(conn: &Conn, sql: &str) -> AppResult<String> {
     let mut rows = conn.query(&format!("EXPLAIN QUERY PLAN {sql}"), ()).await?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {

@@ -6,8 +6,8 @@
 
 use std::time::Instant;
 
-use libsql::Connection;
 use shared::auth::PanelScope;
+use shared::db::Conn;
 use shared::AppResult;
 
 use super::cache_data::{pct, BenchDb};
@@ -18,7 +18,7 @@ const TARGET_RATIO: f64 = 2.0;
 const RUNS: usize = 15;
 
 /// Runs the bare SQL and returns the rows it yields.
-async fn bare(conn: &Connection, sqls: &[String]) -> AppResult<u64> {
+async fn bare(conn: &Conn, sqls: &[String]) -> AppResult<u64> {
     let mut n = 0;
     for sql in sqls {
         let mut rows = conn.query(sql, ()).await?;
@@ -29,7 +29,7 @@ async fn bare(conn: &Connection, sqls: &[String]) -> AppResult<u64> {
     Ok(n)
 }
 
-async fn plan_scans_orders(conn: &Connection, sql: &str) -> AppResult<Option<String>> {
+async fn plan_scans_orders(conn: &Conn, sql: &str) -> AppResult<Option<String>> {
     let mut rows = conn.query(&format!("EXPLAIN QUERY PLAN {sql}"), ()).await?;
     let mut plan = Vec::new();
     while let Some(r) = rows.next().await? {
@@ -115,7 +115,7 @@ pub async fn reports(orders: u64) -> AppResult<()> {
 /// User tracking's second set of queries: the listed users' details and top services, as
 /// `top_spenders` reads them (the list itself comes from the report).
 async fn listed_user_lookups(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     hours: i64,
     now: i64,
@@ -146,12 +146,7 @@ async fn listed_user_lookups(
 
 /// The report's second set of queries: the order ids its tickets mention, looked up in their panel
 /// 500 at a time, as `tickets_with_ids` does. The ids are those the report itself reads.
-async fn order_lookups(
-    conn: &Connection,
-    scope: &PanelScope,
-    hours: i64,
-    now: i64,
-) -> AppResult<Vec<String>> {
+async fn order_lookups(conn: &Conn, scope: &PanelScope, hours: i64, now: i64) -> AppResult<Vec<String>> {
     let params = reports::tickets::TicketParams { panel: None, window_hours: hours };
     let tickets = reports::tickets::tickets_with_ids(conn, scope, &params, now).await?;
     let mut by_panel: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
@@ -172,13 +167,7 @@ async fn order_lookups(
     Ok(sqls)
 }
 
-async fn run_report(
-    conn: &Connection,
-    scope: &PanelScope,
-    name: &str,
-    hours: i64,
-    now: i64,
-) -> AppResult<()> {
+async fn run_report(conn: &Conn, scope: &PanelScope, name: &str, hours: i64, now: i64) -> AppResult<()> {
     use reports::{service_health, tickets, top_spenders};
     match name {
         "service tracking" => {

@@ -23,10 +23,10 @@ const TARGET_FLOOR_SHARE: f64 = 1.0 / 3.0;
 const TARGET_RSS_MB: f64 = 150.0;
 const TARGET_IDLE_SECS: f64 = 1.0;
 
-struct Sim {
+pub(super) struct Sim {
     child: std::process::Child,
-    url: String,
-    admin_key: String,
+    pub url: String,
+    pub admin_key: String,
     services_key: String,
 }
 
@@ -37,7 +37,7 @@ impl Drop for Sim {
     }
 }
 
-fn start_sim(orders: u64) -> AppResult<Sim> {
+pub(super) fn start_sim(orders: u64) -> AppResult<Sim> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     println!("building the simulator (release)…");
     let ok = Command::new(cargo)
@@ -176,7 +176,9 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
         let t = Instant::now();
         let tx = shared::db::write_tx(&conn).await?;
         if i == 0 {
-            catching_up = Some(sync::resources::catch_up::begin(&state.db, &tx).await?);
+            let (guard, drops) = sync::resources::catch_up::begin(&state.db);
+            tx.batch(drops).await?;
+            catching_up = Some(guard);
         }
         let params = libsql::params_from_iter(batch.into_iter().flatten());
         if n == 1000 {
@@ -191,7 +193,7 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
     }
     drop(catching_up);
     let t = Instant::now();
-    sync::resources::catch_up::put_back(&state.db, &conn).await?;
+    sync::resources::catch_up::put_back(&state.db, &conn, None).await?;
     spent += t.elapsed();
     Ok(visible as f64 / spent.as_secs_f64())
 }

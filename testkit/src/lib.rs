@@ -8,6 +8,7 @@ pub mod llm;
 pub mod rival;
 pub mod rng;
 pub mod server;
+pub mod sqld;
 
 pub use data::SimConfig;
 pub use faults::Faults;

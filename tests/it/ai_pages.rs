@@ -406,3 +406,32 @@ async fn viewer_of(app: &TestApp, s: &crate::helpers::Session) -> shared::auth::
         freshness: None,
     }
 }
+
+/// API Gateway ends a request at 30 s: a model slower than the page's wait gets a clear answer from the
+/// console in time, not a bare 503 from the gateway, and nothing is stored.
+#[tokio::test]
+async fn a_slow_model_gets_a_clear_answer_before_the_gateway_gives_up() {
+    let app = TestApp::configured(|c| c.ai_page_timeout = std::time::Duration::from_secs(1)).await;
+    let llm = testkit::LlmHandle::start(Some("sk-test-key-9876")).expect("stand-in model");
+    crate::ai_support::configure(&app, &llm, 10, 1_000_000).await;
+    let a = app.add_panel("A", "https://a.example", None).await;
+    let agent = app.as_role("agent1", Role::Agent, &[a]).await;
+    ticket(
+        &app,
+        a,
+        501,
+        "Orders - Refill",
+        1_700_000_000,
+        &[(false, "bob", QUESTION), (true, "Alice", GOOD)],
+    )
+    .await;
+    // It would answer after a minute; the page waits one second.
+    llm.with(|s| s.delay = std::time::Duration::from_secs(60));
+    llm.fault(testkit::LlmFault::Timeout, None);
+    let res = app.post(&format!("/ai/tickets/{a}/501/analyze"), Some(&agent), &[]).await;
+    assert_eq!(res.status, StatusCode::GATEWAY_TIMEOUT, "{}", res.body);
+    assert!(res.body.contains("did not answer in time"), "{}", res.body);
+    assert!(res.body.contains("A page waits at most 1 s for the model"), "{}", res.body);
+    assert!(res.body.contains("Nothing was stored"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM ai_results").await, 0);
+}

@@ -173,3 +173,25 @@ fn panel_add_and_sync_from_the_command_line() {
         assert!(out.contains("rejected the API key"), "{out}");
     }
 }
+
+/// Another `PANELOPS_SECRET_KEY` than the panel's keys were saved with: `sync` says so and exits
+/// non-zero, instead of succeeding with nothing fetched.
+#[test]
+fn sync_with_the_wrong_secret_key_fails_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = panelops(dir.path())
+        .args(["panel", "add", "--name", "Main", "--url", "https://main.example", "--admin-key", "k-123456"])
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let other = shared::crypto::SecretKey::generate().to_base64();
+    let sync = panelops(dir.path()).env("PANELOPS_SECRET_KEY", &other).arg("sync").output().unwrap();
+    let out = String::from_utf8_lossy(&sync.stdout);
+    assert!(!sync.status.success(), "{out}");
+    assert!(
+        out.contains(
+            "panel 1 (Main) not synced: PANELOPS_SECRET_KEY cannot read this panel's stored API keys"
+        ),
+        "{out}"
+    );
+}

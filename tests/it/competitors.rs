@@ -41,10 +41,7 @@ async fn add_competitor(app: &TestApp, panel: i64, name: &str, url: &str, key: &
 
 async fn snapshot(app: &TestApp, id: i64, at: i64, rows: &[ServiceRow]) -> catalog::SnapshotChanges {
     let conn = app.state.db.connect().await.unwrap();
-    let tx = shared::db::write_tx(&conn).await.unwrap();
-    let ch = catalog::apply_snapshot(&tx, id, at, rows).await.unwrap();
-    tx.commit().await.unwrap();
-    ch
+    catalog::apply_snapshot(&conn, id, at, rows, Vec::new()).await.unwrap().0
 }
 
 fn brief(v: &[catalog::Version]) -> Vec<(i64, String, Option<i64>, Option<i64>)> {

@@ -71,9 +71,7 @@ pub async fn build(app: &TestApp, t: i64) -> Built {
     ];
     let conn = app.state.db.connect().await.unwrap();
     for (c, at, rows) in snaps {
-        let tx = shared::db::write_tx(&conn).await.unwrap();
-        catalog::apply_snapshot(&tx, c, at, &rows).await.unwrap();
-        tx.commit().await.unwrap();
+        catalog::apply_snapshot(&conn, c, at, &rows, Vec::new()).await.unwrap();
     }
     for (ours, c, theirs) in [(100, r1, 500), (100, r2, 700), (101, r1, 501), (101, r2, 701), (102, r2, 702)]
     {

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub router: Router,
     // Kept so the database file lives as long as the app.
     _dir: tempfile::TempDir,
+    /// The hosted tier's server (see `hosted`), or None on a local file.
+    pub sqld: Option<testkit::sqld::Sqld>,
 }
 
 /// A signed-in staff member: the cookie value and the session's CSRF token.
@@ -62,22 +64,50 @@ impl Res {
 pub const STRONG: &str = "lantern-river-7-maple";
 
 impl TestApp {
+    /// A fresh, migrated database: a local file, or in the hosted tier a server of its own.
     pub async fn new() -> TestApp {
-        Self::with_config(|_| {}).await
+        Self::configured(|_| {}).await
     }
 
-    /// A fresh app whose configuration `change` adjusts first (e.g. as on AWS: no private addresses).
-    pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+    /// As `new`, with a setting changed first.
+    pub async fn configured(change: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = Config::local(&dir.path().join("panelops.db"), SecretKey::generate());
+        let key = SecretKey::generate();
+        let (mut config, sqld) = match crate::hosted::sqld() {
+            Some(bin) => {
+                let server = testkit::sqld::Sqld::start(&bin).expect("start sqld");
+                (Config::remote(&server.url(), &server.token, key), Some(server))
+            }
+            None => (Config::local(&dir.path().join("panelops.db"), key), None),
+        };
         change(&mut config);
         let state = AppState::init(config).await.expect("init");
         let router = panelops::server::router(&state);
-        TestApp { state, router, _dir: dir }
+        TestApp { state, router, _dir: dir, sqld }
     }
 
-    pub fn state_db_path(&self) -> String {
-        self._dir.path().join("panelops.db").display().to_string()
+    /// An app over a state made elsewhere (a database this test set up itself).
+    pub fn with_router(state: AppState, router: Router) -> TestApp {
+        TestApp { state, router, _dir: tempfile::tempdir().expect("tempdir"), sqld: None }
+    }
+
+    /// What a separate `panelops` process needs to open this app's database.
+    pub fn db_env(&self) -> Vec<(&'static str, String)> {
+        let key = ("PANELOPS_SECRET_KEY", self.state.config.secret_key.to_base64());
+        // The tests' panels and providers are simulators on loopback.
+        let private = ("PANELOPS_ALLOW_PRIVATE_URLS", "1".to_string());
+        match &self.sqld {
+            Some(s) => {
+                vec![("DATABASE_URL", s.url()), ("DATABASE_AUTH_TOKEN", s.token.clone()), key, private]
+            }
+            None => {
+                vec![
+                    ("DATABASE_URL", self._dir.path().join("panelops.db").display().to_string()),
+                    key,
+                    private,
+                ]
+            }
+        }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Res {

@@ -128,7 +128,7 @@ fn field_error(body: &str, field: &str) -> Option<String> {
 
 /// As on AWS: no private addresses allowed.
 async fn public_only() -> TestApp {
-    TestApp::with_config(|c| c.allow_private_urls = false).await
+    TestApp::configured(|c| c.allow_private_urls = false).await
 }
 
 const PRIVATE: [&str; 9] = [

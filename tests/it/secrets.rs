@@ -102,3 +102,49 @@ async fn keys_are_never_rendered_stored_in_clear_or_logged() {
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(!text.contains("SECRET"), "a log line shows a key");
 }
+
+/// The console restarted with another `PANELOPS_SECRET_KEY` than the panel's keys were saved with: the
+/// sync stops the panel and says why (Panels, Settings → Sync, the header's note), `/healthz` answers
+/// 503, and with the right key back the panel syncs again by itself.
+#[tokio::test]
+async fn a_wrong_secret_key_is_said_everywhere_and_the_right_one_resumes() {
+    let mut app = TestApp::new().await;
+    let sim = crate::sync_support::sim(71, 300, false).await;
+    let panel = crate::sync_support::register(&app, &sim).await;
+    assert_eq!(crate::sync_support::sync_idle(&app, panel).await.errors(), 0);
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+
+    let mut wrong = app.state.config.clone();
+    wrong.secret_key = shared::crypto::SecretKey::generate();
+    let right = std::mem::replace(&mut app.state, shared::AppState::init(wrong).await.unwrap());
+    app.router = panelops::server::router(&app.state);
+    let report = crate::sync_support::sync_idle(&app, panel).await;
+    assert!(report.errors() > 0, "{report:?}");
+    assert_eq!(report.stopped.len(), 1);
+    assert_eq!(report.stopped[0].reason, shared::domain::panels::KEYS_UNREADABLE);
+    let words = "PANELOPS_SECRET_KEY cannot read this panel's stored API keys";
+    let panels = app.get("/panels", Some(&owner)).await;
+    assert!(panels.body.contains(words), "{}", panels.body);
+    let sync_page = app.get("/settings/sync", Some(&owner)).await;
+    assert!(
+        sync_page.body.contains(words) && sync_page.body.contains("Set that key again"),
+        "Settings → Sync"
+    );
+    let header = sync_page.body.split("class=\"headright\"").nth(1).unwrap_or_default();
+    assert!(
+        header.contains(">sync stopped: ") && header.contains(&format!(">{words}")),
+        "the header's note: {header}"
+    );
+    let health = app.get("/healthz", None).await;
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(health.body, "PANELOPS_SECRET_KEY cannot read the stored secrets");
+
+    // The right key again: the next run resumes the panel, and the console is healthy.
+    app.state = right;
+    app.router = panelops::server::router(&app.state);
+    assert_eq!(crate::sync_support::sync_idle(&app, panel).await.errors(), 0);
+    let p = shared::domain::panels::get(&app.state.db, panel).await.unwrap().unwrap();
+    assert_eq!((p.status.as_str(), p.last_error), ("active", None));
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+    assert!(!app.get("/settings/sync", Some(&owner)).await.body.contains("sync stopped"));
+}

@@ -136,17 +136,19 @@ async fn a_catch_up_cut_short_leaves_the_searches_working_and_the_indexes_come_b
     let notice = "catching up in bulk";
     assert!(app.get("/settings/sync", Some(&owner)).await.body.contains(notice), "Settings → Sync says so");
 
-    // Someone pauses the sync meanwhile: the next scheduled run syncs nothing, but gives the indexes back.
+    // Someone pauses the sync meanwhile. While the killed run's hold on the orders lasts, it could be a
+    // catch-up in another process (scheduled runs overlap on AWS): the next run leaves the indexes off.
     let paused = shared::domain::sync::EngineSettings { paused: true, ..Default::default() };
     shared::domain::sync::save_engine_settings(&app.state.db, &paused).await.unwrap();
-    let report = sync::run_with(&app.state, &sync::RunOptions { panel: Some(panel), ..Default::default() })
-        .await
-        .unwrap();
-    assert!(report.paused);
+    let paused_run = sync::RunOptions { panel: Some(panel), ..Default::default() };
+    assert!(sync::run_with(&app.state, &paused_run).await.unwrap().paused);
+    assert!(scattered_indexes(&app).await.is_empty(), "an overlapping run keeps a catch-up's indexes off");
+    // Once the hold has run out, the next run syncs nothing but gives the indexes back.
+    app.exec("UPDATE sync_state SET lease_until = 0").await;
+    assert!(sync::run_with(&app.state, &paused_run).await.unwrap().paused);
     assert_eq!(scattered_indexes(&app).await, migrated);
     assert!(!app.get("/settings/sync", Some(&owner)).await.body.contains(notice));
 
-    app.exec("UPDATE sync_state SET lease_until = 0").await;
     let report = sync_idle(&app, panel).await;
     assert_eq!(report.errors(), 0, "{report:?}");
     assert_eq!(scattered_indexes(&app).await, migrated);
@@ -282,15 +284,12 @@ async fn a_killed_sync_process_resumes_to_the_same_result() {
     let app = TestApp::new().await;
     let sim = sim(5, 30_000, false).await;
     register(&app, &sim).await;
-    let key = app.state.config.secret_key.to_base64();
-    let db = app.state_db_path();
+    let env = app.db_env();
     let run = move |kill_after: Option<u64>| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_panelops"));
         cmd.args(["sync", "--until-idle"])
-            .env("DATABASE_URL", &db)
-            .env("PANELOPS_SECRET_KEY", &key)
+            .envs(env.clone())
             .env("PANELOPS_LOG", "error")
-            .env("PANELOPS_ALLOW_PRIVATE_URLS", "1")
             .stdout(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         if let Some(ms) = kill_after {
@@ -341,10 +340,8 @@ async fn separate_processes_share_a_panels_five_requests_per_second() {
     let panel = register(&app, &sim).await;
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_panelops"));
     cmd.args(["sync", "--until-idle"])
-        .env("DATABASE_URL", app.state_db_path())
-        .env("PANELOPS_SECRET_KEY", app.state.config.secret_key.to_base64())
+        .envs(app.db_env())
         .env("PANELOPS_LOG", CHILD_LOG)
-        .env("PANELOPS_ALLOW_PRIVATE_URLS", "1")
         .stdout(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
     let started = std::time::Instant::now();

@@ -64,10 +64,24 @@ pub async fn sync_idle(app: &TestApp, panel: i64) -> sync::RunReport {
     sync::run_with(&app.state, &until_idle(panel, 0)).await.expect("sync run")
 }
 
+/// Every row of `sql` (ordered; `?1` the panel) as text, read in slices: a remote server refuses an
+/// answer of more than a few megabytes.
 async fn column_rows(app: &TestApp, sql: &str, panel: i64) -> Vec<String> {
+    const SLICE: i64 = 4_000;
     let conn = app.state.db.connect().await.unwrap();
-    let mut rows = conn.query(sql, libsql::params![panel]).await.unwrap();
     let mut out = Vec::new();
+    loop {
+        let before = out.len();
+        let sliced = format!("{sql} LIMIT {SLICE} OFFSET {before}");
+        read_rows(&conn, &sliced, panel, &mut out).await;
+        if ((out.len() - before) as i64) < SLICE {
+            return out;
+        }
+    }
+}
+
+async fn read_rows(conn: &shared::db::Conn, sql: &str, panel: i64, out: &mut Vec<String>) {
+    let mut rows = conn.query(sql, libsql::params![panel]).await.unwrap();
     while let Some(r) = rows.next().await.unwrap() {
         let n = r.column_count();
         let parts: Vec<String> = (0..n)
@@ -81,7 +95,6 @@ async fn column_rows(app: &TestApp, sql: &str, panel: i64) -> Vec<String> {
             .collect();
         out.push(parts.join("|"));
     }
-    out
 }
 
 /// A money value as the panel's API shows it: five decimals (the simulator keeps six).
@@ -226,7 +239,7 @@ pub async fn cached(app: &TestApp, panel: i64) -> Snapshot {
     .await;
     let mut users = column_rows(
         app,
-        "SELECT id, username, email, balance, spent, status, created, last_auth FROM users_cache WHERE panel_id = ?1",
+        "SELECT id, username, email, balance, spent, status, created, last_auth FROM users_cache WHERE panel_id = ?1 ORDER BY id",
         panel,
     )
     .await;
@@ -245,7 +258,7 @@ pub async fn cached(app: &TestApp, panel: i64) -> Snapshot {
     .await;
     let mut messages = column_rows(
         app,
-        "SELECT ticket_id, sender_name, is_staff, message, created FROM ticket_messages WHERE panel_id = ?1",
+        "SELECT ticket_id, sender_name, is_staff, message, created FROM ticket_messages WHERE panel_id = ?1 ORDER BY ticket_id, seq",
         panel,
     )
     .await;

@@ -68,6 +68,11 @@ pub struct Answer {
 pub enum LlmError {
     #[error("no AI provider is configured: set a provider URL and API key in AI settings")]
     NotConfigured,
+    #[error(
+        "the saved AI API key cannot be read with this PANELOPS_SECRET_KEY (it is not the key it was saved \
+         with): set that key again, or enter the API key again in AI settings"
+    )]
+    KeyUnreadable,
     #[error("the AI provider did not answer in time")]
     Timeout,
     #[error("the AI provider could not be reached: {0}")]
@@ -86,7 +91,13 @@ pub enum LlmError {
 impl LlmError {
     /// A fault of the AI settings, not of one call: every call would meet it.
     pub fn is_setting(&self) -> bool {
-        matches!(self, LlmError::NotConfigured | LlmError::Redirected(_) | LlmError::Refused(_))
+        matches!(
+            self,
+            LlmError::NotConfigured
+                | LlmError::KeyUnreadable
+                | LlmError::Redirected(_)
+                | LlmError::Refused(_)
+        )
     }
 }
 

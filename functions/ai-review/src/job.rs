@@ -293,7 +293,7 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
                 },
                 // Every call would meet the same: the run stops instead of failing each reply.
                 Err(e) if e.is_setting() => {
-                    if !matches!(e, LlmError::NotConfigured) {
+                    if !matches!(e, LlmError::NotConfigured | LlmError::KeyUnreadable) {
                         record_call(db, "review", &cfg.model, &Usage::default(), Some(&e.to_string()))
                             .await?;
                     }

@@ -3,13 +3,13 @@
 //! under `/ai/` so the API Gateway sends it to this function.
 
 use axum::Router;
-use serde::Deserialize;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::{Access, AppResult, AppState, Routes};
 
 pub mod client;
 pub mod conversation;
 pub mod job;
+pub mod lambda;
 pub mod pages;
 pub mod prompts;
 pub mod reviews;
@@ -50,12 +50,6 @@ pub fn routes(state: &AppState) -> Routes {
 
 pub fn app(state: &AppState) -> Router {
     routes(state).merge(shared::health::routes(state)).into_router()
-}
-
-/// The scheduler's explicit `Input`, e.g. `{"job":"ai-review"}`.
-#[derive(Debug, Deserialize)]
-pub struct JobInput {
-    pub job: String,
 }
 
 /// Writes to the activity log on behalf of the signed-in staff member.

@@ -109,7 +109,7 @@ pub struct NamedPrompt {
     pub system_prompt: String,
 }
 
-fn named(r: &libsql::Row) -> AppResult<NamedPrompt> {
+fn named(r: &shared::db::Row) -> AppResult<NamedPrompt> {
     Ok(NamedPrompt { id: r.get(0)?, title: r.get(1)?, model: opt_text(r, 2)?, system_prompt: r.get(3)? })
 }
 

@@ -2,7 +2,7 @@
 //! per-staff verdict counts (kept in `shared::domain::ai_verdicts`, which the reports read too).
 
 use libsql::params;
-use shared::db::{opt_i64, opt_text, Db};
+use shared::db::{opt_i64, opt_text, Db, Read, Reads, Stmt};
 use shared::AppResult;
 
 pub use shared::domain::ai_verdicts::{verdict_counts, VerdictCounts};
@@ -68,7 +68,7 @@ fn conditions(f: &Filter, with_verdict: bool) -> (String, Vec<libsql::Value>) {
     (sql, args)
 }
 
-pub async fn flagged(db: &Db, f: &Filter, limit: i64) -> AppResult<Vec<Flagged>> {
+pub fn flagged(reads: &mut Reads, f: &Filter, limit: i64) -> Read<Flagged> {
     let (cond, args) = conditions(f, true);
     let sql = format!(
         "SELECT r.panel_id, r.ticket_id, r.seq, r.staff_name, r.reply_at, m.message, r.verdict, r.flags,
@@ -78,76 +78,57 @@ pub async fn flagged(db: &Db, f: &Filter, limit: i64) -> AppResult<Vec<Flagged>>
          WHERE {cond} ORDER BY r.reply_at DESC, r.panel_id, r.ticket_id, r.seq LIMIT {}",
         limit.clamp(1, 1000)
     );
-    let conn = db.connect().await?;
-    let mut rows = conn.query(&sql, libsql::params_from_iter(args)).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
+    reads.add(Stmt::new(sql, libsql::params_from_iter(args)), |r| {
         let flags: Vec<String> =
-            serde_json::from_str(&opt_text(&r, 7)?.unwrap_or_default()).unwrap_or_default();
-        out.push(Flagged {
+            serde_json::from_str(&opt_text(r, 7)?.unwrap_or_default()).unwrap_or_default();
+        Ok(Flagged {
             panel_id: r.get(0)?,
             ticket_id: r.get(1)?,
             seq: r.get(2)?,
-            staff: opt_text(&r, 3)?.unwrap_or_default(),
+            staff: opt_text(r, 3)?.unwrap_or_default(),
             reply_at: r.get(4)?,
-            excerpt: shared::domain::text::plain_text(&opt_text(&r, 5)?.unwrap_or_default()),
-            verdict: opt_text(&r, 6)?.unwrap_or_default(),
+            excerpt: shared::domain::text::plain_text(&opt_text(r, 5)?.unwrap_or_default()),
+            verdict: opt_text(r, 6)?.unwrap_or_default(),
             flags,
-            reasoning: opt_text(&r, 8)?.unwrap_or_default(),
-            suggestion: opt_text(&r, 9)?.unwrap_or_default(),
-            model: opt_text(&r, 10)?.unwrap_or_default(),
-            prompt_version: opt_i64(&r, 11)?,
+            reasoning: opt_text(r, 8)?.unwrap_or_default(),
+            suggestion: opt_text(r, 9)?.unwrap_or_default(),
+            model: opt_text(r, 10)?.unwrap_or_default(),
+            prompt_version: opt_i64(r, 11)?,
             wrong: r.get::<i64>(12)? != 0,
-        });
-    }
-    Ok(out)
-}
-
-/// (verdicts marked wrong, verdicts) among the reviews the filter's scope, staff and window select.
-pub async fn disagreement(db: &Db, f: &Filter) -> AppResult<(i64, i64)> {
-    let (cond, args) = conditions(f, false);
-    let sql = format!("SELECT COUNT(r.wrong_by), COUNT(*) FROM ai_reviews r WHERE {cond}");
-    let conn = db.connect().await?;
-    let mut rows = conn.query(&sql, libsql::params_from_iter(args)).await?;
-    Ok(match rows.next().await? {
-        Some(r) => (r.get(0)?, r.get(1)?),
-        None => (0, 0),
+        })
     })
 }
 
+/// (verdicts marked wrong, verdicts) among the reviews the filter's scope, staff and window select.
+pub fn disagreement(reads: &mut Reads, f: &Filter) -> Read<(i64, i64)> {
+    let (cond, args) = conditions(f, false);
+    let sql = format!("SELECT COUNT(r.wrong_by), COUNT(*) FROM ai_reviews r WHERE {cond}");
+    reads.add(Stmt::new(sql, libsql::params_from_iter(args)), |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
 /// Staff names and flags seen in the scope, for the filter selects.
-pub async fn filter_options(db: &Db, panel_sql: &str) -> AppResult<(Vec<String>, Vec<String>)> {
-    let conn = db.connect().await?;
-    let mut rows = conn
-        .query(
-            &format!(
+pub fn filter_options(reads: &mut Reads, panel_sql: &str) -> (Read<String>, Read<Option<String>>) {
+    let staff = reads.add(
+        Stmt::new(
+            format!(
                 "SELECT DISTINCT staff_name FROM ai_reviews r WHERE status = 'done' AND {panel_sql}
                  AND staff_name IS NOT NULL ORDER BY staff_name LIMIT 500"
             ),
             (),
-        )
-        .await?;
-    let mut staff = Vec::new();
-    while let Some(r) = rows.next().await? {
-        staff.push(r.get(0)?);
-    }
-    drop(rows);
-    let mut rows = conn
-        .query(
-            &format!(
+        ),
+        |r| Ok(r.get(0)?),
+    );
+    let flags = reads.add(
+        Stmt::new(
+            format!(
                 "SELECT DISTINCT json_each.value FROM ai_reviews r, json_each(r.flags)
                  WHERE r.status = 'done' AND {panel_sql} ORDER BY 1 LIMIT 200"
             ),
             (),
-        )
-        .await?;
-    let mut flags = Vec::new();
-    while let Some(r) = rows.next().await? {
-        if let Some(f) = opt_text(&r, 0)? {
-            flags.push(f);
-        }
-    }
-    Ok((staff, flags))
+        ),
+        |r| Ok(opt_text(r, 0)?),
+    );
+    (staff, flags)
 }
 
 /// Marks (or unmarks) a verdict as wrong; returns whether a verdict was found.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use shared::config::Config;
 use shared::crypto::SecretKey;
-use shared::db::Db;
+use shared::db::{read_all, Db, Read, Reads, Stmt};
 use shared::AppResult;
 
 use crate::client::{ClientOptions, LlmClient, LlmError, DEFAULT_BASE_URL, DEFAULT_MODEL};
@@ -56,17 +56,24 @@ pub struct SettingsInput {
 }
 
 pub async fn load(db: &Db) -> AppResult<AiSettings> {
-    let conn = db.connect().await?;
-    let mut rows = conn.query("SELECT key, value FROM settings WHERE key LIKE 'ai.%'", ()).await?;
-    let mut map = HashMap::new();
-    while let Some(r) = rows.next().await? {
-        map.insert(r.get::<String>(0)?, r.get::<String>(1)?);
-    }
+    Ok(from_pairs(read_all(&db.connect().await?, read).await?))
+}
+
+/// The stored AI settings (key, value), to read along with a page's other reads.
+pub fn read(reads: &mut Reads) -> Read<(String, String)> {
+    reads.add(Stmt::new("SELECT key, value FROM settings WHERE key LIKE 'ai.%'", ()), |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+}
+
+/// The settings from their stored pairs; defaults for what is not stored.
+pub fn from_pairs(pairs: Vec<(String, String)>) -> AiSettings {
+    let map: HashMap<String, String> = pairs.into_iter().collect();
     let d = AiSettings::default();
     let text =
         |k: &str, dflt: &str| map.get(k).cloned().filter(|v| !v.is_empty()).unwrap_or(dflt.to_string());
     let num = |k: &str, dflt: i64| map.get(k).and_then(|v| v.parse().ok()).unwrap_or(dflt);
-    Ok(AiSettings {
+    AiSettings {
         // Saved before credentials were taken out of the address: never shown, logged or sent.
         base_url: shared::outbound::without_credentials(&text("ai.base_url", &d.base_url)),
         api_key_enc: map.get("ai.api_key_enc").cloned().filter(|v| !v.is_empty()),
@@ -77,7 +84,7 @@ pub async fn load(db: &Db) -> AppResult<AiSettings> {
         max_tokens_per_run: num("ai.max_tokens_per_run", d.max_tokens_per_run),
         max_tokens_per_day: num("ai.max_tokens_per_day", d.max_tokens_per_day),
         analysis_prompt: map.get("ai.analysis_prompt").cloned().unwrap_or_default(),
-    })
+    }
 }
 
 fn last4(key: &str) -> String {
@@ -126,7 +133,7 @@ impl AiSettings {
     pub fn client(&self, config: &Config, opts: ClientOptions) -> Result<LlmClient, LlmError> {
         let opts = ClientOptions { allow_private: config.allow_private_urls, ..opts };
         let key = match &self.api_key_enc {
-            Some(enc) => Some(config.secret_key.decrypt(enc).map_err(|_| LlmError::NotConfigured)?),
+            Some(enc) => Some(config.secret_key.decrypt(enc).map_err(|_| LlmError::KeyUnreadable)?),
             None => None,
         };
         let local = url::Url::parse(&self.base_url)

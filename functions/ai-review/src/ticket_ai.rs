@@ -1,7 +1,5 @@
 //! Analysis and translation run on one ticket: the request to the model, the stored result.
 
-use std::time::Duration;
-
 use libsql::params;
 use shared::db::Db;
 use shared::{AppResult, AppState};
@@ -99,14 +97,17 @@ pub async fn run(
     staff_id: i64,
 ) -> AppResult<Result<StoredResult, LlmError>> {
     let (title, model, system, user) = request(cfg, ticket, task);
-    // API Gateway gives a request 30 s: one slow answer, one quick retry at most.
-    let opts = ClientOptions { timeout: Duration::from_secs(25), attempts: 2, ..ClientOptions::default() };
+    // API Gateway ends a request at 30 s: the model gets `ai_page_timeout` (25 s) in all, a retry after
+    // a 429 or 5xx included. Long work is the scheduled reviewer's, which has minutes.
+    let wait = state.config.ai_page_timeout;
+    let opts = ClientOptions { timeout: wait, attempts: 2, ..ClientOptions::default() };
     let client = match cfg.client(&state.config, opts) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
     let chat = Chat { model: &model, system: &system, user: &user, json: false, max_tokens: 1500 };
-    let answer = match client.complete(&chat).await {
+    let answered = tokio::time::timeout(wait, client.complete(&chat)).await.unwrap_or(Err(LlmError::Timeout));
+    let answer = match answered {
         Ok(a) => a,
         Err(e) => {
             record_call(&state.db, task.kind(), &model, &Default::default(), Some(&e.to_string())).await?;

@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::response::{IntoResponse, Response};
-use libsql::{params, Connection};
+use libsql::params;
 use maud::{html, Markup};
 use serde::Serialize;
 use serde_json::{json, Value};
+use shared::db::Conn;
 
 use shared::audit::{self, Actor};
 use shared::auth::{ClientInfo, PanelScope, Viewer};
@@ -243,8 +244,8 @@ pub fn bars(title: &str, items: &[(String, f64)], unit: &str) -> Markup {
 
 /// The rows of a result set as `Vec<T>` via `f`.
 pub async fn collect<T>(
-    mut rows: libsql::Rows,
-    mut f: impl FnMut(&libsql::Row) -> AppResult<T>,
+    mut rows: shared::db::Rows,
+    mut f: impl FnMut(&shared::db::Row) -> AppResult<T>,
 ) -> AppResult<Vec<T>> {
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
@@ -256,10 +257,10 @@ pub async fn collect<T>(
 /// The rows of `sql(list)` for each chunk of 500 `ids` (`list`: those ids, comma separated), so a
 /// lookup by id stays small however many ids a report holds.
 pub async fn in_chunks<T>(
-    conn: &Connection,
+    conn: &Conn,
     ids: &[i64],
     sql: impl Fn(&str) -> String,
-    mut read: impl FnMut(&libsql::Row) -> AppResult<T>,
+    mut read: impl FnMut(&shared::db::Row) -> AppResult<T>,
 ) -> AppResult<Vec<T>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
@@ -282,7 +283,7 @@ pub fn duration(secs: f64) -> String {
 
 /// The scope with "all panels" spelled out as the list of panel ids: `panel_id IN (…)` lets SQLite seek
 /// each panel's slice of an index on (panel_id, time) instead of scanning the whole index.
-pub async fn explicit(conn: &libsql::Connection, scope: &PanelScope) -> AppResult<PanelScope> {
+pub async fn explicit(conn: &shared::db::Conn, scope: &PanelScope) -> AppResult<PanelScope> {
     match scope {
         PanelScope::All => {
             let rows = conn.query("SELECT id FROM panels ORDER BY id", ()).await?;
@@ -294,7 +295,7 @@ pub async fn explicit(conn: &libsql::Connection, scope: &PanelScope) -> AppResul
 
 /// Names from the catalogue, else from the cached orders: one query per panel for the catalogue,
 /// one per service only for services the catalogue lacks.
-pub async fn service_names(conn: &Connection, keys: &[(i64, i64)]) -> AppResult<HashMap<(i64, i64), String>> {
+pub async fn service_names(conn: &Conn, keys: &[(i64, i64)]) -> AppResult<HashMap<(i64, i64), String>> {
     let mut out = HashMap::new();
     let mut by_panel: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for (panel, sid) in keys {

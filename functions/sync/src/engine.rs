@@ -16,7 +16,7 @@ use shared::domain::panels::{self, Panel, PanelStatus};
 use shared::domain::sync::{self as sync_state, Resource, SyncRow};
 use shared::pp::{AdminClient, ClientOptions, PublicClient};
 use shared::time::now;
-use shared::{AppResult, AppState};
+use shared::{AppError, AppResult, AppState};
 
 use crate::error::SyncError;
 use crate::resources::{self, Ctx};
@@ -109,8 +109,8 @@ pub async fn run(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
     // A catch-up this run stopped (its budget spent, an error), or one a killed run left — paused
     // engine included: the console's searches get their indexes back now, not when it resumes.
     let restored = match state.db.connect().await {
-        Ok(conn) => resources::catch_up::put_back(&state.db, &conn).await,
-        Err(e) => Err(e),
+        Ok(conn) => resources::catch_up::put_back(&state.db, &conn, None).await,
+        Err(e) => Err(e.into()),
     };
     if let Err(e) = restored {
         tracing::warn!(error = %e, "could not rebuild the orders' search indexes; the next run tries again");
@@ -126,10 +126,12 @@ async fn run_due(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
         return Ok(report);
     }
     let all = panels::list(&state.db, &PanelScope::All).await?;
-    let (targets, others): (Vec<Panel>, Vec<Panel>) = all
-        .into_iter()
-        .filter(|p| opts.panel.is_none_or(|id| id == p.id))
-        .partition(|p| p.status == PanelStatus::Active);
+    // A panel stopped only because its keys could not be read is tried again: reading them costs no
+    // call to the panel, and it resumes by itself once the right PANELOPS_SECRET_KEY is back.
+    let (targets, others): (Vec<Panel>, Vec<Panel>) =
+        all.into_iter().filter(|p| opts.panel.is_none_or(|id| id == p.id)).partition(|p| {
+            p.status == PanelStatus::Active || p.last_error.as_deref() == Some(panels::KEYS_UNREADABLE)
+        });
     report.stopped = others
         .into_iter()
         .filter(|p| p.status == PanelStatus::Error)
@@ -151,19 +153,21 @@ async fn run_due(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
             let _permit = gate.acquire_owned().await;
             if opts.deadline.is_some_and(|d| Instant::now() >= d) {
                 tracing::info!(panel = panel.id, "no time left in this run; the next one starts with it");
-                return Ok(Vec::new());
+                return Ok(PanelRun::Synced(Vec::new()));
             }
             run_panel(&state, &panel, &opts, settings.retention_days).await
         });
     }
     while let Some(done) = tasks.join_next().await {
         match done {
-            Ok(Ok(mut rows)) => report.resources.append(&mut rows),
+            Ok(Ok(PanelRun::Synced(mut rows))) => report.resources.append(&mut rows),
+            Ok(Ok(PanelRun::Stopped(stopped))) => report.stopped.push(stopped),
             Ok(Err(e)) => tracing::error!(error = %e, "panel sync failed"),
             Err(e) => tracing::error!(error = %e, "panel sync task failed"),
         }
     }
     report.resources.sort_by_key(|r| (r.panel_id, r.resource));
+    report.stopped.sort_by_key(|p| p.panel_id);
     report.fetched = report.resources.iter().map(|r| r.fetched).sum();
     Ok(report)
 }
@@ -183,14 +187,40 @@ async fn longest_waiting_first(state: &AppState, mut panels: Vec<Panel>) -> AppR
     Ok(panels)
 }
 
+/// How a panel's turn in a run ended.
+enum PanelRun {
+    Synced(Vec<ResourceReport>),
+    /// Its stored keys cannot be read with this PANELOPS_SECRET_KEY: nothing of it can sync.
+    Stopped(StoppedPanel),
+}
+
 async fn run_panel(
     state: &AppState,
     panel: &Panel,
     opts: &RunOptions,
     retention_days: i64,
-) -> AppResult<Vec<ResourceReport>> {
+) -> AppResult<PanelRun> {
     sync_state::ensure_rows(&state.db, panel.id).await?;
-    let (admin_key, services_key) = panels::keys(&state.db, &state.config.secret_key, panel.id).await?;
+    let (admin_key, services_key) = match panels::keys(&state.db, &state.config.secret_key, panel.id).await {
+        Ok(keys) => keys,
+        // Decryption is the only Config error here. Said on the panel (Panels, Settings → Sync, the
+        // header's note) and in the run's report, not only in a log line.
+        Err(AppError::Config(_)) => {
+            tracing::error!(panel = panel.id, "{}", panels::KEYS_UNREADABLE);
+            mark_keys_unreadable(state, panel.id, true).await?;
+            let reason = panels::KEYS_UNREADABLE.to_string();
+            return Ok(PanelRun::Stopped(StoppedPanel {
+                panel_id: panel.id,
+                name: panel.name.clone(),
+                reason,
+            }));
+        }
+        Err(e) => return Err(e),
+    };
+    if panel.status == PanelStatus::Error {
+        tracing::info!(panel = panel.id, "the panel's keys read again; it syncs again");
+        mark_keys_unreadable(state, panel.id, false).await?;
+    }
     let admin = admin_key.and_then(|k| AdminClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
     let public =
         services_key.and_then(|k| PublicClient::new(&panel.base_url, Secret::new(k), &opts.client).ok());
@@ -236,11 +266,25 @@ async fn run_panel(
         .await?;
         tx.commit().await?;
     }
-    Ok(out)
+    Ok(PanelRun::Synced(out))
+}
+
+/// Stops the panel for keys this PANELOPS_SECRET_KEY cannot read, or resumes it once they read again
+/// (only a panel stopped for that reason: a paused one, or one whose key the panel refused, stays).
+async fn mark_keys_unreadable(state: &AppState, panel_id: i64, unreadable: bool) -> AppResult<()> {
+    let conn = state.db.connect().await?;
+    let sql = if unreadable {
+        "UPDATE panels SET status = 'error', last_error = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'active'"
+    } else {
+        "UPDATE panels SET status = 'active', last_error = NULL, updated_at = ?2
+         WHERE id = ?3 AND status = 'error' AND last_error = ?1"
+    };
+    conn.execute(sql, params![panels::KEYS_UNREADABLE, now(), panel_id]).await?;
+    Ok(())
 }
 
 /// Takes the resource for this run; false when another run holds an unexpired lease.
-async fn take_lease(conn: &libsql::Connection, row: &SyncRow, until: i64) -> AppResult<bool> {
+async fn take_lease(conn: &shared::db::Conn, row: &SyncRow, until: i64) -> AppResult<bool> {
     let n = conn
         .execute(
             "UPDATE sync_state SET lease_until = ?1, status = 'running', run_requested = 0
@@ -299,20 +343,21 @@ async fn run_resource(
         prefetch: Default::default(),
         known: Default::default(),
         catch_up_rows: opts.catch_up_rows,
+        catch_up_considered: Default::default(),
         catch_up: Default::default(),
     };
     let mut position: Value =
         serde_json::from_str(&row.position).unwrap_or(Value::Object(Default::default()));
     let mut pages = 0u32;
-    // Rows this run added to the cache; None once a step does not count them.
-    let mut added = Some(0u64);
     let result: Result<bool, SyncError> = loop {
         match resources::step(row.resource, &ctx, &position).await {
             Ok(step) => {
                 report.fetched += step.received;
                 report.skipped += step.skipped;
                 position = step.position;
-                added = added.zip(step.changed).map(|(a, b)| a + b);
+                if let Some(cached) = step.cached {
+                    report.cached = cached;
+                }
                 pages += 1;
                 if step.done {
                     break Ok(true);
@@ -327,13 +372,8 @@ async fn run_resource(
             Err(e) => break Err(e),
         }
     };
-    // Counting a big table is a scan of it: when the resource counts the rows it adds, the stored count
-    // plus those stays exact (the only other writer, the retention clean-up, keeps it up to date itself),
-    // unless the last run died before storing its count (it left the status at running).
-    match added {
-        Some(n) if row.status != "running" => report.cached = row.cached + n as i64,
-        _ => report.cached = resources::cached_count(&conn, row.panel_id, row.resource).await?,
-    }
+    // The stored count moved with every page (each write counts its rows), so it is exact without
+    // counting a big table; `report.cached` is the last one a page returned.
     if pages > 0 {
         state.db.checkpoint_after_bulk(&conn).await?;
     }
@@ -343,10 +383,10 @@ async fn run_resource(
             report.outcome = if caught_up { "ok" } else { "partial" };
             conn.execute(
                 "UPDATE sync_state SET status = 'ok', message = NULL, failures = 0, next_retry_at = NULL, lease_until = 0,
-                        last_ok_at = ?1, cached = ?2, cycle_done_at = CASE WHEN ?3 THEN ?1 ELSE cycle_done_at END,
+                        last_ok_at = ?1, cycle_done_at = CASE WHEN ?2 THEN ?1 ELSE cycle_done_at END,
                         last_fetched_at = COALESCE(last_fetched_at, ?1)
-                 WHERE panel_id = ?4 AND resource = ?5",
-                params![t, report.cached, caught_up as i64, row.panel_id, row.resource.as_str()],
+                 WHERE panel_id = ?3 AND resource = ?4",
+                params![t, caught_up as i64, row.panel_id, row.resource.as_str()],
             )
             .await?;
         }
@@ -361,13 +401,12 @@ async fn run_resource(
             let failures = row.failures + 1;
             conn.execute(
                 "UPDATE sync_state SET status = 'error', message = ?1, failures = ?2, next_retry_at = ?3, lease_until = 0,
-                        cached = ?4, last_fetched_at = ?5
-                 WHERE panel_id = ?6 AND resource = ?7",
+                        last_fetched_at = ?4
+                 WHERE panel_id = ?5 AND resource = ?6",
                 params![
                     message.as_str(),
                     failures,
                     t + retry_delay(failures, row.interval_secs),
-                    report.cached,
                     t,
                     row.panel_id,
                     row.resource.as_str()

@@ -13,9 +13,9 @@ pub enum SyncError {
     Setup(String),
 }
 
-impl From<libsql::Error> for SyncError {
-    fn from(e: libsql::Error) -> Self {
-        SyncError::App(AppError::Db(e))
+impl From<shared::db::DbError> for SyncError {
+    fn from(e: shared::db::DbError) -> Self {
+        SyncError::App(AppError::from(e))
     }
 }
 

@@ -2,11 +2,10 @@
 //! column differs (`IS NOT` treats NULLs as values), or, for a table with a fingerprint column, where
 //! the fingerprint differs.
 
-use libsql::{Transaction, Value};
 use std::collections::HashMap;
 
-use shared::db::Conn;
-use shared::AppResult;
+use libsql::Value;
+use shared::db::Stmt;
 
 pub struct Table {
     pub name: &'static str,
@@ -56,27 +55,21 @@ fn statement(t: &Table, rows: usize) -> String {
     )
 }
 
-/// Upserts `rows` (each in `t.columns` order) in `tx`, a transaction of `conn`; returns how many rows
-/// were inserted or changed. The statement is kept prepared on `conn` where it can be: SQLite parses
-/// and plans a 1,000-row upsert in about as long as it takes to write a tenth of its rows.
-pub async fn upsert(conn: &Conn, tx: &Transaction, t: &Table, rows: Vec<Vec<Value>>) -> AppResult<u64> {
+/// The statements that upsert `rows` (each in `t.columns` order), to run in the page's write batch.
+/// A page of up to 1,000 rows is one statement (`MAX_PARAMS`), so the statement after it can read
+/// how many rows it inserted or changed with `changes()`. Locally the statement stays prepared on the
+/// sync's connection: SQLite parses and plans a 1,000-row upsert in about as long as it takes to write
+/// a tenth of its rows.
+pub fn upsert(t: &Table, rows: Vec<Vec<Value>>) -> Vec<Stmt> {
     let per_chunk = (MAX_PARAMS / t.columns.len()).max(1);
-    let mut changed = 0;
+    let mut out = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_chunk).collect();
         let sql = statement(t, chunk.len());
-        let params = libsql::params_from_iter(chunk.into_iter().flatten());
-        changed += match conn.kept_statement(&sql).await? {
-            Some(s) => {
-                let done = s.execute(params).await;
-                s.reset();
-                done? as u64
-            }
-            None => tx.execute(&sql, params).await?,
-        };
+        out.push(Stmt::new(sql, libsql::params_from_iter(chunk.into_iter().flatten())));
     }
-    Ok(changed)
+    out
 }
 
 /// `row` (every column of `t` but the fingerprint, in order) with its fingerprint appended, when `t`

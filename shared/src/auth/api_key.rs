@@ -170,7 +170,7 @@ pub async fn create(db: &Db, new: &NewKey<'_>) -> AppResult<(i64, String)> {
 const COLUMNS: &str = "k.id, k.name, k.prefix, k.scopes, k.all_panels, k.rate_per_minute, k.created_by, k.created_at,
      k.last_used_at, k.revoked_at, (SELECT group_concat(panel_id) FROM api_key_panels p WHERE p.key_id = k.id), k.token_hash";
 
-fn from_row(r: &libsql::Row) -> AppResult<ApiKey> {
+fn from_row(r: &crate::db::Row) -> AppResult<ApiKey> {
     let scopes: String = r.get(3)?;
     let panels = crate::db::opt_text(r, 10)?.unwrap_or_default();
     Ok(ApiKey {

@@ -6,7 +6,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::auth::{api_key, cookies, csrf, session, staff, ApiCaller, Role, Scope, Viewer};
+use crate::auth::{api_key, context, cookies, csrf, session, staff, ApiCaller, Role, Scope, Viewer};
 use crate::error::{error_response, is_json_path, AppError};
 use crate::routes::Access;
 use crate::state::AppState;
@@ -88,16 +88,19 @@ async fn authorize(
     let Some(token) = cookies::get(req.headers(), cookies::SESSION) else {
         return Err(sign_in_target(&req));
     };
-    let Some(sess) = session::find(&state.db, &state.config, &token).await? else {
+    // Session, member, panels and freshness: one round trip.
+    let t = crate::time::now();
+    let ctx = context::load(&state.db, &token, t).await?;
+    let Some((sess, expires_at, member)) = ctx.session.clone() else {
         return Err(sign_in_target(&req));
     };
-    let member = match staff::get(&state.db, sess.staff_id).await? {
-        Some(s) if s.active => s,
-        _ => {
-            session::delete(&state.db, sess.id).await?;
-            return Err(sign_in_target(&req));
-        }
-    };
+    if session::is_over(&state.config, &sess, expires_at, t) || !member.active {
+        session::delete(&state.db, sess.id).await?;
+        return Err(sign_in_target(&req));
+    }
+    if session::needs_touch(&sess, t) {
+        session::touch(&state.db, sess.id, t).await?;
+    }
     if member.role < min {
         return Err(AppError::forbidden().into());
     }
@@ -131,8 +134,8 @@ async fn authorize(
     }
     let flash = cookies::get(req.headers(), cookies::FLASH).and_then(|v| decode_flash(&v));
     let had_flash = cookies::get(req.headers(), cookies::FLASH).is_some();
-    let panels = crate::domain::panels::refs_in_scope(&state.db, &scope).await?;
-    let freshness = crate::domain::sync::freshness(&state.db, &scope, panel).await?;
+    let panels = ctx.panel_refs(&scope);
+    let freshness = ctx.freshness(&scope, panel);
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(Viewer {
         staff: member,

@@ -1,6 +1,7 @@
 //! Staff accounts, sessions, CSRF, sign-in throttling, roles and panel scope.
 
 pub mod api_key;
+pub mod context;
 pub mod cookies;
 pub mod csrf;
 pub mod guard;

@@ -52,17 +52,12 @@ fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
-/// The live session for a cookie token; expired ones are deleted on sight.
-pub async fn find(db: &Db, config: &Config, token: &str) -> AppResult<Option<SessionRow>> {
-    let conn = db.connect().await?;
-    let mut rows = conn
-        .query_cached(
-            "SELECT id, staff_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent
-             FROM sessions WHERE token_hash = ?1",
-            params![token_hash(token)],
-        )
-        .await?;
-    let Some(row) = rows.next().await? else { return Ok(None) };
+/// The session columns `from_row` reads, in order (`expires_at` sixth).
+pub(crate) const COLUMNS: &str =
+    "id, staff_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent";
+
+/// A session from `COLUMNS` (prefixed with `s.` in a join), and when it expires.
+pub(crate) fn from_row(row: &crate::db::Row) -> AppResult<(SessionRow, i64)> {
     let s = SessionRow {
         id: row.get(0)?,
         staff_id: row.get(1)?,
@@ -72,15 +67,44 @@ pub async fn find(db: &Db, config: &Config, token: &str) -> AppResult<Option<Ses
         ip: row.get(6)?,
         user_agent: row.get(7)?,
     };
-    let expires_at: i64 = row.get(5)?;
+    Ok((s, row.get(5)?))
+}
+
+/// Whether a session read at `t` is over: past its lifetime, or idle too long.
+pub(crate) fn is_over(config: &Config, s: &SessionRow, expires_at: i64, t: i64) -> bool {
+    t >= expires_at || t - s.last_seen_at >= config.session_idle_minutes * 60
+}
+
+/// Whether its `last_seen_at` is old enough to be written again.
+pub(crate) fn needs_touch(s: &SessionRow, t: i64) -> bool {
+    t - s.last_seen_at >= TOUCH_EVERY_SECS
+}
+
+pub(crate) async fn touch(db: &Db, session_id: i64, t: i64) -> AppResult<()> {
+    let conn = db.connect().await?;
+    conn.execute("UPDATE sessions SET last_seen_at = ?1 WHERE id = ?2", params![t, session_id]).await?;
+    Ok(())
+}
+
+/// The live session for a cookie token; expired ones are deleted on sight.
+pub async fn find(db: &Db, config: &Config, token: &str) -> AppResult<Option<SessionRow>> {
+    let conn = db.connect().await?;
+    let mut rows = conn
+        .query_cached(
+            &format!("SELECT {COLUMNS} FROM sessions WHERE token_hash = ?1"),
+            params![token_hash(token)],
+        )
+        .await?;
+    let Some(row) = rows.next().await? else { return Ok(None) };
+    let (s, expires_at) = from_row(&row)?;
     // Finish the read before writing on this connection.
     drop(rows);
     let t = now();
-    if t >= expires_at || t - s.last_seen_at >= config.session_idle_minutes * 60 {
+    if is_over(config, &s, expires_at, t) {
         conn.execute("DELETE FROM sessions WHERE id = ?1", params![s.id]).await?;
         return Ok(None);
     }
-    if t - s.last_seen_at >= TOUCH_EVERY_SECS {
+    if needs_touch(&s, t) {
         conn.execute("UPDATE sessions SET last_seen_at = ?1 WHERE id = ?2", params![t, s.id]).await?;
     }
     Ok(Some(s))

@@ -4,7 +4,7 @@ use libsql::params;
 
 use crate::auth::{PanelScope, Role};
 use crate::crypto::hash_password;
-use crate::db::{opt_i64, Db};
+use crate::db::{opt_i64, Db, Reads, Stmt};
 use crate::error::{AppError, AppResult};
 use crate::time::now;
 
@@ -36,37 +36,28 @@ impl Staff {
     }
 }
 
-const COLUMNS: &str = "id, username, role, all_panels, active, current_panel, created_at, last_login_at";
+pub(crate) const COLUMNS: &str =
+    "id, username, role, all_panels, active, current_panel, created_at, last_login_at";
 
-fn from_row(row: &libsql::Row) -> AppResult<Staff> {
-    let role: String = row.get(2)?;
-    Ok(Staff {
-        id: row.get(0)?,
-        username: row.get(1)?,
-        role: Role::parse(&role)
-            .ok_or_else(|| AppError::internal(format!("unknown role {role:?} in staff")))?,
-        all_panels: row.get::<i64>(3)? != 0,
-        active: row.get::<i64>(4)? != 0,
-        current_panel: opt_i64(row, 5)?,
-        created_at: row.get(6)?,
-        last_login_at: opt_i64(row, 7)?,
-        panels: Vec::new(),
-    })
+fn from_row(row: &crate::db::Row) -> AppResult<Staff> {
+    from_row_at(row, 0)
 }
 
-/// Read on every request (with `get`): the statement is kept with the pooled connection.
-async fn panels_of(conn: &crate::db::Conn, staff_id: i64) -> AppResult<Vec<i64>> {
-    let mut rows = conn
-        .query_cached(
-            "SELECT panel_id FROM staff_panels WHERE staff_id = ?1 ORDER BY panel_id",
-            params![staff_id],
-        )
-        .await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(r.get(0)?);
-    }
-    Ok(out)
+/// A member from `COLUMNS` starting at column `at` (a join's right side), without their panels.
+pub(crate) fn from_row_at(row: &crate::db::Row, at: i32) -> AppResult<Staff> {
+    let role: String = row.get(at + 2)?;
+    Ok(Staff {
+        id: row.get(at)?,
+        username: row.get(at + 1)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| AppError::internal(format!("unknown role {role:?} in staff")))?,
+        all_panels: row.get::<i64>(at + 3)? != 0,
+        active: row.get::<i64>(at + 4)? != 0,
+        current_panel: opt_i64(row, at + 5)?,
+        created_at: row.get(at + 6)?,
+        last_login_at: opt_i64(row, at + 7)?,
+        panels: Vec::new(),
+    })
 }
 
 pub async fn count(db: &Db) -> AppResult<i64> {
@@ -78,13 +69,18 @@ pub async fn count(db: &Db) -> AppResult<i64> {
     })
 }
 
+/// A member with their panels: one round trip.
 pub async fn get(db: &Db, id: i64) -> AppResult<Option<Staff>> {
-    let conn = db.connect().await?;
-    let mut rows =
-        conn.query_cached(&format!("SELECT {COLUMNS} FROM staff WHERE id = ?1"), params![id]).await?;
-    let Some(row) = rows.next().await? else { return Ok(None) };
-    let mut s = from_row(&row)?;
-    s.panels = panels_of(&conn, s.id).await?;
+    let mut reads = Reads::new();
+    let member =
+        reads.add(Stmt::new(format!("SELECT {COLUMNS} FROM staff WHERE id = ?1"), params![id]), from_row);
+    let panels = reads.add(
+        Stmt::new("SELECT panel_id FROM staff_panels WHERE staff_id = ?1 ORDER BY panel_id", params![id]),
+        |r| Ok(r.get::<i64>(0)?),
+    );
+    let mut done = reads.run(&db.connect().await?).await?;
+    let Some(mut s) = done.first(member).await? else { return Ok(None) };
+    s.panels = done.all(panels).await?;
     Ok(Some(s))
 }
 
@@ -111,17 +107,18 @@ pub async fn password_hash(db: &Db, id: i64) -> AppResult<String> {
     }
 }
 
+/// Every member with their panels: one round trip.
 pub async fn list(db: &Db) -> AppResult<Vec<Staff>> {
-    let conn = db.connect().await?;
-    let mut rows =
-        conn.query(&format!("SELECT {COLUMNS} FROM staff ORDER BY active DESC, username"), ()).await?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().await? {
-        out.push(from_row(&row)?);
-    }
-    let mut links = conn.query("SELECT staff_id, panel_id FROM staff_panels ORDER BY panel_id", ()).await?;
-    while let Some(r) = links.next().await? {
-        let (sid, pid): (i64, i64) = (r.get(0)?, r.get(1)?);
+    let mut reads = Reads::new();
+    let members = reads
+        .add(Stmt::new(format!("SELECT {COLUMNS} FROM staff ORDER BY active DESC, username"), ()), from_row);
+    let links = reads
+        .add(Stmt::new("SELECT staff_id, panel_id FROM staff_panels ORDER BY panel_id", ()), |r| {
+            Ok((r.get::<i64>(0)?, r.get::<i64>(1)?))
+        });
+    let mut done = reads.run(&db.connect().await?).await?;
+    let mut out = done.all(members).await?;
+    for (sid, pid) in done.all(links).await? {
         if let Some(s) = out.iter_mut().find(|s| s.id == sid) {
             s.panels.push(pid);
         }

@@ -24,8 +24,8 @@ pub struct Viewer {
     pub panels: Vec<PanelRef>,
     pub flash: Option<String>,
     pub path: String,
-    /// Last successful sync in view, and whether any panel's sync is in error or late.
-    pub freshness: Option<(Option<i64>, bool)>,
+    /// Last successful sync in view, whether any panel's sync is in error or late, and why one stopped.
+    pub freshness: Option<crate::auth::context::Freshness>,
 }
 
 impl Viewer {
@@ -48,6 +48,12 @@ impl Viewer {
             Err(AppError::forbidden())
         }
     }
+    /// The scope with every panel listed (those the guard read with the session): a report's queries
+    /// seek each panel's slice of an index, without another read of the panel list.
+    pub fn listed_scope(&self) -> PanelScope {
+        PanelScope::Only(self.panels.iter().map(|p| p.id).collect())
+    }
+
     /// SQL limiting `column` to the viewer's scope and chosen panel.
     pub fn panel_sql(&self, column: &str) -> String {
         self.scope().sql(column, self.panel)

@@ -1,7 +1,7 @@
 //! Numbered SQL migrations embedded in the binary, applied in one transaction and tracked in
 //! `schema_migrations`. A binary refuses to run on a database newer than it knows.
 
-use crate::db::Db;
+use crate::db::{Conn, Db, DbResult};
 use crate::error::{AppError, AppResult};
 
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -28,26 +28,20 @@ pub const CURRENT_VERSION: i64 = 15;
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {
     let conn = db.connect().await?;
-    let mut rows = conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", ()).await?;
-    Ok(match rows.next().await? {
-        Some(r) => r.get(0)?,
-        None => 0,
-    })
+    Ok(applied(&conn).await?.into_iter().max().unwrap_or(0))
 }
 
 const TRACKING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
 
-async fn applied(conn: &libsql::Connection) -> AppResult<Vec<i64>> {
-    // Only a fresh database lacks the tracking table; skip the DDL on every warm start.
-    let mut exists = conn
-        .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", ())
-        .await?;
-    if exists.next().await?.is_none() {
-        conn.execute(TRACKING, ()).await?;
-    }
-    drop(exists);
-    let mut rows = conn.query("SELECT version FROM schema_migrations ORDER BY version", ()).await?;
+/// The versions applied: one statement (a warm start's whole check); a fresh database has none.
+async fn applied(conn: &Conn) -> DbResult<Vec<i64>> {
+    let mut rows = match conn.query("SELECT version FROM schema_migrations ORDER BY version", ()).await {
+        Ok(rows) => rows,
+        // Only a fresh database lacks the tracking table.
+        Err(e) if e.to_string().contains("no such table") => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
     let mut out = Vec::new();
     while let Some(row) = rows.next().await? {
         out.push(row.get::<i64>(0)?);
@@ -62,20 +56,29 @@ pub async fn pending_migrations(db: &Db) -> AppResult<Vec<i64>> {
     Ok(MIGRATIONS.iter().map(|m| m.0).filter(|v| !done.contains(v)).collect())
 }
 
-/// Applies every pending migration in one transaction; returns how many were applied.
+fn newer_than_known(done: &[i64]) -> AppResult<()> {
+    let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+    match done.iter().max().filter(|v| **v > known) {
+        Some(newest) => Err(AppError::Config(format!(
+            "the database schema (version {newest}) is newer than this build knows (version {known}); deploy the newer build"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// How long a start waits for another process that holds the write lock (its migrations, or a
+/// sync's index build) before giving up.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Applies every pending migration in one transaction; returns how many were applied. A warm start
+/// costs one read. Several functions starting together on a database that needs migrations (every
+/// first deploy) each take the write lock in turn and decide what to apply only once they hold it,
+/// so the first applies them and the others find nothing left to do.
 pub async fn migrate(db: &Db) -> AppResult<usize> {
-    // One connection for the check and the changes: a warm start pays for one open.
     let conn = db.connect().await?;
     let done = applied(&conn).await?;
-    let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
-    if let Some(newest) = done.iter().max().filter(|v| **v > known) {
-        return Err(AppError::Config(format!(
-            "the database schema (version {newest}) is newer than this build knows (version {known}); deploy the newer build"
-        )));
-    }
-    let todo: Vec<_> = MIGRATIONS.iter().filter(|m| !done.contains(&m.0)).collect();
-    if todo.is_empty() {
-        drop(conn);
+    newer_than_known(&done)?;
+    if MIGRATIONS.iter().all(|m| done.contains(&m.0)) {
         return Ok(0);
     }
     // A killed catch-up may have left the orders' scattered-key indexes off (the sync's `catch_up`):
@@ -83,7 +86,29 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
     if done.contains(&3) {
         crate::domain::sync::build_missing_scattered_indexes(&conn, || false).await?;
     }
-    let tx = crate::db::write_tx(&conn).await?;
+    let started = std::time::Instant::now();
+    loop {
+        match apply_pending(&conn).await {
+            Err(AppError::Db(e)) if is_busy(&e) && started.elapsed() < LOCK_WAIT => {
+                tracing::info!("another process holds the database's write lock; waiting to migrate");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("SQLITE_BUSY") || message.contains("busy")
+}
+
+async fn apply_pending(conn: &Conn) -> AppResult<usize> {
+    let tx = crate::db::write_tx(conn).await?;
+    tx.execute(TRACKING, ()).await?;
+    // Read again under the write lock: another process may have migrated while this one waited.
+    let done = applied(&tx).await?;
+    newer_than_known(&done)?;
+    let todo: Vec<_> = MIGRATIONS.iter().filter(|m| !done.contains(&m.0)).collect();
     for (version, name, sql) in &todo {
         // execute_batch: plain execute would silently run only the first statement.
         tx.execute_batch(sql)
@@ -100,8 +125,9 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
         }
     }
     tx.commit().await?;
-    drop(conn);
-    tracing::info!(count = todo.len(), "applied migrations");
+    if !todo.is_empty() {
+        tracing::info!(count = todo.len(), "applied migrations");
+    }
     Ok(todo.len())
 }
 

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use libsql::{params, Connection};
+use crate::db::Conn;
+use libsql::params;
 
 use crate::auth::PanelScope;
 use crate::db::{opt_text, Db};
@@ -33,7 +34,7 @@ pub async fn verdict_counts(
 
 /// [`verdict_counts`] on an open connection.
 pub async fn counts_on(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     panel: Option<i64>,
     from: i64,
@@ -76,7 +77,7 @@ pub struct Judged {
 
 /// The mediocre and bad verdicts of replies sent in `[from, to)` inside the scope and chosen panel.
 pub async fn judged(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     panel: Option<i64>,
     from: i64,

@@ -5,6 +5,7 @@ pub mod competitors;
 pub mod fraud;
 pub mod panels;
 pub mod service_name;
+pub mod stored_secrets;
 pub mod sync;
 pub mod text;
 pub mod ticket_messages;

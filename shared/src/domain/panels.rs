@@ -5,7 +5,7 @@ use libsql::params;
 
 use crate::auth::PanelScope;
 use crate::crypto::{last4, SecretKey};
-use crate::db::{opt_text, Db};
+use crate::db::{opt_text, Db, Read, Reads, Stmt};
 use crate::error::{AppError, AppResult};
 use crate::time::now;
 
@@ -102,7 +102,7 @@ pub fn public_api_url(base_url: &str) -> String {
 const COLUMNS: &str =
     "id, name, base_url, status, admin_key_last4, services_key_last4, last_error, created_at, updated_at";
 
-fn from_row(row: &libsql::Row) -> AppResult<Panel> {
+fn from_row(row: &crate::db::Row) -> AppResult<Panel> {
     let status: String = row.get(3)?;
     Ok(Panel {
         id: row.get(0)?,
@@ -119,13 +119,15 @@ fn from_row(row: &libsql::Row) -> AppResult<Panel> {
 
 pub async fn list(db: &Db, scope: &PanelScope) -> AppResult<Vec<Panel>> {
     let conn = db.connect().await?;
+    let mut reads = Reads::new();
+    let panels = list_read(&mut reads, scope);
+    reads.run(&conn).await?.all(panels).await
+}
+
+/// The panels in `scope`, by name: to read along with a page's other reads.
+pub fn list_read(reads: &mut Reads, scope: &PanelScope) -> Read<Panel> {
     let sql = format!("SELECT {COLUMNS} FROM panels WHERE {} ORDER BY name, id", scope.sql("id", None));
-    let mut rows = conn.query(&sql, ()).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(from_row(&r)?);
-    }
-    Ok(out)
+    reads.add(Stmt::new(sql, ()), from_row)
 }
 
 pub async fn refs_in_scope(db: &Db, scope: &PanelScope) -> AppResult<Vec<PanelRef>> {
@@ -238,7 +240,14 @@ pub async fn update(db: &Db, key: &SecretKey, id: i64, input: &PanelInput) -> Ap
     Ok(())
 }
 
-/// The decrypted admin and services keys, for the sync engine only.
+/// A panel's `last_error` when this `PANELOPS_SECRET_KEY` cannot read its stored keys (the sync sets it,
+/// and clears it once the keys read again).
+pub const KEYS_UNREADABLE: &str =
+    "PANELOPS_SECRET_KEY cannot read this panel's stored API keys: it is not the key \
+     they were saved with. Set that key again, or enter the panel's keys again in Panels.";
+
+/// The decrypted admin and services keys, for the sync engine only. A key that this
+/// `PANELOPS_SECRET_KEY` cannot read is an [`AppError::Config`].
 pub async fn keys(db: &Db, key: &SecretKey, id: i64) -> AppResult<(Option<String>, Option<String>)> {
     let conn = db.connect().await?;
     let mut rows =

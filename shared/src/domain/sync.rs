@@ -4,9 +4,8 @@
 use libsql::params;
 
 use crate::auth::PanelScope;
-use crate::db::{opt_i64, opt_text, Db};
+use crate::db::{opt_i64, opt_text, read_all, Db, Read, Reads, Stmt};
 use crate::error::{AppError, AppResult};
-use crate::time::now;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Resource {
@@ -157,7 +156,7 @@ impl SyncRow {
 const COLUMNS: &str = "panel_id, resource, interval_secs, page_size, enabled, position, status, message, failures,
     next_retry_at, last_fetched_at, last_ok_at, cycle_done_at, fetched, total, cached, skipped, lease_until, run_requested";
 
-fn from_row(r: &libsql::Row) -> AppResult<SyncRow> {
+fn from_row(r: &crate::db::Row) -> AppResult<SyncRow> {
     let res: String = r.get(1)?;
     Ok(SyncRow {
         panel_id: r.get(0)?,
@@ -185,31 +184,51 @@ fn from_row(r: &libsql::Row) -> AppResult<SyncRow> {
 
 /// Creates the missing rows of a panel with the default interval and page size.
 pub async fn ensure_rows(db: &Db, panel_id: i64) -> AppResult<()> {
-    let conn = db.connect().await?;
-    for r in Resource::ALL {
-        conn.execute(
-            "INSERT OR IGNORE INTO sync_state (panel_id, resource, interval_secs, page_size) VALUES (?1, ?2, ?3, ?4)",
-            params![panel_id, r.as_str(), r.default_interval(), r.default_page_size()],
-        )
-        .await?;
-    }
+    db.connect().await?.execute_stmt(ensure_rows_stmt(&[panel_id])).await?;
     Ok(())
 }
 
+/// The statement that gives each of `panels` a row per resource (with the resource's defaults) where
+/// it has none: a panel added before a resource existed gets it. One statement for every panel.
+pub fn ensure_rows_stmt(panels: &[i64]) -> Stmt {
+    let mut values = Vec::new();
+    let mut args: Vec<libsql::Value> = Vec::new();
+    for p in panels {
+        for r in Resource::ALL {
+            values.push("(?, ?, ?, ?)");
+            args.extend([
+                (*p).into(),
+                r.as_str().into(),
+                r.default_interval().into(),
+                r.default_page_size().into(),
+            ]);
+        }
+    }
+    if values.is_empty() {
+        return Stmt::new("SELECT 0", ());
+    }
+    Stmt::new(
+        format!(
+            "INSERT OR IGNORE INTO sync_state (panel_id, resource, interval_secs, page_size) VALUES {}",
+            values.join(", ")
+        ),
+        libsql::params_from_iter(args),
+    )
+}
+
 pub async fn list(db: &Db, scope: &PanelScope, panel: Option<i64>) -> AppResult<Vec<SyncRow>> {
-    let conn = db.connect().await?;
+    read_all(&db.connect().await?, |r| list_read(r, scope, panel)).await
+}
+
+/// The sync rows in view, panel by panel, resources in the page's order.
+pub fn list_read(reads: &mut Reads, scope: &PanelScope, panel: Option<i64>) -> Read<SyncRow> {
     let sql = format!(
         "SELECT {COLUMNS} FROM sync_state WHERE {} ORDER BY panel_id, CASE resource
            WHEN 'orders' THEN 1 WHEN 'users' THEN 2 WHEN 'payments' THEN 3 WHEN 'tickets' THEN 4
            WHEN 'ticket_messages' THEN 5 WHEN 'services' THEN 6 ELSE 7 END",
         scope.sql("panel_id", panel)
     );
-    let mut rows = conn.query(&sql, ()).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(from_row(&r)?);
-    }
-    Ok(out)
+    reads.add(Stmt::new(sql, ()), from_row)
 }
 
 pub async fn get(db: &Db, panel_id: i64, resource: Resource) -> AppResult<Option<SyncRow>> {
@@ -272,7 +291,7 @@ pub async fn shortest_interval(db: &Db) -> AppResult<Option<i64>> {
     let conn = db.connect().await?;
     let mut rows = conn.query("SELECT MIN(interval_secs) FROM sync_state WHERE enabled = 1", ()).await?;
     match rows.next().await? {
-        Some(r) => opt_i64(&r, 0),
+        Some(r) => Ok(opt_i64(&r, 0)?),
         None => Ok(None),
     }
 }
@@ -294,11 +313,23 @@ impl Default for EngineSettings {
 }
 
 pub async fn engine_settings(db: &Db) -> AppResult<EngineSettings> {
-    let conn = db.connect().await?;
-    let mut rows = conn.query("SELECT key, value FROM settings WHERE key LIKE 'sync.%'", ()).await?;
+    let mut reads = Reads::new();
+    let read = engine_settings_read(&mut reads);
+    let mut done = reads.run(&db.connect().await?).await?;
+    Ok(engine_settings_from(done.all(read).await?))
+}
+
+/// The stored engine settings (key, value), to read along with a page's other reads.
+pub fn engine_settings_read(reads: &mut Reads) -> Read<(String, String)> {
+    reads.add(Stmt::new("SELECT key, value FROM settings WHERE key LIKE 'sync.%'", ()), |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+}
+
+/// The engine settings from their stored (key, value) pairs; defaults for what is not stored.
+pub fn engine_settings_from(pairs: Vec<(String, String)>) -> EngineSettings {
     let mut s = EngineSettings::default();
-    while let Some(r) = rows.next().await? {
-        let (k, v): (String, String) = (r.get(0)?, r.get(1)?);
+    for (k, v) in pairs {
         match k.as_str() {
             "sync.paused" => s.paused = v == "1",
             "sync.concurrency" => s.concurrency = v.parse().unwrap_or(s.concurrency),
@@ -306,10 +337,7 @@ pub async fn engine_settings(db: &Db) -> AppResult<EngineSettings> {
             _ => {}
         }
     }
-    drop(rows);
-    // The panel list usually comes next: one connection for both.
-    drop(conn);
-    Ok(s)
+    s
 }
 
 pub async fn save_engine_settings(db: &Db, s: &EngineSettings) -> AppResult<()> {
@@ -336,30 +364,6 @@ pub async fn save_engine_settings(db: &Db, s: &EngineSettings) -> AppResult<()> 
     Ok(())
 }
 
-/// When the cache was last refreshed (None: never), and whether any panel's sync is in error or late
-/// (older than twice its interval): the header's freshness note. None when nothing is synced at all.
-pub async fn freshness(
-    db: &Db,
-    scope: &PanelScope,
-    panel: Option<i64>,
-) -> AppResult<Option<(Option<i64>, bool)>> {
-    let conn = db.connect().await?;
-    let sql = format!(
-        "SELECT COUNT(*), MAX(s.last_ok_at),
-                MAX(CASE WHEN s.status = 'error' OR (s.enabled = 1 AND s.last_ok_at < ?1 - 2 * s.interval_secs) THEN 1 ELSE 0 END)
-         FROM sync_state s JOIN panels p ON p.id = s.panel_id WHERE p.status != 'paused' AND {}",
-        scope.sql("s.panel_id", panel)
-    );
-    let mut rows = conn.query_cached(&sql, params![now()]).await?;
-    let Some(r) = rows.next().await? else { return Ok(None) };
-    if r.get::<i64>(0)? == 0 {
-        return Ok(None);
-    }
-    let late = opt_i64(&r, 2)?.unwrap_or(0) == 1;
-    let last = opt_i64(&r, 1)?;
-    Ok((last.is_some() || late).then_some((last, late)))
-}
-
 /// The orders cache's indexes on scattered keys (who ordered, the link, the provider's order id), as
 /// the migrations create them: a big first sync leaves them off while it catches up (see the sync's
 /// `catch_up`), so searches by those keys read the whole table meanwhile.
@@ -372,7 +376,7 @@ pub const SCATTERED_INDEXES: [(&str, &str); 3] = [
 /// Builds the scattered-key indexes missing now, one statement each (other writers wait for one
 /// sort at a time), until `stop` says a catch-up wants them off again.
 pub async fn build_missing_scattered_indexes(
-    conn: &libsql::Connection,
+    conn: &crate::db::Conn,
     stop: impl Fn() -> bool,
 ) -> AppResult<()> {
     for (name, definition) in missing_scattered_indexes(conn).await? {
@@ -388,14 +392,20 @@ pub async fn build_missing_scattered_indexes(
 
 /// The scattered-key indexes missing now (a catch-up under way, or one a killed run left).
 pub async fn missing_scattered_indexes(
-    conn: &libsql::Connection,
+    conn: &crate::db::Conn,
 ) -> AppResult<Vec<(&'static str, &'static str)>> {
-    let mut present = Vec::new();
-    let mut rows = conn
-        .query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders_cache'", ())
-        .await?;
-    while let Some(r) = rows.next().await? {
-        present.push(r.get::<String>(0)?);
-    }
-    Ok(SCATTERED_INDEXES.into_iter().filter(|(name, _)| !present.iter().any(|p| p == name)).collect())
+    Ok(missing_of(read_all(conn, orders_indexes_read).await?))
+}
+
+/// The names of the orders cache's indexes, to read along with other reads.
+pub fn orders_indexes_read(reads: &mut Reads) -> Read<String> {
+    reads.add(
+        Stmt::new("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders_cache'", ()),
+        |r| Ok(r.get(0)?),
+    )
+}
+
+/// The scattered-key indexes not among `present`.
+pub fn missing_of(present: Vec<String>) -> Vec<(&'static str, &'static str)> {
+    SCATTERED_INDEXES.into_iter().filter(|(name, _)| !present.iter().any(|p| p == name)).collect()
 }

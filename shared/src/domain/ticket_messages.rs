@@ -2,7 +2,9 @@
 //! sync (stale conversations) and the reports (live fetch of missing messages), so the reports function
 //! does not link the sync engine.
 
-use libsql::{params, Connection, Value as Sql};
+use libsql::{params, Value as Sql};
+
+use crate::db::{Conn, Stmt};
 use serde_json::Value;
 
 use crate::db::Db;
@@ -20,38 +22,25 @@ pub enum FetchError {
     App(#[from] AppError),
 }
 
-impl From<libsql::Error> for FetchError {
-    fn from(e: libsql::Error) -> Self {
-        FetchError::App(AppError::Db(e))
+impl From<crate::db::DbError> for FetchError {
+    fn from(e: crate::db::DbError) -> Self {
+        FetchError::App(AppError::from(e))
     }
 }
 
 /// When a ticket's stored conversation may be out of date: never read, or its `last_update` moved
 /// since. A panel that sends no `last_update` gives no such sign, so those tickets are also read again
 /// when their status changed, and open ones every `REREAD_OPEN_SECS` (`:reread`; `:now` in unix s).
-const STALE: &str = "(messages_synced IS NULL OR messages_synced < COALESCE(last_update, created)
+pub const STALE: &str = "(messages_synced IS NULL OR messages_synced < COALESCE(last_update, created)
      OR (last_update IS NULL AND (messages_status IS NOT status
          OR (COALESCE(status, '') NOT IN ('closed', 'locked') AND COALESCE(messages_read_at, 0) < :now - :reread))))";
 
 /// How often an open ticket is read again when its panel does not say when it last changed.
 pub const REREAD_OPEN_SECS: i64 = 900;
 
-/// How many of the panel's tickets have their conversation stored as of their last change, of all.
-pub async fn conversations_current(conn: &Connection, panel_id: i64) -> AppResult<(i64, i64)> {
-    let sql =
-        format!("SELECT COALESCE(SUM(NOT {STALE}), 0), COUNT(*) FROM tickets_cache WHERE panel_id = :panel");
-    let args =
-        libsql::named_params! {":panel": panel_id, ":now": crate::time::now(), ":reread": REREAD_OPEN_SECS};
-    let mut rows = conn.query(&sql, args).await?;
-    match rows.next().await? {
-        Some(r) => Ok((r.get(0)?, r.get(1)?)),
-        None => Ok((0, 0)),
-    }
-}
-
 /// Tickets of a panel whose messages are missing or stale, most recently active first; one the panel
 /// failed to give in the last `REREAD_OPEN_SECS` waits, so it cannot hold up the others.
-pub async fn stale_tickets(conn: &Connection, panel_id: i64, limit: i64) -> AppResult<Vec<(i64, i64)>> {
+pub async fn stale_tickets(conn: &Conn, panel_id: i64, limit: i64) -> AppResult<Vec<(i64, i64)>> {
     let sql = format!(
         "SELECT id, COALESCE(last_update, created) FROM tickets_cache WHERE panel_id = :panel AND {STALE}
            AND COALESCE(messages_failed_at, 0) < :now - :reread
@@ -142,75 +131,84 @@ pub async fn fetch_and_store(
     }
 }
 
+/// Stores what was fetched in one write batch (one round trip over the network): each conversation
+/// replaced, each ticket marked read, and the resource's stored count moved by the difference.
 async fn store(db: &Db, panel_id: i64, fetched: &[(i64, i64, Read)]) -> AppResult<i64> {
     if fetched.is_empty() {
         return Ok(0);
     }
-    let conn = db.connect().await?;
-    let tx = crate::db::write_tx(&conn).await?;
+    let mut stmts = Vec::new();
     let mut n = 0;
     let now = crate::time::now();
     for (id, last_update, read) in fetched {
         if let Read::Failed = read {
-            tx.execute(
+            stmts.push(Stmt::new(
                 "UPDATE tickets_cache SET messages_failed_at = ?1 WHERE panel_id = ?2 AND id = ?3",
                 params![now, panel_id, *id],
-            )
-            .await?;
+            ));
             continue;
         }
         if let Read::Messages(msgs) = read {
-            n += replace_conversation(&tx, panel_id, *id, msgs).await?;
+            n += msgs.len() as i64;
+            stmts.extend(replace_conversation(panel_id, *id, msgs));
         }
-        tx.execute(
+        stmts.push(Stmt::new(
             "UPDATE tickets_cache SET messages_synced = ?1, messages_read_at = ?4, messages_status = status,
                  messages_failed_at = NULL
              WHERE panel_id = ?2 AND id = ?3",
             params![*last_update, panel_id, *id, now],
-        )
-        .await?;
+        ));
     }
-    tx.commit().await?;
+    db.connect().await?.write_batch(stmts).await?;
     Ok(n)
 }
 
-/// Replaces one ticket's stored conversation with `msgs`, numbered in time order (`seq` from 0), inside
-/// the caller's transaction. Returns how many messages are stored.
-pub async fn replace_conversation(
-    tx: &Connection,
-    panel_id: i64,
-    ticket_id: i64,
-    msgs: &[MessageRow],
-) -> AppResult<i64> {
-    tx.execute(
-        "DELETE FROM ticket_messages WHERE panel_id = ?1 AND ticket_id = ?2",
-        params![panel_id, ticket_id],
-    )
-    .await?;
+/// The statements that replace one ticket's stored conversation with `msgs`, numbered in time order
+/// (`seq` from 0), keeping the sync's stored count of messages exact: for a write batch.
+pub fn replace_conversation(panel_id: i64, ticket_id: i64, msgs: &[MessageRow]) -> Vec<Stmt> {
     let mut sorted: Vec<&MessageRow> = msgs.iter().collect();
     sorted.sort_by_key(|m| m.created);
-    tx.execute(
-        "UPDATE tickets_cache SET order_ids = ?1 WHERE panel_id = ?2 AND id = ?3",
-        params![order_ids_text(sorted.iter().map(|m| m.message.as_str())), panel_id, ticket_id],
-    )
-    .await?;
-    for (seq, m) in sorted.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                panel_id,
-                ticket_id,
-                seq as i64,
+    let mut out = vec![
+        Stmt::new(
+            "UPDATE sync_state SET cached = MAX(cached + ?3 - (SELECT COUNT(*) FROM ticket_messages
+                 WHERE panel_id = ?1 AND ticket_id = ?2), 0)
+             WHERE panel_id = ?1 AND resource = 'ticket_messages'",
+            params![panel_id, ticket_id, sorted.len() as i64],
+        ),
+        Stmt::new(
+            "DELETE FROM ticket_messages WHERE panel_id = ?1 AND ticket_id = ?2",
+            params![panel_id, ticket_id],
+        ),
+        Stmt::new(
+            "UPDATE tickets_cache SET order_ids = ?1 WHERE panel_id = ?2 AND id = ?3",
+            params![order_ids_text(sorted.iter().map(|m| m.message.as_str())), panel_id, ticket_id],
+        ),
+    ];
+    // Many rows per statement, under SQLite's limit on bound parameters.
+    const ROWS: usize = 1000;
+    for (c, chunk) in sorted.chunks(ROWS).enumerate() {
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let first_seq = c * ROWS;
+        let params = chunk.iter().enumerate().flat_map(|(k, m)| {
+            [
+                Sql::Integer(panel_id),
+                Sql::Integer(ticket_id),
+                Sql::Integer((first_seq + k) as i64),
                 m.sender_name.clone().map(Sql::Text).unwrap_or(Sql::Null),
-                m.is_staff as i64,
-                m.message.as_str(),
-                m.created
-            ],
-        )
-        .await?;
+                Sql::Integer(m.is_staff as i64),
+                Sql::Text(m.message.clone()),
+                Sql::Integer(m.created),
+            ]
+        });
+        out.push(Stmt::new(
+            format!(
+                "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)
+                 VALUES {values}"
+            ),
+            libsql::params_from_iter(params),
+        ));
     }
-    Ok(sorted.len() as i64)
+    out
 }
 
 /// What `tickets_cache.order_ids` holds for a conversation (bodies in time order): every 6–10 digit
@@ -265,7 +263,7 @@ impl<K: PartialEq> ByConversation<K> {
 /// Works out `order_ids` for every stored conversation (the migration that added the column), inside
 /// the caller's transaction. Written 300 tickets per statement: on Turso every statement of a
 /// transaction is a round trip, and a panel has tens of thousands of tickets.
-pub async fn fill_order_ids(tx: &Connection) -> AppResult<()> {
+pub async fn fill_order_ids(tx: &Conn) -> AppResult<()> {
     const BATCH: usize = 300;
     let mut rows = tx
         .query("SELECT panel_id, ticket_id, message FROM ticket_messages ORDER BY panel_id, ticket_id, created, seq", ())

@@ -1,10 +1,10 @@
 //! Writing a ticket fetched from its panel (`GET /tickets/{id}`) into the cache: the ticket row's
 //! status and last update, and its whole conversation (stored as the sync stores it,
-//! [`super::ticket_messages::replace_conversation`]), in one transaction.
+//! [`super::ticket_messages::replace_conversation`]), in one write batch.
 
 use libsql::{params, Value as Sql};
 
-use crate::db::Db;
+use crate::db::{Db, Stmt};
 use crate::error::AppResult;
 use crate::pp::rows::{MessageRow, TicketRow};
 
@@ -18,15 +18,12 @@ pub async fn store_detail(
 ) -> AppResult<i64> {
     let newest = messages.iter().map(|m| m.created).max();
     let last_update = ticket.last_update.or(newest).unwrap_or(ticket.created).max(ticket.created);
-    let conn = db.connect().await?;
-    let tx = crate::db::write_tx(&conn).await?;
-    tx.execute(
+    let mut stmts = vec![Stmt::new(
         "UPDATE tickets_cache SET status = COALESCE(?1, status), last_update = ?2, messages_synced = ?2
          WHERE panel_id = ?3 AND id = ?4",
         params![ticket.status.clone().map(Sql::Text).unwrap_or(Sql::Null), last_update, panel_id, ticket.id],
-    )
-    .await?;
-    let n = super::ticket_messages::replace_conversation(&tx, panel_id, ticket.id, messages).await?;
-    tx.commit().await?;
-    Ok(n)
+    )];
+    stmts.extend(super::ticket_messages::replace_conversation(panel_id, ticket.id, messages));
+    db.connect().await?.write_batch(stmts).await?;
+    Ok(messages.len() as i64)
 }

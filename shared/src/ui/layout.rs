@@ -81,15 +81,21 @@ pub fn page(viewer: &Viewer, title: &str, content: Markup) -> Markup {
     }
 }
 
-/// "cache updated 2 min ago", amber when a panel's sync is in error or late; links to Settings → Sync.
+/// "cache updated 2 min ago", amber when a panel's sync is in error or late, and why when a panel is
+/// stopped (a refused key, keys this PANELOPS_SECRET_KEY cannot read); links to Settings → Sync.
 fn freshness(viewer: &Viewer) -> Markup {
     html! {
-        @if let Some((at, late)) = viewer.freshness {
-            a.freshness.late[late] href=(link(viewer, "/settings/sync"))
-                title=(if late { "A panel's sync is in error or late: open Settings → Sync" } else { "Open Settings → Sync" }) {
-                @match at {
-                    Some(at) => { "cache updated " (crate::time::ago(at, crate::time::now())) }
-                    None => "sync in error",
+        @if let Some(f) = &viewer.freshness {
+            @let title = match (&f.stopped, f.late) {
+                (Some(why), _) => why.as_str(),
+                (None, true) => "A panel's sync is in error or late: open Settings → Sync",
+                (None, false) => "Open Settings → Sync",
+            };
+            a.freshness.late[f.late] href=(link(viewer, "/settings/sync")) title=(title) {
+                @match (&f.stopped, f.last_ok) {
+                    (Some(why), _) => { "sync stopped: " (crate::ui::cut(why, 80)) }
+                    (None, Some(at)) => { "cache updated " (crate::time::ago(at, crate::time::now())) }
+                    (None, None) => "sync in error",
                 }
             }
         }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
+use shared::db::Reads;
 use shared::ui::form::FormData;
 use shared::ui::{self, col, csrf_input, link};
 use shared::{AppError, AppResult, AppState};
@@ -111,9 +112,17 @@ pub async fn page(
         from: (secs > 0).then(|| now - secs),
         to: None,
     };
-    let list = reviews::flagged(&state.db, &filter, LIMIT).await?;
-    let (wrong, total) = reviews::disagreement(&state.db, &filter).await?;
-    let (staff_names, flags) = reviews::filter_options(&state.db, &panel_sql).await?;
+    let mut reads = Reads::new();
+    let list = reviews::flagged(&mut reads, &filter, LIMIT);
+    let counts = reviews::disagreement(&mut reads, &filter);
+    let (staff_names, flags) = reviews::filter_options(&mut reads, &panel_sql);
+    let cfg = crate::settings::read(&mut reads);
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let list = done.all(list).await?;
+    let (wrong, total) = done.first(counts).await?.unwrap_or((0, 0));
+    let staff_names = done.all(staff_names).await?;
+    let flags: Vec<String> = done.all(flags).await?.into_iter().flatten().collect();
+    let cfg = crate::settings::from_pairs(done.all(cfg).await?);
     let back = href_without(&p, "");
     let rows: Vec<Markup> = list.iter().map(|f| row(&viewer, f, &back)).collect();
     let mut cols = vec![
@@ -139,7 +148,6 @@ pub async fn page(
             chips.push((format!("{label}: {v}"), href_without(&p, k)));
         }
     }
-    let cfg = crate::settings::load(&state.db).await?;
     let empty = if !cfg.is_configured() {
         ui::empty_state(
             "The AI reviewer is not set up yet. Set a provider and API key in AI settings.",

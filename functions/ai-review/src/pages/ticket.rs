@@ -2,6 +2,8 @@
 //! and a staff draft translated into the customer's language. Each renders its answer on a page with a
 //! way back to the ticket; no script needed. Agents and above, on their allowed panels.
 
+use std::time::Duration;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -57,12 +59,30 @@ fn draft_form(viewer: &Viewer, t: &Ticket, draft: &str) -> Markup {
     }
 }
 
-fn failure_page(viewer: &Viewer, t: &Ticket, e: &LlmError, retry: Option<Markup>) -> Response {
+/// `waited`: how long the page waited for the model (`ai_page_timeout`).
+fn failure_page(
+    viewer: &Viewer,
+    t: &Ticket,
+    e: &LlmError,
+    retry: Option<Markup>,
+    waited: Duration,
+) -> Response {
     let (status, hint) = match e {
         LlmError::NotConfigured => {
-            (StatusCode::BAD_REQUEST, "An owner sets the provider and key in AI settings.")
+            (StatusCode::BAD_REQUEST, "An owner sets the provider and key in AI settings.".to_string())
         }
-        _ => (StatusCode::BAD_GATEWAY, "Nothing was stored. Try again in a minute."),
+        LlmError::KeyUnreadable => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Nothing was sent or stored.".to_string())
+        }
+        LlmError::Timeout => (
+            StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "A page waits at most {} s for the model (the gateway ends a request at 30 s). Nothing \
+                 was stored. Try again, or choose a faster model in AI settings.",
+                waited.as_secs()
+            ),
+        ),
+        _ => (StatusCode::BAD_GATEWAY, "Nothing was stored. Try again in a minute.".to_string()),
     };
     let content = html! {
         p.error role="alert" { (e.to_string()) }
@@ -92,7 +112,7 @@ async fn execute(
             crate::log(state, viewer, client, &action, &details, Some(t.panel_id)).await?;
             Ok(Html(result_page(viewer, t, &r).into_string()).into_response())
         }
-        Err(e) => Ok(failure_page(viewer, t, &e, retry)),
+        Err(e) => Ok(failure_page(viewer, t, &e, retry, state.config.ai_page_timeout)),
     }
 }
 

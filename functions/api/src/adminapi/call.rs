@@ -2,13 +2,13 @@
 //! words, never a 500), and Perfect Panel's envelope with offset paging.
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
 use shared::auth::ApiCaller;
+use shared::base_path::Site;
 use shared::{AppError, AppResult, AppState};
 
 pub const MAX_LIMIT: i64 = 1000;
@@ -17,7 +17,8 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub struct Call {
     pub caller: ApiCaller,
     pub query: Vec<(String, String)>,
-    /// `scheme://host/path` of this request, for `next_page_href`.
+    /// `scheme://host/path` of this request as the client reached it (base path included), for
+    /// `next_page_href`.
     pub url: String,
 }
 
@@ -30,9 +31,7 @@ impl FromRequestParts<AppState> for Call {
                 .map_err(|_| AppError::bad_request("The query string could not be read."))?,
             None => Vec::new(),
         };
-        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-        let scheme = if shared::auth::cookies::is_secure_context(&parts.headers) { "https" } else { "http" };
-        let url = format!("{scheme}://{host}{}", parts.uri.path());
+        let url = Site::from_parts(&parts.headers, &parts.extensions).url(parts.uri.path());
         Ok(Call { caller, query, url })
     }
 }

@@ -5,10 +5,12 @@ use std::sync::OnceLock;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use serde_json::{json, Map, Value};
 
 use shared::auth::Scope;
+use shared::base_path::BasePath;
 use shared::AppState;
 
 use super::op::{Field, Kind, Op, Shape, BASE};
@@ -184,6 +186,15 @@ pub fn cached(state: &AppState) -> &'static Value {
     DOC.get_or_init(|| document(&super::api(state).ops))
 }
 
-pub async fn serve(State(state): State<AppState>) -> Response {
-    Json(cached(&state)).into_response()
+/// Under a base path (`cargo lambda watch`, a stage) its `servers` entry carries it, like every link.
+pub async fn serve(State(state): State<AppState>, base: Option<Extension<BasePath>>) -> Response {
+    let doc = cached(&state);
+    match base {
+        None => Json(doc).into_response(),
+        Some(Extension(base)) => {
+            let mut doc = doc.clone();
+            doc["servers"] = json!([{ "url": base.href(BASE) }]);
+            Json(doc).into_response()
+        }
+    }
 }

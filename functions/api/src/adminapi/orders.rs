@@ -76,7 +76,7 @@ const COLUMNS: &str = "panel_id, id, external_id, user, creation_type, charge, c
     start_count, quantity, remains, service_id, service_type, service_name, provider, status, mode, ip_address,
     created, last_update";
 
-fn row_json(r: &libsql::Row, with_update: bool) -> AppResult<Value> {
+fn row_json(r: &shared::db::Row, with_update: bool) -> AppResult<Value> {
     let currency = shared::db::opt_text(r, 6)?;
     let created: i64 = r.get(19)?;
     let mut v = json!({

@@ -16,7 +16,7 @@ pub async fn rows<T>(
     state: &AppState,
     sql: &str,
     args: Vec<Sql>,
-    mut each: impl FnMut(&libsql::Row) -> AppResult<T>,
+    mut each: impl FnMut(&shared::db::Row) -> AppResult<T>,
 ) -> AppResult<Vec<T>> {
     let conn = state.db.connect().await?;
     let mut rs = conn.query(sql, libsql::params_from_iter(args)).await?;
@@ -33,15 +33,15 @@ pub async fn count(state: &AppState, table: &str, w: &Where) -> AppResult<i64> {
     found.first().copied().ok_or_else(|| AppError::internal("COUNT returned no row"))
 }
 
-pub fn int(r: &libsql::Row, i: i32) -> AppResult<Value> {
+pub fn int(r: &shared::db::Row, i: i32) -> AppResult<Value> {
     Ok(opt_i64(r, i)?.map(Value::from).unwrap_or(Value::Null))
 }
 
-pub fn text(r: &libsql::Row, i: i32) -> AppResult<Value> {
+pub fn text(r: &shared::db::Row, i: i32) -> AppResult<Value> {
     Ok(opt_text(r, i)?.map(Value::from).unwrap_or(Value::Null))
 }
 
-pub fn boolean(r: &libsql::Row, i: i32) -> AppResult<Value> {
+pub fn boolean(r: &shared::db::Row, i: i32) -> AppResult<Value> {
     Ok(opt_i64(r, i)?.map(|b| Value::Bool(b != 0)).unwrap_or(Value::Null))
 }
 

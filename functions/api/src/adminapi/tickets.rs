@@ -94,7 +94,7 @@ pub static REPLY: Op = Op {
 
 const COLUMNS: &str = "panel_id, id, user, subject, status, assignee, created, last_update, is_read";
 
-fn row_json(r: &libsql::Row) -> AppResult<Value> {
+fn row_json(r: &shared::db::Row) -> AppResult<Value> {
     let user = shared::db::opt_text(r, 2)?.map(|u| json!({"username": u})).unwrap_or(Value::Null);
     let mut v = json!({
         "id": sql::int(r, 1)?, "panel_id": sql::int(r, 0)?, "user": user, "subject": sql::text(r, 3)?,

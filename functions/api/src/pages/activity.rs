@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use shared::audit::{self, Filter};
 use shared::auth::Viewer;
+use shared::db::Reads;
 use shared::ui::{self, col};
 use shared::{AppError, AppResult, AppState};
 
@@ -71,10 +72,14 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query
         panel_sql: viewer.panel_sql("panel_id"),
         limited_to_staff: (!viewer.staff.sees_every_panel()).then_some(viewer.staff.id),
     };
-    let mut entries = audit::list(&state.db, &filter, PAGE + 1).await?;
+    let mut reads = Reads::new();
+    let list = audit::list(&mut reads, &filter, PAGE + 1);
+    let (members, actions) = audit::choices(&mut reads, &filter);
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let mut entries = done.all(list).await?;
     let more = entries.len() as i64 > PAGE;
     entries.truncate(PAGE as usize);
-    let (members, actions) = audit::choices(&state.db, &filter).await?;
+    let (members, actions) = (audit::one_per_member(done.all(members).await?), done.all(actions).await?);
     let rows: Vec<Markup> = entries
         .iter()
         .map(|e| {

@@ -2,13 +2,14 @@
 //! (the token is shown once), revoke it. Only a SHA-256 of the token is stored.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 
 use shared::auth::api_key::{self, ApiKey, NewKey};
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Scope, Viewer};
+use shared::base_path::Site;
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input};
 use shared::{AppError, AppResult, AppState};
@@ -17,15 +18,13 @@ use crate::audit_log::log;
 
 pub const PATH: &str = "/settings/api-keys";
 
-/// `https://host` of this request, for the examples (the console's own address).
-fn site(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let scheme = if shared::auth::cookies::is_secure_context(headers) { "https" } else { "http" };
-    format!("{scheme}://{host}")
+/// The admin API's address as clients outside reach it (this request's host and base path).
+fn api_url(site: &Site) -> String {
+    site.url("/adminapi/v2")
 }
 
-fn curl(site: &str, token: &str) -> String {
-    format!("curl -H \"X-Api-Key: {token}\" \"{site}/adminapi/v2/orders?order_status=fail&limit=10\"")
+fn curl(api: &str, token: &str) -> String {
+    format!("curl -H \"X-Api-Key: {token}\" \"{api}/orders?order_status=fail&limit=10\"")
 }
 
 fn panels_text(viewer: &Viewer, k: &ApiKey) -> String {
@@ -132,7 +131,7 @@ fn page(
             }
         }
         section.apiintro {
-            p { code { (site) "/adminapi/v2" } " · " a href="/settings/api-keys/docs" { "Open API documentation" } }
+            p { code { (site) } " · " a href="/settings/api-keys/docs" { "Open API documentation" } }
             p { code { "X-Api-Key: <token>" } }
             pre { code { (curl(site, "$TOKEN")) } }
         }
@@ -142,9 +141,9 @@ fn page(
     ui::page(viewer, "API keys", content)
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap) -> AppResult<Markup> {
+pub async fn list(State(state): State<AppState>, viewer: Viewer, site: Site) -> AppResult<Markup> {
     let keys = api_key::list(&state.db).await?;
-    Ok(page(&viewer, &site(&headers), &keys, None, &FormData::default(), &FormErrors::default()))
+    Ok(page(&viewer, &api_url(&site), &keys, None, &FormData::default(), &FormErrors::default()))
 }
 
 struct Valid {
@@ -190,10 +189,10 @@ pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
-    headers: HeaderMap,
+    site: Site,
     data: FormData,
 ) -> AppResult<Response> {
-    let site = site(&headers);
+    let site = api_url(&site);
     let v = match validate(&viewer, &data) {
         Ok(v) => v,
         Err(errors) => {

@@ -4,6 +4,7 @@ use axum::extract::State;
 use maud::{html, Markup};
 
 use shared::auth::{Role, Viewer};
+use shared::db::{Read, Reads, Stmt};
 use shared::domain::panels::{self, PanelStatus};
 use shared::ui::{self, link};
 use shared::{AppResult, AppState};
@@ -20,7 +21,14 @@ struct Today {
     flagged: i64,
 }
 
-async fn today(state: &AppState, viewer: &Viewer) -> AppResult<Today> {
+/// Today's counts and charges for the panels in view, added to `reads` (read with the page's panels).
+/// Today's counts (orders, stuck, pending tickets, open reports, flagged) and charges per currency.
+struct TodayReads {
+    counts: Read<[i64; 5]>,
+    charged: Read<(String, i64)>,
+}
+
+fn today_reads(reads: &mut Reads, viewer: &Viewer) -> Option<TodayReads> {
     let now = shared::time::now();
     let midnight = now - now.rem_euclid(86_400);
     // "All panels" as an explicit list keeps the per-panel indexes usable.
@@ -31,46 +39,52 @@ async fn today(state: &AppState, viewer: &Viewer) -> AppResult<Today> {
         .map(|p| p.id.to_string())
         .collect();
     if ids.is_empty() {
-        return Ok(Today::default());
+        return None;
     }
     let scope = format!("panel_id IN ({})", ids.join(","));
-    let conn = state.db.connect().await?;
-    let sql = format!(
-        "SELECT
-           (SELECT COUNT(*) FROM orders_cache WHERE {scope} AND created >= ?1),
-           (SELECT COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck WHERE {scope}
-              AND (status IN ('pending', 'in_progress', 'processing') OR status LIKE 'awaiting%') AND remains > 0
-              AND created < ?2),
-           (SELECT COUNT(*) FROM tickets_cache WHERE {scope} AND status = 'pending'),
-           (SELECT COUNT(*) FROM service_reports WHERE {scope} AND resolved_at IS NULL),
-           (SELECT COUNT(*) FROM ai_reviews WHERE {scope} AND verdict IN ('mediocre', 'bad') AND reviewed_at >= ?3)"
+    let counts = reads.add(
+        Stmt::new(
+            format!(
+                "SELECT
+                   (SELECT COUNT(*) FROM orders_cache WHERE {scope} AND created >= ?1),
+                   (SELECT COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck WHERE {scope}
+                      AND (status IN ('pending', 'in_progress', 'processing') OR status LIKE 'awaiting%') AND remains > 0
+                      AND created < ?2),
+                   (SELECT COUNT(*) FROM tickets_cache WHERE {scope} AND status = 'pending'),
+                   (SELECT COUNT(*) FROM service_reports WHERE {scope} AND resolved_at IS NULL),
+                   (SELECT COUNT(*) FROM ai_reviews WHERE {scope} AND verdict IN ('mediocre', 'bad') AND reviewed_at >= ?3)"
+            ),
+            (midnight, now - 12 * 3600, now - 86_400),
+        ),
+        |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
     );
-    let mut rows = conn.query(&sql, (midnight, now - 12 * 3600, now - 86_400)).await?;
-    let Some(r) = rows.next().await? else {
-        return Ok(Today::default());
-    };
-    let orders: i64 = r.get(0)?;
-    let (stuck, pending_tickets, open_reports, flagged) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-    drop(rows);
-    let mut rows = conn
-        .query(
-            &format!(
+    let charged = reads.add(
+        Stmt::new(
+            format!(
                 "SELECT COALESCE(currency, ''), SUM(charge) FROM orders_cache WHERE {scope} AND created >= ?1
                  AND status NOT IN ('canceled', 'fail') AND charge IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
             ),
             [midnight],
-        )
-        .await?;
-    let mut charged = Vec::new();
-    while let Some(r) = rows.next().await? {
-        charged.push((r.get(0)?, r.get(1)?));
-    }
-    Ok(Today { orders, charged, stuck, pending_tickets, open_reports, flagged })
+        ),
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    Some(TodayReads { counts, charged })
 }
 
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
-    let t = today(&state, &viewer).await?;
-    let all = panels::list(&state.db, &viewer.scope()).await?;
+    let mut reads = Reads::new();
+    let panels = panels::list_read(&mut reads, &viewer.scope());
+    let today = today_reads(&mut reads, &viewer);
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let all = done.all(panels).await?;
+    let t = match today {
+        Some(TodayReads { counts, charged }) => {
+            let [orders, stuck, pending_tickets, open_reports, flagged] =
+                done.first(counts).await?.unwrap_or_default();
+            Today { orders, charged: done.all(charged).await?, stuck, pending_tickets, open_reports, flagged }
+        }
+        None => Today::default(),
+    };
     let shown: Vec<_> = all.iter().filter(|p| viewer.panel.is_none_or(|c| c == p.id)).collect();
     let count = |s: PanelStatus| shown.iter().filter(|p| p.status == s).count();
     let content = html! {

@@ -23,8 +23,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
             html! { tr {
                 td { @if admin { a href=(format!("/panels/{}", p.id)) { (p.name) } } @else { (p.name) } }
                 td { (ui::cut(&p.base_url, 50)) }
-                td { (ui::status_label(p.status.as_str()))
-                     @if let Some(e) = &p.last_error { " " span.muted title=(e) { (ui::cut(e, 40)) } } }
+                // Why a panel stopped is what to act on: in full (only a panel in error keeps one).
+                td.wrap { (ui::status_label(p.status.as_str()))
+                     @if let Some(e) = &p.last_error { " " span.error { (e) } } }
                 @if admin {
                     td { (ui::secret_hint(p.admin_key_last4.as_deref())) }
                     td { (ui::secret_hint(p.services_key_last4.as_deref())) }

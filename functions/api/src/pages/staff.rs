@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use shared::auth::guard::flash_redirect;
 use shared::auth::staff::{self, NewStaff, Staff};
 use shared::auth::{session, ClientInfo, Role, Viewer};
-use shared::domain::panels::{self, PanelRef};
+use shared::domain::panels::PanelRef;
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input};
 use shared::{AppError, AppResult, AppState};
@@ -28,9 +28,11 @@ fn panels_text(s: &Staff, all: &[PanelRef]) -> String {
         .join(", ")
 }
 
+/// Staff pages are the owner's: the owner sees every panel, so the viewer's panels (read with the
+/// session) are all of them.
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
     let members = staff::list(&state.db).await?;
-    let all = panels::all_refs(&state.db).await?;
+    let all = viewer.panels.clone();
     let rows: Vec<Markup> = members
         .iter()
         .map(|s| {
@@ -92,8 +94,8 @@ fn new_form(viewer: &Viewer, all: &[PanelRef], data: &FormData, errors: &FormErr
     }
 }
 
-pub async fn new_page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
-    let all = panels::all_refs(&state.db).await?;
+pub async fn new_page(viewer: Viewer) -> AppResult<Markup> {
+    let all = viewer.panels.clone();
     Ok(ui::page(
         &viewer,
         "Add staff member",
@@ -117,7 +119,7 @@ pub async fn create(
     client: ClientInfo,
     data: FormData,
 ) -> AppResult<Response> {
-    let all = panels::all_refs(&state.db).await?;
+    let all = viewer.panels.clone();
     let mut errors = FormErrors::default();
     let username = data.text("username");
     let password = data.get("password").unwrap_or("");
@@ -194,7 +196,7 @@ pub async fn edit_page(
     Path(id): Path<i64>,
 ) -> AppResult<Markup> {
     let member = load(&state, id).await?;
-    let all = panels::all_refs(&state.db).await?;
+    let all = viewer.panels.clone();
     let title = format!("Staff: {}", member.username);
     Ok(ui::page(
         &viewer,
@@ -211,7 +213,7 @@ pub async fn update(
     data: FormData,
 ) -> AppResult<Response> {
     let member = load(&state, id).await?;
-    let all = panels::all_refs(&state.db).await?;
+    let all = viewer.panels.clone();
     let mut errors = FormErrors::default();
     let (role, all_panels, chosen) = parse_access(&data, &all, &mut errors);
     let active = data.checked("active");
@@ -256,7 +258,7 @@ pub async fn reset_password(
     let member = load(&state, id).await?;
     let password = data.get("password").unwrap_or("");
     if let Err(e) = shared::auth::password::check(password, &member.username) {
-        let all = panels::all_refs(&state.db).await?;
+        let all = viewer.panels.clone();
         let mut errors = FormErrors::default();
         errors.add("password", e);
         let body = ui::page(

@@ -8,6 +8,7 @@ use maud::{html, Markup};
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
+use shared::db::Reads;
 use shared::domain::panels::{self, PanelStatus};
 use shared::domain::sync::{self, EngineSettings, Resource, SyncRow};
 use shared::time::now;
@@ -145,17 +146,25 @@ fn engine_card(viewer: &Viewer, s: &EngineSettings, rejected: Option<&Rejected>)
 }
 
 async fn render(state: &AppState, viewer: &Viewer, rejected: Option<&Rejected>) -> AppResult<Markup> {
-    let all = panels::list(&state.db, &viewer.scope()).await?;
+    // The panels in view get their rows (one added before a resource existed), then everything the
+    // page shows is read: one round trip.
+    let shown: Vec<i64> =
+        viewer.panels.iter().map(|p| p.id).filter(|id| viewer.panel.is_none_or(|c| c == *id)).collect();
+    let mut reads = Reads::new();
+    reads.add(sync::ensure_rows_stmt(&shown), |_| Ok(()));
+    let all = panels::list_read(&mut reads, &viewer.scope());
+    let rows = sync::list_read(&mut reads, &viewer.scope(), viewer.panel);
+    let settings = sync::engine_settings_read(&mut reads);
+    let indexes = sync::orders_indexes_read(&mut reads);
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let all = done.all(all).await?;
+    let rows = done.all(rows).await?;
+    let settings = sync::engine_settings_from(done.all(settings).await?);
+    let catching_up = !sync::missing_of(done.all(indexes).await?).is_empty();
     let shown: Vec<_> = all.iter().filter(|p| viewer.panel.is_none_or(|c| c == p.id)).collect();
-    for p in &shown {
-        sync::ensure_rows(&state.db, p.id).await?;
-    }
-    let rows = sync::list(&state.db, &viewer.scope(), viewer.panel).await?;
-    let settings = sync::engine_settings(&state.db).await?;
     let t = now();
     let can_edit = viewer.is(Role::Admin);
     let running = rows.iter().any(|r| r.lease_until > t);
-    let catching_up = !sync::missing_scattered_indexes(&*state.db.connect().await?).await?.is_empty();
     let mut cols = vec![
         col("Resource"),
         num("Interval (sec)"),

@@ -40,7 +40,7 @@ pub async fn json(
     viewer: Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
-    let r = report(&state.db, &viewer.scope(), &query(viewer.panel, &q)?, shared::time::now()).await?;
+    let r = report(&state.db, &viewer.listed_scope(), &query(viewer.panel, &q)?, shared::time::now()).await?;
     let mut data = json!({"count": r.rows.len(), "list": r.rows});
     if let Some(d) = data.as_object_mut() {
         d.extend(extras(&r));
@@ -156,8 +156,8 @@ pub async fn html_page(
         let body = ui::empty_state("No panels are shared with you. Ask an owner to allow you a panel.", None);
         return Ok(ui::page(&viewer, title, body));
     }
-    let r = report(&state.db, &viewer.scope(), &rq, shared::time::now()).await?;
-    let profiles = profiles::list(&state.db, &viewer.scope(), Some(r.panel_id)).await?;
+    let r = report(&state.db, &viewer.listed_scope(), &rq, shared::time::now()).await?;
+    let profiles = profiles::list(&state.db, &viewer.listed_scope(), Some(r.panel_id)).await?;
     Ok(ui::page(&viewer, title, body(&viewer, &r, &profiles)))
 }
 

@@ -7,8 +7,9 @@ pub mod snooze;
 
 use std::collections::{BTreeMap, HashMap};
 
-use libsql::{params, Connection};
+use libsql::params;
 use serde::Serialize;
+use shared::db::Conn;
 
 use shared::auth::PanelScope;
 use shared::domain::service_name;
@@ -117,7 +118,7 @@ struct Finished {
 }
 
 async fn finished_orders(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &ServiceHealthParams,
     from: i64,
@@ -153,7 +154,7 @@ enum Stuck {
 /// INDEXED BY: without statistics SQLite would pick the (panel, created) index and read every order
 /// older than the threshold.
 async fn stuck(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &ServiceHealthParams,
     now: i64,
@@ -179,7 +180,7 @@ async fn stuck(
 
 /// Names of these services: the catalogue's, else the one their orders carry, else "Service N".
 async fn names_of(
-    conn: &Connection,
+    conn: &Conn,
     keys: impl Iterator<Item = (i64, i64)>,
 ) -> AppResult<HashMap<(i64, i64), String>> {
     let mut keys: Vec<(i64, i64)> = keys.collect();
@@ -201,7 +202,7 @@ struct Acc {
 
 /// The report: every listed service of the scope, worst first.
 pub async fn service_health(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &ServiceHealthParams,
     now: i64,
@@ -305,7 +306,7 @@ pub struct OrderLine {
 
 /// The orders behind a row's numbers (at most `limit`, oldest first).
 pub async fn orders(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &ServiceHealthParams,
     service: Option<(i64, i64)>,
@@ -381,7 +382,7 @@ type DayCell = (i64, i64, i64);
 /// Each listed service's score per day over the last `days` days (oldest first): that day's finished
 /// and slow orders, and the orders stuck now that were already stuck at the day's end. None = no data.
 pub async fn score_trend(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &ServiceHealthParams,
     keys: &[(i64, i64)],

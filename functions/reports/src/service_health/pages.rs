@@ -42,7 +42,7 @@ pub fn routes(state: &AppState) -> Routes {
 /// `panel` is the chosen panel, already checked against the caller's scope (the guard does it for
 /// a staff member and for an API key alike).
 pub async fn params_from(
-    conn: &libsql::Connection,
+    conn: &shared::db::Conn,
     panel: Option<i64>,
     q: &Params,
 ) -> AppResult<(ServiceProfile, ServiceHealthParams)> {
@@ -65,7 +65,7 @@ async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
     let (_, p) = params_from(&conn, viewer.panel, &q).await?;
-    let rows = service_health(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let rows = service_health(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     Ok(envelope(&rows, None))
 }
 
@@ -137,7 +137,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     let conn = state.db.connect().await?;
     let (profile, mut p) = params_from(&conn, viewer.panel, &q).await?;
     let now = shared::time::now();
-    let scope = viewer.scope();
+    let scope = viewer.listed_scope();
     p.include_snoozed = true;
     let all = service_health(&conn, &scope, &p, now).await?;
     let (snoozed, rows): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r.snoozed_until.is_some());
@@ -288,7 +288,7 @@ async fn drill_down(
         viewer.scope().check(pa)?;
     }
     let now = shared::time::now();
-    let list = orders(&conn, &viewer.scope(), &p, service, kind, now, 500).await?;
+    let list = orders(&conn, &viewer.listed_scope(), &p, service, kind, now, 500).await?;
     let what = match kind {
         Kind::Stuck => format!("Stuck orders (older than {}h, remains > 0)", p.stuck_after_hours),
         Kind::Slow => format!(
@@ -492,7 +492,7 @@ async fn new_profile_page(viewer: Viewer) -> Markup {
     )
 }
 
-async fn load(conn: &libsql::Connection, id: i64) -> AppResult<ServiceProfile> {
+async fn load(conn: &shared::db::Conn, id: i64) -> AppResult<ServiceProfile> {
     profiles::get(conn, id).await?.ok_or_else(|| AppError::not_found("That profile"))
 }
 

@@ -1,8 +1,9 @@
 //! Service tracking profiles: which services, Stuck after, Slow multiplier, Min orders. Profile 1 is
 //! created by the migration as the default; the default cannot be deleted.
 
-use libsql::{params, Connection};
+use libsql::params;
 use serde::Serialize;
+use shared::db::Conn;
 
 use shared::{AppError, AppResult};
 
@@ -23,7 +24,7 @@ pub struct ServiceProfile {
 
 const COLS: &str = "id, name, services, stuck_after_hours, slow_multiplier, min_orders, is_default, created";
 
-fn from_row(r: &libsql::Row) -> AppResult<ServiceProfile> {
+fn from_row(r: &shared::db::Row) -> AppResult<ServiceProfile> {
     let services: String = r.get(2)?;
     Ok(ServiceProfile {
         id: r.get(0)?,
@@ -37,20 +38,20 @@ fn from_row(r: &libsql::Row) -> AppResult<ServiceProfile> {
     })
 }
 
-pub async fn list(conn: &Connection) -> AppResult<Vec<ServiceProfile>> {
+pub async fn list(conn: &Conn) -> AppResult<Vec<ServiceProfile>> {
     let rows = conn
         .query(&format!("SELECT {COLS} FROM service_profiles ORDER BY is_default DESC, name, id"), ())
         .await?;
     collect(rows, from_row).await
 }
 
-pub async fn get(conn: &Connection, id: i64) -> AppResult<Option<ServiceProfile>> {
+pub async fn get(conn: &Conn, id: i64) -> AppResult<Option<ServiceProfile>> {
     let rows = conn.query(&format!("SELECT {COLS} FROM service_profiles WHERE id = ?1"), params![id]).await?;
     Ok(collect(rows, from_row).await?.into_iter().next())
 }
 
 /// The chosen profile, or the default one (the first profile if none is marked default).
-pub async fn chosen(conn: &Connection, id: Option<i64>) -> AppResult<ServiceProfile> {
+pub async fn chosen(conn: &Conn, id: Option<i64>) -> AppResult<ServiceProfile> {
     if let Some(id) = id {
         return get(conn, id).await?.ok_or_else(|| AppError::bad_request("profile: no profile has that id."));
     }
@@ -67,7 +68,7 @@ pub struct ProfileInput {
     pub is_default: bool,
 }
 
-pub async fn save(conn: &Connection, id: Option<i64>, p: &ProfileInput, now: i64) -> AppResult<i64> {
+pub async fn save(conn: &Conn, id: Option<i64>, p: &ProfileInput, now: i64) -> AppResult<i64> {
     let tx = shared::db::write_tx(conn).await?;
     if p.is_default {
         tx.execute("UPDATE service_profiles SET is_default = 0", ()).await?;
@@ -113,7 +114,7 @@ pub async fn save(conn: &Connection, id: Option<i64>, p: &ProfileInput, now: i64
 }
 
 /// Deletes a profile unless it is the default.
-pub async fn delete(conn: &Connection, id: i64) -> AppResult<bool> {
+pub async fn delete(conn: &Conn, id: i64) -> AppResult<bool> {
     let tx = shared::db::write_tx(conn).await?;
     let n = tx.execute("DELETE FROM service_profiles WHERE id = ?1 AND is_default = 0", params![id]).await?;
     tx.commit().await?;

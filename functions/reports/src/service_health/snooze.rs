@@ -1,6 +1,7 @@
 //! Snoozes: a snoozed service is hidden from Service tracking for everyone until it expires.
 
-use libsql::{params, Connection};
+use libsql::params;
+use shared::db::Conn;
 
 use shared::auth::PanelScope;
 use shared::AppResult;
@@ -11,7 +12,7 @@ pub const SNOOZE_SECS: i64 = 24 * 3600;
 
 /// Active snoozes in scope: (panel_id, service_id, until).
 pub async fn active(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     panel: Option<i64>,
     now: i64,
@@ -29,7 +30,7 @@ pub async fn active(
 }
 
 /// Snoozes each (panel, service) for 24 hours from `now`; returns the expiry.
-pub async fn snooze(conn: &Connection, keys: &[(i64, i64)], staff_id: i64, now: i64) -> AppResult<i64> {
+pub async fn snooze(conn: &Conn, keys: &[(i64, i64)], staff_id: i64, now: i64) -> AppResult<i64> {
     let until = now + SNOOZE_SECS;
     let tx = shared::db::write_tx(conn).await?;
     for (panel, service) in keys {
@@ -46,7 +47,7 @@ pub async fn snooze(conn: &Connection, keys: &[(i64, i64)], staff_id: i64, now: 
 }
 
 /// Ends a snooze early.
-pub async fn wake(conn: &Connection, panel: i64, service: i64) -> AppResult<bool> {
+pub async fn wake(conn: &Conn, panel: i64, service: i64) -> AppResult<bool> {
     let tx = shared::db::write_tx(conn).await?;
     let n = tx
         .execute(

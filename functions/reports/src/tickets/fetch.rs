@@ -42,7 +42,7 @@ pub fn live_options() -> ClientOptions {
 
 /// Tickets created in the window with no stored message and never fetched: (panel, id, last_update).
 pub async fn missing(
-    conn: &libsql::Connection,
+    conn: &shared::db::Conn,
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,

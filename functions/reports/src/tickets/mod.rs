@@ -8,8 +8,9 @@ pub mod pages;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use libsql::{params, Connection};
+use libsql::params;
 use serde::Serialize;
+use shared::db::Conn;
 
 use shared::auth::PanelScope;
 use shared::domain::ai_verdicts::{self, Judged, VerdictCounts};
@@ -101,12 +102,7 @@ fn replies_of(msgs: &[Msg], from: i64, to: i64) -> Vec<Reply> {
 }
 
 /// Every staff reply created inside the window, with its flags.
-pub async fn replies(
-    conn: &Connection,
-    scope: &PanelScope,
-    p: &TicketParams,
-    now: i64,
-) -> AppResult<Vec<Reply>> {
+pub async fn replies(conn: &Conn, scope: &PanelScope, p: &TicketParams, now: i64) -> AppResult<Vec<Reply>> {
     let scope = &crate::common::explicit(conn, scope).await?;
     let from = now - p.window_hours * 3600;
     let sc = scope.sql("panel_id", p.panel);
@@ -169,7 +165,7 @@ pub fn staff_score(replies: i64, quick_fires: i64, repeated: i64) -> i64 {
 /// The AI reviewer's verdict counts per staff member (named as the report names them) for replies
 /// created in the window.
 pub async fn ai_verdict_counts(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,
@@ -189,7 +185,7 @@ pub async fn ai_verdict_counts(
 
 /// By staff: one row per staff member with replies in the window, most replies first.
 pub async fn by_staff(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,
@@ -201,7 +197,7 @@ pub async fn by_staff(
 
 /// The mediocre and bad AI verdicts of replies in the window, by (panel, ticket, seq).
 pub async fn ai_judged(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,
@@ -254,7 +250,7 @@ pub struct StaffStatRow {
 
 /// Staff statistics: Answered tickets and Average response time (min) per staff member.
 pub async fn staff_statistics(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,
@@ -321,7 +317,7 @@ pub struct ServiceReport {
 
 /// Tickets created in the window, each with its order ids and the cached orders they match.
 pub async fn tickets_with_ids(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,
@@ -418,7 +414,7 @@ pub async fn tickets_with_ids(
 
 /// By service: tickets, distinct orders and top complaint per service; unresolved above the table.
 pub async fn by_service(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,

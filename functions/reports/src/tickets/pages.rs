@@ -99,7 +99,7 @@ async fn staff_json(
     let q = Params::parse(raw.as_deref())?;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
-    Ok(envelope(&by_staff(&conn, &viewer.scope(), &p, shared::time::now()).await?, None))
+    Ok(envelope(&by_staff(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?, None))
 }
 
 async fn staff_page(
@@ -110,7 +110,7 @@ async fn staff_page(
     let q = Params::parse(raw.as_deref())?;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
-    let rows = by_staff(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let rows = by_staff(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let fl = |staff: &str, kind: &str| {
         let mut qq = wh(&p);
         qq.extend([("staff", staff.to_string()), ("kind", kind.to_string())]);
@@ -171,7 +171,7 @@ async fn live_fetch(
     p: &TicketParams,
     now: i64,
 ) -> AppResult<FetchOutcome> {
-    fetch_missing(state, &viewer.scope(), p, now, LIVE_FETCH_CAP, &live_options()).await
+    fetch_missing(state, &viewer.listed_scope(), p, now, LIVE_FETCH_CAP, &live_options()).await
 }
 
 async fn services_json(
@@ -184,7 +184,7 @@ async fn services_json(
     let now = shared::time::now();
     let fetched = live_fetch(&state, &viewer, &p, now).await?;
     let conn = state.db.connect().await?;
-    let report = by_service(&conn, &viewer.scope(), &p, now).await?;
+    let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
     let mut resp = envelope(&report.rows, Some(("unresolved", report.unresolved.into())));
     if fetched.still_missing > 0 {
         resp.headers_mut().insert("x-messages-missing", fetched.still_missing.into());
@@ -202,7 +202,7 @@ async fn services_page(
     let now = shared::time::now();
     let fetched = live_fetch(&state, &viewer, &p, now).await?;
     let conn = state.db.connect().await?;
-    let report = by_service(&conn, &viewer.scope(), &p, now).await?;
+    let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
     let many = viewer.panel.is_none() && viewer.panels.len() > 1;
     let sample = |panel: i64, sid: i64| {
         let mut qq = wh(&p);
@@ -267,7 +267,7 @@ async fn service_tickets_page(
     };
     let unresolved = q.get("unresolved").is_some_and(|v| v == "1");
     let conn = state.db.connect().await?;
-    let report = by_service(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let report = by_service(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let list: Vec<_> = report
         .tickets
         .iter()
@@ -318,8 +318,8 @@ async fn flagged_page(
     let staff = q.get("staff").map(str::to_string);
     let conn = state.db.connect().await?;
     let now = shared::time::now();
-    let all = replies(&conn, &viewer.scope(), &p, now).await?;
-    let judged = ai_judged(&conn, &viewer.scope(), &p, now).await?;
+    let all = replies(&conn, &viewer.listed_scope(), &p, now).await?;
+    let judged = ai_judged(&conn, &viewer.listed_scope(), &p, now).await?;
     let verdict = |r: &Reply| judged.get(&(r.panel_id, r.ticket_id, r.seq));
     let keep = |r: &Reply| match kind {
         "flagged" => r.quick_fire || r.repeated || verdict(r).is_some(),
@@ -377,7 +377,7 @@ async fn stats_json(
     let q = Params::parse(raw.as_deref())?;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
-    Ok(envelope(&staff_statistics(&conn, &viewer.scope(), &p, shared::time::now()).await?, None))
+    Ok(envelope(&staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?, None))
 }
 
 async fn stats_page(
@@ -388,7 +388,7 @@ async fn stats_page(
     let q = Params::parse(raw.as_deref())?;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
-    let rows = staff_statistics(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let rows = staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let table_rows: Vec<Markup> = rows
         .iter()
         .map(|r| {

@@ -7,8 +7,9 @@ mod sums;
 
 use std::collections::{BTreeMap, HashMap};
 
-use libsql::{params, Connection};
+use libsql::params;
 use serde::{Serialize, Serializer};
+use shared::db::Conn;
 
 use shared::auth::PanelScope;
 use shared::pp::money;
@@ -74,7 +75,7 @@ pub struct TopSpenderRow {
 
 /// The report and how many users qualified (the list holds at most `limit` of them).
 pub async fn top_spenders(
-    conn: &Connection,
+    conn: &Conn,
     scope: &PanelScope,
     p: &TopSpendersParams,
     now: i64,
@@ -168,7 +169,7 @@ type UserInfo = (i64, Option<String>, Option<i64>, Option<i64>);
 
 /// The cached details of these users, a few hundred usernames per query.
 async fn user_info<'a>(
-    conn: &Connection,
+    conn: &Conn,
     keys: impl Iterator<Item = &'a (i64, String)>,
 ) -> AppResult<HashMap<(i64, String), UserInfo>> {
     let mut by_panel: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
@@ -208,7 +209,7 @@ async fn user_info<'a>(
 
 /// Each user's 3 most-ordered service ids in the window (by order count; ties by lower id).
 async fn top_services(
-    conn: &Connection,
+    conn: &Conn,
     users: &[(i64, String)],
     from: i64,
     to: i64,
@@ -257,7 +258,7 @@ pub struct UserActivity {
 /// The rows behind a user's numbers: their orders (id, service, status, charge, created) and payments
 /// (id, amount, status, method, created) created inside the window.
 pub async fn user_activity(
-    conn: &Connection,
+    conn: &Conn,
     panel: i64,
     username: &str,
     from: i64,

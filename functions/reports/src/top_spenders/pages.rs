@@ -37,7 +37,7 @@ pub fn routes(state: &AppState) -> Routes {
 /// `panel` is the chosen panel, already checked against the caller's scope (the guard does it for
 /// a staff member and for an API key alike).
 pub async fn params_from(
-    conn: &libsql::Connection,
+    conn: &shared::db::Conn,
     panel: Option<i64>,
     q: &Params,
 ) -> AppResult<(UserProfile, TopSpendersParams)> {
@@ -59,7 +59,7 @@ async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
     let (_, p) = params_from(&conn, viewer.panel, &q).await?;
-    let (rows, total) = top_spenders(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     Ok(envelope(&rows, Some(("total", total.into()))))
 }
 
@@ -102,7 +102,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
     let (profile, p) = params_from(&conn, viewer.panel, &q).await?;
-    let (rows, total) = top_spenders(&conn, &viewer.scope(), &p, shared::time::now()).await?;
+    let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let all_profiles = profiles::list(&conn).await?;
     let keep = keep(&profile, &q);
     let detail = |panel: i64, user: &str| {
@@ -305,7 +305,7 @@ async fn new_profile_page(viewer: Viewer) -> Markup {
     )
 }
 
-async fn load(conn: &libsql::Connection, id: i64) -> AppResult<UserProfile> {
+async fn load(conn: &shared::db::Conn, id: i64) -> AppResult<UserProfile> {
     profiles::get(conn, id).await?.ok_or_else(|| AppError::not_found("That profile"))
 }
 

@@ -1,8 +1,9 @@
 //! User tracking profiles: optional user ids, Min payments, Min spend. Profile 1 (from the migration)
 //! is the default; the default cannot be deleted.
 
-use libsql::{params, Connection};
+use libsql::params;
 use serde::Serialize;
+use shared::db::Conn;
 
 use shared::{AppError, AppResult};
 
@@ -23,7 +24,7 @@ pub struct UserProfile {
 
 const COLS: &str = "id, name, user_ids, min_payments, min_spend, is_default, created";
 
-fn from_row(r: &libsql::Row) -> AppResult<UserProfile> {
+fn from_row(r: &shared::db::Row) -> AppResult<UserProfile> {
     let ids: String = r.get(2)?;
     Ok(UserProfile {
         id: r.get(0)?,
@@ -36,19 +37,19 @@ fn from_row(r: &libsql::Row) -> AppResult<UserProfile> {
     })
 }
 
-pub async fn list(conn: &Connection) -> AppResult<Vec<UserProfile>> {
+pub async fn list(conn: &Conn) -> AppResult<Vec<UserProfile>> {
     let rows = conn
         .query(&format!("SELECT {COLS} FROM user_profiles ORDER BY is_default DESC, name, id"), ())
         .await?;
     collect(rows, from_row).await
 }
 
-pub async fn get(conn: &Connection, id: i64) -> AppResult<Option<UserProfile>> {
+pub async fn get(conn: &Conn, id: i64) -> AppResult<Option<UserProfile>> {
     let rows = conn.query(&format!("SELECT {COLS} FROM user_profiles WHERE id = ?1"), params![id]).await?;
     Ok(collect(rows, from_row).await?.into_iter().next())
 }
 
-pub async fn chosen(conn: &Connection, id: Option<i64>) -> AppResult<UserProfile> {
+pub async fn chosen(conn: &Conn, id: Option<i64>) -> AppResult<UserProfile> {
     if let Some(id) = id {
         return get(conn, id).await?.ok_or_else(|| AppError::bad_request("profile: no profile has that id."));
     }
@@ -64,7 +65,7 @@ pub struct ProfileInput {
     pub is_default: bool,
 }
 
-pub async fn save(conn: &Connection, id: Option<i64>, p: &ProfileInput, now: i64) -> AppResult<i64> {
+pub async fn save(conn: &Conn, id: Option<i64>, p: &ProfileInput, now: i64) -> AppResult<i64> {
     let tx = shared::db::write_tx(conn).await?;
     if p.is_default {
         tx.execute("UPDATE user_profiles SET is_default = 0", ()).await?;
@@ -107,7 +108,7 @@ pub async fn save(conn: &Connection, id: Option<i64>, p: &ProfileInput, now: i64
     Ok(id)
 }
 
-pub async fn delete(conn: &Connection, id: i64) -> AppResult<bool> {
+pub async fn delete(conn: &Conn, id: i64) -> AppResult<bool> {
     let tx = shared::db::write_tx(conn).await?;
     let n = tx.execute("DELETE FROM user_profiles WHERE id = ?1 AND is_default = 0", params![id]).await?;
     tx.commit().await?;

@@ -13,7 +13,9 @@ use shared::pp::rows::ServiceRow;
 use shared::pp::{PpError, PublicClient};
 use shared::time::now;
 
-use super::{parse_all, save_position, Ctx, Step};
+use shared::db::Stmt;
+
+use super::{parse_all, position_stmt, recount_stmt, returned_count, Ctx, Step};
 use crate::error::SyncError;
 
 pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
@@ -26,11 +28,9 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
         .unwrap_or_default();
     let Some((rival, key_enc)) = competitors::next_to_sync(db, ctx.panel_id, after).await? else {
         // Cycle over: start the next one from the first competitor.
-        let step = Step { position: json!({}), done: true, ..Step::default() };
-        let conn = db.connect().await?;
-        let tx = shared::db::write_tx(&conn).await?;
-        save_position(&tx, ctx.panel_id, Resource::Competitors, &step).await?;
-        tx.commit().await?;
+        let mut step = Step { position: json!({}), done: true, ..Step::default() };
+        let stmts = vec![position_stmt(ctx.panel_id, Resource::Competitors, &step), recount(ctx.panel_id)];
+        step.cached = returned_count(&mut ctx.conn.write_batch(stmts).await?, 1).await?;
         if failed.is_empty() {
             return Ok(step);
         }
@@ -49,32 +49,21 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
                 failed.push(format!("{}: {msg}", rival.name));
             } else {
                 step.position = json!({"after": rival.id, "failed": failed});
-                let conn = db.connect().await?;
-                let tx = shared::db::write_tx(&conn).await?;
-                // Never before the newest stored version: a clock step back cannot reorder history.
-                let mut at = now();
-                let mut last = tx
-                    .query(
-                        "SELECT MAX(valid_from) FROM competitor_services WHERE competitor_id = ?1",
-                        libsql::params![rival.id],
-                    )
-                    .await?;
-                if let Some(r) = last.next().await? {
-                    if let Some(t) = shared::db::opt_i64(&r, 0)? {
-                        at = at.max(t);
-                    }
-                }
-                drop(last);
-                let changes = catalog::apply_snapshot(&tx, rival.id, at, &rows).await?;
-                tx.execute(
-                    "UPDATE competitors SET status = 'ok', last_error = NULL, last_sync_at = ?1, last_ok_at = ?1,
-                            services = (SELECT COUNT(*) FROM competitor_services WHERE competitor_id = ?2 AND valid_to IS NULL)
-                     WHERE id = ?2",
-                    libsql::params![at, rival.id],
-                )
-                .await?;
-                save_position(&tx, ctx.panel_id, Resource::Competitors, &step).await?;
-                tx.commit().await?;
+                let at = now();
+                let then = vec![
+                    Stmt::new(
+                        "UPDATE competitors SET status = 'ok', last_error = NULL, last_sync_at = ?1, last_ok_at = ?1,
+                                services = (SELECT COUNT(*) FROM competitor_services WHERE competitor_id = ?2 AND valid_to IS NULL)
+                         WHERE id = ?2",
+                        libsql::params![at, rival.id],
+                    ),
+                    position_stmt(ctx.panel_id, Resource::Competitors, &step),
+                    recount(ctx.panel_id),
+                ];
+                // The changes, the rival's row, the position and the count: one write.
+                let (changes, mut results) =
+                    catalog::apply_snapshot(ctx.conn, rival.id, at, &rows, then).await?;
+                step.cached = returned_count(&mut results, 2).await?;
                 tracing::info!(
                     competitor = rival.id,
                     added = changes.added,
@@ -93,11 +82,20 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
         }
     }
     step.position = json!({"after": rival.id, "failed": failed});
-    let conn = db.connect().await?;
-    let tx = shared::db::write_tx(&conn).await?;
-    save_position(&tx, ctx.panel_id, Resource::Competitors, &step).await?;
-    tx.commit().await?;
+    let stmts = vec![position_stmt(ctx.panel_id, Resource::Competitors, &step), recount(ctx.panel_id)];
+    step.cached = returned_count(&mut ctx.conn.write_batch(stmts).await?, 1).await?;
     Ok(step)
+}
+
+/// The statement that recounts the live rival services of the panel's competitors (few: recounted)
+/// and returns the count.
+fn recount(panel_id: i64) -> Stmt {
+    recount_stmt(
+        "SELECT COUNT(*) FROM competitor_services s JOIN competitors c ON c.id = s.competitor_id
+         WHERE c.panel_id = ?1 AND s.valid_to IS NULL",
+        panel_id,
+        Resource::Competitors,
+    )
 }
 
 /// The rival's raw catalogue; a key that cannot be decrypted is an error of this rival only.

@@ -9,14 +9,15 @@ pub mod orders;
 pub mod paged;
 pub mod services;
 
-use libsql::{params, Transaction};
-use serde_json::Value;
-
-use shared::domain::sync::Resource;
 use std::sync::{Arc, Mutex};
 
+use libsql::params;
+use serde_json::Value;
+
+use shared::db::{Rows, Stmt};
+use shared::domain::sync::Resource;
 use shared::pp::{AdminClient, ClientOptions, OrdersPage, PpError, PublicClient};
-use shared::{AppResult, AppState};
+use shared::AppState;
 
 use crate::error::SyncError;
 
@@ -36,6 +37,8 @@ pub struct Ctx<'a> {
     pub known: Mutex<orders::KnownBatches>,
     /// Orders still to fetch from which a catch-up leaves the scattered-key indexes off.
     pub catch_up_rows: i64,
+    /// Whether this run has considered a catch-up already (once: what is left only shrinks).
+    pub catch_up_considered: std::sync::atomic::AtomicBool,
     /// The catch-up under way (orders).
     pub catch_up: Mutex<Option<catch_up::CatchUp>>,
 }
@@ -78,9 +81,7 @@ pub struct Step {
     pub skipped: i64,
     /// The resource is caught up: the run may stop here.
     pub done: bool,
-    /// Rows new to the cache, where the resource counts them (the stored count then needs no scan).
-    pub changed: Option<u64>,
-    /// The rows the cache holds now, where the resource counts them cheaply.
+    /// The rows the cache holds now, where the step knows it (stored with its rows).
     pub cached: Option<i64>,
 }
 
@@ -127,43 +128,17 @@ pub fn keep_parsed<T>(
     (out, skipped)
 }
 
-/// The rows of `resource` the cache holds for a panel (a count of its rows: a scan of a big table).
-pub async fn cached_count(conn: &libsql::Connection, panel_id: i64, resource: Resource) -> AppResult<i64> {
-    let sql = match resource {
-        Resource::Services => {
-            "SELECT COUNT(*) FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL".to_string()
-        }
-        Resource::Competitors => {
-            "SELECT COUNT(*) FROM competitor_services s JOIN competitors c ON c.id = s.competitor_id
-             WHERE c.panel_id = ?1 AND s.valid_to IS NULL"
-                .to_string()
-        }
-        r => format!("SELECT COUNT(*) FROM {} WHERE panel_id = ?1", r.table()),
-    };
-    let mut rows = conn.query(&sql, params![panel_id]).await?;
-    Ok(match rows.next().await? {
-        Some(r) => r.get(0)?,
-        None => 0,
-    })
-}
-
 /// How long a run's hold on a resource lasts past its last stored page: a run that was killed (a
 /// stopped `panelops sync`, a Lambda timeout) blocks the next one for at most this long.
 pub const LEASE_HEARTBEAT_SECS: i64 = 180;
 
-/// Stores the step's position and progress in the same transaction as its rows, and renews the run's
-/// hold on the resource. The cached count moves with the rows, so Settings → Sync shows it growing
-/// during a long first sync instead of at the run's end.
-pub async fn save_position(
-    tx: &Transaction,
-    panel_id: i64,
-    resource: Resource,
-    step: &Step,
-) -> AppResult<()> {
-    tx.execute(
+/// The statement that stores the step's position and progress, in the same write batch as its rows,
+/// and renews the run's hold on the resource.
+pub fn position_stmt(panel_id: i64, resource: Resource, step: &Step) -> Stmt {
+    Stmt::new(
         "UPDATE sync_state SET position = ?1, fetched = COALESCE(?2, fetched), total = COALESCE(?3, total),
                 skipped = skipped + ?4, last_fetched_at = ?5, lease_until = MAX(lease_until, ?5 + ?8),
-                cached = COALESCE(?9, cached + ?10)
+                cached = COALESCE(?9, cached)
          WHERE panel_id = ?6 AND resource = ?7",
         params![
             step.position.to_string(),
@@ -174,12 +149,58 @@ pub async fn save_position(
             panel_id,
             resource.as_str(),
             LEASE_HEARTBEAT_SECS,
-            step.cached,
-            step.changed.unwrap_or(0) as i64
+            step.cached
         ],
     )
-    .await?;
-    Ok(())
+}
+
+/// The statement, to run just before the rows' upsert in the same write batch, that adds the rows of
+/// `ids` not cached yet to the resource's stored count and returns the new count: Settings → Sync's
+/// "Currently cached" moves with every page, exactly, without counting a big table.
+pub fn count_new_stmt(table: &str, panel_id: i64, resource: Resource, ids: &[i64]) -> Stmt {
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    Stmt::new(
+        format!(
+            "UPDATE sync_state SET cached = cached + (SELECT COUNT(*) FROM json_each(?1) AS j
+                 WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE panel_id = ?2 AND id = j.value))
+             WHERE panel_id = ?2 AND resource = ?3 RETURNING cached"
+        ),
+        params![list, panel_id, resource.as_str()],
+    )
+}
+
+/// The ids (second column) of rows about to be upserted.
+/// The statement that sets the resource's stored count to `count_sql` (a `SELECT COUNT(*)` taking the
+/// panel as `?1`) and returns it: for small tables, recounted in the same write as the rows.
+pub fn recount_stmt(count_sql: &str, panel_id: i64, resource: Resource) -> Stmt {
+    Stmt::new(
+        format!("UPDATE sync_state SET cached = ({count_sql}) WHERE panel_id = ?1 AND resource = ?2 RETURNING cached"),
+        params![panel_id, resource.as_str()],
+    )
+}
+
+/// The distinct ids (second column) of rows about to be upserted: a row read twice (rows shifting
+/// while a list is paged) is still one row.
+pub fn ids_of_rows(rows: &[Vec<libsql::Value>]) -> Vec<i64> {
+    let mut ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| match r.get(1) {
+            Some(libsql::Value::Integer(id)) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The count a `count_new_stmt` returned, from its place in a write batch's results.
+pub async fn returned_count(results: &mut [Rows], at: usize) -> Result<Option<i64>, SyncError> {
+    let Some(rows) = results.get_mut(at) else { return Ok(None) };
+    Ok(match rows.next().await? {
+        Some(r) => Some(r.get(0)?),
+        None => None,
+    })
 }
 
 /// Runs one step of `resource`.

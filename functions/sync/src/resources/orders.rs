@@ -21,7 +21,9 @@ use shared::pp::rows::OrderRow;
 use shared::pp::OrdersPage;
 use shared::time::now_ms;
 
-use super::{catch_up, keep_parsed, save_position, Ctx, Prefetch, Step};
+use super::{
+    catch_up, count_new_stmt, ids_of_rows, keep_parsed, position_stmt, returned_count, Ctx, Prefetch, Step,
+};
 use crate::error::SyncError;
 use crate::upsert::{fingerprinted, moved, opt_i, opt_s, upsert, Table};
 
@@ -239,25 +241,31 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
         total: Some(total),
         skipped,
         done: first_cycle_done,
-        changed: None,
         cached: None,
     };
-    let conn = ctx.conn;
-    let tx = shared::db::write_tx(conn).await?;
-    let catching_up = ctx.catch_up.lock().map(|c| c.is_some()).unwrap_or(false);
+    // A catch-up is considered once per run, on its first page with more to come: what is left only
+    // shrinks from there.
     let begun = if page.has_next
-        && !catching_up
-        && catch_up::worth_it(&tx, total - fetched, ctx.catch_up_rows).await?
+        && !ctx.catch_up_considered.swap(true, std::sync::atomic::Ordering::Relaxed)
+        && !ctx.catch_up.lock().map(|c| c.is_some()).unwrap_or(false)
+        && catch_up::worth_it(ctx.conn, total - fetched, ctx.catch_up_rows).await?
     {
-        Some(catch_up::begin(&ctx.state.db, &tx).await?)
+        Some(catch_up::begin(&ctx.state.db))
     } else {
         None
     };
     let sql_rows: Vec<Vec<Sql>> = rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
-    step.changed = Some(new_rows(&tx, ctx.panel_id, &sql_rows).await?);
-    upsert(ctx.conn, &tx, &TABLE, sql_rows).await?;
-    save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
-    tx.commit().await?;
+    // The page's rows, their count and its position in one write: the indexes go in the same one.
+    let (begun, mut stmts) = match begun {
+        Some((guard, drops)) => (Some(guard), drops),
+        None => (None, Vec::new()),
+    };
+    let count_at = stmts.len();
+    stmts.push(count_new_stmt(TABLE.name, ctx.panel_id, Resource::Orders, &ids_of_rows(&sql_rows)));
+    stmts.extend(upsert(&TABLE, sql_rows));
+    stmts.push(position_stmt(ctx.panel_id, Resource::Orders, &step));
+    let mut results = ctx.conn.write_batch(stmts).await?;
+    step.cached = returned_count(&mut results, count_at).await?;
     if let Some(begun) = begun {
         tracing::info!(
             panel = ctx.panel_id,
@@ -271,40 +279,11 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     // The newest order is in: the indexes come back before the run goes on to anything else. The
     // page is stored either way; if they cannot be built now, the run's end tries again.
     if !page.has_next && ctx.catch_up.lock().ok().and_then(|mut c| c.take()).is_some() {
-        if let Err(e) = catch_up::put_back(&ctx.state.db, conn).await {
+        if let Err(e) = catch_up::put_back(&ctx.state.db, ctx.conn, Some(ctx.panel_id)).await {
             tracing::warn!(panel = ctx.panel_id, error = %e, "could not rebuild the orders' search indexes yet");
         }
     }
     Ok(step)
-}
-
-/// How many of these rows (id second) are not in the cache yet: one primary-key lookup each, so the
-/// run can keep the stored count exact without counting the table.
-async fn new_rows(tx: &libsql::Transaction, panel_id: i64, rows: &[Vec<Sql>]) -> Result<u64, SyncError> {
-    let mut ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|r| match r.get(1) {
-            Some(Sql::Integer(id)) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-    let mut found = tx
-        .query(
-            "SELECT COUNT(*) FROM orders_cache WHERE panel_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
-            params![panel_id, list],
-        )
-        .await?;
-    let present: i64 = match found.next().await? {
-        Some(r) => r.get(0)?,
-        None => 0,
-    };
-    Ok((ids.len() as u64).saturating_sub(present.max(0) as u64))
 }
 
 /// An open order as the cache holds it: its id and the fingerprint of its stored row.
@@ -313,7 +292,7 @@ type Held = (i64, Option<i64>);
 /// The next batch of open orders to re-check after `after`, in id order (read from the open-orders
 /// index alone).
 async fn open_batch(
-    conn: &libsql::Connection,
+    conn: &shared::db::Conn,
     ctx: &Ctx<'_>,
     p: &Position,
     after: i64,
@@ -365,11 +344,11 @@ async fn retry_unreadable(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncEr
     let rows: Vec<Vec<Sql>> = orders.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
     let mut step =
         Step { position: serde_json::to_value(&p).unwrap_or_default(), received, ..Step::default() };
-    let tx = shared::db::write_tx(ctx.conn).await?;
-    step.changed = Some(new_rows(&tx, ctx.panel_id, &rows).await?);
-    upsert(ctx.conn, &tx, &TABLE, rows).await?;
-    save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
-    tx.commit().await?;
+    let mut stmts = vec![count_new_stmt(TABLE.name, ctx.panel_id, Resource::Orders, &ids_of_rows(&rows))];
+    stmts.extend(upsert(&TABLE, rows));
+    stmts.push(position_stmt(ctx.panel_id, Resource::Orders, &step));
+    let mut results = ctx.conn.write_batch(stmts).await?;
+    step.cached = returned_count(&mut results, 0).await?;
     Ok(step)
 }
 
@@ -430,12 +409,10 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
         }
     }
     step.position = serde_json::to_value(&p).unwrap_or_default();
-    let tx = shared::db::write_tx(conn).await?;
-    // Every id came from the cache: none is new to it.
-    step.changed = Some(0);
-    upsert(ctx.conn, &tx, &TABLE, rows).await?;
-    save_position(&tx, ctx.panel_id, Resource::Orders, &step).await?;
-    tx.commit().await?;
+    // Every id came from the cache: none is new to it, and the stored count stays.
+    let mut stmts = upsert(&TABLE, rows);
+    stmts.push(position_stmt(ctx.panel_id, Resource::Orders, &step));
+    conn.write_batch(stmts).await?;
     Ok(step)
 }
 

@@ -18,7 +18,11 @@ use shared::domain::sync::Resource;
 use shared::pp::rows::{PaymentRow, TicketRow, UserRow};
 use shared::time::now;
 
-use super::{parse_all, save_position, Ctx, Step};
+use shared::db::Stmt;
+
+use super::{
+    count_new_stmt, ids_of_rows, parse_all, position_stmt, returned_count, Ctx, Step, LEASE_HEARTBEAT_SECS,
+};
 use crate::error::SyncError;
 use crate::upsert::{opt_b, opt_i, opt_s, upsert, Table};
 
@@ -37,7 +41,7 @@ pub struct Paged {
 /// Users and payments: five quick cycles, then a full one (hourly at the users' default 10 minutes).
 const FULL_EVERY: i64 = 6;
 
-#[derive(Serialize, Deserialize, Default, Debug)]
+#[derive(Serialize, Deserialize, Default, Debug, Clone, Copy)]
 struct Position {
     #[serde(default)]
     offset: i64,
@@ -198,16 +202,6 @@ pub const TICKETS: Paged = Paged {
     quick_cycles: 0,
 };
 
-/// Rows of this resource the cache holds for the panel.
-async fn held_rows(tx: &libsql::Transaction, p: &Paged, panel_id: i64) -> Result<i64, SyncError> {
-    let sql = format!("SELECT COUNT(*) FROM {} WHERE panel_id = ?1", p.table.name);
-    let mut rows = tx.query(&sql, libsql::params![panel_id]).await?;
-    Ok(match rows.next().await? {
-        Some(r) => r.get(0)?,
-        None => 0,
-    })
-}
-
 pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     let mut pos: Position = serde_json::from_value(position.clone()).unwrap_or_default();
     if pos.offset <= 0 {
@@ -221,34 +215,76 @@ pub async fn step(p: &Paged, ctx: &Ctx<'_>, position: &Value) -> Result<Step, Sy
         .await?;
     let received = page.rows.len() as i64;
     let (rows, skipped) = (p.to_rows)(ctx.panel_id, now(), &page.rows, offset);
-    let conn = ctx.conn;
-    let tx = shared::db::write_tx(conn).await?;
-    let changed = upsert(ctx.conn, &tx, &p.table, rows).await?;
-    // A quick cycle has reached rows it already holds unchanged: the rest is older still — unless the
-    // panel counts more rows than the cache holds (a list that is not newest first after all): then
-    // it reads on, so new rows never wait for the full cycle.
-    let caught_up = !pos.full && changed == 0 && received > 0 && {
-        let held = held_rows(&tx, p, ctx.panel_id).await?;
-        page.count.is_none_or(|n| n <= held)
-    };
-    let done = !page.has_next || caught_up;
-    if done {
-        pos.since_full = Some(if pos.full { 0 } else { pos.since_full.unwrap_or(0) + 1 });
-        pos.offset = 0;
-    } else {
-        pos.offset = offset + received;
-    }
-    let step = Step {
-        position: serde_json::to_value(&pos).unwrap_or_default(),
+    // Where the cycle goes next depends on what the write finds: a quick cycle that reached rows it
+    // already holds unchanged stops (the rest is older still) — unless the panel counts more rows than
+    // the cache holds (a list that is not newest first after all): then it reads on, so new rows never
+    // wait for the full cycle. Both positions are made here and the write picks one, so the page, its
+    // count and its position are one write batch, one round trip.
+    let since_full = if pos.full { 0 } else { pos.since_full.unwrap_or(0) + 1 };
+    let ended = Position { offset: 0, since_full: Some(since_full), ..pos };
+    let go_on = Position { offset: offset + received, ..pos };
+    let may_stop_here = !go_on.full && received > 0;
+    let step = |position: &Position, done: bool| Step {
+        position: serde_json::to_value(position).unwrap_or_default(),
         received,
         fetched: Some(offset + received),
         total: page.count.or(Some(offset + received)),
         skipped,
         done,
-        changed: None,
         cached: None,
     };
-    save_position(&tx, ctx.panel_id, p.resource, &step).await?;
-    tx.commit().await?;
-    Ok(step)
+    let (done_step, next_step) = (step(&ended, true), step(&go_on, false));
+    let mut stmts = vec![count_new_stmt(p.table.name, ctx.panel_id, p.resource, &ids_of_rows(&rows))];
+    let upserts = upsert(&p.table, rows);
+    let wrote_rows = !upserts.is_empty();
+    stmts.extend(upserts);
+    let position = if !page.has_next {
+        position_stmt(ctx.panel_id, p.resource, &done_step)
+    } else if may_stop_here && wrote_rows {
+        choose_position(p, ctx.panel_id, page.count, &done_step, &next_step)
+    } else {
+        position_stmt(ctx.panel_id, p.resource, &next_step)
+    };
+    stmts.push(position);
+    let mut results = ctx.conn.write_batch(stmts).await?;
+    let cached = returned_count(&mut results, 0).await?;
+    let chosen = match results.last_mut() {
+        Some(rows) => rows.next().await?.map(|r| r.get::<i64>(0)).transpose()?,
+        None => None,
+    };
+    // `choose_position` returns 1 when it stored the end of the cycle; the others return nothing.
+    let done = !page.has_next || chosen == Some(1);
+    let mut out = if done { done_step } else { next_step };
+    out.cached = cached;
+    Ok(out)
+}
+
+/// The position statement of a quick cycle's page: stores the end of the cycle when the page's upsert
+/// (the statement just before) changed nothing (`changes()`) and the cache holds at least as many rows
+/// as the panel counts, else the next page's; returns 1 for the end, 0 for the next page.
+fn choose_position(p: &Paged, panel_id: i64, count: Option<i64>, done: &Step, next: &Step) -> Stmt {
+    Stmt::new(
+        format!(
+            "UPDATE sync_state SET
+                position = CASE WHEN changes() = 0 AND (?1 IS NULL OR ?1 <= (SELECT COUNT(*) FROM {table} WHERE panel_id = ?2))
+                    THEN ?3 ELSE ?4 END,
+                fetched = ?5, total = ?6, skipped = skipped + ?7, last_fetched_at = ?8,
+                lease_until = MAX(lease_until, ?8 + ?9)
+             WHERE panel_id = ?2 AND resource = ?10
+             RETURNING position = ?3",
+            table = p.table.name
+        ),
+        libsql::params![
+            count,
+            panel_id,
+            done.position.to_string(),
+            next.position.to_string(),
+            next.fetched,
+            next.total,
+            next.skipped,
+            now(),
+            LEASE_HEARTBEAT_SECS,
+            p.resource.as_str()
+        ],
+    )
 }

@@ -8,7 +8,9 @@ use shared::domain::sync::Resource;
 use shared::pp::rows::ServiceRow;
 use shared::time::now;
 
-use super::{parse_all, save_position, Ctx, Step};
+use shared::db::Stmt;
+
+use super::{parse_all, position_stmt, recount_stmt, returned_count, Ctx, Step};
 use crate::error::SyncError;
 use crate::upsert::{opt_b, opt_i, opt_s, upsert, Table};
 
@@ -75,22 +77,26 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
         total: Some(n),
         skipped,
         done: true,
-        changed: None,
         cached: None,
     };
-    let conn = ctx.state.db.connect().await?;
-    let tx = shared::db::write_tx(&conn).await?;
-    upsert(&conn, &tx, &TABLE, sql_rows).await?;
+    let mut stmts = upsert(&TABLE, sql_rows);
     // Only after a good, whole answer: a failed sync keeps the last good catalogue, and a row that could
     // not be read may be a service still on sale.
     if skipped == 0 {
-        tx.execute(
+        stmts.push(Stmt::new(
             "UPDATE services_cache SET removed_at = ?1 WHERE panel_id = ?2 AND removed_at IS NULL AND checked_at < ?1",
             params![t, ctx.panel_id],
-        )
-        .await?;
+        ));
     }
-    save_position(&tx, ctx.panel_id, Resource::Services, &step).await?;
-    tx.commit().await?;
+    stmts.push(position_stmt(ctx.panel_id, Resource::Services, &step));
+    let count_at = stmts.len();
+    stmts.push(recount_stmt(
+        "SELECT COUNT(*) FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL",
+        ctx.panel_id,
+        Resource::Services,
+    ));
+    let mut results = ctx.conn.write_batch(stmts).await?;
+    let mut step = step;
+    step.cached = returned_count(&mut results, count_at).await?;
     Ok(step)
 }

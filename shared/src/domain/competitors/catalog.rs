@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use libsql::{params, Transaction};
+use libsql::params;
 use serde::Serialize;
 
-use crate::db::{opt_i64, opt_text, Db};
+use crate::db::{opt_i64, opt_text, read_all, Conn, Db, Read, Reads, Rows, Stmt};
 use crate::error::AppResult;
 use crate::pp::rows::ServiceRow;
 
@@ -59,10 +59,10 @@ impl SnapshotChanges {
     }
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "service_id, valid_from, valid_to, name, type, category, rate, min, max, refill, cancel";
 
-fn from_row(r: &libsql::Row) -> AppResult<Version> {
+pub(crate) fn from_row(r: &crate::db::Row) -> AppResult<Version> {
     let b = |i: i32| -> AppResult<Option<bool>> { Ok(opt_i64(r, i)?.map(|v| v != 0)) };
     Ok(Version {
         service_id: r.get(0)?,
@@ -79,7 +79,7 @@ fn from_row(r: &libsql::Row) -> AppResult<Version> {
     })
 }
 
-async fn collect(mut rows: libsql::Rows) -> AppResult<Vec<Version>> {
+async fn collect(mut rows: crate::db::Rows) -> AppResult<Vec<Version>> {
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
         out.push(from_row(&r)?);
@@ -91,63 +91,76 @@ fn opt_b(v: Option<bool>) -> Option<i64> {
     v.map(|b| b as i64)
 }
 
-/// Writes the catalogue seen at `at` as changes against the current versions, inside the caller's
-/// transaction (with the sync position). A service listed twice counts once (the last row wins).
+/// Writes the catalogue seen at `at` as changes against the current versions, in one write batch with
+/// `then` (the sync's position and counts). A service listed twice counts once (the last row wins).
+/// Never before the newest stored version: a clock step back cannot reorder history.
 pub async fn apply_snapshot(
-    tx: &Transaction,
+    conn: &Conn,
     competitor_id: i64,
     at: i64,
     rows: &[ServiceRow],
-) -> AppResult<SnapshotChanges> {
-    let current: HashMap<i64, Version> = collect(
-        tx.query(
-            &format!(
+    then: Vec<Stmt>,
+) -> AppResult<(SnapshotChanges, Vec<Rows>)> {
+    let mut reads = Reads::new();
+    let current = reads.add(
+        Stmt::new(
+            format!(
                 "SELECT {COLUMNS} FROM competitor_services WHERE competitor_id = ?1 AND valid_to IS NULL"
             ),
             params![competitor_id],
-        )
-        .await?,
-    )
-    .await?
-    .into_iter()
-    .map(|v| (v.service_id, v))
-    .collect();
+        ),
+        from_row,
+    );
+    let newest = reads.add(
+        Stmt::new(
+            "SELECT MAX(valid_from) FROM competitor_services WHERE competitor_id = ?1",
+            params![competitor_id],
+        ),
+        |r| Ok(opt_i64(r, 0)?),
+    );
+    let mut done = reads.run(conn).await?;
+    let current: HashMap<i64, Version> =
+        done.all(current).await?.into_iter().map(|v| (v.service_id, v)).collect();
+    let at = at.max(done.first(newest).await?.flatten().unwrap_or(at));
     let incoming: BTreeMap<i64, &ServiceRow> = rows.iter().map(|s| (s.id, s)).collect();
     let mut ch = SnapshotChanges::default();
+    let mut stmts = Vec::new();
+    // A version that began this same second was never observable on its own: replaced, not closed.
+    let end = |stmts: &mut Vec<Stmt>, id: i64, v: &Version| {
+        stmts.push(if v.valid_from >= at {
+            delete_version(competitor_id, id, v.valid_from)
+        } else {
+            close(competitor_id, id, at)
+        })
+    };
     for (id, s) in &incoming {
         match current.get(id) {
             Some(v) if v.same_as(s) => ch.unchanged += 1,
             Some(v) => {
                 ch.changed += 1;
-                if v.valid_from >= at {
-                    // Two snapshots in the same second: the earlier state was never observable on its own.
-                    delete_version(tx, competitor_id, *id, v.valid_from).await?;
-                } else {
-                    close(tx, competitor_id, *id, at).await?;
-                }
-                insert(tx, competitor_id, at, s).await?;
+                end(&mut stmts, *id, v);
+                stmts.push(insert(competitor_id, at, s));
             }
             None => {
                 ch.added += 1;
-                insert(tx, competitor_id, at, s).await?;
+                stmts.push(insert(competitor_id, at, s));
             }
         }
     }
     for (id, v) in &current {
         if !incoming.contains_key(id) {
             ch.removed += 1;
-            if v.valid_from >= at {
-                delete_version(tx, competitor_id, *id, v.valid_from).await?;
-            } else {
-                close(tx, competitor_id, *id, at).await?;
-            }
+            end(&mut stmts, *id, v);
         }
     }
-    Ok(ch)
+    let written = stmts.len();
+    stmts.extend(then);
+    let mut results = conn.write_batch(stmts).await?;
+    Ok((ch, results.split_off(written)))
 }
 
-async fn insert(tx: &Transaction, competitor_id: i64, at: i64, s: &ServiceRow) -> AppResult<()> {
-    tx.execute(
+fn insert(competitor_id: i64, at: i64, s: &ServiceRow) -> Stmt {
+    Stmt::new(
         "INSERT INTO competitor_services (competitor_id, service_id, valid_from, valid_to, name, type, category,
                                           rate, min, max, refill, cancel)
          VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -168,26 +181,20 @@ async fn insert(tx: &Transaction, competitor_id: i64, at: i64, s: &ServiceRow) -
             opt_b(s.cancel)
         ],
     )
-    .await?;
-    Ok(())
 }
 
-async fn close(tx: &Transaction, competitor_id: i64, service_id: i64, at: i64) -> AppResult<()> {
-    tx.execute(
+fn close(competitor_id: i64, service_id: i64, at: i64) -> Stmt {
+    Stmt::new(
         "UPDATE competitor_services SET valid_to = ?1 WHERE competitor_id = ?2 AND service_id = ?3 AND valid_to IS NULL",
         params![at, competitor_id, service_id],
     )
-    .await?;
-    Ok(())
 }
 
-async fn delete_version(tx: &Transaction, competitor_id: i64, service_id: i64, from: i64) -> AppResult<()> {
-    tx.execute(
+fn delete_version(competitor_id: i64, service_id: i64, from: i64) -> Stmt {
+    Stmt::new(
         "DELETE FROM competitor_services WHERE competitor_id = ?1 AND service_id = ?2 AND valid_from = ?3",
         params![competitor_id, service_id, from],
     )
-    .await?;
-    Ok(())
 }
 
 /// The catalogue as it was at `t`, by service id.
@@ -209,18 +216,27 @@ pub async fn as_of(db: &Db, competitor_id: i64, t: i64) -> AppResult<Vec<Version
 
 /// The current catalogue (same as `as_of(now)`, through the partial index).
 pub async fn current(db: &Db, competitor_id: i64) -> AppResult<Vec<Version>> {
-    let conn = db.connect().await?;
-    collect(
-        conn.query(
-            &format!(
-                "SELECT {COLUMNS} FROM competitor_services WHERE competitor_id = ?1 AND valid_to IS NULL
-                 ORDER BY service_id"
+    Ok(read_all(&db.connect().await?, |r| current_of(r, &[competitor_id]))
+        .await?
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect())
+}
+
+/// The live catalogues of several competitors, as (competitor, version), by competitor and service.
+pub fn current_of(reads: &mut Reads, competitors: &[i64]) -> Read<(i64, Version)> {
+    let list = serde_json::to_string(competitors).unwrap_or_else(|_| "[]".into());
+    reads.add(
+        Stmt::new(
+            format!(
+                "SELECT {COLUMNS}, competitor_id FROM competitor_services
+                 WHERE competitor_id IN (SELECT value FROM json_each(?1)) AND valid_to IS NULL
+                 ORDER BY competitor_id, service_id"
             ),
-            params![competitor_id],
-        )
-        .await?,
+            params![list],
+        ),
+        |r| Ok((r.get(11)?, from_row(r)?)),
     )
-    .await
 }
 
 /// Every version of one service that overlaps `[from, to]`, oldest first: its price line in a chart.
@@ -256,7 +272,7 @@ pub async fn history_starts(db: &Db, competitor_id: i64) -> AppResult<Option<i64
         )
         .await?;
     match rows.next().await? {
-        Some(r) => opt_i64(&r, 0),
+        Some(r) => Ok(opt_i64(&r, 0)?),
         None => Ok(None),
     }
 }

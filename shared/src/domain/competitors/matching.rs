@@ -8,7 +8,7 @@ use libsql::params;
 use serde::Serialize;
 
 use crate::auth::PanelScope;
-use crate::db::{opt_i64, opt_text, Db};
+use crate::db::{opt_i64, opt_text, read_all, Db, Read, Reads, Stmt};
 use crate::domain::service_name::{self, Refill};
 use crate::error::AppResult;
 use crate::time::now;
@@ -176,51 +176,78 @@ pub struct Decision {
 }
 
 pub async fn decisions(db: &Db, scope: &PanelScope, panel: Option<i64>) -> AppResult<Vec<Decision>> {
-    let conn = db.connect().await?;
+    read_all(&db.connect().await?, |r| decisions_read(r, scope, panel)).await
+}
+
+/// The matches staff confirmed or rejected in view.
+pub fn decisions_read(reads: &mut Reads, scope: &PanelScope, panel: Option<i64>) -> Read<Decision> {
     let sql = format!(
         "SELECT panel_id, service_id, competitor_id, rival_service_id, status, confidence FROM competitor_matches
          WHERE {}",
         scope.sql("panel_id", panel)
     );
-    let mut rows = conn.query(&sql, ()).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(Decision {
+    reads.add(Stmt::new(sql, ()), |r| {
+        Ok(Decision {
             panel_id: r.get(0)?,
             service_id: r.get(1)?,
             competitor_id: r.get(2)?,
             rival_service_id: r.get(3)?,
             confirmed: r.get::<String>(4)? == "confirmed",
-            confidence: opt_i64(&r, 5)?,
-        });
-    }
-    Ok(out)
+            confidence: opt_i64(r, 5)?,
+        })
+    })
 }
 
 /// Our live services of one panel with their confirmed matches and fresh suggestions.
 pub async fn suggest(db: &Db, panel_id: i64) -> AppResult<Vec<OurService>> {
-    let rivals = super::list(db, &PanelScope::All, Some(panel_id)).await?;
-    let mut catalogues = Vec::new();
-    for c in &rivals {
-        let cat = super::catalog::current(db, c.id).await?;
-        let feats: Vec<Features> = cat.iter().map(|v| features(&v.name, v.category.as_deref())).collect();
-        catalogues.push((c, cat, feats));
+    Ok(suggest_with_rivals(db, panel_id).await?.0)
+}
+
+/// As `suggest`, with the panel's competitors: everything read in one round trip.
+pub async fn suggest_with_rivals(
+    db: &Db,
+    panel_id: i64,
+) -> AppResult<(Vec<OurService>, Vec<super::Competitor>)> {
+    let mut reads = Reads::new();
+    let rivals = super::list_read(&mut reads, &PanelScope::All, Some(panel_id));
+    let versions = reads.add(
+        Stmt::new(
+            format!(
+                "SELECT {}, competitor_id FROM competitor_services
+                 WHERE competitor_id IN (SELECT id FROM competitors WHERE panel_id = ?1) AND valid_to IS NULL
+                 ORDER BY competitor_id, service_id",
+                super::catalog::COLUMNS
+            ),
+            params![panel_id],
+        ),
+        |r| Ok((r.get::<i64>(11)?, super::catalog::from_row(r)?)),
+    );
+    let decided = decisions_read(&mut reads, &PanelScope::All, Some(panel_id));
+    let ours = reads.add(
+        Stmt::new(
+            "SELECT id, name, category, rate FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL ORDER BY id",
+            params![panel_id],
+        ),
+        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, opt_text(r, 2)?, opt_i64(r, 3)?)),
+    );
+    let mut done = reads.run(&db.connect().await?).await?;
+    let rivals = done.all(rivals).await?;
+    let mut by_rival: HashMap<i64, Vec<super::catalog::Version>> = HashMap::new();
+    for (cid, v) in done.all(versions).await? {
+        by_rival.entry(cid).or_default().push(v);
     }
-    let decided: HashMap<(i64, i64, i64), bool> = decisions(db, &PanelScope::All, Some(panel_id))
+    let decided: HashMap<(i64, i64, i64), bool> = done
+        .all(decided)
         .await?
         .into_iter()
         .map(|d| ((d.service_id, d.competitor_id, d.rival_service_id), d.confirmed))
         .collect();
-    let conn = db.connect().await?;
-    let mut rows = conn
-        .query(
-            "SELECT id, name, category, rate FROM services_cache WHERE panel_id = ?1 AND removed_at IS NULL ORDER BY id",
-            params![panel_id],
-        )
-        .await?;
-    let mut ours = Vec::new();
-    while let Some(r) = rows.next().await? {
-        ours.push((r.get::<i64>(0)?, r.get::<String>(1)?, opt_text(&r, 2)?, opt_i64(&r, 3)?));
+    let ours = done.all(ours).await?;
+    let mut catalogues = Vec::new();
+    for c in &rivals {
+        let cat = by_rival.remove(&c.id).unwrap_or_default();
+        let feats: Vec<Features> = cat.iter().map(|v| features(&v.name, v.category.as_deref())).collect();
+        catalogues.push((c, cat, feats));
     }
     let mut out = Vec::new();
     for (id, name, category, rate) in ours {
@@ -264,7 +291,7 @@ pub async fn suggest(db: &Db, panel_id: i64) -> AppResult<Vec<OurService>> {
         candidates.sort_by_key(|m| (m.status != "confirmed", std::cmp::Reverse(m.confidence)));
         out.push(OurService { panel_id, service_id: id, name, rate, candidates });
     }
-    Ok(out)
+    Ok((out, rivals))
 }
 
 /// Confirms or rejects a match. Confirming replaces an earlier confirmed match with the same competitor:

@@ -12,7 +12,7 @@ use libsql::params;
 
 use crate::auth::PanelScope;
 use crate::crypto::{last4, SecretKey};
-use crate::db::{opt_i64, opt_text, Db};
+use crate::db::{opt_i64, opt_text, read_all, Db, Read, Reads, Stmt};
 use crate::error::{AppError, AppResult};
 use crate::time::now;
 
@@ -37,7 +37,7 @@ const COLUMNS: &str =
     "id, panel_id, name, base_url, api_key_last4, enabled, status, last_error, last_sync_at,
     last_ok_at, services, created_at";
 
-fn from_row(r: &libsql::Row) -> AppResult<Competitor> {
+fn from_row(r: &crate::db::Row) -> AppResult<Competitor> {
     Ok(Competitor {
         id: r.get(0)?,
         panel_id: r.get(1)?,
@@ -56,17 +56,16 @@ fn from_row(r: &libsql::Row) -> AppResult<Competitor> {
 
 /// Competitors of the panels in scope (narrowed to `panel` when chosen), by name.
 pub async fn list(db: &Db, scope: &PanelScope, panel: Option<i64>) -> AppResult<Vec<Competitor>> {
-    let conn = db.connect().await?;
+    read_all(&db.connect().await?, |r| list_read(r, scope, panel)).await
+}
+
+/// The competitors in view, by name.
+pub fn list_read(reads: &mut Reads, scope: &PanelScope, panel: Option<i64>) -> Read<Competitor> {
     let sql = format!(
         "SELECT {COLUMNS} FROM competitors WHERE {} ORDER BY name COLLATE NOCASE, id",
         scope.sql("panel_id", panel)
     );
-    let mut rows = conn.query(&sql, ()).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(from_row(&r)?);
-    }
-    Ok(out)
+    reads.add(Stmt::new(sql, ()), from_row)
 }
 
 pub async fn get(db: &Db, id: i64) -> AppResult<Option<Competitor>> {

@@ -58,7 +58,7 @@ fn split(s: &str) -> Vec<i64> {
 
 const COLUMNS: &str = "id, panel_id, name, competitor_ids, service_ids, window_hours, created_by, created_at";
 
-fn from_row(r: &libsql::Row) -> AppResult<Profile> {
+fn from_row(r: &crate::db::Row) -> AppResult<Profile> {
     Ok(Profile {
         id: r.get(0)?,
         panel_id: r.get(1)?,

@@ -58,8 +58,8 @@ pub async fn page(
     };
     let show_all = q.show.as_deref() == Some("all");
     let admin = viewer.is(Role::Admin);
-    let services = matching::suggest(&state.db, panel).await?;
-    let rivals = competitors::list(&state.db, &viewer.scope(), Some(panel)).await?;
+    // The working panel is in the viewer's scope (`working_panel`): its competitors are theirs to see.
+    let (services, rivals) = matching::suggest_with_rivals(&state.db, panel).await?;
     let total = services.len();
     let rows: Vec<Markup> = services
         .iter()

@@ -3,8 +3,8 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use libsql::Connection;
 use maud::{html, Markup};
+use shared::db::{read_all, Read, Reads, Stmt};
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
@@ -24,19 +24,16 @@ pub struct Canned {
 }
 
 /// Shared replies and the staff member's own, by title.
-pub async fn visible(conn: &Connection, staff_id: i64) -> AppResult<Vec<Canned>> {
-    let mut rows = conn
-        .query(
+/// The canned replies a member may use: the shared ones and their own.
+pub fn visible(reads: &mut Reads, staff_id: i64) -> Read<Canned> {
+    reads.add(
+        Stmt::new(
             "SELECT id, title, body, owner_id FROM canned_replies
              WHERE owner_id IS NULL OR owner_id = ?1 ORDER BY title COLLATE NOCASE, id",
             [staff_id],
-        )
-        .await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(Canned { id: r.get(0)?, title: r.get(1)?, body: r.get(2)?, owner_id: opt_i64(&r, 3)? });
-    }
-    Ok(out)
+        ),
+        |r| Ok(Canned { id: r.get(0)?, title: r.get(1)?, body: r.get(2)?, owner_id: opt_i64(r, 3)? }),
+    )
 }
 
 /// Shared replies are offered on every panel's tickets: an admin of one panel changing them would change
@@ -78,7 +75,7 @@ fn form(viewer: &Viewer, c: Option<&Canned>, data: &FormData, errors: &FormError
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
     let conn = state.db.connect().await?;
-    let all = visible(&conn, viewer.id()).await?;
+    let all = read_all(&conn, |r| visible(r, viewer.id())).await?;
     drop(conn);
     Ok(ui::page(
         &viewer,
@@ -128,7 +125,7 @@ pub async fn create(
     let errors = validate(&data);
     if !errors.is_empty() {
         let conn = state.db.connect().await?;
-        let all = visible(&conn, viewer.id()).await?;
+        let all = read_all(&conn, |r| visible(r, viewer.id())).await?;
         return Ok(ui::invalid(ui::page(
             &viewer,
             "Canned replies",
@@ -152,7 +149,7 @@ pub async fn create(
 
 async fn load(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Canned> {
     let conn = state.db.connect().await?;
-    let all = visible(&conn, viewer.id()).await?;
+    let all = read_all(&conn, |r| visible(r, viewer.id())).await?;
     let c = all.into_iter().find(|c| c.id == id).ok_or_else(|| AppError::not_found("That canned reply"))?;
     if !may_edit(viewer, &c) {
         return Err(AppError::Forbidden(

@@ -3,8 +3,8 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use libsql::Connection;
 use maud::{html, Markup};
+use shared::db::{read_all, Read, Reads, Stmt};
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
@@ -24,25 +24,24 @@ pub struct Method {
     pub max: Option<i64>,
 }
 
-pub async fn all(conn: &Connection) -> AppResult<Vec<Method>> {
-    let mut rows = conn
-        .query(
+/// Every payment method, by display name: to read along with a page's other reads.
+pub fn all(reads: &mut Reads) -> Read<Method> {
+    reads.add(
+        Stmt::new(
             "SELECT id, internal_name, display_name, min_amount, max_amount FROM payment_methods
              ORDER BY display_name COLLATE NOCASE",
             (),
-        )
-        .await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(Method {
-            id: r.get(0)?,
-            internal_name: r.get(1)?,
-            display_name: r.get(2)?,
-            min: opt_i64(&r, 3)?,
-            max: opt_i64(&r, 4)?,
-        });
-    }
-    Ok(out)
+        ),
+        |r| {
+            Ok(Method {
+                id: r.get(0)?,
+                internal_name: r.get(1)?,
+                display_name: r.get(2)?,
+                min: opt_i64(r, 3)?,
+                max: opt_i64(r, 4)?,
+            })
+        },
+    )
 }
 
 fn amount(v: Option<i64>) -> String {
@@ -129,7 +128,7 @@ fn content(viewer: &Viewer, all: &[Method], data: &FormData, errors: &FormErrors
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
     let conn = state.db.connect().await?;
-    let all = all(&conn).await?;
+    let all = read_all(&conn, all).await?;
     Ok(ui::page(
         &viewer,
         "Payment methods",
@@ -179,7 +178,7 @@ pub async fn create(
         Ok(i) => i,
         Err(errors) => {
             let conn = state.db.connect().await?;
-            let all = all(&conn).await?;
+            let all = read_all(&conn, all).await?;
             return Ok(ui::invalid(ui::page(
                 &viewer,
                 "Payment methods",
@@ -191,7 +190,7 @@ pub async fn create(
         let mut errors = FormErrors::default();
         errors.add("internal_name", msg);
         let conn = state.db.connect().await?;
-        let all = all(&conn).await?;
+        let all = read_all(&conn, all).await?;
         return Ok(ui::invalid(ui::page(&viewer, "Payment methods", content(&viewer, &all, &data, &errors))));
     }
     let details = format!("{} → {}", input.internal_name, input.display_name);
@@ -201,7 +200,7 @@ pub async fn create(
 
 async fn load(state: &AppState, id: i64) -> AppResult<Method> {
     let conn = state.db.connect().await?;
-    all(&conn)
+    read_all(&conn, all)
         .await?
         .into_iter()
         .find(|m| m.id == id)

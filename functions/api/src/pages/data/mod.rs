@@ -15,7 +15,7 @@ pub mod users;
 use maud::{html, Markup};
 
 use shared::auth::Viewer;
-use shared::db::{Conn, Where};
+use shared::db::{Read, Reads, Stmt, Where};
 use shared::ui::listing::ListQuery;
 use shared::AppResult;
 
@@ -32,8 +32,10 @@ pub fn created_range(w: &mut Where, q: &ListQuery) -> AppResult<()> {
 
 /// Distinct non-empty values of a column among the rows in view, for a filter's choices. A loose index
 /// scan over the `(column, panel_id)` index: one seek per value, not a read of every row.
-pub async fn distinct(conn: &Conn, viewer: &Viewer, table: &str, column: &str) -> AppResult<Vec<String>> {
-    let scope = viewer.panel_sql("panel_id");
+pub fn distinct(reads: &mut Reads, viewer: &Viewer, table: &str, column: &str) -> Read<String> {
+    // `+panel_id`: walk the column's own index (each has it first) and skip to the next value, rather
+    // than the panel's primary key sorting every row per step — which SQLite picks without statistics.
+    let scope = viewer.panel_sql("+panel_id");
     let next = |after: &str| {
         format!(
             "(SELECT {column} FROM {table} WHERE {scope} AND {column} > {after} ORDER BY {column} LIMIT 1)"
@@ -45,26 +47,16 @@ pub async fn distinct(conn: &Conn, viewer: &Viewer, table: &str, column: &str) -
         next("''"),
         next("v.x")
     );
-    let mut rows = conn.query_cached(&sql, ()).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push(r.get::<String>(0)?);
-    }
-    Ok(out)
+    reads.add(Stmt::new(sql, ()), |r| Ok(r.get::<String>(0)?))
 }
 
 /// Services of the panels in view (id, name), for the orders' Service filter.
-pub async fn services_in_view(conn: &Conn, viewer: &Viewer) -> AppResult<Vec<(i64, String)>> {
+pub fn services_in_view(reads: &mut Reads, viewer: &Viewer) -> Read<(i64, String)> {
     let sql = format!(
         "SELECT id, MIN(name) FROM services_cache WHERE {} AND removed_at IS NULL GROUP BY id ORDER BY id LIMIT 2000",
         viewer.panel_sql("panel_id")
     );
-    let mut rows = conn.query_cached(&sql, ()).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push((r.get(0)?, r.get(1)?));
-    }
-    Ok(out)
+    reads.add(Stmt::new(sql, ()), |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// A link from a panel's data: only http(s) targets become links (never `javascript:`), cut to `n`

@@ -7,7 +7,7 @@ use maud::{html, Markup};
 
 use shared::auth::Viewer;
 use shared::db::rows::{opt_i64, opt_text};
-use shared::db::Where;
+use shared::db::{Reads, Stmt, Where};
 use shared::ui::listing::ListQuery;
 use shared::ui::{self, col, num};
 use shared::{AppError, AppResult, AppState};
@@ -53,7 +53,7 @@ pub struct Order {
 pub const COLUMNS: &str = "panel_id, id, external_id, user, charge, currency, provider_charge, link, start_count, \
      quantity, remains, service_id, service_name, provider, status, mode, creation_type, created, last_update";
 
-pub fn order_from(r: &libsql::Row) -> AppResult<Order> {
+pub fn order_from(r: &shared::db::Row) -> AppResult<Order> {
     Ok(Order {
         panel_id: r.get(0)?,
         id: r.get(1)?,
@@ -133,19 +133,17 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         w.sql(),
         PAGE + 1
     );
-    let conn = state.db.connect().await?;
-    let mut rows = conn.query_cached(&sql, libsql::params_from_iter(w.args)).await?;
-    let mut orders = Vec::new();
-    while let Some(r) = rows.next().await? {
-        orders.push(order_from(&r)?);
-    }
+    let mut reads = Reads::new();
+    let list = reads.add(Stmt::new(sql, libsql::params_from_iter(w.args)), order_from);
+    let providers = super::distinct(&mut reads, &viewer, "orders_cache", "provider");
+    let services = super::services_in_view(&mut reads, &viewer);
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let mut orders = done.all(list).await?;
+    let (providers, services) = (done.all(providers).await?, done.all(services).await?);
     let more = orders.len() > PAGE;
     orders.truncate(PAGE);
-    let providers = super::distinct(&conn, &viewer, "orders_cache", "provider").await?;
-    let services = super::services_in_view(&conn, &viewer).await?;
     // Read once, not once per option (a catalogue has hundreds).
     let chosen_service: Option<i64> = q.get("service").and_then(|v| v.trim().parse().ok());
-    drop(conn);
 
     let next = more
         .then(|| {

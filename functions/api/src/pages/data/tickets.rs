@@ -10,7 +10,7 @@ use maud::{html, Markup, PreEscaped};
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::db::rows::{opt_i64, opt_text};
-use shared::db::Where;
+use shared::db::{Reads, Stmt, Where};
 use shared::domain::text::order_ids;
 use shared::ui::form::FormData;
 use shared::ui::listing::ListQuery;
@@ -44,7 +44,7 @@ struct Ticket {
 
 const TICKET_COLUMNS: &str = "panel_id, id, user, subject, status, assignee, created, last_update";
 
-fn ticket_from(r: &libsql::Row) -> AppResult<Ticket> {
+fn ticket_from(r: &shared::db::Row) -> AppResult<Ticket> {
     Ok(Ticket {
         panel_id: r.get(0)?,
         id: r.get(1)?,
@@ -81,16 +81,14 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         w.sql(),
         PAGE + 1
     );
-    let conn = state.db.connect().await?;
-    let mut rows = conn.query_cached(&sql, libsql::params_from_iter(w.args)).await?;
-    let mut tickets = Vec::new();
-    while let Some(r) = rows.next().await? {
-        tickets.push(ticket_from(&r)?);
-    }
+    let mut reads = Reads::new();
+    let list = reads.add(Stmt::new(sql, libsql::params_from_iter(w.args)), ticket_from);
+    let assignees = super::distinct(&mut reads, &viewer, "tickets_cache", "assignee");
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let mut tickets = done.all(list).await?;
+    let assignees = done.all(assignees).await?;
     let more = tickets.len() > PAGE;
     tickets.truncate(PAGE);
-    let assignees = super::distinct(&conn, &viewer, "tickets_cache", "assignee").await?;
-    drop(conn);
 
     let next = more
         .then(|| {
@@ -222,31 +220,62 @@ async fn render(
     draft: Draft,
     error: Option<&str>,
 ) -> AppResult<Markup> {
-    let conn = state.db.connect().await?;
-    let mut rows = conn
-        .query(
-            &format!("SELECT {TICKET_COLUMNS} FROM tickets_cache WHERE panel_id = ?1 AND id = ?2"),
+    // The ticket, its conversation, the orders it mentions (their ids were read out of the messages
+    // when the conversation was stored: `order_ids`), canned replies and AI: one round trip.
+    let mut reads = Reads::new();
+    let ticket = reads.add(
+        Stmt::new(
+            format!("SELECT {TICKET_COLUMNS} FROM tickets_cache WHERE panel_id = ?1 AND id = ?2"),
             (panel_id, id),
-        )
-        .await?;
-    let Some(r) = rows.next().await? else { return Err(AppError::not_found("That ticket")) };
-    let t = ticket_from(&r)?;
-    let mut rows = conn
-        .query(
+        ),
+        ticket_from,
+    );
+    let messages = reads.add(
+        Stmt::new(
             "SELECT sender_name, is_staff, message, created FROM ticket_messages
              WHERE panel_id = ?1 AND ticket_id = ?2 ORDER BY seq",
             (panel_id, id),
-        )
-        .await?;
-    let mut messages = Vec::new();
-    while let Some(r) = rows.next().await? {
-        messages.push(Message {
-            sender: opt_text(&r, 0)?,
-            is_staff: r.get::<i64>(1)? != 0,
-            body: r.get(2)?,
-            created: r.get(3)?,
+        ),
+        |r| {
+            Ok(Message {
+                sender: opt_text(r, 0)?,
+                is_staff: r.get::<i64>(1)? != 0,
+                body: r.get(2)?,
+                created: r.get(3)?,
+            })
+        },
+    );
+    let mentioned = reads.add(
+        Stmt::new(
+            format!(
+                "SELECT {COLUMNS} FROM orders_cache WHERE panel_id = ?1 AND id IN (
+                   SELECT value FROM tickets_cache t, json_each('[' || REPLACE(TRIM(COALESCE(t.order_ids, '')), ' ', ',') || ']')
+                   WHERE t.panel_id = ?1 AND t.id = ?2)"
+            ),
+            (panel_id, id),
+        ),
+        order_from,
+    );
+    let replies = canned::visible(&mut reads, viewer.id());
+    let prompts = reads
+        .add(Stmt::new("SELECT id, title FROM ai_prompts ORDER BY title COLLATE NOCASE", ()), |r| {
+            Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
         });
-    }
+    let answers = reads.add(
+        Stmt::new(
+            "SELECT title, model, output, created_at FROM ai_results WHERE panel_id = ?1 AND ticket_id = ?2
+             ORDER BY created_at DESC LIMIT 10",
+            (panel_id, id),
+        ),
+        |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<i64>(3)?)),
+    );
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let Some(t) = done.first(ticket).await? else { return Err(AppError::not_found("That ticket")) };
+    let messages = done.all(messages).await?;
+    let found: HashMap<i64, Order> = done.all(mentioned).await?.into_iter().map(|o| (o.id, o)).collect();
+    let (replies, prompts, answers) =
+        (done.all(replies).await?, done.all(prompts).await?, done.all(answers).await?);
+    // In order of first mention, as the conversation reads.
     let mentioned: Vec<i64> = {
         let mut ids = Vec::new();
         for m in &messages {
@@ -258,27 +287,6 @@ async fn render(
         }
         ids
     };
-    let mut found: HashMap<i64, Order> = HashMap::new();
-    for chunk in mentioned.chunks(200) {
-        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-        let mut rows = conn
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM orders_cache WHERE panel_id = ?1 AND id IN ({})",
-                    list.join(",")
-                ),
-                [panel_id],
-            )
-            .await?;
-        while let Some(r) = rows.next().await? {
-            let o = order_from(&r)?;
-            found.insert(o.id, o);
-        }
-    }
-    let replies = canned::visible(&conn, viewer.id()).await?;
-    let prompts = ai_prompts(&conn).await?;
-    let answers = ai_answers(&conn, panel_id, id).await?;
-    drop(conn);
     let canned = draft.canned.and_then(|cid| replies.iter().find(|c| c.id == cid));
     let draft = with_canned(&draft.typed, canned.map_or("", |c| c.body.as_str()));
     let can_reply = viewer.is(Role::Agent);
@@ -402,35 +410,6 @@ pub async fn reply(
         "Reply sent through the panel. The conversation updates with the next sync of its messages."
     };
     Ok(flash_redirect(&format!("/tickets/{panel_id}/{id}"), note, client.secure))
-}
-
-async fn ai_prompts(conn: &libsql::Connection) -> AppResult<Vec<(i64, String)>> {
-    let mut rows = conn.query("SELECT id, title FROM ai_prompts ORDER BY title COLLATE NOCASE", ()).await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push((r.get(0)?, r.get(1)?));
-    }
-    Ok(out)
-}
-
-/// The AI answers already given on this ticket, newest first.
-async fn ai_answers(
-    conn: &libsql::Connection,
-    panel_id: i64,
-    id: i64,
-) -> AppResult<Vec<(String, String, String, i64)>> {
-    let mut rows = conn
-        .query(
-            "SELECT title, model, output, created_at FROM ai_results WHERE panel_id = ?1 AND ticket_id = ?2
-             ORDER BY created_at DESC LIMIT 10",
-            (panel_id, id),
-        )
-        .await?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await? {
-        out.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
-    }
-    Ok(out)
 }
 
 /// Analysis, translation and draft translation, answered by the AI function's pages.

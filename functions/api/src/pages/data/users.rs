@@ -8,7 +8,7 @@ use maud::{html, Markup};
 
 use shared::auth::Viewer;
 use shared::db::rows::{opt_i64, opt_text};
-use shared::db::Where;
+use shared::db::{Reads, Stmt, Where};
 use shared::ui::listing::ListQuery;
 use shared::ui::{self, col, num};
 use shared::{AppError, AppResult, AppState};
@@ -44,7 +44,7 @@ pub struct User {
 const USER_COLUMNS: &str =
     "panel_id, id, username, email, balance, spent, currency, status, created, last_auth, discount";
 
-fn user_from(r: &libsql::Row) -> AppResult<User> {
+fn user_from(r: &shared::db::Row) -> AppResult<User> {
     Ok(User {
         panel_id: r.get(0)?,
         id: r.get(1)?,
@@ -91,14 +91,12 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         PAGE + 1,
         (page - 1) * PAGE
     );
-    let conn = state.db.connect().await?;
-    let mut rows = conn.query_cached(&sql, libsql::params_from_iter(w.args)).await?;
-    let mut users = Vec::new();
-    while let Some(r) = rows.next().await? {
-        users.push(user_from(&r)?);
-    }
-    let statuses = super::distinct(&conn, &viewer, "users_cache", "status").await?;
-    drop(conn);
+    let mut reads = Reads::new();
+    let list = reads.add(Stmt::new(sql, libsql::params_from_iter(w.args)), user_from);
+    let statuses = super::distinct(&mut reads, &viewer, "users_cache", "status");
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let mut users = done.all(list).await?;
+    let statuses = done.all(statuses).await?;
     let more = users.len() as i64 > PAGE;
     users.truncate(PAGE as usize);
 
@@ -206,40 +204,43 @@ pub async fn page(
     Path((panel_id, id)): Path<(i64, i64)>,
 ) -> AppResult<Markup> {
     viewer.scope().check(panel_id)?;
-    let conn = state.db.connect().await?;
-    let mut rows = conn
-        .query(
-            &format!("SELECT {USER_COLUMNS} FROM users_cache WHERE panel_id = ?1 AND id = ?2"),
+    // The user and everything of theirs in one round trip: the rows are found by the username the
+    // user row holds.
+    let username = "(SELECT username FROM users_cache WHERE panel_id = ?1 AND id = ?2)";
+    let mut reads = Reads::new();
+    let user = reads.add(
+        Stmt::new(
+            format!("SELECT {USER_COLUMNS} FROM users_cache WHERE panel_id = ?1 AND id = ?2"),
             (panel_id, id),
-        )
-        .await?;
-    let Some(r) = rows.next().await? else { return Err(AppError::not_found("That user")) };
-    let u = user_from(&r)?;
-    let mut rows = conn
-        .query(
-            &format!(
-                "SELECT {COLUMNS} FROM orders_cache WHERE panel_id = ?1 AND user = ?2 ORDER BY created DESC LIMIT 50"
+        ),
+        user_from,
+    );
+    let orders = reads.add(
+        Stmt::new(
+            format!(
+                "SELECT {COLUMNS} FROM orders_cache WHERE panel_id = ?1 AND user = {username}
+                 ORDER BY created DESC LIMIT 50"
             ),
-            (panel_id, u.username.as_str()),
-        )
-        .await?;
-    let mut orders = Vec::new();
-    while let Some(r) = rows.next().await? {
-        orders.push(order_from(&r)?);
-    }
-    let pays = payments::of_user(&conn, panel_id, &u.username).await?;
-    let mut rows = conn
-        .query(
-            "SELECT id, subject, status, created FROM tickets_cache WHERE panel_id = ?1 AND user = ?2
-             ORDER BY created DESC LIMIT 50",
-            (panel_id, u.username.as_str()),
-        )
-        .await?;
-    let mut tickets: Vec<(i64, Option<String>, Option<String>, i64)> = Vec::new();
-    while let Some(r) = rows.next().await? {
-        tickets.push((r.get(0)?, opt_text(&r, 1)?, opt_text(&r, 2)?, r.get(3)?));
-    }
-    drop(conn);
+            (panel_id, id),
+        ),
+        order_from,
+    );
+    let pays = payments::of_user(&mut reads, panel_id, id);
+    let tickets = reads.add(
+        Stmt::new(
+            format!(
+                "SELECT id, subject, status, created FROM tickets_cache WHERE panel_id = ?1 AND user = {username}
+                 ORDER BY created DESC LIMIT 50"
+            ),
+            (panel_id, id),
+        ),
+        |r| Ok((r.get::<i64>(0)?, opt_text(r, 1)?, opt_text(r, 2)?, r.get::<i64>(3)?)),
+    );
+    let mut done = reads.run(&state.db.connect().await?).await?;
+    let Some(u) = done.first(user).await? else { return Err(AppError::not_found("That user")) };
+    let orders = done.all(orders).await?;
+    let pays = done.all(pays).await?;
+    let tickets = done.all(tickets).await?;
     let cur = u.currency.as_deref();
     let uname = super::orders::urlencode(&u.username);
     let content = html! {
