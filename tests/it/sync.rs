@@ -428,7 +428,7 @@ async fn new_messages_arrive_when_the_ticket_list_has_no_last_update() {
     // Open tickets are read again every 15 minutes.
     app.exec(&format!(
         "UPDATE tickets_cache SET messages_read_at = messages_read_at - {}",
-        shared::domain::ticket_messages::REREAD_OPEN_SECS + 1
+        shared::cache::ticket_messages::REREAD_OPEN_SECS + 1
     ))
     .await;
     sync_idle(&app, panel).await;

@@ -101,5 +101,5 @@ async fn refresh(
             .collect(),
         _ => Vec::new(),
     };
-    shared::domain::tickets::store_detail(&state.db, panel_id, &ticket, &messages).await
+    shared::cache::tickets::store_detail(&state.db, panel_id, &ticket, &messages).await
 }

@@ -255,7 +255,10 @@ async fn run_panel(
         let tx = shared::db::write_tx(&conn).await?;
         let gone = tx
             .execute(
-                "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN ('completed', 'partial', 'canceled')",
+                &format!(
+                    "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN {}",
+                    shared::cache::orders::FINAL_SQL
+                ),
                 params![panel.id, now() - retention_days * 86_400],
             )
             .await?;

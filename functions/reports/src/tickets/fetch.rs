@@ -8,9 +8,9 @@ use libsql::params;
 use serde::Serialize;
 
 use shared::auth::PanelScope;
+use shared::cache::ticket_messages;
 use shared::crypto::Secret;
 use shared::domain::panels;
-use shared::domain::ticket_messages;
 use shared::pp::{AdminClient, ClientOptions};
 use shared::{AppResult, AppState};
 

@@ -1,9 +1,10 @@
 //! Tickets: the list, and a ticket's page with its conversation (sanitised), the orders it mentions,
 //! canned replies and the reply form that answers through the panel's own API.
 
+use shared::auth::InScope;
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
 
@@ -188,10 +189,9 @@ struct Message {
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((panel_id, id)): Path<(i64, i64)>,
+    InScope((panel_id, id)): InScope<(i64, i64)>,
     q: ListQuery,
 ) -> AppResult<Markup> {
-    viewer.scope().check(panel_id)?;
     let canned = q.int("canned", "Canned reply")?;
     render(&state, &viewer, (panel_id, id), Draft { typed: String::new(), canned }, None).await
 }
@@ -371,10 +371,9 @@ pub async fn reply(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
-    Path((panel_id, id)): Path<(i64, i64)>,
+    InScope((panel_id, id)): InScope<(i64, i64)>,
     data: FormData,
 ) -> AppResult<Response> {
-    viewer.scope().check(panel_id)?;
     if data.get("insert").is_some() {
         // The no-script Insert: nothing is sent; the page again, the canned reply added to the draft.
         let typed = data.get("message").unwrap_or_default().to_string();
