@@ -57,6 +57,11 @@ pub enum Command {
     },
     /// Run the AI reviewer once (what the schedule runs) and print what it did as JSON.
     AiReview,
+    /// Alerts: run the rules and deliveries once, or manage channels.
+    Alerts {
+        #[command(subcommand)]
+        which: AlertsCommand,
+    },
     /// Benchmarks; each prints a table and writes it under bench-results/.
     Bench {
         #[command(subcommand)]
@@ -76,6 +81,49 @@ pub enum PanelCommand {
         admin_key: String,
         #[arg(long, env = "PANELOPS_SERVICES_KEY")]
         services_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AlertsCommand {
+    /// Evaluate every rule and deliver what is due, once (what the schedule runs every minute); prints
+    /// JSON: opened, resolved, sent, failed, errors.
+    Run,
+    /// Manage alert channels.
+    Channel {
+        #[command(subcommand)]
+        which: ChannelCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChannelCommand {
+    /// Add a channel; prints its id (and a webhook's signing secret, shown only this once).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// webhook, telegram, slack or discord.
+        #[arg(long)]
+        kind: String,
+        /// The webhook URL (webhook, slack, discord).
+        #[arg(long, env = "PANELOPS_ALERT_URL")]
+        url: Option<String>,
+        /// The Telegram bot token.
+        #[arg(long, env = "PANELOPS_ALERT_TOKEN")]
+        token: Option<String>,
+        /// The Telegram chat id.
+        #[arg(long)]
+        chat: Option<String>,
+        /// The Telegram Bot API address (default https://api.telegram.org).
+        #[arg(long)]
+        api_base: Option<String>,
+        /// `all`, or rule names separated by commas (service_critical, stuck_orders, sync_trouble,
+        /// waiting_ticket, big_deposit).
+        #[arg(long, default_value = "all")]
+        rules: String,
+        /// `all`, or panel ids separated by commas.
+        #[arg(long, default_value = "all")]
+        panels: String,
     },
 }
 
@@ -206,6 +254,17 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             let json = serde_json::to_string(&report).map_err(|e| AppError::internal(e.to_string()))?;
             println!("{json}");
             Ok(())
+        }
+        Command::Alerts { which: AlertsCommand::Run } => {
+            let state = AppState::init(Config::from_env()?).await?;
+            let report = reports::alerts::run(&state).await?;
+            let json = serde_json::to_string(&report).map_err(|e| AppError::internal(e.to_string()))?;
+            println!("{json}");
+            Ok(())
+        }
+        Command::Alerts { which: AlertsCommand::Channel { which } } => {
+            let state = AppState::init(Config::from_env()?).await?;
+            crate::alert_channels::run(&state, which).await
         }
         Command::Bench { which: BenchCommand::Startup { runs } } => crate::bench::startup(runs).await,
         Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,

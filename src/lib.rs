@@ -1,6 +1,7 @@
 //! The local runner and admin CLI: every function's router on one axum server, the scheduled jobs on
 //! in-process timers (the stand-in for EventBridge Scheduler), and the admin commands.
 
+pub mod alert_channels;
 pub mod bench;
 pub mod cli;
 pub mod demo;

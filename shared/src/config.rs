@@ -36,6 +36,9 @@ pub struct Config {
     /// The path the console is served under (`/console`), for its links; None = at the root, or what
     /// the request says (`cargo lambda watch`, an API Gateway stage).
     pub base_path: Option<String>,
+    /// The console's address as staff open it (`https://ops.example.com`), for the links in alert
+    /// messages; None = links are paths only.
+    pub public_url: Option<String>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/panelops.db";
@@ -90,6 +93,7 @@ impl Config {
                 DEFAULT_AI_PAGE_TIMEOUT_SECS,
             )? as u64),
             base_path: base_path(get("PANELOPS_BASE_PATH").as_deref())?,
+            public_url: public_url(get("PANELOPS_PUBLIC_URL").as_deref())?,
         })
     }
 
@@ -104,6 +108,7 @@ impl Config {
             session_absolute_hours: 7 * 24,
             ai_page_timeout: std::time::Duration::from_secs(DEFAULT_AI_PAGE_TIMEOUT_SECS as u64),
             base_path: None,
+            public_url: None,
             behind_proxy: false,
             allow_private_urls: true,
         }
@@ -143,6 +148,19 @@ fn base_path(value: Option<&str>) -> Result<Option<String>, AppError> {
         )));
     }
     Ok(Some(format!("/{v}")))
+}
+
+/// `https://ops.example.com` (a trailing slash dropped); None when unset.
+fn public_url(value: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    match url::Url::parse(v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(Some(v.trim_end_matches('/').to_string()))
+        }
+        _ => Err(AppError::Config(format!(
+            "PANELOPS_PUBLIC_URL must be the console's address like https://ops.example.com, got {v:?}"
+        ))),
+    }
 }
 
 fn database_mode(url: &str, token: String, replica: Option<String>) -> Result<DatabaseMode, AppError> {

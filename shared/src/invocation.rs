@@ -2,7 +2,16 @@
 //! every schedule an explicit `Input` (`{"job":"sync"}`); any other payload is answered with one
 //! sentence naming what the function expected, instead of a deserializer's "missing field `job`".
 
+use std::future::Future;
+
+use axum::Router;
+use lambda_http::lambda_runtime::Diagnostic;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, LambdaEvent, Service};
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::error::AppResult;
 
 /// What a payload asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,6 +56,61 @@ pub fn neither(function: &str, job: &str, payload: &Value) -> String {
         expected_input(job),
         shown(payload)
     )
+}
+
+/// The handler of a function that answers two kinds of event: the scheduler's `{"job":"<job>"}` runs
+/// `job_run`, an API Gateway request is served by `router`. Anything else is answered with one
+/// sentence naming what was expected.
+pub async fn job_or_http<T, F>(
+    function: &str,
+    job: &str,
+    router: Router,
+    event: LambdaEvent<Value>,
+    job_run: impl FnOnce() -> F,
+) -> Result<Value, Diagnostic>
+where
+    T: Serialize,
+    F: Future<Output = AppResult<T>>,
+{
+    let job_failed = |e: String| failed(&format!("{}Failed", camel(job)), e);
+    match classify(function, job, &event.payload) {
+        Ok(Invocation::Job) => {
+            let report = job_run().await.map_err(|e| job_failed(e.to_string()))?;
+            return serde_json::to_value(report).map_err(|e| job_failed(e.to_string()));
+        }
+        Ok(Invocation::Other) => {}
+        Err(sentence) => return Err(invalid(sentence)),
+    }
+    let request: LambdaRequest = match serde_json::from_value(event.payload.clone()) {
+        Ok(r) => r,
+        Err(_) => return Err(invalid(neither(function, job, &event.payload))),
+    };
+    let mut adapter = Adapter::from(router);
+    let response = adapter
+        .call(LambdaEvent::new(request, event.context))
+        .await
+        .map_err(|e| failed("HttpFailed", e.to_string()))?;
+    serde_json::to_value(response).map_err(|e| failed("HttpFailed", e.to_string()))
+}
+
+/// `ai-review` → `AiReview`: the job's part of an error type.
+fn camel(job: &str) -> String {
+    job.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// An event the function cannot use, logged and answered with the sentence.
+pub fn invalid(sentence: String) -> Diagnostic {
+    tracing::error!(error = %sentence, "unusable event");
+    Diagnostic { error_type: "InvalidEvent".into(), error_message: sentence }
+}
+
+fn failed(kind: &str, message: String) -> Diagnostic {
+    Diagnostic { error_type: kind.into(), error_message: message }
 }
 
 fn expected_input(job: &str) -> String {

@@ -90,3 +90,22 @@ pub fn http_event(path: &str) -> Value {
         "isBase64Encoded": false
     })
 }
+
+#[tokio::test]
+async fn the_reports_function_runs_the_alerts_and_serves_pages() {
+    let app = TestApp::new().await;
+    let router = reports::app(&app.state);
+    let run = |p: Value| {
+        let (state, router) = (app.state.clone(), router.clone());
+        async move { reports::lambda::handle(&state, router, event(p)).await }
+    };
+    let msg = refused(run(json!({"job": "sync"})).await);
+    assert!(msg.starts_with(r#"panelops-reports expected {"job":"alerts"}"#), "{msg}");
+    let msg = refused(run(envelope()).await);
+    assert!(msg.contains("EventBridge event without it"), "{msg}");
+    let ok = run(json!({"job": "alerts"})).await.expect("the alerts run");
+    assert_eq!(ok["job"], "alerts");
+    assert_eq!((ok["opened"].as_u64(), ok["sent"].as_u64()), (Some(0), Some(0)), "{ok}");
+    let http = run(http_event("/healthz")).await.expect("served");
+    assert_eq!(http["statusCode"], 200, "{http}");
+}

@@ -11,6 +11,7 @@ mod adminapi;
 mod ai_pages;
 mod ai_review;
 mod ai_support;
+mod alerts;
 mod auth;
 mod base_path;
 mod browser;

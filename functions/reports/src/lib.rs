@@ -3,8 +3,10 @@
 //! (`service_health::service_health`, `top_spenders::top_spenders`, `tickets::by_staff`,
 //! `tickets::by_service`, `tickets::staff_statistics`), so the admin API can serve the same numbers.
 
+pub mod alerts;
 pub mod common;
 pub mod competitors;
+pub mod lambda;
 pub mod service_health;
 pub mod tickets;
 pub mod top_spenders;

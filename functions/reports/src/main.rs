@@ -1,9 +1,17 @@
-//! Lambda entry for the reports: wiring only.
+//! Lambda entry for the reports and the scheduled alerts: wiring only (see `reports::lambda`).
+
+use lambda_http::{service_fn, LambdaEvent};
+use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init(true);
     let config = shared::config::Config::from_env()?;
     let state = shared::AppState::init(config).await?;
-    lambda_http::run(reports::app(&state)).await
+    let router = reports::app(&state);
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let (state, router) = (state.clone(), router.clone());
+        async move { reports::lambda::handle(&state, router, event).await }
+    }))
+    .await
 }
