@@ -12,6 +12,7 @@ mod ai_pages;
 mod ai_review;
 mod ai_support;
 mod alerts;
+mod alerts_pages;
 mod auth;
 mod base_path;
 mod browser;

@@ -26,7 +26,10 @@ pub struct NavGroup {
 }
 
 pub const NAV: &[NavGroup] = &[
-    NavGroup { label: "Console", items: &[item("Overview", "/", Role::Viewer)] },
+    NavGroup {
+        label: "Console",
+        items: &[item("Overview", "/", Role::Viewer), item("Alert history", "/alerts", Role::Viewer)],
+    },
     // Data: Orders, Tickets, Users, Payments, Services (issue 4).
     NavGroup {
         label: "Data",
@@ -63,6 +66,7 @@ pub const NAV: &[NavGroup] = &[
             item("Competitor panels", "/competitors", Role::Viewer),
             item("Staff", "/staff", Role::Owner),
             item("Sync", "/settings/sync", Role::Viewer),
+            item("Alerts", "/settings/alerts", Role::Admin),
             shared_setting("AI settings", "/ai/settings", Role::Admin),
             item("Payment methods", "/payment-methods", Role::Viewer),
             item("Canned replies", "/canned-replies", Role::Viewer),

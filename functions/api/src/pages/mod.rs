@@ -2,6 +2,7 @@
 
 mod account;
 mod activity;
+mod alerts;
 mod api_docs;
 mod api_keys;
 mod competitors;
@@ -34,6 +35,14 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/account/sessions/{id}/end", staff(Role::Viewer), account::end_session)
         .post("/account/sessions/end-others", staff(Role::Viewer), account::end_others)
         .get("/activity", staff(Role::Admin), activity::page)
+        .get("/alerts", staff(Role::Viewer), alerts::history::page)
+        .get(alerts::settings::PATH, staff(Role::Admin), alerts::settings::list)
+        .post(alerts::settings::PATH, staff(Role::Admin), alerts::settings::create)
+        // The rules' thresholds hold for every panel.
+        .post("/settings/alerts/rules", shared_setting(Role::Owner), alerts::settings::save_rules)
+        .post("/settings/alerts/{id}", staff(Role::Admin), alerts::settings::update)
+        .post("/settings/alerts/{id}/delete", staff(Role::Admin), alerts::settings::delete)
+        .post("/settings/alerts/{id}/test", staff(Role::Admin), alerts::settings::test)
         .get("/orders", staff(Role::Viewer), data::orders::list)
         .get("/orders/selection", staff(Role::Viewer), data::orders::selection)
         .get("/orders/{panel}/{id}", staff(Role::Viewer), data::orders::detail)

@@ -57,8 +57,9 @@ impl Default for Options {
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Delivered {
     pub sent: usize,
+    /// Messages not delivered this run (failed, or not tried after their channel failed).
     pub failed: usize,
-    /// "channel name: why", one per failed message.
+    /// "channel name: why", one per message that failed.
     pub errors: Vec<String>,
 }
 
@@ -373,6 +374,7 @@ async fn record(
                     last_error = Some(error.message);
                 }
                 Outcome::Skipped { error } => {
+                    report.failed += 1;
                     stmts.push(Stmt::new(
                         "UPDATE alert_deliveries SET status = 'failed', error = ?1, claimed_until = ?2 WHERE id = ?3",
                         params![error, now + 60, id],
