@@ -16,3 +16,31 @@ pub use faults::Faults;
 pub use llm::{LlmFault, LlmHandle};
 pub use receiver::ReceiverHandle;
 pub use server::SimHandle;
+
+/// Serves `app` on a free loopback port from its own thread and runtime, like a separate server (a
+/// test's runtime being busy never delays its answers); the bound address.
+pub fn serve_on_own_thread(app: axum::Router) -> std::io::Result<std::net::SocketAddr> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        rt.block_on(async move {
+            let listener =
+                match tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+            let _ = tx.send(listener.local_addr());
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    rx.recv().map_err(|e| std::io::Error::other(e.to_string()))?
+}

@@ -64,31 +64,7 @@ impl ReceiverHandle {
     /// Serves on a free loopback port from its own thread and runtime, like a separate server.
     pub fn start() -> std::io::Result<ReceiverHandle> {
         let state = Arc::new(Mutex::new(ReceiverState::default()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            };
-            rt.block_on(async move {
-                let listener =
-                    match tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = tx.send(Err(e));
-                            return;
-                        }
-                    };
-                let _ = tx.send(listener.local_addr());
-                let app = Router::new().fallback(receive).with_state(shared);
-                let _ = axum::serve(listener, app).await;
-            });
-        });
-        let addr = rx.recv().map_err(|e| std::io::Error::other(e.to_string()))??;
+        let addr = crate::serve_on_own_thread(Router::new().fallback(receive).with_state(state.clone()))?;
         Ok(ReceiverHandle { addr, base_url: format!("http://{addr}"), state })
     }
 

@@ -1,5 +1,5 @@
 //! Every secret stored under `PANELOPS_SECRET_KEY` (panels' admin and services keys, rivals' API keys,
-//! the AI provider's key), and whether this key reads them: a deployment given another key than the
+//! the AI provider's key, alert channels' tokens, webhook URLs and signing secrets), and whether this key reads them: a deployment given another key than the
 //! one they were saved with must say so, not sync nothing in silence.
 
 use crate::crypto::SecretKey;
@@ -14,7 +14,9 @@ pub async fn unreadable(db: &Db, key: &SecretKey) -> AppResult<(usize, usize)> {
             "SELECT admin_key_enc FROM panels WHERE admin_key_enc IS NOT NULL
              UNION ALL SELECT services_key_enc FROM panels WHERE services_key_enc IS NOT NULL
              UNION ALL SELECT api_key_enc FROM competitors
-             UNION ALL SELECT value FROM settings WHERE key = 'ai.api_key_enc' AND value != ''",
+             UNION ALL SELECT value FROM settings WHERE key = 'ai.api_key_enc' AND value != ''
+             UNION ALL SELECT target_enc FROM alert_channels
+             UNION ALL SELECT signing_enc FROM alert_channels WHERE signing_enc IS NOT NULL",
             (),
         )
         .await?;

@@ -315,31 +315,69 @@ pub async fn check_addresses(
     Ok(())
 }
 
-fn panel_stmts(id: i64, input: &ChannelInput) -> Vec<Stmt> {
-    let mut out = vec![Stmt::new("DELETE FROM alert_channel_panels WHERE channel_id = ?1", params![id])];
-    if !input.all_panels {
-        for p in &input.panels {
-            out.push(Stmt::new(
-                "INSERT OR IGNORE INTO alert_channel_panels (channel_id, panel_id) VALUES (?1, ?2)",
-                params![id, *p],
-            ));
-        }
-    }
-    out
+/// Which channel a write names: a known id, or the one the same transaction has just inserted.
+#[derive(Clone, Copy)]
+enum Which {
+    Id(i64),
+    JustInserted,
 }
 
-fn quiet_params(input: &ChannelInput) -> (libsql::Value, libsql::Value) {
-    match input.quiet {
-        Some((s, e)) => (s.into(), e.into()),
-        None => (libsql::Value::Null, libsql::Value::Null),
+impl Which {
+    fn sql(self) -> String {
+        match self {
+            Which::Id(id) => id.to_string(),
+            Which::JustInserted => "(SELECT MAX(id) FROM alert_channels)".into(),
+        }
     }
 }
 
 fn opt(v: &Option<String>) -> libsql::Value {
     v.as_ref()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| libsql::Value::from(s.trim().to_string()))
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| libsql::Value::from(s.to_string()))
         .unwrap_or(libsql::Value::Null)
+}
+
+/// Everything but the secrets, the kind and the creator: the same statements for a new channel and
+/// an edited one (its settings, then its panels replaced).
+fn settings_stmts(which: Which, input: &ChannelInput) -> Vec<Stmt> {
+    let id = which.sql();
+    let (qs, qe) = match input.quiet {
+        Some((s, e)) => (s.into(), e.into()),
+        None => (libsql::Value::Null, libsql::Value::Null),
+    };
+    let mut out = vec![
+        Stmt::new(
+            format!(
+                "UPDATE alert_channels SET name = ?1, chat_id = ?2, api_base = ?3, rules = ?4, all_panels = ?5,
+                   quiet_start = ?6, quiet_end = ?7, utc_offset = ?8, enabled = ?9 WHERE id = {id}"
+            ),
+            params![
+                input.name.trim(),
+                opt(&input.chat_id),
+                opt(&input.api_base),
+                rules::list_text(&input.rules),
+                input.all_panels as i64,
+                qs,
+                qe,
+                input.utc_offset,
+                input.enabled as i64
+            ],
+        ),
+        Stmt::new(format!("DELETE FROM alert_channel_panels WHERE channel_id = {id}"), ()),
+    ];
+    if !input.all_panels {
+        for p in &input.panels {
+            out.push(Stmt::new(
+                format!(
+                    "INSERT OR IGNORE INTO alert_channel_panels (channel_id, panel_id) VALUES ({id}, ?1)"
+                ),
+                params![*p],
+            ));
+        }
+    }
+    out
 }
 
 /// Creates a channel in one write; returns its id and, for a webhook, its signing secret (shown once).
@@ -354,75 +392,39 @@ pub async fn create(
     let target = input.target.as_deref().unwrap_or("").trim().to_string();
     let signing = (kind == Kind::Webhook).then(random_token);
     let signing_enc = signing.as_deref().map(|s| key.encrypt(s)).transpose()?;
-    let (qs, qe) = quiet_params(input);
     let mut stmts = vec![Stmt::new(
-        "INSERT INTO alert_channels (name, kind, target_enc, target_hint, signing_enc, chat_id, api_base, rules,
-           all_panels, quiet_start, quiet_end, utc_offset, enabled, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+        "INSERT INTO alert_channels (name, kind, target_enc, target_hint, signing_enc, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         params![
             input.name.trim(),
             kind.as_str(),
             key.encrypt(&target)?,
             hint(kind, &target),
             signing_enc.map(libsql::Value::from).unwrap_or(libsql::Value::Null),
-            opt(&input.chat_id),
-            opt(&input.api_base),
-            rules::list_text(&input.rules),
-            input.all_panels as i64,
-            qs,
-            qe,
-            input.utc_offset,
-            input.enabled as i64,
             created_by.map(libsql::Value::from).unwrap_or(libsql::Value::Null),
             now
         ],
     )];
-    // The panels go in the same transaction, keyed by the row just inserted.
-    if !input.all_panels {
-        for p in &input.panels {
-            stmts.push(Stmt::new(
-                "INSERT OR IGNORE INTO alert_channel_panels (channel_id, panel_id)
-                 SELECT MAX(id), ?1 FROM alert_channels",
-                params![*p],
-            ));
-        }
-    }
+    // The rest in the same transaction, naming the row just inserted (writes are serialised).
+    stmts.extend(settings_stmts(Which::JustInserted, input));
     let mut out = conn.write_batch(stmts).await?;
-    let mut first = out.remove(0);
-    let id = match first.next().await? {
-        Some(r) => r.get::<i64>(0)?,
-        None => return Err(AppError::internal("the new channel has no id")),
+    let id = match out.first_mut() {
+        Some(rows) => rows.next().await?.map(|r| r.get::<i64>(0)).transpose()?,
+        None => None,
     };
-    Ok((id, signing))
+    Ok((id.ok_or_else(|| AppError::internal("the new channel has no id"))?, signing))
 }
 
 /// Updates a channel in one write; a blank target keeps the stored one.
 pub async fn update(conn: &Conn, key: &SecretKey, id: i64, input: &ChannelInput) -> AppResult<()> {
     let kind = validate(input, false).map_err(|(_, m)| AppError::BadRequest(m))?;
-    let (qs, qe) = quiet_params(input);
-    let mut stmts = vec![Stmt::new(
-        "UPDATE alert_channels SET name = ?1, chat_id = ?2, api_base = ?3, rules = ?4, all_panels = ?5,
-           quiet_start = ?6, quiet_end = ?7, utc_offset = ?8, enabled = ?9 WHERE id = ?10",
-        params![
-            input.name.trim(),
-            opt(&input.chat_id),
-            opt(&input.api_base),
-            rules::list_text(&input.rules),
-            input.all_panels as i64,
-            qs,
-            qe,
-            input.utc_offset,
-            input.enabled as i64,
-            id
-        ],
-    )];
+    let mut stmts = settings_stmts(Which::Id(id), input);
     if let Some(t) = input.target.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         stmts.push(Stmt::new(
             "UPDATE alert_channels SET target_enc = ?1, target_hint = ?2 WHERE id = ?3",
             params![key.encrypt(t)?, hint(kind, t), id],
         ));
     }
-    stmts.extend(panel_stmts(id, input));
     conn.write_batch(stmts).await?;
     Ok(())
 }

@@ -218,7 +218,9 @@ pub async fn deliver(
     let channels = channels::with_panels(done.all(chans).await?, done.all(links).await?);
     let book = RuleBook::from_rows(done.all(book).await?);
     let panel_names: HashMap<i64, String> = done.all(panel_names).await?.into_iter().collect();
-    let incidents: Vec<Incident> = done.all(incidents).await?.into_iter().flatten().collect();
+    let mut incidents: Vec<Incident> = done.all(incidents).await?.into_iter().flatten().collect();
+    // Oldest first: a channel hears about things in the order they happened.
+    incidents.sort_by_key(|i| i.id);
     let deliveries: Vec<DeliveryRow> = done.all(deliveries).await?.into_iter().flatten().collect();
 
     let due = due_list(&book, &channels, &incidents, &deliveries, now);

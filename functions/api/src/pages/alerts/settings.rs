@@ -459,6 +459,14 @@ pub async fn test(
     Ok(flash_redirect(PATH, &msg, client.secure))
 }
 
+/// A number field: its value, `current` when the form left it out, None when it is not a number.
+fn number<T: std::str::FromStr>(data: &FormData, name: &str, current: T) -> Option<T> {
+    match data.get(name) {
+        None => Some(current),
+        Some(v) => v.trim().parse().ok(),
+    }
+}
+
 /// The rules' thresholds (the owner's, for every panel).
 pub async fn save_rules(
     State(state): State<AppState>,
@@ -471,28 +479,17 @@ pub async fn save_rules(
     let (_, book) = load(&state, &viewer).await?;
     for r in Rule::ALL {
         let current = book.get(r);
-        let threshold = data.get(&format!("{}.threshold", r.as_str())).map(|v| v.trim().parse::<f64>());
-        let cooldown = data.get(&format!("{}.cooldown", r.as_str())).map(|v| v.trim().parse::<i64>());
-        let s = RuleSettings {
-            rule: r,
-            threshold: match threshold {
-                None => current.threshold,
-                Some(Ok(t)) => t,
-                Some(Err(_)) => {
-                    errors.add("rules_form", format!("{}: the threshold must be a number.", r.label()));
-                    continue;
-                }
-            },
-            urgent: data.checked(&format!("{}.urgent", r.as_str())),
-            cooldown_minutes: match cooldown {
-                None => current.cooldown_minutes,
-                Some(Ok(c)) => c,
-                Some(Err(_)) => {
-                    errors.add("rules_form", format!("{}: the reminder must be whole minutes.", r.label()));
-                    continue;
-                }
-            },
+        let name = |what: &str| format!("{}.{what}", r.as_str());
+        let threshold = number(&data, &name("threshold"), current.threshold);
+        let cooldown = number(&data, &name("cooldown"), current.cooldown_minutes);
+        let (Some(threshold), Some(cooldown_minutes)) = (threshold, cooldown) else {
+            errors.add(
+                "rules_form",
+                format!("{}: write the threshold and the reminder as numbers.", r.label()),
+            );
+            continue;
         };
+        let s = RuleSettings { rule: r, threshold, urgent: data.checked(&name("urgent")), cooldown_minutes };
         match rules::save_stmt(&s) {
             Ok(stmt) => stmts.push(stmt),
             Err(e) => errors.add("rules_form", format!("{}: {e}", r.label())),
