@@ -6,7 +6,7 @@ use shared::auth::{session, Role};
 use shared::crypto::random_token;
 use shared::domain::panels::{self, PanelInput, PanelStatus};
 use shared::{AppError, AppResult, AppState};
-use testkit::{LlmHandle, SimConfig, SimHandle};
+use testkit::{LlmHandle, ReceiverHandle, SimConfig, SimHandle};
 
 pub struct DemoLogin {
     pub username: String,
@@ -84,6 +84,7 @@ pub async fn seed(state: &AppState, sims: &[SimHandle]) -> AppResult<DemoLogin> 
     ensure_rivals(state, a).await?;
     let _b = ensure_panel(state, "Demo Panel B", sim_b).await?;
     start_llm(state).await?;
+    ensure_alert_channel(state).await?;
     ensure_helpers(state).await?;
     let password = ensure_account(state, "demo-owner", Role::Owner, &[]).await?;
     let mut others = Vec::new();
@@ -117,6 +118,34 @@ async fn start_llm(state: &AppState) -> AppResult<LlmHandle> {
     ai_review::settings::save(&state.db, &state.config.secret_key, &input).await?;
     println!("stand-in AI model: {} ({})", llm.base_url, testkit::llm::DEMO_MODEL);
     Ok(llm)
+}
+
+/// A webhook alert channel to a loopback receiver that prints what it gets, so alerts are seen firing
+/// (here and in Alerts → History) without any account. Re-pointed on every start (a new port).
+async fn ensure_alert_channel(state: &AppState) -> AppResult<ReceiverHandle> {
+    use reports::alerts::channels::{self, ChannelInput, Kind};
+    const NAME: &str = "Demo webhook (loopback)";
+    let rx = ReceiverHandle::start()
+        .map_err(|e| AppError::internal(format!("cannot start the alert receiver: {e}")))?;
+    rx.with(|s| s.log = true);
+    let input = ChannelInput {
+        name: NAME.into(),
+        kind: Some(Kind::Webhook),
+        target: Some(format!("{}/demo-hook", rx.base_url)),
+        rules: reports::alerts::rules::Rule::ALL.to_vec(),
+        all_panels: true,
+        enabled: true,
+        ..ChannelInput::default()
+    };
+    let conn = state.db.connect().await?;
+    match channels::list(&conn).await?.into_iter().find(|c| c.name == NAME) {
+        Some(c) => channels::update(&conn, &state.config.secret_key, c.id, &input).await?,
+        None => {
+            channels::create(&conn, &state.config.secret_key, &input, None, shared::time::now()).await?;
+        }
+    }
+    println!("alert webhook receiver: {}/demo-hook (alerts it gets are printed here)", rx.base_url);
+    Ok(rx)
 }
 
 /// Two simulated rival panels tracked for panel A, with two weeks of 12-hourly catalogue history

@@ -46,6 +46,8 @@ pub struct ReceiverState {
     pub received: Vec<Received>,
     /// Requests answered with a failure.
     pub failed: usize,
+    /// Print each message received on stdout (`serve --demo`).
+    pub log: bool,
 }
 
 #[derive(Clone)]
@@ -121,10 +123,12 @@ async fn receive(
             .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
     };
-    if std::env::var_os("PANELOPS_RECEIVER_LOG").is_some() {
+    let mut s = lock(&state);
+    if s.log {
         println!("alert received on {path}: {}", got.text().replace('\n', " | "));
     }
-    lock(&state).received.push(got);
+    s.received.push(got);
+    drop(s);
     if path.ends_with("/sendMessage") {
         axum::Json(json!({"ok": true, "result": {"message_id": 1}})).into_response()
     } else if path.starts_with("/discord") {

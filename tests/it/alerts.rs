@@ -338,3 +338,103 @@ async fn two_runs_at_once_send_each_message_once() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM alert_incidents").await, 4);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM alert_deliveries").await, 4);
 }
+
+#[tokio::test]
+async fn a_backlog_of_old_tickets_brings_no_flood_and_an_open_one_stays_open_until_answered() {
+    let (app, rx) = setup().await;
+    add(&app, &input("Hook", Kind::Webhook, &format!("{}/hook", rx.base_url), &Rule::ALL, None)).await;
+    // Two tickets left unanswered for five days: backlog.
+    for id in [30, 31] {
+        app.exec(&format!(
+            "INSERT INTO tickets_cache (panel_id, id, user, subject, status, created, last_update, checked_at)
+             VALUES (1, {id}, 'old', 'Old', 'pending', {t}, {t}, 0)",
+            t = NOW - 5 * 86_400
+        ))
+        .await;
+    }
+    waiting_ticket(&app, 1, 10).await;
+    let r = run(&app, NOW).await;
+    assert_eq!((r.opened, r.sent), (1, 1), "{r:?}");
+    // Four days on, ticket 10 is backlog too, but its incident stays open until it is answered.
+    let r = run(&app, NOW + 4 * 86_400).await;
+    assert_eq!((r.opened, r.resolved), (0, 0), "{r:?}");
+    app.exec("UPDATE tickets_cache SET status = 'answered' WHERE id = 10").await;
+    let r = run(&app, NOW + 4 * 86_400 + 60).await;
+    assert_eq!((r.resolved, r.sent), (1, 1), "{r:?}");
+    assert_eq!(count(&rx.received(), "ticket #3"), 0);
+}
+
+#[tokio::test]
+async fn operators_script_a_channel_and_a_run_from_the_command_line() {
+    let (app, rx) = setup().await;
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_panelops"))
+            .args(args)
+            .envs(app.db_env())
+            .env("PANELOPS_LOG", "warn")
+            .output()
+            .expect("panelops runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let url = format!("{}/hook", rx.base_url);
+    let (ok, out, err) = cli(&[
+        "alerts",
+        "channel",
+        "add",
+        "--name",
+        "Ops",
+        "--kind",
+        "webhook",
+        "--url",
+        &url,
+        "--rules",
+        "waiting_ticket,sync_trouble",
+        "--panels",
+        "1",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("channel Ops added (id 1)") && out.contains("signing secret (shown only now): "),
+        "{out}"
+    );
+    let (ok, _, err) = cli(&["alerts", "channel", "add", "--name", "Bad", "--kind", "pager", "--url", &url]);
+    assert!(!ok && err.contains("--kind must be webhook, telegram, slack or discord"), "{err}");
+    let (ok, _, err) = cli(&[
+        "alerts",
+        "channel",
+        "add",
+        "--name",
+        "Bad",
+        "--kind",
+        "slack",
+        "--url",
+        &url,
+        "--rules",
+        "everything",
+    ]);
+    assert!(!ok && err.contains("no rule"), "{err}");
+
+    // Real time: a ticket waiting two hours before now.
+    let now = shared::time::now();
+    app.exec(&format!(
+        "INSERT INTO tickets_cache (panel_id, id, user, subject, status, created, last_update, checked_at)
+         VALUES (1, 10, 'alice', 'Help', 'pending', {t}, {t}, 0)",
+        t = now - 2 * 3600
+    ))
+    .await;
+    let (ok, out, err) = cli(&["alerts", "run"]);
+    assert!(ok, "{err}");
+    let report: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert_eq!(
+        (report["opened"].as_u64(), report["sent"].as_u64(), report["failed"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "{report}"
+    );
+    let (_, out, _) = cli(&["alerts", "run"]);
+    assert!(out.contains("\"opened\":0") && out.contains("\"sent\":0"), "{out}");
+    assert_eq!(rx.received().len(), 1);
+}

@@ -11,6 +11,11 @@ use shared::AppResult;
 use super::rules::{Rule, RuleBook};
 use crate::service_health::{self, profiles, ServiceHealthParams, STUCK_SQL};
 
+/// A ticket pending longer than this is backlog (Ticket tracking lists it), not news: connecting a
+/// channel must not bring a message for every ticket left unanswered for weeks. Such a ticket opens no
+/// incident, but keeps one it already has open until it is answered.
+const WAITING_BACKLOG_SECS: i64 = 3 * 86_400;
+
 /// Something a rule found, as the incident will say it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -23,6 +28,8 @@ pub struct Finding {
     pub detail: String,
     /// The console page, from its root.
     pub link: String,
+    /// False: keeps an open incident open, but opens none (a backlog ticket).
+    pub opens: bool,
 }
 
 /// A panel as the rules see it.
@@ -90,10 +97,19 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
         Stmt::new(
             "SELECT panel_id, id, COALESCE(subject, ''), COALESCE(user, ''), COALESCE(last_update, created)
              FROM tickets_cache INDEXED BY tickets_cache_pending
-             WHERE status = 'pending' AND COALESCE(last_update, created) < ?1 ORDER BY panel_id, id LIMIT 200",
+             WHERE status = 'pending' AND COALESCE(last_update, created) < ?1
+             ORDER BY COALESCE(last_update, created) DESC LIMIT 500",
             params![now - waiting],
         ),
-        |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?, r.get::<String>(3)?, r.get::<i64>(4)?)),
+        |r| {
+            Ok((
+                r.get::<i64>(0)?,
+                r.get::<i64>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<i64>(4)?,
+            ))
+        },
     );
     let payments = reads.add(
         Stmt::new(
@@ -133,6 +149,7 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
                     row.score, row.stuck, row.slow_pct, row.finished
                 ),
                 link: format!("/reports/service-health?panel={}", row.panel_id),
+                opens: true,
             });
         }
     }
@@ -151,6 +168,7 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
                     profile.stuck_after_hours
                 ),
                 link: format!("/reports/service-health?panel={panel_id}"),
+                opens: true,
             });
         }
     }
@@ -188,6 +206,7 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
             title: "sync trouble".into(),
             detail: what.join("; "),
             link: format!("/settings/sync?panel={panel_id}"),
+            opens: true,
         });
     }
 
@@ -201,6 +220,7 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
                 title: format!("ticket #{id} from {user}: {}", super::message::shorten(&subject, 60)),
                 detail: format!("waiting {} for a staff reply", duration_words(now - since)),
                 link: format!("/tickets/{panel_id}/{id}"),
+                opens: now - since <= WAITING_BACKLOG_SECS,
             });
         }
     }
@@ -217,6 +237,7 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
                     .replace("  ", " "),
                 detail: format!("payment #{id} completed{via}"),
                 link: format!("/payments?panel={panel_id}"),
+                opens: true,
             });
         }
     }

@@ -93,6 +93,7 @@ pub async fn apply(conn: &Conn, findings: &[Finding], now: i64) -> AppResult<(us
                 "UPDATE alert_incidents SET title = ?1, detail = ?2, link = ?3, seen_at = ?4 WHERE id = ?5",
                 params![f.title.as_str(), f.detail.as_str(), f.link.as_str(), now, i.id],
             )),
+            None if !f.opens => {}
             None => {
                 inserts.push(stmts.len());
                 stmts.push(Stmt::new(
