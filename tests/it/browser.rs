@@ -40,6 +40,12 @@ pub struct Browser {
 
 /// Starts chromedriver on a free port and opens a headless Chromium session through it.
 pub async fn start_browser() -> Browser {
+    start_browser_sized(None).await
+}
+
+/// [`start_browser`] with the page's viewport exactly `width`×`height` CSS pixels (Chromium's device
+/// metrics: a window may not shrink to a phone's width), keeping the console's messages readable.
+pub async fn start_browser_sized(viewport: Option<(u32, u32)>) -> Browser {
     let binary = chromium();
     let port = free_port();
     let driver = Driver(
@@ -61,6 +67,15 @@ pub async fn start_browser() -> Browser {
                      "--no-first-run", format!("--user-data-dir={}", profile.path().display())]
         }),
     );
+    if let Some((width, height)) = viewport {
+        let opts = caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut()).unwrap();
+        opts.insert(
+            "mobileEmulation".into(),
+            serde_json::json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0,
+                                "mobile": width < 800, "touch": width < 800}}),
+        );
+    }
+    caps.insert("goog:loggingPrefs".into(), serde_json::json!({"browser": "ALL"}));
     let start = Instant::now();
     let client = loop {
         match ClientBuilder::new(HttpConnector::new())

@@ -3,6 +3,7 @@
 //! client (the browser) needs a socket.
 
 mod helpers;
+mod layout;
 
 mod access_walk;
 mod account;

@@ -13,6 +13,9 @@ use crate::state::AppState;
 
 pub const CSS: &str = include_str!("../../static/app.css");
 pub const JS: &str = include_str!("../../static/app.js");
+/// The tab's icon; browsers also ask for `/favicon.ico` on their own.
+pub const FAVICON: &[u8] = include_bytes!("../../static/favicon.ico");
+pub const FAVICON_PATH: &str = "/favicon.ico";
 
 fn hashed(name: &str, ext: &str, body: &str) -> String {
     let digest = Sha256::digest(body.as_bytes());
@@ -32,7 +35,12 @@ pub fn js_path() -> &'static str {
 }
 
 pub fn routes(state: &AppState) -> Routes {
-    Routes::new(state).get("/static/{file}", Access::Public, serve)
+    Routes::new(state).get("/static/{file}", Access::Public, serve).get(FAVICON_PATH, Access::Public, favicon)
+}
+
+async fn favicon() -> Response {
+    ([(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON)
+        .into_response()
 }
 
 async fn serve(Path(file): Path<String>) -> Response {

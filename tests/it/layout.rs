@@ -1,0 +1,173 @@
+//! The console on a laptop (1366×900) and a phone (390×844) in a real browser: every page in the
+//! navigation fits its width, tables show every column header on the laptop, the phone's navigation
+//! folds behind a menu button (no script needed) so the page's heading is on the first screen, and
+//! nothing writes to the console.
+
+use fantoccini::Locator;
+use shared::auth::Role;
+
+use crate::browser::{serve, sign_in, start_browser_sized};
+use crate::helpers::TestApp;
+
+/// What the page measures of itself: sideways overflow, header cells past the viewport, where the
+/// heading starts.
+const MEASURE: &str = r#"
+const w = document.documentElement.clientWidth;
+const overflow = Math.max(0, document.documentElement.scrollWidth - w);
+// The outermost elements past the right edge, to say what overflows.
+const wide = [...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > w + 1 && !(e.parentElement.getBoundingClientRect().right > w + 1))
+  .slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""));
+const clipped = [];
+document.querySelectorAll("main table").forEach((t) => {
+  const box = t.closest(".tablewrap") || t.parentElement;
+  const right = Math.min(w, box.getBoundingClientRect().right);
+  t.querySelectorAll("thead th").forEach((th) => {
+    const r = th.getBoundingClientRect();
+    if (r.width > 0 && r.right > right + 1) clipped.push(th.textContent.trim() || "(blank)");
+  });
+});
+const h1 = document.querySelector("header.top h1");
+return { width: window.innerWidth, overflow, wide: overflow > 0 ? wide : [], clipped, h1_top: h1 ? h1.getBoundingClientRect().top : -1 };
+"#;
+
+/// The browser's console messages of level warning and above since the last call.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+async fn console_errors(client: &fantoccini::Client) -> Vec<String> {
+    let log = client.issue_cmd(BrowserLog).await.unwrap();
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| matches!(e["level"].as_str(), Some("SEVERE") | Some("WARNING")))
+        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// A synced panel (orders, tickets, users, payments, services) and its owner, served on loopback.
+async fn console() -> (TestApp, testkit::SimHandle, i64) {
+    let app = TestApp::new().await;
+    let sim = crate::sync_support::sim(72, 400, false).await;
+    let panel = crate::sync_support::register(&app, &sim).await;
+    crate::sync_support::sync_idle(&app, panel).await;
+    app.add_staff("owner1", Role::Owner, &[]).await;
+    (app, sim, panel)
+}
+
+/// Every navigation page and a few work pages (an order, a ticket, a user).
+async fn pages(app: &TestApp, client: &fantoccini::Client, panel: i64) -> Vec<String> {
+    let mut hrefs = Vec::new();
+    for a in client.find_all(Locator::Css("nav.sidebar .navgroup a, nav.sidebar .navfoot a")).await.unwrap() {
+        hrefs.push(a.attr("href").await.unwrap().unwrap());
+    }
+    assert!(hrefs.len() >= 20, "{hrefs:?}");
+    let order = app.scalar("SELECT id FROM orders_cache ORDER BY id LIMIT 1").await;
+    let ticket = app.scalar("SELECT id FROM tickets_cache ORDER BY id LIMIT 1").await;
+    let user = app.scalar("SELECT id FROM users_cache ORDER BY id LIMIT 1").await;
+    hrefs.extend([
+        format!("/orders/{panel}/{order}"),
+        format!("/tickets/{panel}/{ticket}"),
+        format!("/users/{panel}/{user}"),
+    ]);
+    hrefs
+}
+
+async fn measure(client: &fantoccini::Client, base: &str, href: &str) -> serde_json::Value {
+    client.goto(&format!("{base}{href}")).await.unwrap();
+    client.wait().for_element(Locator::Css("header.top h1")).await.unwrap();
+    client.execute(MEASURE, vec![]).await.unwrap()
+}
+
+#[tokio::test]
+async fn every_page_fits_a_laptop_with_its_table_headers_in_view() {
+    let (app, _sim, panel) = console().await;
+    let (base, _server) = serve(&app).await;
+    let browser = start_browser_sized(Some((1366, 900))).await;
+    let client = &browser.client;
+    sign_in(client, &base, "owner1").await;
+    let mut bad = Vec::new();
+    for href in pages(&app, client, panel).await {
+        let m = measure(client, &base, &href).await;
+        assert_eq!(m["width"], 1366, "the viewport is a laptop's");
+        if m["overflow"].as_i64() != Some(0) || !m["clipped"].as_array().unwrap().is_empty() {
+            bad.push(format!("{href}: {m}"));
+        }
+        let errors = console_errors(client).await;
+        if !errors.is_empty() {
+            bad.push(format!("{href} wrote to the console: {errors:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "pages wider than the laptop or with headers out of view:\n{}", bad.join("\n"));
+    // The header row stays in view while the table scrolls.
+    client.goto(&format!("{base}/orders")).await.unwrap();
+    let sticky: String = client
+        .execute("return getComputedStyle(document.querySelector('main table thead th')).position", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(sticky, "sticky");
+    client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_page_fits_a_phone_behind_a_menu_button() {
+    let (app, _sim, panel) = console().await;
+    let (base, _server) = serve(&app).await;
+    let browser = start_browser_sized(Some((390, 844))).await;
+    let client = &browser.client;
+    sign_in(client, &base, "owner1").await;
+
+    // The navigation is folded: its links are hidden until the menu button opens it (a checkbox and
+    // its label, no script).
+    let first = client.find(Locator::Css("nav.sidebar .navgroup a[href^='/orders']")).await.unwrap();
+    assert!(!first.is_displayed().await.unwrap(), "the menu starts closed");
+    client.find(Locator::Css("nav.sidebar label.menubutton")).await.unwrap().click().await.unwrap();
+    assert!(first.is_displayed().await.unwrap(), "the menu button opens the navigation");
+
+    let mut bad = Vec::new();
+    for href in pages(&app, client, panel).await {
+        let m = measure(client, &base, &href).await;
+        assert_eq!(m["width"], 390, "the viewport is a phone's (wider: the page overflows)");
+        let h1_top = m["h1_top"].as_f64().unwrap_or(-1.0);
+        if m["overflow"].as_i64() != Some(0) || !(0.0..400.0).contains(&h1_top) {
+            bad.push(format!("{href}: {m}"));
+        }
+        let errors = console_errors(client).await;
+        if !errors.is_empty() {
+            bad.push(format!("{href} wrote to the console: {errors:?}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "pages wider than the phone or with the heading below the navigation:\n{}",
+        bad.join("\n")
+    );
+    // A table row reads as label: value pairs.
+    client.goto(&format!("{base}/orders")).await.unwrap();
+    let labels: Vec<String> = client
+        .execute(
+            "return [...document.querySelectorAll('main table tbody tr:first-child td')].map((td) => getComputedStyle(td, '::before').content)",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(labels.contains(&"\"Status\"".to_string()), "{labels:?}");
+    client.clone().close().await.unwrap();
+}
