@@ -30,6 +30,10 @@ pub struct OrderRow {
     pub last_update: Option<i64>,
 }
 
+/// Every order status Perfect Panel documents, in the order of an order's life.
+pub const ORDER_STATUSES: &[&str] =
+    &["pending", "in_progress", "processing", "completed", "partial", "canceled", "error", "fail"];
+
 /// Statuses after which an order no longer changes.
 pub const FINAL_ORDER_STATUSES: &[&str] = &["completed", "partial", "canceled"];
 

@@ -115,7 +115,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         }
     };
     let mut w = Where::new(call.caller.panel_sql("panel_id"));
-    if let Some(s) = call.get("order_status") {
+    if let Some(s) = call.choice("order_status", shared::pp::rows::ORDER_STATUSES)? {
         w.bind("status = ?", s.to_string());
     }
     if let Some(t) = call.int("created_from", "a Unix time in seconds")? {

@@ -15,8 +15,7 @@ use shared::{AppError, AppResult, AppState};
 use super::cursor::Cursor;
 
 const PAGE: usize = 50;
-pub const STATUSES: &[&str] =
-    &["pending", "in_progress", "processing", "completed", "partial", "canceled", "error", "fail"];
+pub use shared::pp::rows::ORDER_STATUSES as STATUSES;
 const FILTERS: &[(&str, &str)] = &[
     ("status", "Status"),
     ("mode", "Mode"),
