@@ -18,6 +18,7 @@ mod browser;
 mod cli;
 mod competitors;
 mod competitors_report;
+mod console_fixes;
 mod data_pages;
 mod health;
 mod hosted;
