@@ -45,3 +45,58 @@ async fn a_new_canned_reply_starts_shared_and_the_box_makes_it_personal() {
     let theirs = app.get("/canned-replies", Some(&agent)).await;
     assert!(theirs.body.contains("Usual") && !theirs.body.contains("Mine"));
 }
+
+/// Panel 1 whose every resource's sync has failed for ten minutes, and a healthy panel 2.
+async fn broken_panel(app: &TestApp) -> (i64, i64) {
+    let broken = app.add_panel("Broken", "https://broken.example", Some("key-broken")).await;
+    let fine = app.add_panel("Fine", "https://fine.example", Some("key-fine")).await;
+    let now = shared::time::now();
+    for p in [broken, fine] {
+        shared::domain::sync::ensure_rows(&app.state.db, p).await.unwrap();
+    }
+    app.exec(&format!("UPDATE panels SET created_at = {}", now - D)).await;
+    app.exec(&format!(
+        "UPDATE sync_state SET status = 'error', message = 'connection refused by broken.example',
+         failures = 12, last_ok_at = {}, last_fetched_at = {} WHERE panel_id = {broken}",
+        now - 10 * 60,
+        now - 30
+    ))
+    .await;
+    app.exec(&format!("UPDATE sync_state SET status = 'ok', last_ok_at = {now} WHERE panel_id = {fine}"))
+        .await;
+    (broken, fine)
+}
+
+#[tokio::test]
+async fn a_panel_whose_every_sync_fails_shows_as_in_error_with_why() {
+    let app = TestApp::new().await;
+    let (broken, _fine) = broken_panel(&app).await;
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    let panels = app.get("/panels", Some(&owner)).await;
+    let table = panels.body.split("<tbody>").nth(1).unwrap_or_default();
+    let row = table.split("<tr>").find(|r| r.contains(">Broken<")).unwrap_or_default();
+    assert!(row.contains(">error</span>") && row.contains("connection refused by broken.example"), "{row}");
+    let fine = table.split("<tr>").find(|r| r.contains(">Fine<")).unwrap_or_default();
+    assert!(fine.contains(">active</span>"), "{fine}");
+    let overview = app.get("/", Some(&owner)).await;
+    let cards = overview.body.split("<main").nth(1).unwrap_or_default();
+    assert!(overview.body.contains("1 active · 0 paused · 1 in error"), "{cards}");
+    assert!(overview.body.contains("connection refused by broken.example"), "Needs attention says why");
+    // The header's note says it in words, not only in a tooltip.
+    let note = overview.body.split("class=\"freshness late\"").nth(1).unwrap_or_default();
+    let note = note.split("</a>").next().unwrap_or_default();
+    assert!(note.contains(">sync in error: Broken: ") && note.contains("connection refused"), "{note}");
+    // Only the broken panel in view: the same; the fine one alone: healthy.
+    let one = app.get(&format!("/?panel={broken}"), Some(&owner)).await;
+    assert!(one.body.contains("0 active · 0 paused · 1 in error"));
+    let other = app.get("/?panel=2", Some(&owner)).await;
+    assert!(other.body.contains("1 active · 0 paused · 0 in error") && !other.body.contains("sync in error"));
+    // A sync that failed only a minute ago after a good run is not yet an error.
+    app.exec(&format!(
+        "UPDATE sync_state SET last_ok_at = {} WHERE panel_id = {broken}",
+        shared::time::now() - 60
+    ))
+    .await;
+    let later = app.get("/?panel=", Some(&owner)).await;
+    assert!(later.body.contains("2 active · 0 paused · 0 in error"), "{}", later.body);
+}

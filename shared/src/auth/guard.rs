@@ -136,6 +136,7 @@ async fn authorize(
     let had_flash = cookies::get(req.headers(), cookies::FLASH).is_some();
     let panels = ctx.panel_refs(&scope);
     let freshness = ctx.freshness(&scope, panel);
+    let panel_errors = ctx.panel_errors(&scope);
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(Viewer {
         staff: member,
@@ -146,6 +147,7 @@ async fn authorize(
         flash,
         path,
         freshness,
+        panel_errors,
     });
     Ok((req, had_flash))
 }

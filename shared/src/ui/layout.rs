@@ -95,16 +95,17 @@ pub fn page(viewer: &Viewer, title: &str, content: Markup) -> Markup {
 fn freshness(viewer: &Viewer) -> Markup {
     html! {
         @if let Some(f) = &viewer.freshness {
-            @let title = match (&f.stopped, f.late) {
+            @let title = match (f.stopped.as_ref().or(f.failing.as_ref()), f.late) {
                 (Some(why), _) => why.as_str(),
                 (None, true) => "A panel's sync is in error or late: open Settings → Sync",
                 (None, false) => "Open Settings → Sync",
             };
             a.freshness.late[f.late] href=(link(viewer, "/settings/sync")) title=(title) {
-                @match (&f.stopped, f.last_ok) {
-                    (Some(why), _) => { "sync stopped: " (crate::ui::cut(why, 80)) }
-                    (None, Some(at)) => { "cache updated " (crate::time::ago(at, crate::time::now())) }
-                    (None, None) => "sync in error",
+                @match (&f.stopped, &f.failing, f.last_ok) {
+                    (Some(why), _, _) => { "sync stopped: " (crate::ui::cut(why, 80)) }
+                    (None, Some(why), _) => { "sync in error: " (crate::ui::cut(why, 80)) }
+                    (None, None, Some(at)) => { "cache updated " (crate::time::ago(at, crate::time::now())) }
+                    (None, None, None) => "sync in error",
                 }
             }
         }

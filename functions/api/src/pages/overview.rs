@@ -86,7 +86,12 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
         None => Today::default(),
     };
     let shown: Vec<_> = all.iter().filter(|p| viewer.panel.is_none_or(|c| c == p.id)).collect();
-    let count = |s: PanelStatus| shown.iter().filter(|p| p.status == s).count();
+    // An active panel whose every sync fails counts as in error, with why (see the access guard).
+    let status = |p: &panels::Panel| match viewer.panel_error(p.id) {
+        Some(_) if p.status == PanelStatus::Active => PanelStatus::Error,
+        _ => p.status,
+    };
+    let count = |s: PanelStatus| shown.iter().filter(|p| status(p) == s).count();
     let content = html! {
         div.grid2 {
             div.card {
@@ -134,12 +139,13 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
                 (ui::empty_state("No panels are shared with you yet. Ask an owner to allow you a panel.", None))
             }
         } @else {
-            @let errors: Vec<_> = shown.iter().filter(|p| p.status == PanelStatus::Error).collect();
+            @let errors: Vec<_> = shown.iter().filter(|p| status(p) == PanelStatus::Error).collect();
             @if !errors.is_empty() {
                 div.card {
                     h2 { "Needs attention" }
                     ul { @for p in errors {
-                        li { strong { (p.name) } " — " (p.last_error.as_deref().unwrap_or("in error")) }
+                        li { strong { (p.name) } " — "
+                            (viewer.panel_error(p.id).or(p.last_error.as_deref()).unwrap_or("in error")) }
                     } }
                 }
             }
