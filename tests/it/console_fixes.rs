@@ -100,3 +100,47 @@ async fn a_panel_whose_every_sync_fails_shows_as_in_error_with_why() {
     let later = app.get("/?panel=", Some(&owner)).await;
     assert!(later.body.contains("2 active · 0 paused · 0 in error"), "{}", later.body);
 }
+
+#[tokio::test]
+async fn reporting_or_refreshing_services_keeps_the_panel_choice() {
+    let app = TestApp::new().await;
+    let a = app.add_panel("A", "https://a.example", None).await;
+    let b = app.add_panel("B", "https://b.example", None).await;
+    app.exec(&format!(
+        "UPDATE panels SET services_key_enc = admin_key_enc, services_key_last4 = 'abcd' WHERE id = {a}"
+    ))
+    .await;
+    let agent = app.as_role("agent1", Role::Agent, &[a, b]).await;
+    app.get("/services?panel=", Some(&agent)).await;
+    let res = app.post(&format!("/services/{b}/7/report"), Some(&agent), &[("reason", "Drops")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/services", "back to the page as it was: all panels");
+    let after = app.get("/orders", Some(&agent)).await;
+    assert!(after.body.contains("<option value=\"\" selected>All panels</option>"), "still all panels");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM staff WHERE id = {} AND current_panel IS NULL", agent.staff_id)
+        )
+        .await,
+        1
+    );
+    // With panel A chosen, a report on it returns to panel A.
+    app.get(&format!("/services?panel={a}"), Some(&agent)).await;
+    let res = app.post(&format!("/services/{a}/7/report"), Some(&agent), &[("reason", "Slow")]).await;
+    assert_eq!(res.location(), format!("/services?panel={a}"));
+    // Refresh names only the panel without a Services API key.
+    app.get("/services?panel=", Some(&agent)).await;
+    let res = app.post("/services/refresh", Some(&agent), &[]).await;
+    assert_eq!(res.location(), "/services");
+    let page = app.follow(&res, Some(&agent)).await;
+    assert!(page.body.contains("B has no Services API key"), "{}", page.body);
+    assert!(!page.body.contains("Without a Services API key"));
+    app.exec(&format!(
+        "UPDATE panels SET services_key_enc = admin_key_enc, services_key_last4 = 'efgh' WHERE id = {b}"
+    ))
+    .await;
+    let res = app.post("/services/refresh", Some(&agent), &[]).await;
+    let page = app.follow(&res, Some(&agent)).await;
+    assert!(page.body.contains("Catalogue refresh started; reload in a moment.</div>"), "{}", page.body);
+}
