@@ -14,6 +14,15 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     app.scalar(sql).await
 }
 
+/// A reply sent at `reply_at` that the reviewer judged bad at `reviewed_at`.
+async fn verdict(app: &TestApp, panel: i64, ticket: i64, seq: i64, reply_at: i64, reviewed_at: i64) {
+    crate::reports_tickets::verdict(app, panel, ticket, seq, "bob", reply_at, "bad").await;
+    app.exec(&format!(
+        "UPDATE ai_reviews SET reviewed_at = {reviewed_at} WHERE panel_id = {panel} AND ticket_id = {ticket}"
+    ))
+    .await;
+}
+
 #[tokio::test]
 async fn a_new_canned_reply_starts_shared_and_the_box_makes_it_personal() {
     let app = TestApp::new().await;
@@ -143,4 +152,22 @@ async fn reporting_or_refreshing_services_keeps_the_panel_choice() {
     let res = app.post("/services/refresh", Some(&agent), &[]).await;
     let page = app.follow(&res, Some(&agent)).await;
     assert!(page.body.contains("Catalogue refresh started; reload in a moment.</div>"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn the_overview_counts_flagged_replies_as_its_page_does() {
+    let app = TestApp::new().await;
+    let a = app.add_panel("A", "https://a.example", None).await;
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    let now = shared::time::now();
+    // Two replies sent today; five older replies reviewed today (a catch-up).
+    verdict(&app, a, 1, 1, now - H, now - 60).await;
+    verdict(&app, a, 2, 1, now - 2 * H, now - 60).await;
+    for k in 0..5 {
+        verdict(&app, a, 10 + k, 1, now - 5 * D, now - 60).await;
+    }
+    let overview = app.get("/", Some(&owner)).await;
+    assert!(overview.body.contains("href=\"/ai/flagged?window=24h\">2</a>"), "{}", overview.body);
+    let page = app.get("/ai/flagged?window=24h", Some(&owner)).await;
+    assert!(page.body.contains("Last 24h: <strong>2</strong> flagged"), "{}", page.body);
 }

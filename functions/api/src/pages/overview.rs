@@ -52,7 +52,8 @@ fn today_reads(reads: &mut Reads, viewer: &Viewer) -> Option<TodayReads> {
                       AND created < ?2),
                    (SELECT COUNT(*) FROM tickets_cache WHERE {scope} AND status = 'pending'),
                    (SELECT COUNT(*) FROM service_reports WHERE {scope} AND resolved_at IS NULL),
-                   (SELECT COUNT(*) FROM ai_reviews WHERE {scope} AND verdict IN ('mediocre', 'bad') AND reviewed_at >= ?3)"
+                   (SELECT COUNT(*) FROM ai_reviews WHERE {scope} AND {flagged} AND reply_at >= ?3)",
+                flagged = shared::domain::ai_verdicts::flagged_sql("")
             ),
             (midnight, now - 12 * 3600, now - 86_400),
         ),
@@ -128,7 +129,8 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
             }
             div.card {
                 h2 { "Replies flagged by the AI (24 h)" }
-                p.stat { a href=(link(&viewer, "/ai/flagged")) { (t.flagged) } }
+                // The page behind the number, over the same window: replies sent in the last 24 h.
+                p.stat { a href=(link(&viewer, "/ai/flagged?window=24h")) { (t.flagged) } }
             }
         }
         @if shown.is_empty() {
