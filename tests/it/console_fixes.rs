@@ -171,3 +171,33 @@ async fn the_overview_counts_flagged_replies_as_its_page_does() {
     let page = app.get("/ai/flagged?window=24h", Some(&owner)).await;
     assert!(page.body.contains("Last 24h: <strong>2</strong> flagged"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn ticket_tracking_flagged_replies_link_tickets_offer_staff_names_and_show_the_window() {
+    let app = TestApp::new().await;
+    let t = shared::time::now();
+    let (a, _b) = crate::reports_tickets::seed(&app, t).await;
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    let page = app.get("/reports/ticket-tracking/flagged", Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("href=\"/tickets/{a}/1\"")), "the ticket is a link");
+    assert!(page.body.contains("<select id=\"staff\" name=\"staff\">"), "staff is a choice");
+    for name in ["ann", "bob", "zed"] {
+        assert!(page.body.contains(&format!("<option value=\"{name}\">{name}</option>")), "{name}");
+    }
+    assert!(page.body.contains("aria-label=\"Window\""), "the window tabs");
+    assert!(page.body.contains("replies in the last 24 hours"), "the window is said");
+    let bob = app.get("/reports/ticket-tracking/flagged?staff=bob&window_hours=48", Some(&owner)).await;
+    assert!(bob.body.contains("<option value=\"bob\" selected>bob</option>"));
+    assert!(bob.body.contains("replies in the last 48 hours"));
+    // The user is a link on the ticket page and on the order page.
+    let ticket_page = app.get(&format!("/tickets/{a}/1"), Some(&owner)).await;
+    assert!(ticket_page.body.contains(&format!("href=\"/users/{a}/named?username=cust\"")), "ticket user");
+    order(&app, a, 3000001, 10, "pending", 10, 10, t - H, t - H).await;
+    app.exec("UPDATE orders_cache SET user = 'cust' WHERE id = 3000001").await;
+    let order_page = app.get(&format!("/orders/{a}/3000001"), Some(&owner)).await;
+    assert!(order_page.body.contains(&format!("href=\"/users/{a}/named?username=cust\"")), "order user");
+    // Its Copy button is a visible button, not the sidebar's light text on white.
+    assert!(order_page.body.contains("class=\"secondary copy\" type=\"button\" data-copy=\"3000001\""));
+    assert!(!order_page.body.contains("linkish\" type=\"button\""));
+}

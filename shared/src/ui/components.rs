@@ -86,6 +86,11 @@ impl Render for Labelled<'_> {
     }
 }
 
+/// A small button copying `text` to the clipboard (script only; the text is on the page beside it).
+pub fn copy_button(text: &str, label: &str) -> Markup {
+    html! { button.secondary.copy type="button" data-copy=(text) { (label) } }
+}
+
 /// Says why there is nothing and what to do about it.
 pub fn empty_state(message: &str, action: Option<(&str, &str)>) -> Markup {
     html! {

@@ -175,7 +175,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 td { div.rowactions {
                     // A button of the table's form: it snoozes this row alone, whatever is selected.
                     @if can_snooze { button.secondary type="submit" name="key" value=(key) { "Snooze 24h" } }
-                    button.secondary type="button" data-copy=(r.service_id) title="Copy the service id" { "Copy ID" }
+                    (ui::copy_button(&r.service_id.to_string(), "Copy ID"))
                 } }
             } }
         })
