@@ -201,3 +201,40 @@ async fn ticket_tracking_flagged_replies_link_tickets_offer_staff_names_and_show
     assert!(order_page.body.contains("class=\"secondary copy\" type=\"button\" data-copy=\"3000001\""));
     assert!(!order_page.body.contains("linkish\" type=\"button\""));
 }
+
+#[tokio::test]
+async fn money_is_written_in_its_currency_decimals_with_separators() {
+    let app = TestApp::new().await;
+    let a = app.add_panel("A", "https://a.example", None).await;
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    let t = shared::time::now();
+    user(&app, a, 5000, "whale", t - 30 * D, 3_820_285_000).await;
+    app.exec("UPDATE users_cache SET balance = 1562500, currency = 'USD' WHERE id = 5000").await;
+    app.exec(&format!(
+        "INSERT INTO payments_cache (panel_id, id, user, amount, currency, method, status, created, checked_at)
+         VALUES ({a}, 1, 'whale', 1234567890, 'USD', 'stripe_v2', 'completed', {t}, 0)"
+    ))
+    .await;
+    app.post(
+        "/payment-methods",
+        Some(&owner),
+        &[("internal_name", "stripe_v2"), ("display_name", "Card (Stripe)"), ("min", ""), ("max", "")],
+    )
+    .await;
+    let page = app.get(&format!("/users/{a}/5000"), Some(&owner)).await;
+    assert!(page.body.contains("1.56 <span class=\"cur\">USD</span>"), "balance");
+    assert!(page.body.contains("3,820.29 <span class=\"cur\">USD</span>"), "spent");
+    assert!(page.body.contains("1,234.57 <span class=\"cur\">USD</span>"), "payment");
+    assert!(!page.body.contains("1.5625") && !page.body.contains("3820.285"));
+    // The payment's method by the name staff know.
+    assert!(page.body.contains("<span title=\"stripe_v2\">Card (Stripe)</span>"), "method display name");
+    // Ticket tracking's averages of counts are whole numbers.
+    service(&app, a, 10, "Likes").await;
+    ticket(&app, a, 1, "Orders - Refill", t - H).await;
+    message(&app, a, 1, 0, None, "help", t - H).await;
+    message(&app, a, 1, 1, Some("ann"), &"a".repeat(130), t - H + 60).await;
+    message(&app, a, 1, 2, None, "more", t - H + 120).await;
+    message(&app, a, 1, 3, Some("ann"), &"b".repeat(131), t - H + 180).await;
+    let staff = app.get("/reports/ticket-tracking/staff", Some(&owner)).await;
+    assert!(staff.body.contains(">131</td>") && !staff.body.contains("130.5"), "avg length 130.5 → 131");
+}

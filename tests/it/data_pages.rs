@@ -127,7 +127,7 @@ async fn order_detail_shows_provider_and_margin_and_selection_copies() {
     let res = app.get(&format!("/orders/{panel}/{}", p[0]), Some(&owner)).await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains(p[1]) && res.body.contains(p[2]), "external id and provider");
-    let margin = shared::pp::money::format(p[3].parse().unwrap());
+    let margin = shared::pp::money::display(p[3].parse().unwrap(), None);
     assert!(res.body.contains(&margin), "margin {margin}");
     let sel = app.get(&format!("/orders/selection?sel={panel}:{}", p[0]), Some(&owner)).await;
     assert!(
@@ -355,8 +355,8 @@ async fn payments_show_method_names_and_explain_their_risk() {
     let page = app.get(&format!("/payments?method={}", urlencode(&method[0])), Some(&owner)).await;
     assert!(page.body.contains("Card (Stripe)"));
     assert!(
-        page.body.contains("below the method&#39;s minimum of 1000000.00")
-            || page.body.contains("below the method's minimum of 1000000.00"),
+        page.body.contains("below the method&#39;s minimum of 1,000,000.00")
+            || page.body.contains("below the method's minimum of 1,000,000.00"),
         "every deposit is under that minimum"
     );
     assert!(page.body.contains("How the fraud risk is computed"));

@@ -219,7 +219,7 @@ pub fn secret_hint(last4: Option<&str>) -> Markup {
     }
 }
 
-/// Money with its currency (`12.50 USD`), exact from micro-units; a dash when unknown.
+/// Money with its currency (`1,012.50 USD`) in the currency's decimals; a dash when unknown.
 pub fn money<'a>(micros: Option<i64>, currency: Option<&'a str>) -> Money<'a> {
     Money { micros, currency }
 }
@@ -233,7 +233,7 @@ impl Render for Money<'_> {
     fn render_to(&self, out: &mut String) {
         match self.micros {
             Some(m) => {
-                crate::pp::money::write(m, out);
+                out.push_str(&crate::pp::money::display(m, self.currency));
                 if let Some(c) = self.currency.filter(|c| !c.is_empty()) {
                     out.push_str(" <span class=\"cur\">");
                     escape_into(c, out);
@@ -246,6 +246,19 @@ impl Render for Money<'_> {
 }
 
 const DASH: &str = "<span class=\"muted\">—</span>";
+
+/// A service's rate (per 1000) with its own precision, thousands separated; a dash when unknown.
+pub fn rate(micros: Option<i64>) -> Markup {
+    match micros {
+        Some(m) => PreEscaped(crate::pp::money::rate(m)),
+        None => PreEscaped(DASH.to_string()),
+    }
+}
+
+/// A count or average of counts as a whole number ("Avg length 131", not 130.67).
+pub fn whole(n: f64) -> String {
+    format!("{}", n.round() as i64)
+}
 
 /// A whole number, or a dash when unknown.
 pub fn opt_num(n: Option<i64>) -> OptNum {
@@ -299,7 +312,7 @@ mod render_tests {
         {
             let old = html! {
                 @match m {
-                    Some(m) => { (crate::pp::money::format(m)) @if let Some(c) = c.filter(|c| !c.is_empty()) { " " span.cur { (c) } } }
+                    Some(m) => { (crate::pp::money::display(m, c)) @if let Some(c) = c.filter(|c| !c.is_empty()) { " " span.cur { (c) } } }
                     None => span.muted { "—" },
                 }
             };

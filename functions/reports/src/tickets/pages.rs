@@ -121,7 +121,7 @@ async fn staff_page(
         .map(|r| html! { tr {
             td { a href=(fl(&r.staff, "flagged")) { (r.staff) } }
             td.num { a href=(fl(&r.staff, "all")) { (r.replies) } }
-            td.num { (r.avg_length) }
+            td.num { (ui::whole(r.avg_length)) }
             td.num { @match r.avg_response_seconds { Some(s) => (duration(s)), None => span.muted { "—" } } }
             td.num { a href=(fl(&r.staff, "quick")) { (r.quick_fires) } }
             td.num { a href=(fl(&r.staff, "repeated")) { (r.repeated) } }

@@ -74,7 +74,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                 @if let Some(d) = description { p.description { (ui::cut(d, 160)) } }
             }
             td { (kind.as_deref().unwrap_or("")) }
-            td.num { (ui::money(*rate, None)) }
+            td.num { (ui::rate(*rate)) }
             td.num { (ui::opt_num(*min)) }
             td.num { (ui::opt_num(*max)) }
             td { @if agent { a.small href={ "/services/" (panel_id) "/" (id) "/report" } { "Report" } } }

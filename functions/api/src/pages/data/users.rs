@@ -226,6 +226,7 @@ pub async fn page(
         order_from,
     );
     let pays = payments::of_user(&mut reads, panel_id, id);
+    let methods = super::methods::all(&mut reads);
     let tickets = reads.add(
         Stmt::new(
             format!(
@@ -240,6 +241,7 @@ pub async fn page(
     let Some(u) = done.first(user).await? else { return Err(AppError::not_found("That user")) };
     let orders = done.all(orders).await?;
     let pays = done.all(pays).await?;
+    let methods = done.all(methods).await?;
     let tickets = done.all(tickets).await?;
     let cur = u.currency.as_deref();
     let uname = super::orders::urlencode(&u.username);
@@ -268,7 +270,7 @@ pub async fn page(
         (ui::table(&[col("ID"), num("Amount"), col("Method"), col("Status"), col("Created")],
             &pays.iter().map(|p| html! { tr {
                 td { (p.id) } td.num { (ui::money(p.amount, p.currency.as_deref())) }
-                td { (p.method.as_deref().unwrap_or("")) } td { @if let Some(s) = &p.status { (ui::status_label(s)) } }
+                td { (super::methods::method_name(&methods, p.method.as_deref())) } td { @if let Some(s) = &p.status { (ui::status_label(s)) } }
                 td { (ui::time(p.created)) }
             } }).collect::<Vec<_>>(), ui::empty_state("No cached payments.", None)))
         h2 { "Tickets" }
