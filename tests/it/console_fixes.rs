@@ -238,3 +238,19 @@ async fn money_is_written_in_its_currency_decimals_with_separators() {
     let staff = app.get("/reports/ticket-tracking/staff", Some(&owner)).await;
     assert!(staff.body.contains(">131</td>") && !staff.body.contains("130.5"), "avg length 130.5 → 131");
 }
+
+#[tokio::test]
+async fn a_csv_that_is_not_utf8_comes_back_on_the_form_with_the_reason() {
+    let app = TestApp::new().await;
+    app.add_panel("A", "https://a.example", None).await;
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    // "Café" in Windows-1252, as Excel saves "CSV" on many machines.
+    let res =
+        crate::data_pages::upload(&app, &owner, b"panel_id,service_id,description\n1,10,Caf\xe9 likes\n")
+            .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("The file is not UTF-8 text"), "{}", res.body);
+    assert!(res.body.contains("Nothing was imported."));
+    assert!(res.body.contains("name=\"file\"") && res.body.contains("<nav class=\"sidebar\""), "on the form");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM service_descriptions").await, 0);
+}

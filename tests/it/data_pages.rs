@@ -400,12 +400,16 @@ async fn services_show_promise_empty_state_and_refresh() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM service_reports WHERE resolved_at IS NOT NULL").await, 1);
 }
 
-async fn upload(app: &TestApp, session: &Session, csv: &str) -> crate::helpers::Res {
+/// Uploads `file` (any bytes) to the description import, as the browser's form sends it.
+pub async fn upload(app: &TestApp, session: &Session, file: impl AsRef<[u8]>) -> crate::helpers::Res {
     let boundary = "XbOuNdArYx";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n",
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\nContent-Type: text/csv\r\n\r\n",
         session.csrf
-    );
+    )
+    .into_bytes();
+    body.extend_from_slice(file.as_ref());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let req = TestApp::request(Method::POST, "/services/descriptions", Some(session))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
         .body(Body::from(body))
