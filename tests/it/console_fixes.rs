@@ -254,3 +254,22 @@ async fn a_csv_that_is_not_utf8_comes_back_on_the_form_with_the_reason() {
     assert!(res.body.contains("name=\"file\"") && res.body.contains("<nav class=\"sidebar\""), "on the form");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM service_descriptions").await, 0);
 }
+
+#[tokio::test]
+async fn the_red_bar_names_the_panel_of_each_critical_id() {
+    let app = TestApp::new().await;
+    let t = shared::time::now();
+    let (_a, b) = crate::reports_service::seed(&app, t, 600).await;
+    // Service 41 is critical on Beta too: 12 stuck and a slow finished order.
+    service(&app, b, 41, "Beta 41 1K/Day").await;
+    for k in 0..12 {
+        order(&app, b, 9100 + k, 41, "pending", 10, 10, t - 20 * H, t - 20 * H).await;
+    }
+    order(&app, b, 9120, 41, "completed", 1000, 0, t - 3 * D, t - H).await;
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    let page = app.get("/reports/service-health?panel=", Some(&owner)).await;
+    let bar = page.body.split("class=\"redbar\"").nth(1).unwrap_or_default();
+    let bar = bar.split("</div>").next().unwrap_or_default();
+    assert!(bar.contains("Alpha: 42, 41 · Beta: 41"), "{bar}");
+    assert!(bar.contains("data-copy=\"Alpha: 42,41\nBeta: 41\""), "{bar}");
+}
