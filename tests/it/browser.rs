@@ -38,9 +38,10 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
-/// Starts chromedriver on a free port and opens a headless Chromium session through it.
+/// Starts chromedriver on a free port and opens a headless Chromium session through it, a laptop's
+/// 1366×900 (at a phone's width the navigation folds behind its menu button).
 pub async fn start_browser() -> Browser {
-    start_browser_sized(None).await
+    start_browser_sized(Some((1366, 900))).await
 }
 
 /// [`start_browser`] with the page's viewport exactly `width`×`height` CSS pixels (Chromium's device

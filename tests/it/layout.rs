@@ -12,6 +12,7 @@ use crate::helpers::TestApp;
 /// What the page measures of itself: sideways overflow, header cells past the viewport, where the
 /// heading starts.
 const MEASURE: &str = r#"
+document.querySelectorAll("details").forEach((d) => { d.open = true; });
 const w = document.documentElement.clientWidth;
 const overflow = Math.max(0, document.documentElement.scrollWidth - w);
 // The outermost elements past the right edge, to say what overflows.
@@ -73,8 +74,17 @@ async fn pages(app: &TestApp, client: &fantoccini::Client, panel: i64) -> Vec<St
     assert!(hrefs.len() >= 20, "{hrefs:?}");
     let order = app.scalar("SELECT id FROM orders_cache ORDER BY id LIMIT 1").await;
     let ticket = app.scalar("SELECT id FROM tickets_cache ORDER BY id LIMIT 1").await;
+    // A long AI answer with a line that never breaks on its own (a URL, a JSON blob).
+    let (url, words) = ("https://example.com/".repeat(30), "word ".repeat(200));
+    app.exec(&format!(
+        "INSERT INTO ai_results (panel_id, ticket_id, kind, title, model, output, created_at)
+         VALUES ({panel}, {ticket}, 'analysis', 'AI Analysis', 'test-model',
+                 'The customer wants a refill.\n{url}\n{words}', 1)"
+    ))
+    .await;
     let user = app.scalar("SELECT id FROM users_cache ORDER BY id LIMIT 1").await;
     hrefs.extend([
+        "/ai/quality-prompt".to_string(),
         format!("/orders/{panel}/{order}"),
         format!("/tickets/{panel}/{ticket}"),
         format!("/users/{panel}/{user}"),
@@ -139,7 +149,10 @@ async fn every_page_fits_a_phone_behind_a_menu_button() {
     let mut bad = Vec::new();
     for href in pages(&app, client, panel).await {
         let m = measure(client, &base, &href).await;
-        assert_eq!(m["width"], 390, "the viewport is a phone's (wider: the page overflows)");
+        // Wider than the phone: the page overflowed and the browser zoomed out to show it.
+        if m["width"] != 390 {
+            bad.push(format!("{href}: {m}"));
+        }
         let h1_top = m["h1_top"].as_f64().unwrap_or(-1.0);
         if m["overflow"].as_i64() != Some(0) || !(0.0..400.0).contains(&h1_top) {
             bad.push(format!("{href}: {m}"));
