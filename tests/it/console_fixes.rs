@@ -273,3 +273,24 @@ async fn the_red_bar_names_the_panel_of_each_critical_id() {
     assert!(bar.contains("Alpha: 42, 41 · Beta: 41"), "{bar}");
     assert!(bar.contains("data-copy=\"Alpha: 42,41\nBeta: 41\""), "{bar}");
 }
+
+#[tokio::test]
+async fn the_api_docs_show_code_not_backticks() {
+    let app = TestApp::new().await;
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    let page = app.get("/settings/api-keys/docs", Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let main = page.body.split("<main").nth(1).unwrap_or_default();
+    assert!(!main.contains('`'), "raw backticks: {}", main.split('`').nth(1).unwrap_or_default());
+    assert!(main.contains("<code>_timestamp</code>"));
+}
+
+#[tokio::test]
+async fn the_console_has_a_favicon() {
+    let app = TestApp::new().await;
+    let res = app.get("/favicon.ico", None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.headers[header::CONTENT_TYPE], "image/x-icon");
+    let owner = app.as_role("owner1", Role::Owner, &[]).await;
+    assert!(app.get("/", Some(&owner)).await.body.contains("<link rel=\"icon\" href=\"/favicon.ico\">"));
+}
