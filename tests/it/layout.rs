@@ -6,7 +6,7 @@
 use fantoccini::Locator;
 use shared::auth::Role;
 
-use crate::browser::{serve, sign_in, start_browser_sized};
+use crate::browser::{console_errors, serve, sign_in, start_browser_sized};
 use crate::helpers::TestApp;
 
 /// What the page measures of itself: sideways overflow, header cells past the viewport, where the
@@ -31,29 +31,6 @@ document.querySelectorAll("main table").forEach((t) => {
 const h1 = document.querySelector("header.top h1");
 return { width: window.innerWidth, overflow, wide: overflow > 0 ? wide : [], clipped, h1_top: h1 ? h1.getBoundingClientRect().top : -1 };
 "#;
-
-/// The browser's console messages of level warning and above since the last call.
-#[derive(Debug)]
-struct BrowserLog;
-
-impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        (axum::http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
-    }
-}
-
-async fn console_errors(client: &fantoccini::Client) -> Vec<String> {
-    let log = client.issue_cmd(BrowserLog).await.unwrap();
-    log.as_array()
-        .into_iter()
-        .flatten()
-        .filter(|e| matches!(e["level"].as_str(), Some("SEVERE") | Some("WARNING")))
-        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
 
 /// A synced panel (orders, tickets, users, payments, services) and its owner, served on loopback.
 async fn console() -> (TestApp, testkit::SimHandle, i64) {

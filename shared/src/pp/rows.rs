@@ -30,13 +30,6 @@ pub struct OrderRow {
     pub last_update: Option<i64>,
 }
 
-/// Every order status Perfect Panel documents, in the order of an order's life.
-pub const ORDER_STATUSES: &[&str] =
-    &["pending", "in_progress", "processing", "completed", "partial", "canceled", "error", "fail"];
-
-/// Statuses after which an order no longer changes.
-pub const FINAL_ORDER_STATUSES: &[&str] = &["completed", "partial", "canceled"];
-
 fn need_id(row: &Value, field: &str) -> Result<i64, String> {
     int(row.get(field)).ok_or_else(|| format!("{field} is missing or not a number"))
 }
@@ -80,7 +73,7 @@ impl OrderRow {
     }
 
     pub fn is_final(&self) -> bool {
-        FINAL_ORDER_STATUSES.contains(&self.status.as_str())
+        crate::cache::orders::OrderStatus::is_final(&self.status)
     }
 }
 
