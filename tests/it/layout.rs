@@ -9,8 +9,8 @@ use shared::auth::Role;
 use crate::browser::{console_errors, serve, sign_in, start_browser_sized};
 use crate::helpers::TestApp;
 
-/// What the page measures of itself: sideways overflow, header cells past the viewport, where the
-/// heading starts.
+/// What the page measures of itself: sideways overflow, header cells and row buttons past the
+/// viewport, where the heading starts.
 const MEASURE: &str = r#"
 document.querySelectorAll("details").forEach((d) => { d.open = true; });
 const w = document.documentElement.clientWidth;
@@ -23,9 +23,10 @@ const clipped = [];
 document.querySelectorAll("main table").forEach((t) => {
   const box = t.closest(".tablewrap") || t.parentElement;
   const right = Math.min(w, box.getBoundingClientRect().right);
-  t.querySelectorAll("thead th").forEach((th) => {
-    const r = th.getBoundingClientRect();
-    if (r.width > 0 && r.right > right + 1) clipped.push(th.textContent.trim() || "(blank)");
+  // Header cells, and the buttons in the rows (Snooze 24h), inside the table's box.
+  t.querySelectorAll("thead th, tbody button").forEach((c) => {
+    const r = c.getBoundingClientRect();
+    if (r.width > 0 && r.right > right + 1) clipped.push(c.textContent.trim() || "(blank)");
   });
 });
 const h1 = document.querySelector("header.top h1");
@@ -160,4 +161,41 @@ async fn every_page_fits_a_phone_behind_a_menu_button() {
         .collect();
     assert!(labels.contains(&"\"Status\"".to_string()), "{labels:?}");
     client.clone().close().await.unwrap();
+}
+
+/// The reports with the widest tables, over hand-built data: Service tracking (its red bar, trend
+/// charts and row buttons) and Competitor tracking (rates against rivals, price charts).
+#[tokio::test]
+async fn the_widest_reports_fit_a_laptop_and_a_phone() {
+    let app = TestApp::new().await;
+    let t = shared::time::now();
+    let built = crate::competitors_report::build(&app, t).await;
+    crate::reports_service::seed(&app, t, 600).await;
+    app.add_staff("owner1", Role::Owner, &[]).await;
+    let (base, _server) = serve(&app).await;
+    let pages =
+        ["/reports/service-health?panel=".to_string(), format!("/reports/competitors?panel={}", built.panel)];
+    for (width, height) in [(1366, 900), (390, 844)] {
+        let browser = start_browser_sized(Some((width, height))).await;
+        let client = &browser.client;
+        sign_in(client, &base, "owner1").await;
+        for href in &pages {
+            let m = measure(client, &base, href).await;
+            let body = client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+            assert!(body.contains("Snooze 24h") || body.contains("Price history"), "{href}: the data shows");
+            let fits = m["overflow"].as_i64() == Some(0) && m["width"] == width;
+            let clipped = width > 800 && !m["clipped"].as_array().unwrap().is_empty();
+            assert!(fits && !clipped, "{href} at {width} px: {m}");
+            let errors = console_errors(client).await;
+            assert!(errors.is_empty(), "{href} wrote to the console: {errors:?}");
+        }
+        // Price charts are small and scaled to the data.
+        let chart_height = client
+            .execute("const c = document.querySelector('svg.pricechart'); return c ? c.getBoundingClientRect().height : -1", vec![])
+            .await
+            .unwrap();
+        let h = chart_height.as_f64().unwrap_or(-1.0);
+        assert!((20.0..=130.0).contains(&h), "price chart {h} px tall at {width} px");
+        client.clone().close().await.unwrap();
+    }
 }
