@@ -32,6 +32,7 @@ mod reports_service;
 mod reports_support;
 mod reports_tickets;
 mod reports_users;
+mod request_span;
 mod round_trips;
 mod scope;
 mod secrets;

@@ -23,5 +23,8 @@ pub fn routes(state: &AppState) -> Routes {
 
 /// The Lambda's whole router.
 pub fn app(state: &AppState) -> Router {
-    routes(state).merge(shared::ui::assets::routes(state)).merge(shared::health::routes(state)).into_router()
+    routes(state)
+        .merge(shared::routes::static_assets(state))
+        .merge(shared::health::routes(state))
+        .into_router()
 }
