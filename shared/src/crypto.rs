@@ -62,7 +62,8 @@ impl SecretKey {
             Ok(text) => Self::parse(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
+                    // The database's folder too: private from the start (see `fs_mode`).
+                    crate::fs_mode::create_private_dir(dir)
                         .map_err(|e| AppError::Config(format!("cannot create {}: {e}", dir.display())))?;
                 }
                 let key = Self::generate();

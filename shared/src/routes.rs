@@ -84,11 +84,15 @@ impl Routes {
         &self.specs
     }
 
-    /// The finished router: state applied, errors rendered for their audience.
+    /// The finished router: state applied, errors rendered for their audience, and every answer
+    /// (errors included: this layer is the outer one) with the security headers.
     pub fn into_router(self) -> Router {
         let state = self.state.clone();
-        let router =
-            self.router.layer(middleware::from_fn(crate::error::render_errors)).with_state(self.state);
+        let router = self
+            .router
+            .layer(middleware::from_fn(crate::error::render_errors))
+            .layer(middleware::from_fn(crate::security_headers::add))
+            .with_state(self.state);
         // Outermost: links, forms and redirects carry the base path (`cargo lambda watch`, a stage).
         crate::base_path::serve_under_base_path(router, state)
     }

@@ -167,7 +167,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
             bodies.push(body);
         }
         // As the sync stores a conversation: the order ids it mentions worked out once.
-        let order_ids = shared::domain::ticket_messages::order_ids_text(bodies.iter().map(String::as_str));
+        let order_ids = shared::cache::ticket_messages::order_ids_text(bodies.iter().map(String::as_str));
         tickets.push(format!(
             "({panel}, {t}, 'u{}', '{}', '{}', {}, {created}, {created}, 0, '{order_ids}')",
             g.below(USERS),

@@ -145,7 +145,7 @@ async fn run_due(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
     let targets = longest_waiting_first(state, targets).await?;
     let gate = Arc::new(Semaphore::new(settings.concurrency.clamp(1, 8) as usize));
     // Each panel's limit counts the console's and the reports' calls too, wherever they run.
-    let opts = RunOptions { client: opts.client.clone().shared_through(&state.db), ..opts.clone() };
+    let opts = RunOptions { client: opts.client.clone().for_app(state), ..opts.clone() };
     let mut tasks = tokio::task::JoinSet::new();
     for panel in targets {
         let (state, opts, gate) = (state.clone(), opts.clone(), gate.clone());
@@ -255,7 +255,10 @@ async fn run_panel(
         let tx = shared::db::write_tx(&conn).await?;
         let gone = tx
             .execute(
-                "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN ('completed', 'partial', 'canceled')",
+                &format!(
+                    "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN {}",
+                    shared::cache::orders::FINAL_SQL
+                ),
                 params![panel.id, now() - retention_days * 86_400],
             )
             .await?;

@@ -7,7 +7,8 @@ pub mod error;
 pub mod lambda;
 pub mod resources;
 pub mod schedule;
-pub mod upsert;
+/// The change-only upserts, at home with the cache tables they write.
+pub use shared::cache::upsert;
 
 pub use engine::{run as run_with, ResourceReport, RunOptions, RunReport};
 pub use error::SyncError;

@@ -5,6 +5,7 @@ pub mod context;
 pub mod cookies;
 pub mod csrf;
 pub mod guard;
+pub mod in_scope;
 pub mod password;
 pub mod role;
 pub mod scope;
@@ -14,6 +15,7 @@ pub mod throttle;
 pub mod viewer;
 
 pub use api_key::{ApiCaller, Scope};
+pub use in_scope::InScope;
 pub use role::Role;
 pub use scope::PanelScope;
 pub use viewer::{ClientInfo, Viewer};

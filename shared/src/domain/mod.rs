@@ -8,5 +8,3 @@ pub mod service_name;
 pub mod stored_secrets;
 pub mod sync;
 pub mod text;
-pub mod ticket_messages;
-pub mod tickets;

@@ -30,9 +30,6 @@ pub struct OrderRow {
     pub last_update: Option<i64>,
 }
 
-/// Statuses after which an order no longer changes.
-pub const FINAL_ORDER_STATUSES: &[&str] = &["completed", "partial", "canceled"];
-
 fn need_id(row: &Value, field: &str) -> Result<i64, String> {
     int(row.get(field)).ok_or_else(|| format!("{field} is missing or not a number"))
 }
@@ -76,7 +73,7 @@ impl OrderRow {
     }
 
     pub fn is_final(&self) -> bool {
-        FINAL_ORDER_STATUSES.contains(&self.status.as_str())
+        crate::cache::orders::OrderStatus::is_final(&self.status)
     }
 }
 

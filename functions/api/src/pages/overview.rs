@@ -4,6 +4,7 @@ use axum::extract::State;
 use maud::{html, Markup};
 
 use shared::auth::{Role, Viewer};
+use shared::cache::orders::UNCHARGED_SQL;
 use shared::db::{Read, Reads, Stmt};
 use shared::domain::panels::{self, PanelStatus};
 use shared::ui::{self, link};
@@ -62,7 +63,7 @@ fn today_reads(reads: &mut Reads, viewer: &Viewer) -> Option<TodayReads> {
         Stmt::new(
             format!(
                 "SELECT COALESCE(currency, ''), SUM(charge) FROM orders_cache WHERE {scope} AND created >= ?1
-                 AND status NOT IN ('canceled', 'fail') AND charge IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
+                 AND status NOT IN {UNCHARGED_SQL} AND charge IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
             ),
             [midnight],
         ),
