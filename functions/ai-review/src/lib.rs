@@ -48,8 +48,13 @@ pub fn routes(state: &AppState) -> Routes {
         )
 }
 
+/// Every route the Lambda serves: this function's own, and the shared ones (health check).
+pub fn served(state: &AppState) -> Routes {
+    routes(state).merge(shared::health::routes(state))
+}
+
 pub fn app(state: &AppState) -> Router {
-    routes(state).merge(shared::health::routes(state)).into_router()
+    served(state).into_router()
 }
 
 /// Writes to the activity log on behalf of the signed-in staff member.
