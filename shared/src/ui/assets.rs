@@ -8,9 +8,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::routes::{Access, Routes};
-use crate::state::AppState;
-
 pub const CSS: &str = include_str!("../../static/app.css");
 pub const JS: &str = include_str!("../../static/app.js");
 /// The tab's icon; browsers also ask for `/favicon.ico` on their own.
@@ -34,16 +31,13 @@ pub fn js_path() -> &'static str {
     &JS_PATH
 }
 
-pub fn routes(state: &AppState) -> Routes {
-    Routes::new(state).get("/static/{file}", Access::Public, serve).get(FAVICON_PATH, Access::Public, favicon)
-}
-
-async fn favicon() -> Response {
+/// The favicon (routes registers it at [`FAVICON_PATH`]).
+pub async fn favicon() -> Response {
     ([(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON)
         .into_response()
 }
 
-async fn serve(Path(file): Path<String>) -> Response {
+pub async fn serve(Path(file): Path<String>) -> Response {
     let path = format!("/static/{file}");
     let (body, kind) = if path == css_path() {
         (CSS, "text/css; charset=utf-8")
