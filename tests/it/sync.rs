@@ -22,7 +22,7 @@ async fn until_idle_mirrors_every_resource_exactly() {
     assert_mirrors(&app, panel, &sim).await;
     let state =
         shared::domain::sync::list(&app.state.db, &shared::auth::PanelScope::All, Some(panel)).await.unwrap();
-    assert!(state.iter().all(|r| r.status == "ok" && r.cycle_done_at.is_some()), "{state:?}");
+    assert!(state.iter().all(|r| r.status.as_str() == "ok" && r.cycle_done_at.is_some()), "{state:?}");
     let orders = state.iter().find(|r| r.resource == shared::domain::sync::Resource::Orders).unwrap();
     assert_eq!(orders.cached as usize, sim.with(|s| s.data.visible_count()) as usize);
     // The next cycle asks only for orders from the newest one seen, not for everything again.
