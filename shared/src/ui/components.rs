@@ -33,12 +33,18 @@ pub fn table(cols: &[Col<'_>], rows: &[Markup], empty: Markup) -> Markup {
                     @if rows.is_empty() {
                         tr.empty { td colspan=(cols.len()) { (empty) } }
                     } @else {
-                        @for r in rows { (Labelled { html: &r.0, cols }) }
+                        (labelled_rows(rows, cols))
                     }
                 }
             }
         }
     }
+}
+
+/// `rows` with each cell labelled by its column (see [`Labelled`]), for a table whose header is
+/// written by hand (sortable columns).
+pub fn labelled_rows(rows: &[Markup], cols: &[Col<'_>]) -> Markup {
+    html! { @for r in rows { (Labelled { html: &r.0, cols }) } }
 }
 
 /// Rows with each cell's column label in `data-label`: a phone shows a row as "label: value" lines

@@ -121,7 +121,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                     @if chips.is_empty() { (ui::empty_state("No users are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync")))) }
                     @else { (ui::empty_state("No users match these filters.", Some(("/users", "Clear filters")))) }
                 } } }
-                @for r in &rows { (r) }
+                // Each cell carries its column's name: a phone shows a row as "label: value" lines.
+                (ui::labelled_rows(&rows, &[col("ID"), col("Username"), num("Balance"), num("Spent"), col("Status"),
+                    col("Created"), col("Last auth"), num("Discount")]))
             }
         } }
         @if prev.is_some() || next.is_some() {
