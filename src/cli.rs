@@ -179,7 +179,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::Migrate => {
             let config = Config::from_env()?;
-            shared::fs_mode::secure_database(&config.database)?;
+            shared::fs_mode::secure_database(config.database.local_path())?;
             let db = shared::db::Db::open(&config.database).await?;
             let n = shared::db::migrate(&db).await?;
             println!("migrations applied: {n}");

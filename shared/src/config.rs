@@ -16,6 +16,16 @@ pub enum DatabaseMode {
     Replica { path: PathBuf, url: String, token: String },
 }
 
+impl DatabaseMode {
+    /// The file this process keeps on disk, if any.
+    pub fn local_path(&self) -> Option<&std::path::Path> {
+        match self {
+            DatabaseMode::Local(path) | DatabaseMode::Replica { path, .. } => Some(path),
+            DatabaseMode::Remote { .. } => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database: DatabaseMode,

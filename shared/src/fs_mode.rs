@@ -4,7 +4,6 @@
 use std::io;
 use std::path::Path;
 
-use crate::config::DatabaseMode;
 use crate::error::{AppError, AppResult};
 
 /// What SQLite (and libsql's replica) keep beside a database file.
@@ -12,12 +11,9 @@ const COMPANIONS: [&str; 4] = ["-wal", "-shm", "-journal", "-info"];
 
 /// Before a local database (or replica) is opened: its folder private, the file created empty 0600
 /// if absent (SQLite gives `-wal` and `-shm` the mode of the database file, so they follow), and an
-/// existing file and its companions made 0600. Remote databases have no local file.
-pub fn secure_database(mode: &DatabaseMode) -> AppResult<()> {
-    let path = match mode {
-        DatabaseMode::Local(path) | DatabaseMode::Replica { path, .. } => path,
-        DatabaseMode::Remote { .. } => return Ok(()),
-    };
+/// existing file and its companions made 0600. A remote database (`None`) has no local file.
+pub fn secure_database(path: Option<&Path>) -> AppResult<()> {
+    let Some(path) = path else { return Ok(()) };
     let fail = |e: io::Error| AppError::Config(format!("cannot secure the database {}: {e}", path.display()));
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         private_dir(dir, path).map_err(fail)?;
@@ -111,7 +107,7 @@ mod tests {
     fn a_new_database_and_its_folder_are_private() {
         let tmp = tempfile::tempdir().unwrap();
         let db = tmp.path().join("data/nested/panelops.db");
-        secure_database(&DatabaseMode::Local(db.clone())).unwrap();
+        secure_database(Some(&db)).unwrap();
         assert_eq!(mode(&db), 0o600);
         assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "an empty file SQLite then fills");
         assert_eq!(mode(&tmp.path().join("data/nested")), 0o700);
@@ -129,7 +125,7 @@ mod tests {
             chmod(&data.join(f), 0o644);
         }
         chmod(&data, 0o755);
-        secure_database(&DatabaseMode::Local(db.clone())).unwrap();
+        secure_database(Some(&db)).unwrap();
         assert_eq!(mode(&data), 0o700);
         for f in ["panelops.db", "panelops.db-wal", "panelops.db-shm"] {
             assert_eq!(mode(&data.join(f)), 0o600, "{f}");
@@ -139,7 +135,7 @@ mod tests {
         std::fs::create_dir(&shared).unwrap();
         std::fs::write(shared.join("notes.txt"), b"").unwrap();
         chmod(&shared, 0o755);
-        secure_database(&DatabaseMode::Local(shared.join("p.db"))).unwrap();
+        secure_database(Some(&shared.join("p.db"))).unwrap();
         assert_eq!(mode(&shared), 0o755);
         assert_eq!(mode(&shared.join("p.db")), 0o600);
     }

@@ -3,6 +3,7 @@
 //! client (the browser) needs a socket.
 
 mod helpers;
+mod layout;
 
 mod access_walk;
 mod account;
@@ -19,11 +20,13 @@ mod browser;
 mod cli;
 mod competitors;
 mod competitors_report;
+mod console_fixes;
 mod data_pages;
 mod file_modes;
 mod health;
 mod hosted;
 mod lambda_events;
+mod lambda_runtime;
 mod migrations;
 mod outbound;
 mod panel_releases;
@@ -34,6 +37,7 @@ mod reports_service;
 mod reports_support;
 mod reports_tickets;
 mod reports_users;
+mod request_span;
 mod round_trips;
 mod scope;
 mod secrets;
@@ -43,3 +47,4 @@ mod sync;
 mod sync_faults;
 mod sync_page;
 mod sync_support;
+mod template;

@@ -22,7 +22,7 @@ async fn until_idle_mirrors_every_resource_exactly() {
     assert_mirrors(&app, panel, &sim).await;
     let state =
         shared::domain::sync::list(&app.state.db, &shared::auth::PanelScope::All, Some(panel)).await.unwrap();
-    assert!(state.iter().all(|r| r.status == "ok" && r.cycle_done_at.is_some()), "{state:?}");
+    assert!(state.iter().all(|r| r.status.as_str() == "ok" && r.cycle_done_at.is_some()), "{state:?}");
     let orders = state.iter().find(|r| r.resource == shared::domain::sync::Resource::Orders).unwrap();
     assert_eq!(orders.cached as usize, sim.with(|s| s.data.visible_count()) as usize);
     // The next cycle asks only for orders from the newest one seen, not for everything again.
@@ -105,7 +105,10 @@ async fn a_catch_up_cut_short_leaves_the_searches_working_and_the_indexes_come_b
     let catch_up = sync::RunOptions { catch_up_rows: 2_000, ..until_idle(panel, 0) };
     let budgeted = sync::RunOptions { until_idle: false, max_pages: 3, ..catch_up.clone() };
     let report = sync::run_with(&app.state, &budgeted).await.unwrap();
-    assert!(report.resources.iter().any(|r| r.resource == "orders" && r.outcome == "partial"), "{report:?}");
+    assert!(
+        report.resources.iter().any(|r| r.resource == "orders" && r.outcome == sync::Outcome::Partial),
+        "{report:?}"
+    );
     assert_eq!(scattered_indexes(&app).await, migrated, "a run that stops on its budget puts them back");
 
     let run = tokio::spawn({
@@ -194,7 +197,10 @@ async fn changes_within_one_interval(page_size: Option<i64>) {
     )
     .await
     .unwrap();
-    assert!(report.resources.iter().any(|r| r.resource == "orders" && r.outcome == "ok"), "{report:?}");
+    assert!(
+        report.resources.iter().any(|r| r.resource == "orders" && r.outcome == sync::Outcome::Ok),
+        "{report:?}"
+    );
     let open_after =
         app.scalar("SELECT COUNT(*) FROM orders_cache WHERE status IN ('pending','in_progress')").await;
     assert_ne!(open_before, open_after);
@@ -503,7 +509,10 @@ async fn a_run_out_of_time_leaves_its_work_to_the_next_run() {
         ..Default::default()
     };
     let report = sync::run_with(&app.state, &late).await.unwrap();
-    assert!(report.resources.iter().all(|r| r.outcome == "later" && r.fetched == 0), "{report:?}");
+    assert!(
+        report.resources.iter().all(|r| r.outcome == sync::Outcome::Later && r.fetched == 0),
+        "{report:?}"
+    );
     assert_eq!(sim.request_count(), 0);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM sync_state WHERE status = 'idle' AND lease_until = 0").await,
@@ -516,7 +525,10 @@ async fn a_run_out_of_time_leaves_its_work_to_the_next_run() {
     )
     .await
     .unwrap();
-    assert!(report.resources.iter().any(|r| r.resource == "orders" && r.outcome == "ok"), "{report:?}");
+    assert!(
+        report.resources.iter().any(|r| r.resource == "orders" && r.outcome == sync::Outcome::Ok),
+        "{report:?}"
+    );
     let visible = sim.with(|s| s.data.visible_count()) as i64;
     assert_eq!(
         app.scalar(&format!("SELECT COUNT(*) FROM orders_cache WHERE panel_id = {panel}")).await,

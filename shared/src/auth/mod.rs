@@ -1,5 +1,6 @@
 //! Staff accounts, sessions, CSRF, sign-in throttling, roles and panel scope.
 
+pub mod access;
 pub mod api_key;
 pub mod context;
 pub mod cookies;

@@ -71,10 +71,6 @@ impl OrderRow {
             last_update: timestamp(row, "last_update"),
         })
     }
-
-    pub fn is_final(&self) -> bool {
-        crate::cache::orders::OrderStatus::is_final(&self.status)
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -245,7 +241,7 @@ mod tests {
             (76446133, Some(120_000), Some(80_000), 1750329957)
         );
         assert_eq!(o.status, "fail");
-        assert!(!o.is_final());
+        assert!(!crate::cache::orders::OrderStatus::is_final(&o.status));
     }
 
     #[test]

@@ -8,11 +8,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::routes::{Access, Routes};
-use crate::state::AppState;
-
 pub const CSS: &str = include_str!("../../static/app.css");
 pub const JS: &str = include_str!("../../static/app.js");
+/// The tab's icon; browsers also ask for `/favicon.ico` on their own.
+pub const FAVICON: &[u8] = include_bytes!("../../static/favicon.ico");
+pub const FAVICON_PATH: &str = "/favicon.ico";
 
 fn hashed(name: &str, ext: &str, body: &str) -> String {
     let digest = Sha256::digest(body.as_bytes());
@@ -31,11 +31,13 @@ pub fn js_path() -> &'static str {
     &JS_PATH
 }
 
-pub fn routes(state: &AppState) -> Routes {
-    Routes::new(state).get("/static/{file}", Access::Public, serve)
+/// The favicon (routes registers it at [`FAVICON_PATH`]).
+pub async fn favicon() -> Response {
+    ([(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON)
+        .into_response()
 }
 
-async fn serve(Path(file): Path<String>) -> Response {
+pub async fn serve(Path(file): Path<String>) -> Response {
     let path = format!("/static/{file}");
     let (body, kind) = if path == css_path() {
         (CSS, "text/css; charset=utf-8")
