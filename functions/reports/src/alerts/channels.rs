@@ -150,11 +150,11 @@ impl Channel {
     }
 
     pub fn target(&self, key: &SecretKey) -> AppResult<String> {
-        key.decrypt(&self.target_enc)
+        Ok(key.decrypt(&self.target_enc)?)
     }
 
     pub fn signing_secret(&self, key: &SecretKey) -> AppResult<Option<String>> {
-        self.signing_enc.as_deref().map(|s| key.decrypt(s)).transpose()
+        Ok(self.signing_enc.as_deref().map(|s| key.decrypt(s)).transpose()?)
     }
 }
 
