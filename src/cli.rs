@@ -117,8 +117,8 @@ pub enum ChannelCommand {
         /// The Telegram Bot API address (default https://api.telegram.org).
         #[arg(long)]
         api_base: Option<String>,
-        /// `all`, or rule names separated by commas (service_critical, stuck_orders, sync_trouble,
-        /// waiting_ticket, big_deposit).
+        /// `all`, or rule names separated by commas (service_critical, stuck_orders, provider_failing,
+        /// sync_trouble, waiting_ticket, big_deposit, bad_reply).
         #[arg(long, default_value = "all")]
         rules: String,
         /// `all`, or panel ids separated by commas.

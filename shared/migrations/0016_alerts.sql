@@ -79,3 +79,5 @@ CREATE INDEX alert_deliveries_channel ON alert_deliveries (channel_id, created_a
 
 -- Waiting tickets, read every minute without scanning every ticket.
 CREATE INDEX tickets_cache_pending ON tickets_cache (panel_id, last_update, created) WHERE status = 'pending';
+-- Bad replies of the last day, read every minute.
+CREATE INDEX ai_reviews_bad ON ai_reviews (reviewed_at) WHERE verdict = 'bad';

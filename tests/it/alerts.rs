@@ -438,3 +438,51 @@ async fn operators_script_a_channel_and_a_run_from_the_command_line() {
     assert!(out.contains("\"opened\":0") && out.contains("\"sent\":0"), "{out}");
     assert_eq!(rx.received().len(), 1);
 }
+
+#[tokio::test]
+async fn a_failing_provider_fires_and_resolves_and_a_bad_reply_is_told_once() {
+    let (app, rx) = setup().await;
+    add(&app, &input("Hook", Kind::Webhook, &format!("{}/hook", rx.base_url), &Rule::ALL, None)).await;
+    // Provider "bulkfollows": 4 of 10 orders of the last hour failed (40 % ≥ 30 %); "cheap": 9 orders.
+    for id in 1..=10 {
+        let status = if id <= 4 { "fail" } else { "completed" };
+        app.exec(&format!(
+            "INSERT INTO orders_cache (panel_id, id, service_id, provider, status, quantity, remains, created, checked_at)
+             VALUES (1, {id}, 9, 'bulkfollows', '{status}', 100, 0, {}, 0)",
+            NOW - 600
+        ))
+        .await;
+    }
+    for id in 20..29 {
+        app.exec(&format!(
+            "INSERT INTO orders_cache (panel_id, id, service_id, provider, status, quantity, remains, created, checked_at)
+             VALUES (1, {id}, 9, 'cheap', 'fail', 100, 0, {}, 0)",
+            NOW - 600
+        ))
+        .await;
+    }
+    app.exec(&format!(
+        "INSERT INTO ai_reviews (panel_id, ticket_id, seq, status, staff_name, reply_at, verdict, reasoning, reviewed_at)
+         VALUES (2, 40, 3, 'done', 'sam', {t}, 'bad', 'Answered a refund question with a greeting.', {t})",
+        t = NOW - 300
+    ))
+    .await;
+    let r = run(&app, NOW).await;
+    assert_eq!((r.opened, r.sent), (2, 2), "{r:?}");
+    let all = texts(&rx.received()).join("\n");
+    assert!(
+        all.contains(
+            "Provider failing · One: provider bulkfollows\n4 of 10 orders of the last hour failed (40%"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("/orders?panel=1&provider=bulkfollows"), "{all}");
+    assert!(all.contains("Bad reply · Two: sam's reply on ticket #40\nAnswered a refund question"), "{all}");
+    assert!(!all.contains("cheap"), "fewer than 10 orders say nothing");
+    assert_eq!(run(&app, NOW + 60).await.sent, 0);
+    // An hour on, the failures are out of the window: resolved; the bad reply never "resolves".
+    let r = run(&app, NOW + 3600).await;
+    assert_eq!((r.resolved, r.sent), (1, 1), "{r:?}");
+    assert_eq!(count(&rx.received(), "Resolved after 1 h: Provider failing"), 1);
+    assert_eq!(count(&rx.received(), "Bad reply"), 1);
+}

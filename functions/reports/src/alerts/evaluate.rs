@@ -16,6 +16,9 @@ use crate::service_health::{self, profiles, ServiceHealthParams, STUCK_SQL};
 /// incident, but keeps one it already has open until it is answered.
 const WAITING_BACKLOG_SECS: i64 = 3 * 86_400;
 
+/// Fewer orders in the hour say nothing about a provider.
+const MIN_PROVIDER_ORDERS: i64 = 10;
+
 /// Something a rule found, as the incident will say it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -129,6 +132,32 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
             ))
         },
     );
+    let providers = reads.add(
+        Stmt::new(
+            "SELECT panel_id, provider, COUNT(*), SUM(status IN ('fail', 'error'))
+             FROM orders_cache INDEXED BY orders_cache_created_all
+             WHERE created >= ?1 AND provider IS NOT NULL AND provider != '' GROUP BY panel_id, provider",
+            params![now - 3600],
+        ),
+        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<i64>(2)?, r.get::<i64>(3)?)),
+    );
+    let bad = reads.add(
+        Stmt::new(
+            "SELECT panel_id, ticket_id, seq, COALESCE(staff_name, ''), COALESCE(reasoning, '')
+             FROM ai_reviews INDEXED BY ai_reviews_bad
+             WHERE verdict = 'bad' AND reviewed_at >= ?1 AND wrong_at IS NULL ORDER BY reviewed_at LIMIT 200",
+            params![now - 86_400],
+        ),
+        |r| {
+            Ok((
+                r.get::<i64>(0)?,
+                r.get::<i64>(1)?,
+                r.get::<i64>(2)?,
+                r.get::<String>(3)?,
+                r.get::<String>(4)?,
+            ))
+        },
+    );
     let mut done = reads.run(conn).await?;
     let panels = done.all(panels).await?;
     let active: HashMap<i64, &Panel> = panels.iter().filter(|p| !p.paused).map(|p| (p.id, p)).collect();
@@ -168,6 +197,45 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
                     profile.stuck_after_hours
                 ),
                 link: format!("/reports/service-health?panel={panel_id}"),
+                opens: true,
+            });
+        }
+    }
+
+    // Provider failing: enough of the last hour's orders to judge, and too many of them failed.
+    let limit = book.get(Rule::ProviderFailing).threshold;
+    for (panel_id, provider, n, failed) in done.all(providers).await? {
+        let pct = failed as f64 * 100.0 / n.max(1) as f64;
+        if n >= MIN_PROVIDER_ORDERS && pct >= limit && active.contains_key(&panel_id) {
+            let q = serde_urlencoded::to_string([
+                ("panel", panel_id.to_string()),
+                ("provider", provider.clone()),
+            ]);
+            out.push(Finding {
+                rule: Rule::ProviderFailing,
+                panel_id,
+                subject: provider.clone(),
+                title: format!("provider {provider}"),
+                detail: format!(
+                    "{failed} of {n} orders of the last hour failed ({pct:.0}%, at least {limit}%)"
+                ),
+                link: format!("/orders?{}", q.unwrap_or_default()),
+                opens: true,
+            });
+        }
+    }
+
+    // Bad replies: one message per reply the reviewer judged bad (and no owner marked wrong).
+    for (panel_id, ticket, seq, staff, reasoning) in done.all(bad).await? {
+        if active.contains_key(&panel_id) {
+            let who = if staff.is_empty() { "a staff reply".to_string() } else { format!("{staff}'s reply") };
+            out.push(Finding {
+                rule: Rule::BadReply,
+                panel_id,
+                subject: format!("{ticket}.{seq}"),
+                title: format!("{who} on ticket #{ticket}"),
+                detail: super::message::shorten(&reasoning, 200),
+                link: format!("/tickets/{panel_id}/{ticket}"),
                 opens: true,
             });
         }

@@ -13,11 +13,20 @@ pub enum Rule {
     SyncTrouble,
     WaitingTicket,
     BigDeposit,
+    ProviderFailing,
+    BadReply,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 5] =
-        [Rule::ServiceCritical, Rule::StuckOrders, Rule::SyncTrouble, Rule::WaitingTicket, Rule::BigDeposit];
+    pub const ALL: [Rule; 7] = [
+        Rule::ServiceCritical,
+        Rule::StuckOrders,
+        Rule::ProviderFailing,
+        Rule::SyncTrouble,
+        Rule::WaitingTicket,
+        Rule::BigDeposit,
+        Rule::BadReply,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -26,6 +35,8 @@ impl Rule {
             Rule::SyncTrouble => "sync_trouble",
             Rule::WaitingTicket => "waiting_ticket",
             Rule::BigDeposit => "big_deposit",
+            Rule::ProviderFailing => "provider_failing",
+            Rule::BadReply => "bad_reply",
         }
     }
 
@@ -40,6 +51,8 @@ impl Rule {
             Rule::SyncTrouble => "Sync trouble",
             Rule::WaitingTicket => "Waiting ticket",
             Rule::BigDeposit => "Big deposit",
+            Rule::ProviderFailing => "Provider failing",
+            Rule::BadReply => "Bad reply",
         }
     }
 
@@ -51,6 +64,8 @@ impl Rule {
             Rule::SyncTrouble => "fires when a panel's key is refused, a resource is in error, or its data is older than this many intervals",
             Rule::WaitingTicket => "fires when a pending ticket has waited this many minutes for a staff reply",
             Rule::BigDeposit => "fires once for a completed payment of at least this amount",
+            Rule::ProviderFailing => "fires when this % or more of a provider's orders of the last hour failed (at least 10 orders)",
+            Rule::BadReply => "fires once when the AI reviewer judges a staff reply bad (no threshold)",
         }
     }
 
@@ -61,6 +76,8 @@ impl Rule {
             Rule::SyncTrouble => 2.0,
             Rule::WaitingTicket => 60.0,
             Rule::BigDeposit => 500.0,
+            Rule::ProviderFailing => 30.0,
+            Rule::BadReply => 0.0,
         }
     }
 
@@ -71,7 +88,12 @@ impl Rule {
 
     /// False for an event (a payment): it opens once and has no "resolved" message or reminder.
     pub fn resolves(self) -> bool {
-        !matches!(self, Rule::BigDeposit)
+        !matches!(self, Rule::BigDeposit | Rule::BadReply)
+    }
+
+    /// False for a rule that fires on a fact alone (a bad verdict).
+    pub fn has_threshold(self) -> bool {
+        !matches!(self, Rule::BadReply)
     }
 }
 

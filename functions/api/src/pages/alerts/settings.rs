@@ -227,7 +227,9 @@ fn rules_form(viewer: &Viewer, book: &RuleBook, errors: &FormErrors) -> Markup {
             (ui::table(&[col("Rule"), col("Threshold"), col("Urgent"), col("Reminder after (min)")],
                 &book.0.iter().map(|s| html! { tr {
                     td { strong { (s.rule.label()) } br; span.help { (s.rule.threshold_help()) } }
-                    td { input type="number" name=(format!("{}.threshold", s.rule.as_str())) value=(s.threshold) min="0" step="any" disabled[!owner]; }
+                    td { @if s.rule.has_threshold() {
+                        input type="number" name=(format!("{}.threshold", s.rule.as_str())) value=(s.threshold) min="0" step="any" disabled[!owner];
+                    } @else { span.muted { "—" } } }
                     td { input type="checkbox" name=(format!("{}.urgent", s.rule.as_str())) value="1" checked[s.urgent] disabled[!owner]; }
                     td { @if s.rule.resolves() {
                         input type="number" name=(format!("{}.cooldown", s.rule.as_str())) value=(s.cooldown_minutes) min="1" disabled[!owner];
