@@ -9,9 +9,11 @@ use shared::{AppError, AppResult, AppState};
 use crate::cli::ChannelCommand;
 
 pub async fn run(state: &AppState, command: ChannelCommand) -> AppResult<()> {
-    let ChannelCommand::Add { name, kind, url, token, chat, api_base, rules, panels } = command;
+    let ChannelCommand::Add { name, kind, url, token, chat, api_base, from, to, rules, panels } = command;
     let kind = Kind::parse(&kind).ok_or_else(|| {
-        AppError::BadRequest(format!("--kind must be webhook, telegram, slack or discord, not {kind:?}"))
+        AppError::BadRequest(format!(
+            "--kind must be webhook, telegram, slack, discord or email, not {kind:?}"
+        ))
     })?;
     let target = if kind == Kind::Telegram { token } else { url };
     let rules = if rules.trim() == "all" {
@@ -49,6 +51,8 @@ pub async fn run(state: &AppState, command: ChannelCommand) -> AppResult<()> {
         target,
         chat_id: chat,
         api_base,
+        mail_from: from,
+        mail_to: to,
         rules,
         all_panels,
         panels: panel_ids,

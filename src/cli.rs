@@ -84,6 +84,8 @@ pub enum PanelCommand {
     },
 }
 
+// Parsed once per process: the size of a variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum AlertsCommand {
     /// Evaluate every rule and deliver what is due, once (what the schedule runs every minute); prints
@@ -102,10 +104,11 @@ pub enum ChannelCommand {
     Add {
         #[arg(long)]
         name: String,
-        /// webhook, telegram, slack or discord.
+        /// webhook, telegram, slack, discord or email.
         #[arg(long)]
         kind: String,
-        /// The webhook URL (webhook, slack, discord).
+        /// The webhook URL (webhook, slack, discord), or the SMTP server (email):
+        /// smtp://user:password@host:587?tls=required or smtps://user:password@host:465.
         #[arg(long, env = "PANELOPS_ALERT_URL")]
         url: Option<String>,
         /// The Telegram bot token.
@@ -117,6 +120,12 @@ pub enum ChannelCommand {
         /// The Telegram Bot API address (default https://api.telegram.org).
         #[arg(long)]
         api_base: Option<String>,
+        /// Email: the sender address.
+        #[arg(long)]
+        from: Option<String>,
+        /// Email: the recipients, separated by commas.
+        #[arg(long)]
+        to: Option<String>,
         /// `all`, or rule names separated by commas (service_critical, stuck_orders, provider_failing,
         /// sync_trouble, waiting_ticket, big_deposit, bad_reply).
         #[arg(long, default_value = "all")]

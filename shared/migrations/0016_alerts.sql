@@ -14,12 +14,14 @@ CREATE TABLE alert_rules (
 CREATE TABLE alert_channels (
     id             INTEGER PRIMARY KEY,
     name           TEXT NOT NULL,
-    kind           TEXT NOT NULL CHECK (kind IN ('webhook', 'telegram', 'slack', 'discord')),
-    target_enc     TEXT NOT NULL,     -- the webhook / Slack / Discord URL, or the Telegram bot token
+    kind           TEXT NOT NULL CHECK (kind IN ('webhook', 'telegram', 'slack', 'discord', 'email')),
+    target_enc     TEXT NOT NULL,     -- the webhook / Slack / Discord / SMTP URL, or the Telegram bot token
     target_hint    TEXT NOT NULL,     -- what the page may show of it (a host, the last 4)
     signing_enc    TEXT,              -- the generic webhook's HMAC secret
     chat_id        TEXT,              -- Telegram
     api_base       TEXT,              -- Telegram Bot API address; NULL = api.telegram.org
+    mail_from      TEXT,              -- email: the sender address
+    mail_to        TEXT,              -- email: recipients, comma-separated
     rules          TEXT NOT NULL DEFAULT '',          -- comma list; '' = every rule
     all_panels     INTEGER NOT NULL DEFAULT 0,
     quiet_start    INTEGER,           -- minute of the day, local to utc_offset; NULL = never quiet

@@ -10,6 +10,7 @@ pub mod receiver;
 pub mod rival;
 pub mod rng;
 pub mod server;
+pub mod smtp;
 pub mod sqld;
 
 pub use data::SimConfig;

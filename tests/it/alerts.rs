@@ -46,9 +46,8 @@ pub fn input(name: &str, kind: Kind, target: &str, rules: &[Rule], panels: Optio
         rules: rules.to_vec(),
         all_panels: panels.is_none(),
         panels: panels.unwrap_or(&[]).to_vec(),
-        quiet: None,
-        utc_offset: 0,
         enabled: true,
+        ..ChannelInput::default()
     }
 }
 
@@ -402,7 +401,7 @@ async fn operators_script_a_channel_and_a_run_from_the_command_line() {
         "{out}"
     );
     let (ok, _, err) = cli(&["alerts", "channel", "add", "--name", "Bad", "--kind", "pager", "--url", &url]);
-    assert!(!ok && err.contains("--kind must be webhook, telegram, slack or discord"), "{err}");
+    assert!(!ok && err.contains("--kind must be webhook, telegram, slack, discord or email"), "{err}");
     let (ok, _, err) = cli(&[
         "alerts",
         "channel",
@@ -485,4 +484,31 @@ async fn a_failing_provider_fires_and_resolves_and_a_bad_reply_is_told_once() {
     assert_eq!((r.resolved, r.sent), (1, 1), "{r:?}");
     assert_eq!(count(&rx.received(), "Resolved after 1 h: Provider failing"), 1);
     assert_eq!(count(&rx.received(), "Bad reply"), 1);
+}
+
+#[tokio::test]
+async fn email_goes_through_an_smtp_server() {
+    let (app, _rx) = setup().await;
+    let smtp = testkit::smtp::SmtpHandle::start().expect("smtp stand-in");
+    let mut mail = input("Owner mail", Kind::Email, &smtp.url, &Rule::ALL, None);
+    mail.mail_from = Some("alerts@panelops.example".into());
+    mail.mail_to = Some("owner@example.com, ops@example.com".into());
+    add(&app, &mail).await;
+    waiting_ticket(&app, 1, 10).await;
+    let r = run(&app, NOW).await;
+    assert_eq!((r.sent, r.failed), (1, 0), "{r:?}");
+    let got = smtp.mails();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].from, "<alerts@panelops.example>");
+    assert_eq!(got[0].to, vec!["<owner@example.com>", "<ops@example.com>"]);
+    let text = got[0].text();
+    assert!(text.contains("Subject:") && text.contains("ticket #10 from alice"), "{text}");
+
+    // A permanent refusal is recorded at once, not retried.
+    smtp.refuse(true);
+    waiting_ticket(&app, 1, 11).await;
+    let r = run(&app, NOW + 60).await;
+    assert_eq!((r.sent, r.failed), (0, 1), "{r:?}");
+    assert!(r.errors[0].contains("the mail server refused"), "{:?}", r.errors);
+    assert_eq!(app.scalar("SELECT attempts FROM alert_deliveries WHERE status = 'failed'").await, 9);
 }

@@ -17,10 +17,11 @@ pub enum Kind {
     Telegram,
     Slack,
     Discord,
+    Email,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Telegram, Kind::Slack, Kind::Discord, Kind::Webhook];
+    pub const ALL: [Kind; 5] = [Kind::Telegram, Kind::Slack, Kind::Discord, Kind::Email, Kind::Webhook];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +29,7 @@ impl Kind {
             Kind::Telegram => "telegram",
             Kind::Slack => "slack",
             Kind::Discord => "discord",
+            Kind::Email => "email",
         }
     }
 
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Telegram => "Telegram",
             Kind::Slack => "Slack",
             Kind::Discord => "Discord",
+            Kind::Email => "Email (SMTP)",
         }
     }
 
@@ -50,7 +53,7 @@ impl Kind {
         match self {
             Kind::Telegram | Kind::Slack => std::time::Duration::from_millis(1100),
             Kind::Discord => std::time::Duration::from_millis(500),
-            Kind::Webhook => std::time::Duration::ZERO,
+            Kind::Webhook | Kind::Email => std::time::Duration::ZERO,
         }
     }
 }
@@ -115,6 +118,8 @@ pub struct Channel {
     pub target_hint: String,
     pub chat_id: Option<String>,
     pub api_base: Option<String>,
+    pub mail_from: Option<String>,
+    pub mail_to: Option<String>,
     pub rules: Vec<Rule>,
     pub all_panels: bool,
     pub panels: Vec<i64>,
@@ -159,7 +164,8 @@ impl Channel {
 }
 
 const COLS: &str = "id, name, kind, target_hint, chat_id, api_base, rules, all_panels, quiet_start, quiet_end,
-    utc_offset, enabled, created_by, created_at, last_ok_at, last_error, last_error_at, target_enc, signing_enc";
+    utc_offset, enabled, created_by, created_at, last_ok_at, last_error, last_error_at, target_enc, signing_enc,
+    mail_from, mail_to";
 
 fn from_row(r: &Row) -> AppResult<Channel> {
     let kind: String = r.get(2)?;
@@ -189,6 +195,8 @@ fn from_row(r: &Row) -> AppResult<Channel> {
         last_error_at: shared::db::opt_i64(r, 16)?,
         target_enc: r.get(17)?,
         signing_enc: shared::db::opt_text(r, 18)?,
+        mail_from: shared::db::opt_text(r, 19)?,
+        mail_to: shared::db::opt_text(r, 20)?,
     })
 }
 
@@ -228,10 +236,12 @@ pub async fn get(conn: &Conn, id: i64) -> AppResult<Option<Channel>> {
 pub struct ChannelInput {
     pub name: String,
     pub kind: Option<Kind>,
-    /// The URL (webhook, Slack, Discord) or the bot token (Telegram).
+    /// The URL (webhook, Slack, Discord, SMTP) or the bot token (Telegram).
     pub target: Option<String>,
     pub chat_id: Option<String>,
     pub api_base: Option<String>,
+    pub mail_from: Option<String>,
+    pub mail_to: Option<String>,
     pub rules: Vec<Rule>,
     pub all_panels: bool,
     pub panels: Vec<i64>,
@@ -259,8 +269,22 @@ pub fn validate(input: &ChannelInput, creating: bool) -> Result<Kind, (&'static 
     let kind = input.kind.ok_or(("kind", "Choose a kind of channel.".to_string()))?;
     match (&input.target, creating) {
         (None, true) => {
-            let what = if kind == Kind::Telegram { "the bot token" } else { "the webhook URL" };
+            let what = match kind {
+                Kind::Telegram => "the bot token",
+                Kind::Email => "the SMTP server's URL",
+                _ => "the webhook URL",
+            };
             return Err(("target", format!("Enter {what}.")));
+        }
+        (Some(t), _) if kind == Kind::Email => {
+            let ok = url::Url::parse(t)
+                .is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
+            if !ok {
+                return Err((
+                    "target",
+                    "Enter the server as smtp://user:password@host:587?tls=required (STARTTLS) or smtps://user:password@host:465.".into(),
+                ));
+            }
         }
         (Some(t), _) if kind != Kind::Telegram => {
             let ok = url::Url::parse(t)
@@ -285,6 +309,16 @@ pub fn validate(input: &ChannelInput, creating: bool) -> Result<Kind, (&'static 
             return Err(("api_base", "Enter an address like https://api.telegram.org.".into()));
         }
     }
+    if kind == Kind::Email {
+        let from = input.mail_from.as_deref().unwrap_or("").trim();
+        if from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(("mail_from", "Enter the sender's address, like alerts@example.com.".into()));
+        }
+        let to = input.mail_to.as_deref().unwrap_or("");
+        if mail_recipients(to).is_none() {
+            return Err(("mail_to", "Enter one or more addresses, separated by commas.".into()));
+        }
+    }
     if input.rules.is_empty() {
         return Err(("rules", "Choose at least one rule.".into()));
     }
@@ -292,6 +326,15 @@ pub fn validate(input: &ChannelInput, creating: bool) -> Result<Kind, (&'static 
         return Err(("panels", "Choose the panels this channel covers, or All panels.".into()));
     }
     Ok(kind)
+}
+
+/// The recipients of an email channel, or None if one of them is no address.
+pub fn mail_recipients(text: &str) -> Option<Vec<lettre::message::Mailbox>> {
+    let list: Vec<&str> = text.split(',').map(str::trim).filter(|a| !a.is_empty()).collect();
+    if list.is_empty() {
+        return None;
+    }
+    list.iter().map(|a| a.parse().ok()).collect()
 }
 
 /// Refuses addresses the console will not call (private or local ones, unless the operator allows
@@ -351,7 +394,8 @@ fn settings_stmts(which: Which, input: &ChannelInput) -> Vec<Stmt> {
         Stmt::new(
             format!(
                 "UPDATE alert_channels SET name = ?1, chat_id = ?2, api_base = ?3, rules = ?4, all_panels = ?5,
-                   quiet_start = ?6, quiet_end = ?7, utc_offset = ?8, enabled = ?9 WHERE id = {id}"
+                   quiet_start = ?6, quiet_end = ?7, utc_offset = ?8, enabled = ?9, mail_from = ?10, mail_to = ?11
+                 WHERE id = {id}"
             ),
             params![
                 input.name.trim(),
@@ -362,7 +406,9 @@ fn settings_stmts(which: Which, input: &ChannelInput) -> Vec<Stmt> {
                 qs,
                 qe,
                 input.utc_offset,
-                input.enabled as i64
+                input.enabled as i64,
+                opt(&input.mail_from),
+                opt(&input.mail_to)
             ],
         ),
         Stmt::new(format!("DELETE FROM alert_channel_panels WHERE channel_id = {id}"), ()),

@@ -327,7 +327,7 @@ async fn send_with_retries(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match send::send(client, key, allow_private, channel, msg, now).await {
+        match send::send(client, key, allow_private, channel, msg, now, opts.timeout).await {
             Ok(()) => return Outcome::Sent { attempts },
             Err(error) if !error.retry || attempts >= opts.attempts as i64 => {
                 return Outcome::Failed { attempts, error }

@@ -64,7 +64,7 @@ pub fn client(allow_private: bool, timeout: Duration) -> Result<reqwest::Client,
         .map_err(|e| SendError::final_(format!("cannot build the HTTP client: {e}")))
 }
 
-/// Sends `msg` to `channel` once.
+/// Sends `msg` to `channel` once; `timeout` bounds an email (the client carries its own).
 pub async fn send(
     client: &reqwest::Client,
     key: &SecretKey,
@@ -72,9 +72,14 @@ pub async fn send(
     channel: &Channel,
     msg: &Message,
     now: i64,
+    timeout: Duration,
 ) -> Result<(), SendError> {
     let target = channel.target(key).map_err(|e| SendError::final_(e.to_string()))?;
+    if channel.kind == Kind::Email {
+        return send_email(&target, allow_private, channel, msg, timeout).await;
+    }
     let (url, body) = match channel.kind {
+        Kind::Email => unreachable!("sent above"),
         Kind::Webhook => (target, serde_json::to_string(msg).unwrap_or_default()),
         Kind::Slack => (target, json!({ "text": msg.text }).to_string()),
         Kind::Discord => {
@@ -134,6 +139,47 @@ pub async fn send(
     let retry = status.as_u16() == 429 || status.is_server_error() || status.as_u16() == 408;
     let message = format!("HTTP {}: {said}", status.as_u16());
     Err(SendError { message, retry })
+}
+
+/// An email over SMTP: `smtp://user:password@host:587?tls=required` speaks STARTTLS, `smtps://…:465`
+/// implicit TLS (lettre, rustls). The server must be a public address unless private ones are allowed.
+async fn send_email(
+    url: &str,
+    allow_private: bool,
+    channel: &Channel,
+    msg: &Message,
+    timeout: Duration,
+) -> Result<(), SendError> {
+    use lettre::message::header::ContentType;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+    outbound::check_destination(url, allow_private).await.map_err(|e| SendError::final_(e.to_string()))?;
+    let from = channel
+        .mail_from
+        .as_deref()
+        .unwrap_or("")
+        .parse()
+        .map_err(|_| SendError::final_("the sender address is not valid"))?;
+    let to = super::channels::mail_recipients(channel.mail_to.as_deref().unwrap_or(""))
+        .ok_or_else(|| SendError::final_("a recipient address is not valid"))?;
+    let subject = msg.text.lines().next().unwrap_or("panelops alert");
+    let mut builder = lettre::Message::builder().from(from).subject(subject).header(ContentType::TEXT_PLAIN);
+    for m in to {
+        builder = builder.to(m);
+    }
+    let email = builder
+        .body(msg.text.clone())
+        .map_err(|e| SendError::final_(format!("cannot write the email: {e}")))?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|_| SendError::final_("the SMTP URL cannot be read"))?
+        .timeout(Some(timeout))
+        .build();
+    match transport.send(email).await {
+        Ok(_) => Ok(()),
+        // A permanent refusal (5xx: no such mailbox, authentication failed) will not change on retry.
+        Err(e) if e.is_permanent() => Err(SendError::final_(format!("the mail server refused: {e}"))),
+        Err(e) => Err(SendError::again(format!("the mail server did not take it: {e}"))),
+    }
 }
 
 #[cfg(test)]

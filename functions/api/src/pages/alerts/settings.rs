@@ -86,7 +86,8 @@ fn table(viewer: &Viewer, list: &[Channel]) -> Markup {
             html! { tr {
                 td { (c.name) @if !c.enabled { " " span.muted { "(off)" } } }
                 td { (c.kind.label()) }
-                td { code { (c.target_hint) } @if let Some(chat) = &c.chat_id { " chat " code { (chat) } } }
+                td { code { (c.target_hint) } @if let Some(chat) = &c.chat_id { " chat " code { (chat) } }
+                     @if let Some(to) = &c.mail_to { " to " (to) } }
                 td { (panels_text(viewer, c)) }
                 td { (rules_text(c)) }
                 td { @match c.quiet { Some(q) => { (clock(q.start)) "–" (clock(q.end)) " " (offset_text(q.utc_offset)) }, None => span.muted { "none" } } }
@@ -164,11 +165,11 @@ fn channel_form(viewer: &Viewer, editing: Option<&Channel>, data: &FormData, err
             }
             (field(Field {
                 name: "target",
-                label: "Webhook URL or bot token",
+                label: "Webhook URL, bot token or SMTP URL",
                 help: Some(if editing.is_some() {
-                    "Write-only: blank keeps the saved one. Telegram: the bot token from @BotFather. Slack, Discord, webhook: the full URL."
+                    "Write-only: blank keeps the saved one. Telegram: the bot token from @BotFather. Slack, Discord, webhook: the full URL. Email: smtp://user:password@host:587?tls=required."
                 } else {
-                    "Telegram: the bot token from @BotFather. Slack, Discord, webhook: the full URL. Stored encrypted, never shown again."
+                    "Telegram: the bot token from @BotFather. Slack, Discord, webhook: the full URL. Email: smtp://user:password@host:587?tls=required (STARTTLS) or smtps://…:465. Stored encrypted, never shown again."
                 }),
                 error: errors.get("target"),
             }, secret_input("target")))
@@ -176,6 +177,10 @@ fn channel_form(viewer: &Viewer, editing: Option<&Channel>, data: &FormData, err
                 text_input("chat_id", &val("chat_id", editing.and_then(|c| c.chat_id.clone())), false, "text")))
             (field(Field { name: "api_base", label: "Telegram API address", help: Some("Telegram only; blank = https://api.telegram.org."), error: errors.get("api_base") },
                 text_input("api_base", &val("api_base", editing.and_then(|c| c.api_base.clone())), false, "url")))
+            (field(Field { name: "mail_from", label: "Email from", help: Some("Email only: the sender address."), error: errors.get("mail_from") },
+                text_input("mail_from", &val("mail_from", editing.and_then(|c| c.mail_from.clone())), false, "text")))
+            (field(Field { name: "mail_to", label: "Email to", help: Some("Email only: one or more addresses, separated by commas."), error: errors.get("mail_to") },
+                text_input("mail_to", &val("mail_to", editing.and_then(|c| c.mail_to.clone())), false, "text")))
             div.field.invalid[errors.get("rules").is_some()] {
                 label { "Rules" }
                 div.checks {
@@ -315,6 +320,8 @@ async fn read_form(
         target,
         chat_id: Some(data.text("chat_id")).filter(|c| !c.is_empty()),
         api_base: Some(data.text("api_base")).filter(|c| !c.is_empty()),
+        mail_from: Some(data.text("mail_from")).filter(|c| !c.is_empty()),
+        mail_to: Some(data.text("mail_to")).filter(|c| !c.is_empty()),
         rules,
         all_panels,
         panels,
