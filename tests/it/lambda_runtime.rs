@@ -305,10 +305,15 @@ async fn the_console_and_reports_functions_serve_api_gateway_events() {
     // The session the console made is good on the reports function (one database, one cookie).
     let mut reports = Function::start(&app, "panelops-reports").await;
     let (_, message) = reports.refused(&scheduler_envelope()).await;
-    assert!(message.contains("expects a JSON payload from Amazon API Gateway"), "{message}");
+    assert!(message.contains(r#"expected {"job":"alerts"}"#) && message.contains("without it"), "{message}");
     let page = reports.ok(&http_request("GET", "/reports/service-health", &[], &[session], "")).await;
     assert_eq!(status(&page), 200, "{page}");
     assert!(body(&page).contains("Service tracking"), "{}", body(&page));
+    // Its schedule runs the alerts: a pending order is no incident.
+    let input = crate::template::schedule_input("panelops-reports");
+    let report = reports.ok(&serde_json::from_str(&input).expect("JSON")).await;
+    assert_eq!(report["job"], "alerts", "{report}");
+    assert_eq!(report["opened"], 0, "{report}");
 }
 
 /// The sync function on the scheduler's `{"job":"sync"}` syncs a simulated panel into the database;

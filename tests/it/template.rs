@@ -200,6 +200,7 @@ async fn the_template_routes_every_route_to_the_function_that_serves_it() {
     // The job functions' schedules send the Input each handler runs its job on.
     assert_eq!(schedule_input("panelops-sync"), r#"{"job":"sync"}"#);
     assert_eq!(schedule_input("panelops-ai-review"), r#"{"job":"ai-review"}"#);
+    assert_eq!(schedule_input("panelops-reports"), r#"{"job":"alerts"}"#);
 }
 
 #[test]
