@@ -189,7 +189,11 @@ async fn staff_member_signs_in_browses_and_signs_out() {
     // The panel switcher applies at once (script) and is kept in the links.
     client.goto(&format!("{base}/panels")).await.unwrap();
     client.find(Locator::Id("panel-switch")).await.unwrap().select_by_label("North Panel").await.unwrap();
-    client.wait().for_url(&url::Url::parse(&format!("{base}/panels?panel=1")).unwrap()).await.unwrap();
+    client
+        .wait()
+        .for_url(&url::Url::parse(&format!("{base}/panels?panel=1&switch=1")).unwrap())
+        .await
+        .unwrap();
     let staff_link = client.find(Locator::Css("nav.sidebar a[href^='/staff']")).await.unwrap();
     assert_eq!(staff_link.attr("href").await.unwrap().as_deref(), Some("/staff?panel=1"));
 

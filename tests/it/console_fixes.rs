@@ -120,7 +120,7 @@ async fn reporting_or_refreshing_services_keeps_the_panel_choice() {
     ))
     .await;
     let agent = app.as_role("agent1", Role::Agent, &[a, b]).await;
-    app.get("/services?panel=", Some(&agent)).await;
+    app.get("/services?panel=&switch=1", Some(&agent)).await;
     let res = app.post(&format!("/services/{b}/7/report"), Some(&agent), &[("reason", "Drops")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/services", "back to the page as it was: all panels");
@@ -135,11 +135,11 @@ async fn reporting_or_refreshing_services_keeps_the_panel_choice() {
         1
     );
     // With panel A chosen, a report on it returns to panel A.
-    app.get(&format!("/services?panel={a}"), Some(&agent)).await;
+    app.get(&format!("/services?panel={a}&switch=1"), Some(&agent)).await;
     let res = app.post(&format!("/services/{a}/7/report"), Some(&agent), &[("reason", "Slow")]).await;
     assert_eq!(res.location(), format!("/services?panel={a}"));
     // Refresh names only the panel without a Services API key.
-    app.get("/services?panel=", Some(&agent)).await;
+    app.get("/services?panel=&switch=1", Some(&agent)).await;
     let res = app.post("/services/refresh", Some(&agent), &[]).await;
     assert_eq!(res.location(), "/services");
     let page = app.follow(&res, Some(&agent)).await;

@@ -122,6 +122,7 @@ fn panel_switcher(viewer: &Viewer) -> Markup {
                     option value=(p.id) selected[viewer.panel == Some(p.id)] { (p.name) }
                 }
             }
+            input type="hidden" name=(crate::auth::guard::SWITCH_PARAM) value="1";
             noscript { button type="submit" { "Show" } }
         }
     }
