@@ -56,13 +56,12 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     let span = 90 * 86_400u64;
     insert_rows(
         &conn,
-        "INSERT INTO services_cache (panel_id, id, name, type, rate, min, max, checked_at)",
+        "INSERT INTO services_cache (panel_id, id, name, type, rate, min, max, min_per_day, checked_at)",
         (0..SERVICES).map(|s| {
-            format!(
-                "({panel}, {s}, 'Service {s} Likes [Speed: {}K/Day] [Refill: 30 Days]', 'Default', {}, 10, 100000, 0)",
-                1 + s % 20,
-                (1 + s % 40) * 250_000
-            )
+            // The speed stored beside the name, as the services sync stores it.
+            let name = format!("Service {s} Likes [Speed: {}K/Day] [Refill: 30 Days]", 1 + s % 20);
+            let speed = shared::domain::rollups::min_per_day(&name);
+            format!("({panel}, {s}, '{name}', 'Default', {}, 10, 100000, {speed}, 0)", (1 + s % 40) * 250_000)
         }),
     )
     .await?;
@@ -204,7 +203,6 @@ pub fn pct(mut v: Vec<f64>, p: f64) -> f64 {
 /// iterating on a change without re-seeding; report numbers from a fresh run).
 pub struct BenchDb {
     pub state: AppState,
-    pub panel: i64,
     pub now: i64,
     pub path: std::path::PathBuf,
     temp: Option<std::path::PathBuf>,
@@ -233,20 +231,26 @@ impl BenchDb {
             None => None,
         };
         drop(rows);
-        let panel = match found {
-            Some(p) if existed => {
+        match found {
+            Some(_) if existed => {
                 println!("reusing the seeded database {}", path.display());
-                p
+                // Seeded before the services kept their speed: store it (and sum the roll-ups again).
+                let mut rows =
+                    conn.query("SELECT 1 FROM services_cache WHERE min_per_day = -1 LIMIT 1", ()).await?;
+                let unparsed = rows.next().await?.is_some();
+                drop(rows);
+                if unparsed {
+                    shared::domain::rollups::rebuild(&conn).await?;
+                }
             }
             _ => {
                 println!("seeding {orders} orders, 200k users and payments, 100k tickets, 400k messages…");
                 let t = std::time::Instant::now();
-                let p = seed(&state, now, orders).await?;
+                seed(&state, now, orders).await?;
                 println!("seeded in {:.1} s", t.elapsed().as_secs_f64());
-                p
             }
         };
-        Ok(BenchDb { state, panel, now, path, temp })
+        Ok(BenchDb { state, now, path, temp })
     }
 }
 

@@ -4,6 +4,7 @@ pub mod ai_verdicts;
 pub mod competitors;
 pub mod fraud;
 pub mod panels;
+pub mod rollups;
 pub mod service_name;
 pub mod stored_secrets;
 pub mod sync;

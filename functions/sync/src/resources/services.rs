@@ -29,6 +29,7 @@ const TABLE: Table = Table {
         "cancel",
         "dripfeed",
         "removed_at",
+        "min_per_day",
         "checked_at",
     ],
     key: &["panel_id", "id"],
@@ -53,6 +54,8 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
     let sql_rows: Vec<Vec<Sql>> = rows
         .into_iter()
         .map(|s| {
+            // The promised speed beside the name it is read from, so Service tracking's "slow" is SQL.
+            let speed = shared::domain::rollups::min_per_day(&s.name);
             vec![
                 Sql::Integer(ctx.panel_id),
                 Sql::Integer(s.id),
@@ -66,6 +69,7 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
                 opt_b(s.cancel),
                 opt_b(s.dripfeed),
                 Sql::Null,
+                Sql::Integer(speed),
                 Sql::Integer(t),
             ]
         })
