@@ -29,6 +29,7 @@ mod reports_service;
 mod reports_support;
 mod reports_tickets;
 mod reports_users;
+mod rollups;
 mod round_trips;
 mod scope;
 mod secrets;
