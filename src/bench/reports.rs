@@ -8,8 +8,10 @@
 use std::time::Instant;
 
 use shared::auth::PanelScope;
+use shared::config::Config;
+use shared::crypto::SecretKey;
 use shared::db::Conn;
-use shared::AppResult;
+use shared::{AppResult, AppState};
 
 use super::cache_data::{pct, BenchDb};
 use super::report;
@@ -41,10 +43,12 @@ async fn plan_scans_orders(conn: &Conn, sql: &str) -> AppResult<Option<String>> 
 }
 
 pub async fn reports(orders: u64) -> AppResult<()> {
-    // Before the database opens: the trace sees the connections opened from here on.
-    super::sql_trace::install();
     let bench = BenchDb::open("reports", orders).await?;
-    let (state, now) = (&bench.state, bench.now);
+    // The report's SQL is whatever SQLite sees it run: the trace goes on once libsql has configured
+    // SQLite, and covers a second handle on the file, whose connections are opened from then on.
+    super::sql_trace::install();
+    let state = &AppState::init(Config::local(&bench.path, SecretKey::generate())).await?;
+    let now = bench.now;
     let conn = state.db.connect().await?;
     let scope = PanelScope::All;
     let stuck =

@@ -102,8 +102,11 @@ fn ranked_stmt(sc: &str, p: &TopSpendersParams, from: i64, now: i64) -> Stmt {
              WHERE {sc} AND {edge} AND user IS NOT NULL AND status NOT IN ('canceled', 'fail')"
         )
     });
+    // Grouped once into a materialized table, then counted and ranked from it (a window function for
+    // the count would copy every group once more).
     let sql = format!(
-        "SELECT panel_id, user, SUM(spend), SUM(n), SUM(total), COUNT(*) OVER () FROM (
+        "WITH g(panel_id, user, spend, n, total) AS MATERIALIZED (
+         SELECT panel_id, user, SUM(spend), SUM(n), SUM(total) FROM (
             SELECT panel_id, user, spend, 0 AS n, 0 AS total FROM rollup_user_days
             WHERE {sc} AND day >= {first} AND day < {end}
             UNION ALL {head} UNION ALL {tail}
@@ -111,8 +114,9 @@ fn ranked_stmt(sc: &str, p: &TopSpendersParams, from: i64, now: i64) -> Stmt {
             SELECT panel_id, user, 0, 1, COALESCE(amount, 0) FROM payments_cache INDEXED BY payments_cache_created
             WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status = 'completed')
          GROUP BY panel_id, user
-         HAVING SUM(n) >= ?3 AND SUM(spend) >= ?4 AND (SUM(spend) > 0 OR SUM(n) > 0){only}
-         ORDER BY 3 DESC, 5 DESC, panel_id, user LIMIT ?5",
+         HAVING SUM(n) >= ?3 AND SUM(spend) >= ?4 AND (SUM(spend) > 0 OR SUM(n) > 0){only})
+         SELECT panel_id, user, spend, n, total, (SELECT COUNT(*) FROM g) FROM g
+         ORDER BY spend DESC, total DESC, panel_id, user LIMIT ?5",
         first = days.first,
         end = days.end,
         head = edges[0],
