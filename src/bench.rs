@@ -4,7 +4,6 @@
 mod api;
 mod cache_data;
 mod hosted;
-mod lambda_runtime_api;
 mod pages;
 mod reports;
 mod sql_trace;

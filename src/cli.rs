@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use shared::auth::staff::{self, NewStaff};
 use shared::auth::Role;
 use shared::config::Config;
-use shared::domain::panels::{self, normalize_base_url, PanelInput, PanelStatus};
+use shared::domain::panels::{self, PanelInput, PanelStatus};
 use shared::{AppError, AppResult, AppState};
 
 #[derive(Parser, Debug)]
@@ -136,11 +136,15 @@ pub enum RollupsCommand {
 pub async fn run(cli: Cli) -> AppResult<()> {
     match cli.command {
         Command::Serve { addr, demo } => {
-            let state = AppState::init(Config::from_env()?).await?;
+            let mut config = Config::from_env()?;
+            // The demo's panels, rivals and AI stand-in are simulators on loopback.
+            config.allow_private_urls |= demo;
+            let state = AppState::init(config).await?;
             crate::server::serve(state, addr, demo).await
         }
         Command::Migrate => {
             let config = Config::from_env()?;
+            shared::fs_mode::secure_database(config.database.local_path())?;
             let db = shared::db::Db::open(&config.database).await?;
             let n = shared::db::migrate(&db).await?;
             println!("migrations applied: {n}");
@@ -172,7 +176,9 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::Panel { which: PanelCommand::Add { name, url, admin_key, services_key } } => {
             let state = AppState::init(Config::from_env()?).await?;
-            let base_url = normalize_base_url(&url).map_err(AppError::BadRequest)?;
+            let base_url = panels::checked_base_url(&url, state.config.allow_private_urls)
+                .await
+                .map_err(AppError::BadRequest)?;
             let input = PanelInput {
                 name: name.trim().to_string(),
                 base_url: base_url.clone(),
@@ -215,7 +221,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             Ok(())
         }
         Command::Rollups { which } => {
-            use shared::domain::rollups;
+            use shared::cache::rollups;
             let state = AppState::init(Config::from_env()?).await?;
             let conn = state.db.connect().await?;
             if matches!(which, RollupsCommand::Rebuild) {

@@ -10,7 +10,7 @@ use shared::{AppError, AppResult, AppState, Routes};
 /// Every route of every function, as the local runner serves them.
 pub fn routes(state: &AppState) -> Routes {
     shared::health::routes(state)
-        .merge(shared::ui::assets::routes(state))
+        .merge(shared::routes::static_assets(state))
         .merge(api::routes(state))
         .merge(reports::routes(state))
         .merge(ai_review::routes(state))

@@ -32,7 +32,7 @@ pub fn table(report: &sync::RunReport) -> String {
             r.fetched,
             r.cached,
             r.skipped,
-            r.outcome,
+            r.outcome.as_str(),
             r.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
         ));
     }

@@ -2,9 +2,10 @@
 
 use libsql::params;
 
-use crate::auth::ClientInfo;
+use crate::auth::{ClientInfo, Viewer};
 use crate::db::{opt_i64, Db, Read, Reads, Stmt};
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::time::now;
 
 /// Who did it: a staff member, or an unauthenticated attempt naming a username.
@@ -12,6 +13,19 @@ pub struct Actor<'a> {
     pub staff_id: Option<i64>,
     pub username: &'a str,
     pub client: &'a ClientInfo,
+}
+
+/// Records `action` by the signed-in staff member `viewer` (every function's write handlers).
+pub async fn log(
+    state: &AppState,
+    viewer: &Viewer,
+    client: &ClientInfo,
+    action: &str,
+    details: &str,
+    panel_id: Option<i64>,
+) -> AppResult<()> {
+    let actor = Actor { staff_id: Some(viewer.id()), username: &viewer.staff.username, client };
+    record(&state.db, &actor, action, details, panel_id).await
 }
 
 pub async fn record(

@@ -16,6 +16,16 @@ pub enum DatabaseMode {
     Replica { path: PathBuf, url: String, token: String },
 }
 
+impl DatabaseMode {
+    /// The file this process keeps on disk, if any.
+    pub fn local_path(&self) -> Option<&std::path::Path> {
+        match self {
+            DatabaseMode::Local(path) | DatabaseMode::Replica { path, .. } => Some(path),
+            DatabaseMode::Remote { .. } => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database: DatabaseMode,
@@ -27,6 +37,10 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// True when requests arrive through a trusted proxy (API Gateway), so `X-Forwarded-For` is believed.
     pub behind_proxy: bool,
+    /// True when panels, rivals and the AI provider may be on loopback, private or link-local
+    /// addresses (the local demo, tests, a provider on this machine); otherwise only public
+    /// addresses are called, so nobody can point the console's keys at an internal service.
+    pub allow_private_urls: bool,
     /// How long a page waits for the AI model, retries included: API Gateway ends a request at 30 s.
     pub ai_page_timeout: std::time::Duration,
     /// The path the console is served under (`/console`), for its links; None = at the root, or what
@@ -79,6 +93,7 @@ impl Config {
             session_idle_minutes: parse_num(&get, "PANELOPS_SESSION_IDLE_MINUTES", 12 * 60)?,
             session_absolute_hours: parse_num(&get, "PANELOPS_SESSION_MAX_HOURS", 7 * 24)?,
             behind_proxy: on_lambda || get("PANELOPS_BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            allow_private_urls: get("PANELOPS_ALLOW_PRIVATE_URLS").is_some_and(|v| v == "1" || v == "true"),
             ai_page_timeout: std::time::Duration::from_secs(parse_num(
                 &get,
                 "PANELOPS_AI_PAGE_TIMEOUT_SECS",
@@ -88,7 +103,8 @@ impl Config {
         })
     }
 
-    /// A configuration for tests and tools: a local file and a fixed key.
+    /// A configuration for tests and tools: a local file and a fixed key; panels may be on loopback
+    /// (the simulators are).
     pub fn local(path: &Path, secret_key: SecretKey) -> Self {
         Config {
             database: DatabaseMode::Local(path.to_path_buf()),
@@ -99,6 +115,7 @@ impl Config {
             ai_page_timeout: std::time::Duration::from_secs(DEFAULT_AI_PAGE_TIMEOUT_SECS as u64),
             base_path: None,
             behind_proxy: false,
+            allow_private_urls: true,
         }
     }
 
@@ -189,6 +206,25 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("PANELOPS_SECRET_KEY"), "{err}");
         assert!(!dir.path().join("secret.key").exists());
+    }
+
+    #[test]
+    fn private_addresses_are_allowed_only_when_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("p.db").display().to_string();
+        let with = |allow: Option<&str>| {
+            Config::from_lookup(|k| match k {
+                "DATABASE_URL" => Some(db.clone()),
+                "PANELOPS_ALLOW_PRIVATE_URLS" => allow.map(str::to_string),
+                _ => None,
+            })
+            .unwrap()
+            .allow_private_urls
+        };
+        assert!(!with(None));
+        assert!(!with(Some("0")));
+        assert!(with(Some("1")));
+        assert!(with(Some("true")));
     }
 
     #[test]

@@ -15,6 +15,25 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
+/// What can go wrong with a key, a secret or a password hash; an `AppError` where it meets a request.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// The key or a stored secret does not fit this deployment (the message says how).
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<CryptoError> for AppError {
+    fn from(e: CryptoError) -> Self {
+        match e {
+            CryptoError::Config(m) => AppError::Config(m),
+            CryptoError::Internal(m) => AppError::Internal(m),
+        }
+    }
+}
+
 /// Why a stored secret cannot be read.
 pub const UNREADABLE: &str =
     "PANELOPS_SECRET_KEY cannot read a stored secret: it is not the key the secret was saved with";
@@ -37,7 +56,7 @@ impl SecretKey {
     }
 
     /// Accepts 32 bytes as base64 (standard or url-safe) or as 64 hex digits.
-    pub fn parse(text: &str) -> Result<Self, AppError> {
+    pub fn parse(text: &str) -> Result<Self, CryptoError> {
         let t = text.trim();
         let bytes = if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
             (0..32).map(|i| u8::from_str_radix(&t[i * 2..i * 2 + 2], 16)).collect::<Result<Vec<u8>, _>>().ok()
@@ -45,7 +64,7 @@ impl SecretKey {
             STANDARD.decode(t).or_else(|_| URL_SAFE_NO_PAD.decode(t)).ok()
         };
         let bytes = bytes.filter(|b| b.len() == 32).ok_or_else(|| {
-            AppError::Config("PANELOPS_SECRET_KEY must be 32 bytes as base64 or 64 hex digits".into())
+            CryptoError::Config("PANELOPS_SECRET_KEY must be 32 bytes as base64 or 64 hex digits".into())
         })?;
         let mut k = [0u8; 32];
         k.copy_from_slice(&bytes);
@@ -57,13 +76,14 @@ impl SecretKey {
     }
 
     /// Reads the key file, or creates it (mode 0600) with a fresh key on first local run.
-    pub fn load_or_create(path: &Path) -> Result<Self, AppError> {
+    pub fn load_or_create(path: &Path) -> Result<Self, CryptoError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| AppError::Config(format!("cannot create {}: {e}", dir.display())))?;
+                    // The database's folder too: private from the start (see `fs_mode`).
+                    crate::fs_mode::create_private_dir(dir)
+                        .map_err(|e| CryptoError::Config(format!("cannot create {}: {e}", dir.display())))?;
                 }
                 let key = Self::generate();
                 let mut opts = std::fs::OpenOptions::new();
@@ -75,31 +95,32 @@ impl SecretKey {
                 }
                 let mut f = opts
                     .open(path)
-                    .map_err(|e| AppError::Config(format!("cannot write {}: {e}", path.display())))?;
+                    .map_err(|e| CryptoError::Config(format!("cannot write {}: {e}", path.display())))?;
                 f.write_all(key.to_base64().as_bytes())
-                    .map_err(|e| AppError::Config(format!("cannot write {}: {e}", path.display())))?;
+                    .map_err(|e| CryptoError::Config(format!("cannot write {}: {e}", path.display())))?;
                 tracing::info!(path = %path.display(), "generated a new secret key");
                 Ok(key)
             }
-            Err(e) => Err(AppError::Config(format!("cannot read {}: {e}", path.display()))),
+            Err(e) => Err(CryptoError::Config(format!("cannot read {}: {e}", path.display()))),
         }
     }
 
     /// Encrypts `plain` into `v1.<base64(nonce || ciphertext)>`.
-    pub fn encrypt(&self, plain: &str) -> Result<String, AppError> {
+    pub fn encrypt(&self, plain: &str) -> Result<String, CryptoError> {
         let cipher = XChaCha20Poly1305::new((&self.0).into());
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let ct =
-            cipher.encrypt(&nonce, plain.as_bytes()).map_err(|_| AppError::internal("encryption failed"))?;
+        let ct = cipher
+            .encrypt(&nonce, plain.as_bytes())
+            .map_err(|_| CryptoError::Internal("encryption failed".into()))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         Ok(format!("v1.{}", STANDARD.encode(out)))
     }
 
     /// A value this key did not encrypt (another `PANELOPS_SECRET_KEY`, or damaged) is a configuration
-    /// error: [`AppError::Config`] with [`UNREADABLE`], which callers tell from other failures.
-    pub fn decrypt(&self, stored: &str) -> Result<String, AppError> {
-        let bad = || AppError::Config(UNREADABLE.into());
+    /// error: [`CryptoError::Config`] with [`UNREADABLE`], which callers tell from other failures.
+    pub fn decrypt(&self, stored: &str) -> Result<String, CryptoError> {
+        let bad = || CryptoError::Config(UNREADABLE.into());
         let raw = stored.strip_prefix("v1.").ok_or_else(bad)?;
         let bytes = STANDARD.decode(raw).map_err(|_| bad())?;
         if bytes.len() < 24 {
@@ -158,12 +179,12 @@ pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|x| format!("{x:02x}")).collect()
 }
 
-pub fn hash_password(password: &str) -> Result<String, AppError> {
+pub fn hash_password(password: &str) -> Result<String, CryptoError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::internal(format!("password hashing failed: {e}")))
+        .map_err(|e| CryptoError::Internal(format!("password hashing failed: {e}")))
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {

@@ -8,24 +8,9 @@ use axum::middleware;
 use axum::routing::{on, MethodFilter};
 use axum::Router;
 
+pub use crate::auth::access::Access;
 use crate::auth::guard::guard;
-use crate::auth::{Role, Scope};
 use crate::state::AppState;
-
-/// Who may call a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone: sign-in, first-run setup, health check, static assets.
-    Public,
-    /// A signed-in staff member whose role is at least this one.
-    Staff(Role),
-    /// As `Staff`, for a setting every panel shares (payment methods, report profiles, AI settings
-    /// and prompts): the member must also see every panel, or an admin of one panel would change what
-    /// another panel's staff see.
-    AllPanels(Role),
-    /// An admin API client whose `X-Api-Key` carries this scope (`/adminapi/v2`).
-    ApiKey(Scope),
-}
 
 #[derive(Clone, Debug)]
 pub struct RouteSpec {
@@ -84,12 +69,36 @@ impl Routes {
         &self.specs
     }
 
-    /// The finished router: state applied, errors rendered for their audience.
+    /// The finished router: state applied, errors rendered for their audience, and every answer
+    /// (errors included: this layer is the outer one) with the security headers.
     pub fn into_router(self) -> Router {
         let state = self.state.clone();
-        let router =
-            self.router.layer(middleware::from_fn(crate::error::render_errors)).with_state(self.state);
+        let router = self
+            .router
+            .layer(middleware::from_fn(crate::ui::error_page::render_errors))
+            .layer(middleware::from_fn(crate::security_headers::add))
+            .layer(middleware::from_fn(in_request_span))
+            .with_state(self.state);
         // Outermost: links, forms and redirects carry the base path (`cargo lambda watch`, a stage).
         crate::base_path::serve_under_base_path(router, state)
     }
+}
+
+/// Every request runs in a `request{method, route, request_id}` span, so each log line (a 500's
+/// included, whose page quotes the same id) says which route it came from.
+async fn in_request_span(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    use tracing::Instrument;
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "(no route)".into());
+    let id = crate::error::new_request_id();
+    let span = tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id);
+    crate::error::REQUEST_ID.scope(id, next.run(req).instrument(span)).await
+}
+
+/// The console's stylesheet, script and icons (`/static/{file}`, content-hashed names).
+pub fn static_assets(state: &AppState) -> Routes {
+    Routes::new(state).get("/static/{file}", Access::Public, crate::ui::assets::serve)
 }

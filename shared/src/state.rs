@@ -28,6 +28,7 @@ impl Deref for AppState {
 impl AppState {
     /// Opens the database and brings its schema up to date: a function never serves an older schema.
     pub async fn init(config: Config) -> AppResult<AppState> {
+        crate::fs_mode::secure_database(config.database.local_path())?;
         let db = Db::open(&config.database).await?;
         crate::db::migrate(&db).await?;
         Ok(AppState(Arc::new(App { db, config, sync_kick: tokio::sync::Notify::new() })))

@@ -60,7 +60,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
         (0..SERVICES).map(|s| {
             // The speed stored beside the name, as the services sync stores it.
             let name = format!("Service {s} Likes [Speed: {}K/Day] [Refill: 30 Days]", 1 + s % 20);
-            let speed = shared::domain::rollups::min_per_day(&name);
+            let speed = shared::cache::rollups::min_per_day(&name);
             format!("({panel}, {s}, '{name}', 'Default', {}, 10, 100000, {speed}, 0)", (1 + s % 40) * 250_000)
         }),
     )
@@ -113,7 +113,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
         order_rows,
     )
     .await?;
-    let mut stmts = shared::domain::rollups::rebuild_stmts();
+    let mut stmts = shared::cache::rollups::rebuild_stmts();
     stmts.extend(triggers.into_iter().map(|t| shared::db::Stmt::new(t, ())));
     conn.write_batch(stmts).await?;
     insert_rows(
@@ -174,7 +174,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
             bodies.push(body);
         }
         // As the sync stores a conversation: the order ids it mentions worked out once.
-        let order_ids = shared::domain::ticket_messages::order_ids_text(bodies.iter().map(String::as_str));
+        let order_ids = shared::cache::ticket_messages::order_ids_text(bodies.iter().map(String::as_str));
         tickets.push(format!(
             "({panel}, {t}, 'u{}', '{}', '{}', {}, {created}, {created}, 0, '{order_ids}')",
             g.below(USERS),
@@ -257,7 +257,7 @@ impl BenchDb {
                 let unparsed = rows.next().await?.is_some();
                 drop(rows);
                 if unparsed {
-                    shared::domain::rollups::rebuild(&conn).await?;
+                    shared::cache::rollups::rebuild(&conn).await?;
                 }
             }
             _ => {

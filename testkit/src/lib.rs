@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod data;
 pub mod faults;
+pub mod lambda_runtime;
 pub mod llm;
 pub mod rival;
 pub mod rng;

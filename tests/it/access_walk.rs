@@ -45,6 +45,8 @@ async fn every_route_enforces_its_access_rule() {
         "INSERT INTO services_cache (panel_id, id, name, checked_at) VALUES (1, 1, 'Likes', 0)",
         "INSERT INTO payment_methods (id, internal_name, display_name, created) VALUES (1, 'pm', 'PM', 0)",
         "INSERT INTO service_reports (id, panel_id, service_id, reason, reported_at) VALUES (1, 1, 1, 'x', 0)",
+        // A shared canned reply: the ticket page then offers its Insert.
+        "INSERT INTO canned_replies (id, title, body, created, updated) VALUES (50, 'Thanks', 'Thank you.', 0, 0)",
     ] {
         app.exec(sql).await;
     }
@@ -99,6 +101,12 @@ async fn every_route_enforces_its_access_rule() {
                     if spec.method == Method::GET && !spec.path.starts_with("/canned-replies/") {
                         assert_eq!(res.status, StatusCode::OK, "{what}");
                     }
+                    assert_eq!(token_in_address(&res.body), Vec::<String>::new(), "{what}");
+                    assert_eq!(
+                        crate::security_headers::blocked_by_csp(&res.body),
+                        Vec::<String>::new(),
+                        "{what}"
+                    );
                 }
                 Access::Public => assert!(res.status.as_u16() < 500, "{what}"),
                 // A staff session is no API key.
@@ -133,6 +141,24 @@ async fn every_route_enforces_its_access_rule() {
         }
     }
     assert_eq!(checked, specs.len() * people.len());
+}
+
+/// The opening tags of forms that would put the CSRF token into an address: a form sent by GET (the
+/// default method) that carries it, or one with a button switching it to GET.
+pub fn token_in_address(body: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("<form") {
+        let from = &rest[start..];
+        let (form, after) = from.split_at(from.find("</form>").map_or(from.len(), |e| e + "</form>".len()));
+        let tag = &form[..form.find('>').unwrap_or(form.len())];
+        let by_get = tag.contains("method=\"get\"") || !tag.contains("method=");
+        if form.contains("name=\"csrf\"") && (by_get || form.contains("formmethod=\"get\"")) {
+            found.push(tag.to_string());
+        }
+        rest = after;
+    }
+    found
 }
 
 async fn send_key(app: &TestApp, method: &Method, path: &str, token: &str) -> Res {

@@ -62,6 +62,8 @@ pub fn quick() -> ai_review::RunOptions {
             attempts: 3,
             backoff: Duration::from_millis(10),
             max_backoff: Duration::from_millis(50),
+            // Set from the app's configuration when the client is made.
+            allow_private: false,
         },
         time_limit: Duration::from_secs(30),
     }

@@ -61,6 +61,8 @@ pub async fn start_browser() -> Browser {
                      "--no-first-run", format!("--user-data-dir={}", profile.path().display())]
         }),
     );
+    // The console's messages, read by `csp_violations`.
+    caps.insert("goog:loggingPrefs".into(), serde_json::json!({ "browser": "ALL" }));
     let start = Instant::now();
     let client = loop {
         match ClientBuilder::new(HttpConnector::new())
@@ -77,6 +79,32 @@ pub async fn start_browser() -> Browser {
         }
     };
     Browser { client, _driver: driver, _profile: profile }
+}
+
+/// chromedriver's log of the browser console since the last read.
+#[derive(Debug)]
+struct ConsoleLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// The console messages about the Content-Security-Policy since the last call: each is something a
+/// page tried that the policy blocked (an inline style or script), so the page may not work.
+pub async fn csp_violations(client: &fantoccini::Client) -> Vec<String> {
+    let log = client.issue_cmd(ConsoleLog).await.expect("browser log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry["message"].as_str())
+        .filter(|m| m.contains("Content Security Policy"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Serves the test app on loopback; returns its base URL (the server lives as long as the handle).
@@ -125,6 +153,10 @@ async fn staff_member_signs_in_browses_and_signs_out() {
         assert!(title == *label || title.starts_with(&format!("{label} — ")), "{href}: {title}");
         assert!(client.title().await.unwrap().ends_with("· panelops"));
     }
+    assert_eq!(csp_violations(client).await, Vec::<String>::new());
+    // The check sees what the policy blocks: a style attribute set by a script.
+    client.execute("document.body.setAttribute('style', 'color: red')", vec![]).await.unwrap();
+    assert_eq!(csp_violations(client).await.len(), 1, "the policy blocks inline style");
 
     // The panel switcher applies at once (script) and is kept in the links.
     client.goto(&format!("{base}/panels")).await.unwrap();
@@ -351,6 +383,7 @@ async fn staff_filter_orders_copy_ids_insert_canned_reply_and_import_csv() {
     client.goto(&format!("{base}/services")).await.unwrap();
     let services = client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
     assert!(services.contains("Real likes from active accounts"), "the description shows on Services");
+    assert_eq!(csp_violations(client).await, Vec::<String>::new());
 
     client.clone().close().await.unwrap();
 }

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 fn panelops(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_panelops"));
-    c.env("DATABASE_URL", dir.join("cli.db")).env("PANELOPS_LOG", "warn").env_remove("PANELOPS_SECRET_KEY");
+    c.env("DATABASE_URL", dir.join("cli.db"))
+        .env("PANELOPS_LOG", "warn")
+        .env_remove("PANELOPS_SECRET_KEY")
+        .env_remove("PANELOPS_ALLOW_PRIVATE_URLS");
     c
 }
 
@@ -120,13 +123,19 @@ fn panel_add_and_sync_from_the_command_line() {
         false,
     )
     .expect("simulator");
-    let add = |url: &str| {
+    let add_as = |url: &str, allow_private: &str| {
         panelops(dir.path())
             .args(["panel", "add", "--name", "Main", "--url", url, "--admin-key", &sim.admin_key])
             .args(["--services-key", &sim.services_key])
+            .env("PANELOPS_ALLOW_PRIVATE_URLS", allow_private)
             .output()
             .unwrap()
     };
+    // The simulator is on loopback: refused unless the operator allows private addresses.
+    let refused = add_as(&sim.base_url, "0");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("127.0.0.1 is a private or local address"));
+    let add = |url: &str| add_as(url, "1");
     let first = add(&format!("{}/admin/adminapi/v2", sim.base_url));
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     assert!(String::from_utf8_lossy(&first.stdout).contains(&format!("{}\n", sim.base_url)));
@@ -136,7 +145,11 @@ fn panel_add_and_sync_from_the_command_line() {
         assert!(!again.status.success());
         assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"), "{url}");
     }
-    let sync = panelops(dir.path()).args(["sync", "--panel", "main", "--until-idle"]).output().unwrap();
+    let sync = panelops(dir.path())
+        .args(["sync", "--panel", "main", "--until-idle"])
+        .env("PANELOPS_ALLOW_PRIVATE_URLS", "1")
+        .output()
+        .unwrap();
     let out = String::from_utf8_lossy(&sync.stdout);
     assert!(sync.status.success(), "{out}\n{}", String::from_utf8_lossy(&sync.stderr));
     let visible = sim.with(|s| s.data.visible_count());
@@ -150,7 +163,11 @@ fn panel_add_and_sync_from_the_command_line() {
     // The panel revokes the key: the run fails, and later runs say the panel is stopped.
     sim.faults(|f| f.revoked = true);
     for _ in 0..2 {
-        let failed = panelops(dir.path()).args(["sync", "--panel", "1"]).output().unwrap();
+        let failed = panelops(dir.path())
+            .args(["sync", "--panel", "1"])
+            .env("PANELOPS_ALLOW_PRIVATE_URLS", "1")
+            .output()
+            .unwrap();
         let out = String::from_utf8_lossy(&failed.stdout);
         assert!(!failed.status.success(), "{out}");
         assert!(out.contains("rejected the API key"), "{out}");

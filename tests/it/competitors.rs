@@ -183,7 +183,7 @@ async fn a_failing_rival_keeps_its_last_good_catalogue_and_shows_the_error() {
         assert!(page.body.contains("Showing the last good catalogue"), "{what}");
         let state =
             shared::domain::sync::get(&app.state.db, panel, Resource::Competitors).await.unwrap().unwrap();
-        assert_eq!(state.status, "error", "{what}: Settings → Sync shows it");
+        assert_eq!(state.status.as_str(), "error", "{what}: Settings → Sync shows it");
         assert!(state.message.unwrap_or_default().contains("Rival 41"), "{what}");
         rival.faults(|f| {
             *f = testkit::Faults { rate_limit: false, hang_ms: 15_000, ..Default::default() };

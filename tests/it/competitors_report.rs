@@ -197,6 +197,8 @@ async fn report_page_json_and_scope() {
     ] {
         assert!(page.body.contains(want), "page shows {want}");
     }
+    // The chart's legend draws its colours: nothing for the CSP to block.
+    assert_eq!(crate::security_headers::blocked_by_csp(&page.body), Vec::<String>::new());
     // Another panel's viewer sees neither the data nor the profile.
     let outsider = app.as_role("viewer2", Role::Viewer, &[other]).await;
     let res = app.get(&format!("/reports/competitors.json?panel={}", b.panel), Some(&outsider)).await;

@@ -212,6 +212,26 @@ async fn ticket_page_links_mentioned_orders_and_replies_through_the_panel() {
     let cid = ids(&app, "SELECT id FROM canned_replies").await;
     let filled = app.get(&format!("/tickets/{panel}/{tid}?canned={}", cid[0]), Some(&agent)).await;
     assert!(filled.body.contains(">We started a refill for you.</textarea>"));
+    // Its Insert button posts the draft, so the form's token never goes into the address (history,
+    // logs, Referer); the draft comes back with the canned reply added, an empty one does not block it.
+    assert_eq!(crate::access_walk::token_in_address(&page.body), Vec::<String>::new());
+    assert!(page.body.contains("name=\"insert\" value=\"1\" formnovalidate"), "{}", page.body);
+    let reply = format!("/tickets/{panel}/{tid}/reply");
+    let canned = cid[0].to_string();
+    for (typed, expected) in [
+        (
+            "Hello bob,\nthanks for waiting.",
+            "Hello bob,\nthanks for waiting.\n\nWe started a refill for you.",
+        ),
+        ("", "We started a refill for you."),
+    ] {
+        let form = [("message", typed), ("canned", canned.as_str()), ("insert", "1")];
+        let res = app.post(&reply, Some(&agent), &form).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(res.body.contains(&format!(">{expected}</textarea>")), "{typed:?}: {}", res.body);
+    }
+    let sent = sim.with(|s| s.data.tickets[0].messages.iter().any(|m| m.message.contains("refill for you")));
+    assert!(!sent, "Insert sends nothing");
 
     let res = app
         .post(

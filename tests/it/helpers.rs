@@ -94,9 +94,19 @@ impl TestApp {
     /// What a separate `panelops` process needs to open this app's database.
     pub fn db_env(&self) -> Vec<(&'static str, String)> {
         let key = ("PANELOPS_SECRET_KEY", self.state.config.secret_key.to_base64());
+        // The tests' panels and providers are simulators on loopback.
+        let private = ("PANELOPS_ALLOW_PRIVATE_URLS", "1".to_string());
         match &self.sqld {
-            Some(s) => vec![("DATABASE_URL", s.url()), ("DATABASE_AUTH_TOKEN", s.token.clone()), key],
-            None => vec![("DATABASE_URL", self._dir.path().join("panelops.db").display().to_string()), key],
+            Some(s) => {
+                vec![("DATABASE_URL", s.url()), ("DATABASE_AUTH_TOKEN", s.token.clone()), key, private]
+            }
+            None => {
+                vec![
+                    ("DATABASE_URL", self._dir.path().join("panelops.db").display().to_string()),
+                    key,
+                    private,
+                ]
+            }
         }
     }
 

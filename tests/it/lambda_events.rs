@@ -12,7 +12,7 @@ fn event(payload: Value) -> LambdaEvent<Value> {
 }
 
 /// What EventBridge Scheduler sends a target that has no `Input`.
-fn envelope() -> Value {
+pub fn envelope() -> Value {
     json!({
         "version": "0", "id": "4d6e8b1c", "detail-type": "Scheduled Event", "source": "aws.scheduler",
         "account": "123456789012", "time": "2025-06-15T10:00:00Z", "region": "eu-west-1",
@@ -76,17 +76,7 @@ async fn the_ai_reviewer_names_both_events_it_expects() {
     assert_eq!(http["body"], "ok");
 }
 
-/// An HTTP API (payload 2.0) request as API Gateway sends it.
+/// An HTTP API (payload 2.0) GET as API Gateway sends it.
 pub fn http_event(path: &str) -> Value {
-    json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
-        "headers": {"host": "abc123.execute-api.eu-west-1.amazonaws.com", "x-forwarded-proto": "https"},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "abc123", "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
-            "domainPrefix": "abc123", "requestId": "r1", "routeKey": "$default", "stage": "$default",
-            "time": "15/Jun/2025:10:00:00 +0000", "timeEpoch": 1749981600000_i64,
-            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "test"}
-        },
-        "isBase64Encoded": false
-    })
+    crate::lambda_runtime::http_request("GET", path, &[], &[], "")
 }

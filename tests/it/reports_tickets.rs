@@ -109,7 +109,7 @@ async fn order_ids_map_to_services_and_the_rest_is_unresolved() {
     // Above, the ids came from the messages (stored here without them). Once they are worked out with
     // the conversations (the migration's fill; the sync does it when it stores one), the report reads
     // them from the tickets and answers the same.
-    shared::domain::ticket_messages::fill_order_ids(&conn).await.unwrap();
+    shared::cache::ticket_messages::fill_order_ids(&conn).await.unwrap();
     let mut rows = conn
         .query(
             "SELECT id, order_ids FROM tickets_cache WHERE panel_id = ?1 AND id IN (2, 3, 6) ORDER BY id",
@@ -277,7 +277,7 @@ async fn the_migration_fill_covers_every_stored_conversation() {
             }
         }
     }
-    shared::domain::ticket_messages::fill_order_ids(&conn).await.unwrap();
+    shared::cache::ticket_messages::fill_order_ids(&conn).await.unwrap();
     for panel in [a, b] {
         let wrong = app
             .scalar(&format!(

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use reports::service_health::{self, is_slow, ServiceHealthParams};
 use reports::top_spenders::{self, TopSpendersParams};
 use shared::auth::PanelScope;
-use shared::domain::{rollups, service_name};
+use shared::cache::rollups;
+use shared::domain::service_name;
 
 use crate::helpers::TestApp;
 use crate::reports_support::{service, D, H};

@@ -38,7 +38,7 @@ async fn recovers_from(seed: u64, set: impl Fn(&mut testkit::Faults), expect_err
     let report = sync_idle(&app, panel).await;
     assert!(report.errors() > 0, "the fault shows as an error: {report:?}");
     let orders = state_of(&app, panel, Resource::Orders).await;
-    assert_eq!(orders.status, "error");
+    assert_eq!(orders.status.as_str(), "error");
     let msg = orders.message.clone().unwrap_or_default();
     assert!(msg.contains(expect_error), "message {msg:?} should mention {expect_error:?}");
     assert!(orders.next_retry_at.is_some(), "a retry is scheduled");
@@ -129,7 +129,7 @@ async fn a_refused_services_key_stops_only_the_catalogue() {
     app.exec(&format!("UPDATE panels SET services_key_enc = '{key}' WHERE id = {panel}")).await;
     let report = sync_idle(&app, panel).await;
     let failed: Vec<&str> =
-        report.resources.iter().filter(|r| r.outcome == "error").map(|r| r.resource).collect();
+        report.resources.iter().filter(|r| r.outcome == ::sync::Outcome::Error).map(|r| r.resource).collect();
     assert_eq!(failed, vec!["services"], "{report:?}");
     let row = sync::get(&app.state.db, panel, Resource::Services).await.unwrap().unwrap();
     assert!(row.message.unwrap_or_default().starts_with("Services API key:"), "the message names the key");
@@ -244,7 +244,7 @@ async fn an_empty_catalogue_keeps_the_last_good_one() {
     sync_idle(&app, panel).await;
     assert_eq!(app.scalar(listed).await, before, "nothing marked removed");
     let row = state_of(&app, panel, Resource::Services).await;
-    assert_eq!(row.status, "error");
+    assert_eq!(row.status.as_str(), "error");
     assert!(row.message.unwrap_or_default().contains("last good catalogue is kept"));
 }
 

@@ -39,6 +39,8 @@ pub fn client(per_second: u32) -> ClientOptions {
         max_backoff: Duration::from_millis(100),
         per_second,
         shared_through: None,
+        // The simulators are on loopback.
+        allow_private: true,
     }
 }
 
@@ -82,16 +84,19 @@ async fn read_rows(conn: &shared::db::Conn, sql: &str, panel: i64, out: &mut Vec
     let mut rows = conn.query(sql, libsql::params![panel]).await.unwrap();
     while let Some(r) = rows.next().await.unwrap() {
         let n = r.column_count();
-        let parts: Vec<String> = (0..n)
-            .map(|i| match r.get_value(i).unwrap() {
-                libsql::Value::Null => "-".to_string(),
-                libsql::Value::Integer(x) => x.to_string(),
-                libsql::Value::Text(t) => t,
-                libsql::Value::Real(f) => f.to_string(),
-                libsql::Value::Blob(_) => "blob".to_string(),
-            })
-            .collect();
+        let parts: Vec<String> = (0..n).map(|i| cell(r.get_value(i).unwrap())).collect();
         out.push(parts.join("|"));
+    }
+}
+
+/// One value as text for comparing rows (`-` for NULL).
+pub fn cell(v: libsql::Value) -> String {
+    match v {
+        libsql::Value::Null => "-".to_string(),
+        libsql::Value::Integer(x) => x.to_string(),
+        libsql::Value::Text(t) => t,
+        libsql::Value::Real(f) => f.to_string(),
+        libsql::Value::Blob(b) => format!("blob:{b:?}"),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use shared::outbound;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
@@ -17,6 +18,9 @@ pub struct ClientOptions {
     pub attempts: u32,
     pub backoff: Duration,
     pub max_backoff: Duration,
+    /// Whether the provider may be on a private or local address; `AiSettings::client` sets it from
+    /// the configuration (see `shared::outbound`).
+    pub allow_private: bool,
 }
 
 impl Default for ClientOptions {
@@ -26,6 +30,7 @@ impl Default for ClientOptions {
             attempts: 3,
             backoff: Duration::from_millis(800),
             max_backoff: Duration::from_secs(10),
+            allow_private: false,
         }
     }
 }
@@ -76,6 +81,24 @@ pub enum LlmError {
     Status { status: u16, message: String },
     #[error("the AI provider's answer could not be read: {0}")]
     BadAnswer(String),
+    /// A 3xx: the key is not sent on to where it points.
+    #[error("the AI provider answered with a redirect to {0}; the key is not sent there: if that is the provider's address, enter it as the provider URL")]
+    Redirected(String),
+    #[error("the AI provider's address is refused: {0}")]
+    Refused(String),
+}
+
+impl LlmError {
+    /// A fault of the AI settings, not of one call: every call would meet it.
+    pub fn is_setting(&self) -> bool {
+        matches!(
+            self,
+            LlmError::NotConfigured
+                | LlmError::KeyUnreadable
+                | LlmError::Redirected(_)
+                | LlmError::Refused(_)
+        )
+    }
 }
 
 #[derive(Clone)]
@@ -105,7 +128,11 @@ pub fn body(chat: &Chat<'_>) -> Value {
 
 impl LlmClient {
     pub fn new(base_url: &str, api_key: Option<String>, opts: ClientOptions) -> Result<Self, LlmError> {
-        let http = reqwest::Client::builder()
+        // The address is fixed for the client's life: a written-out one (never resolved) is checked here.
+        if let Ok(url) = url::Url::parse(base_url) {
+            outbound::check_url(&url, opts.allow_private).map_err(|r| LlmError::Refused(r.to_string()))?;
+        }
+        let http = outbound::client_builder(opts.allow_private)
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .build()
@@ -125,10 +152,18 @@ impl LlmClient {
             }
             let res = match req.send().await {
                 Ok(r) => r,
-                Err(e) if e.is_timeout() => return Err(LlmError::Timeout),
-                Err(e) => return Err(LlmError::Network(e.without_url().to_string())),
+                Err(e) => {
+                    return Err(match outbound::refusal(&e) {
+                        Some(refused) => LlmError::Refused(refused.to_string()),
+                        None if e.is_timeout() => LlmError::Timeout,
+                        None => LlmError::Network(e.without_url().to_string()),
+                    })
+                }
             };
             let status = res.status();
+            if status.is_redirection() {
+                return Err(LlmError::Redirected(outbound::redirect_target(&res)));
+            }
             let retry_after = res
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)

@@ -226,7 +226,7 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
         report.stopped = Some("the reviewer is off (budget 0 in AI settings)".into());
         return Ok(report);
     }
-    let client: LlmClient = match cfg.client(&state.config.secret_key, opts.client.clone()) {
+    let client: LlmClient = match cfg.client(&state.config, opts.client.clone()) {
         Ok(c) => c,
         Err(e) => {
             report.stopped = Some(e.to_string());
@@ -291,7 +291,12 @@ pub async fn run_with(state: &AppState, opts: &RunOptions) -> AppResult<RunRepor
                     }
                     Err(why) => (why, answer.usage),
                 },
-                Err(e @ (LlmError::NotConfigured | LlmError::KeyUnreadable)) => {
+                // Every call would meet the same: the run stops instead of failing each reply.
+                Err(e) if e.is_setting() => {
+                    if !matches!(e, LlmError::NotConfigured | LlmError::KeyUnreadable) {
+                        record_call(db, "review", &cfg.model, &Usage::default(), Some(&e.to_string()))
+                            .await?;
+                    }
                     report.stopped = Some(e.to_string());
                     return Ok(report);
                 }

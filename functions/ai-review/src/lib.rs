@@ -3,8 +3,8 @@
 //! under `/ai/` so the API Gateway sends it to this function.
 
 use axum::Router;
-use shared::auth::{ClientInfo, Role, Viewer};
-use shared::{Access, AppResult, AppState, Routes};
+use shared::auth::Role;
+use shared::{Access, AppState, Routes};
 
 pub mod client;
 pub mod conversation;
@@ -48,20 +48,14 @@ pub fn routes(state: &AppState) -> Routes {
         )
 }
 
+/// Every route the Lambda serves: this function's own, and the shared ones (health check).
+pub fn served(state: &AppState) -> Routes {
+    routes(state).merge(shared::health::routes(state))
+}
+
 pub fn app(state: &AppState) -> Router {
-    routes(state).merge(shared::health::routes(state)).into_router()
+    served(state).into_router()
 }
 
 /// Writes to the activity log on behalf of the signed-in staff member.
-pub(crate) async fn log(
-    state: &AppState,
-    viewer: &Viewer,
-    client: &ClientInfo,
-    action: &str,
-    details: &str,
-    panel_id: Option<i64>,
-) -> AppResult<()> {
-    let actor =
-        shared::audit::Actor { staff_id: Some(viewer.id()), username: &viewer.staff.username, client };
-    shared::audit::record(&state.db, &actor, action, details, panel_id).await
-}
+pub(crate) use shared::audit::log;

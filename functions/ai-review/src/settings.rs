@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use shared::config::Config;
 use shared::crypto::SecretKey;
 use shared::db::{read_all, Db, Read, Reads, Stmt};
 use shared::AppResult;
@@ -73,7 +74,8 @@ pub fn from_pairs(pairs: Vec<(String, String)>) -> AiSettings {
         |k: &str, dflt: &str| map.get(k).cloned().filter(|v| !v.is_empty()).unwrap_or(dflt.to_string());
     let num = |k: &str, dflt: i64| map.get(k).and_then(|v| v.parse().ok()).unwrap_or(dflt);
     AiSettings {
-        base_url: text("ai.base_url", &d.base_url),
+        // Saved before credentials were taken out of the address: never shown, logged or sent.
+        base_url: shared::outbound::without_credentials(&text("ai.base_url", &d.base_url)),
         api_key_enc: map.get("ai.api_key_enc").cloned().filter(|v| !v.is_empty()),
         api_key_last4: map.get("ai.api_key_last4").cloned().filter(|v| !v.is_empty()),
         model: text("ai.model", &d.model),
@@ -125,11 +127,13 @@ pub async fn save(db: &Db, secret: &SecretKey, input: &SettingsInput) -> AppResu
 }
 
 impl AiSettings {
-    /// A client for these settings. A loopback provider (a local Ollama, the demo stand-in) may go
-    /// without a key; anything else needs one.
-    pub fn client(&self, secret: &SecretKey, opts: ClientOptions) -> Result<LlmClient, LlmError> {
+    /// A client for these settings, reaching private addresses only if `config` allows them. A
+    /// loopback provider (a local Ollama, the demo stand-in) may go without a key; anything else
+    /// needs one.
+    pub fn client(&self, config: &Config, opts: ClientOptions) -> Result<LlmClient, LlmError> {
+        let opts = ClientOptions { allow_private: config.allow_private_urls, ..opts };
         let key = match &self.api_key_enc {
-            Some(enc) => Some(secret.decrypt(enc).map_err(|_| LlmError::KeyUnreadable)?),
+            Some(enc) => Some(config.secret_key.decrypt(enc).map_err(|_| LlmError::KeyUnreadable)?),
             None => None,
         };
         let local = url::Url::parse(&self.base_url)

@@ -101,7 +101,7 @@ pub async fn run(
     // a 429 or 5xx included. Long work is the scheduled reviewer's, which has minutes.
     let wait = state.config.ai_page_timeout;
     let opts = ClientOptions { timeout: wait, attempts: 2, ..ClientOptions::default() };
-    let client = match cfg.client(&state.config.secret_key, opts) {
+    let client = match cfg.client(&state.config, opts) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };

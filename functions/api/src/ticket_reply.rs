@@ -46,7 +46,7 @@ pub async fn send(
         )));
     };
     // One try only: a reply that timed out may still have been posted, and a retry would post it twice.
-    let once = ClientOptions { attempts: 1, ..ClientOptions::default() }.shared_through(&state.db);
+    let once = ClientOptions { attempts: 1, ..ClientOptions::default() }.for_app(state);
     let client = AdminClient::new(&panel.base_url, Secret::new(admin_key.clone()), &once)
         .map_err(|e| AppError::Upstream(format!("Panel {}: {e}", panel.name)))?;
     client.reply(ticket_id, text, staff_name).await.map_err(|e| match e {
@@ -66,7 +66,7 @@ pub async fn send(
     );
     audit::record(&state.db, actor, "ticket.replied", &details, Some(panel_id)).await?;
     let retry = ClientOptions { timeout: Duration::from_secs(10), attempts: 2, ..ClientOptions::default() }
-        .shared_through(&state.db);
+        .for_app(state);
     match refresh(state, &panel.base_url, admin_key, panel_id, ticket_id, &retry).await {
         Ok(n) => Ok(Sent { messages: n, refreshed: true }),
         Err(e) => {
@@ -101,5 +101,5 @@ async fn refresh(
             .collect(),
         _ => Vec::new(),
     };
-    shared::domain::tickets::store_detail(&state.db, panel_id, &ticket, &messages).await
+    shared::cache::tickets::store_detail(&state.db, panel_id, &ticket, &messages).await
 }

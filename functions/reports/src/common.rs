@@ -10,10 +10,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use shared::db::Conn;
 
-use shared::audit::{self, Actor};
-use shared::auth::{ClientInfo, PanelScope, Viewer};
+use shared::auth::{PanelScope, Viewer};
 use shared::ui::link;
-use shared::{AppError, AppResult, AppState};
+use shared::{AppError, AppResult};
 
 /// Query parameters as given (repeated names allowed); unknown names are ignored.
 #[derive(Debug, Default, Clone)]
@@ -137,17 +136,7 @@ pub fn href(viewer: &Viewer, path: &str, q: &[(&str, String)]) -> String {
 }
 
 /// Records a write action in the activity log.
-pub async fn log(
-    state: &AppState,
-    viewer: &Viewer,
-    client: &ClientInfo,
-    action: &str,
-    details: &str,
-    panel_id: Option<i64>,
-) -> AppResult<()> {
-    let actor = Actor { staff_id: Some(viewer.id()), username: &viewer.staff.username, client };
-    audit::record(&state.db, &actor, action, details, panel_id).await
-}
+pub use shared::audit::log;
 
 /// Most ids a profile lists: each report inlines them in its queries.
 pub const MAX_IDS: usize = 1000;

@@ -21,7 +21,12 @@ pub fn routes(state: &AppState) -> Routes {
         .merge(competitors::routes(Routes::new(state)))
 }
 
+/// Every route the Lambda serves: this function's own, and the shared ones (health check, assets).
+pub fn served(state: &AppState) -> Routes {
+    routes(state).merge(shared::routes::static_assets(state)).merge(shared::health::routes(state))
+}
+
 /// The Lambda's whole router.
 pub fn app(state: &AppState) -> Router {
-    routes(state).merge(shared::ui::assets::routes(state)).merge(shared::health::routes(state)).into_router()
+    served(state).into_router()
 }

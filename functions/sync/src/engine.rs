@@ -59,6 +59,33 @@ impl Default for RunOptions {
     }
 }
 
+/// How one resource's step of a run ended.
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Caught up with the panel.
+    Ok,
+    /// The budget ran out; the next run continues.
+    Partial,
+    Error,
+    /// Another run holds the resource.
+    Busy,
+    /// The run's deadline passed before it started.
+    Later,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Partial => "partial",
+            Outcome::Error => "error",
+            Outcome::Busy => "busy",
+            Outcome::Later => "later",
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Clone)]
 pub struct ResourceReport {
     pub panel_id: i64,
@@ -66,9 +93,7 @@ pub struct ResourceReport {
     /// Rows received in this run.
     pub fetched: i64,
     pub skipped: i64,
-    /// ok (caught up), partial (budget ran out; the next run continues), error, busy (another run holds
-    /// it), later (the run's deadline passed before it started).
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub message: Option<String>,
     pub cached: i64,
 }
@@ -95,12 +120,12 @@ pub struct RunReport {
 impl RunReport {
     /// Resources that ended in error, and panels stopped by an error.
     pub fn errors(&self) -> usize {
-        self.resources.iter().filter(|r| r.outcome == "error").count() + self.stopped.len()
+        self.resources.iter().filter(|r| r.outcome == Outcome::Error).count() + self.stopped.len()
     }
 
     /// Resources another run was holding.
     pub fn busy(&self) -> usize {
-        self.resources.iter().filter(|r| r.outcome == "busy").count()
+        self.resources.iter().filter(|r| r.outcome == Outcome::Busy).count()
     }
 }
 
@@ -145,7 +170,7 @@ async fn run_due(state: &AppState, opts: &RunOptions) -> AppResult<RunReport> {
     let targets = longest_waiting_first(state, targets).await?;
     let gate = Arc::new(Semaphore::new(settings.concurrency.clamp(1, 8) as usize));
     // Each panel's limit counts the console's and the reports' calls too, wherever they run.
-    let opts = RunOptions { client: opts.client.clone().shared_through(&state.db), ..opts.clone() };
+    let opts = RunOptions { client: opts.client.clone().for_app(state), ..opts.clone() };
     let mut tasks = tokio::task::JoinSet::new();
     for panel in targets {
         let (state, opts, gate) = (state.clone(), opts.clone(), gate.clone());
@@ -255,7 +280,10 @@ async fn run_panel(
         let tx = shared::db::write_tx(&conn).await?;
         let gone = tx
             .execute(
-                "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN ('completed', 'partial', 'canceled')",
+                &format!(
+                    "DELETE FROM orders_cache WHERE panel_id = ?1 AND created < ?2 AND status IN {}",
+                    shared::cache::orders::FINAL_SQL
+                ),
                 params![panel.id, now() - retention_days * 86_400],
             )
             .await?;
@@ -319,13 +347,13 @@ async fn run_resource(
         resource: row.resource.as_str(),
         fetched: 0,
         skipped: 0,
-        outcome: "busy",
+        outcome: Outcome::Busy,
         message: None,
         cached: row.cached,
     };
     if opts.deadline.is_some_and(|d| Instant::now() >= d) {
         // Out of time (ticket messages wait for the other resources): the next run does it.
-        report.outcome = "later";
+        report.outcome = Outcome::Later;
         return Ok(report);
     }
     let conn = state.db.connect_bulk().await?;
@@ -380,7 +408,7 @@ async fn run_resource(
     let t = now();
     match result {
         Ok(caught_up) => {
-            report.outcome = if caught_up { "ok" } else { "partial" };
+            report.outcome = if caught_up { Outcome::Ok } else { Outcome::Partial };
             conn.execute(
                 "UPDATE sync_state SET status = 'ok', message = NULL, failures = 0, next_retry_at = NULL, lease_until = 0,
                         last_ok_at = ?1, cycle_done_at = CASE WHEN ?2 THEN ?1 ELSE cycle_done_at END,
@@ -422,7 +450,7 @@ async fn run_resource(
                 )
                 .await?;
             }
-            report.outcome = "error";
+            report.outcome = Outcome::Error;
             report.message = Some(message);
         }
     }

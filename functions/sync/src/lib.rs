@@ -7,9 +7,10 @@ pub mod error;
 pub mod lambda;
 pub mod resources;
 pub mod schedule;
-pub mod upsert;
+/// The change-only upserts, at home with the cache tables they write.
+pub use shared::cache::upsert;
 
-pub use engine::{run as run_with, ResourceReport, RunOptions, RunReport};
+pub use engine::{run as run_with, Outcome, ResourceReport, RunOptions, RunReport};
 pub use error::SyncError;
 pub use resources::LEASE_HEARTBEAT_SECS;
 

@@ -1,5 +1,5 @@
 //! API keys of the console's admin API: scopes, panels, the hashed token, the per-key rate limit and
-//! "last used". The guard ([`crate::auth::guard`]) turns a valid `X-Api-Key` into an [`ApiCaller`].
+//! "last used". The guard (`auth::guard`) turns a valid `X-Api-Key` into an [`ApiCaller`].
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};

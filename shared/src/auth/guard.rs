@@ -1,4 +1,4 @@
-//! The one access guard every route goes through (see [`crate::routes::Routes`]): session, role,
+//! The one access guard every route goes through (see `routes::Routes`): session, role,
 //! panel scope, CSRF, then the flash message.
 
 use axum::extract::{Request, State};
@@ -6,9 +6,9 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::auth::access::Access;
 use crate::auth::{api_key, context, cookies, csrf, session, staff, ApiCaller, Role, Scope, Viewer};
 use crate::error::{error_response, is_json_path, AppError};
-use crate::routes::Access;
 use crate::state::AppState;
 
 pub async fn guard(State((state, access)): State<(AppState, Access)>, req: Request, next: Next) -> Response {

@@ -122,7 +122,7 @@ async fn apply_pending(conn: &Conn) -> AppResult<usize> {
         .await?;
         // The one step SQL cannot do: reading order ids out of stored messages (Rust's extraction rule).
         if *version == 10 {
-            crate::domain::ticket_messages::fill_order_ids(&tx).await?;
+            crate::cache::ticket_messages::fill_order_ids(&tx).await?;
         }
     }
     tx.commit().await?;

@@ -82,6 +82,14 @@ pub fn normalize_base_url(input: &str) -> Result<String, String> {
     Ok(format!("{}://{}{}{}", url.scheme(), host.to_lowercase(), port, path))
 }
 
+/// [`normalize_base_url`], refused when it points at a private or local address the configuration
+/// does not allow (see `crate::outbound`): for panels and rivals alike.
+pub async fn checked_base_url(input: &str, allow_private: bool) -> Result<String, String> {
+    let url = normalize_base_url(input)?;
+    crate::outbound::check_destination(&url, allow_private).await.map_err(|r| r.to_string())?;
+    Ok(url)
+}
+
 /// The admin API base for a panel's site root (`/admin/adminapi/v2` is normalised away on save).
 pub fn admin_api_base(base_url: &str) -> String {
     format!("{base_url}/adminapi/v2")

@@ -105,6 +105,34 @@ impl Resource {
     }
 }
 
+/// Where a resource's sync stands (`sync_state.status`, which the schema limits to these words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// Never synced yet.
+    Idle,
+    Running,
+    Ok,
+    /// The last step failed; `message` says why and `next_retry_at` when it is tried again.
+    Error,
+}
+
+impl SyncStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncStatus::Idle => "idle",
+            SyncStatus::Running => "running",
+            SyncStatus::Ok => "ok",
+            SyncStatus::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SyncStatus> {
+        [SyncStatus::Idle, SyncStatus::Running, SyncStatus::Ok, SyncStatus::Error]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SyncRow {
     pub panel_id: i64,
@@ -113,7 +141,7 @@ pub struct SyncRow {
     pub page_size: i64,
     pub enabled: bool,
     pub position: String,
-    pub status: String,
+    pub status: SyncStatus,
     pub message: Option<String>,
     pub failures: i64,
     pub next_retry_at: Option<i64>,
@@ -137,7 +165,7 @@ impl SyncRow {
         if self.run_requested {
             return true;
         }
-        if self.status == "error" {
+        if self.status == SyncStatus::Error {
             return self.next_retry_at.is_none_or(|r| r <= t);
         }
         match (self.cycle_done_at, self.last_fetched_at) {
@@ -166,7 +194,10 @@ fn from_row(r: &crate::db::Row) -> AppResult<SyncRow> {
         page_size: r.get(3)?,
         enabled: r.get::<i64>(4)? != 0,
         position: r.get(5)?,
-        status: r.get(6)?,
+        status: {
+            let s: String = r.get(6)?;
+            SyncStatus::parse(&s).ok_or_else(|| AppError::internal(format!("unknown sync status {s}")))?
+        },
         message: opt_text(r, 7)?,
         failures: r.get(8)?,
         next_retry_at: opt_i64(r, 9)?,

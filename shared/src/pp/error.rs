@@ -17,13 +17,18 @@ pub enum PpError {
     Connect(String),
     #[error("the panel's answer is not valid JSON: {0}")]
     Malformed(String),
+    /// A 3xx: the key is not sent on to where it points.
+    #[error("the panel answered with a redirect to {0}; its key is not sent there: if that is the panel's own address, enter it as the panel's address")]
+    Redirected(String),
+    #[error("the panel's address is refused: {0}")]
+    Refused(String),
 }
 
 impl PpError {
     /// Worth another try after a pause: everything but a rejected key or a 4xx.
     pub fn is_retryable(&self) -> bool {
         match self {
-            PpError::KeyRejected(_) => false,
+            PpError::KeyRejected(_) | PpError::Redirected(_) | PpError::Refused(_) => false,
             PpError::Status(s) => *s >= 500,
             _ => true,
         }

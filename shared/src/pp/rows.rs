@@ -30,9 +30,6 @@ pub struct OrderRow {
     pub last_update: Option<i64>,
 }
 
-/// Statuses after which an order no longer changes.
-pub const FINAL_ORDER_STATUSES: &[&str] = &["completed", "partial", "canceled"];
-
 fn need_id(row: &Value, field: &str) -> Result<i64, String> {
     int(row.get(field)).ok_or_else(|| format!("{field} is missing or not a number"))
 }
@@ -73,10 +70,6 @@ impl OrderRow {
             ip_address: text(row.get("ip_address")),
             last_update: timestamp(row, "last_update"),
         })
-    }
-
-    pub fn is_final(&self) -> bool {
-        FINAL_ORDER_STATUSES.contains(&self.status.as_str())
     }
 }
 
@@ -248,7 +241,7 @@ mod tests {
             (76446133, Some(120_000), Some(80_000), 1750329957)
         );
         assert_eq!(o.status, "fail");
-        assert!(!o.is_final());
+        assert!(!crate::cache::orders::OrderStatus::is_final(&o.status));
     }
 
     #[test]

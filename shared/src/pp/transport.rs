@@ -10,6 +10,8 @@ use serde_json::Value;
 use super::error::PpError;
 use super::throttle::{self, Throttle};
 use crate::db::Db;
+use crate::outbound;
+use crate::state::AppState;
 
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
@@ -23,12 +25,20 @@ pub struct ClientOptions {
     /// The database through which processes calling the same panel share its limit (see
     /// `throttle`); `None` counts this process alone.
     pub shared_through: Option<Db>,
+    /// Whether the panel may be on a private or local address (see `crate::outbound`).
+    pub allow_private: bool,
 }
 
 impl ClientOptions {
     /// These options, with the panel's limit shared through `db` by every process that uses it.
     pub fn shared_through(self, db: &Db) -> Self {
         ClientOptions { shared_through: Some(db.clone()), ..self }
+    }
+
+    /// These options as the app uses them: the panel's limit shared through its database, and
+    /// private addresses reachable only if its configuration allows them.
+    pub fn for_app(self, state: &AppState) -> Self {
+        ClientOptions { allow_private: state.config.allow_private_urls, ..self.shared_through(&state.db) }
     }
 }
 
@@ -41,6 +51,7 @@ impl Default for ClientOptions {
             max_backoff: Duration::from_secs(8),
             per_second: 5,
             shared_through: None,
+            allow_private: false,
         }
     }
 }
@@ -53,7 +64,7 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub fn new(panel_base: &str, opts: &ClientOptions) -> Result<Transport, PpError> {
-        let http = reqwest::Client::builder()
+        let http = outbound::client_builder(opts.allow_private)
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("panelops/", env!("CARGO_PKG_VERSION")))
@@ -126,7 +137,14 @@ impl Transport {
         check: &impl Fn(&Value) -> Result<(), PpError>,
         parse: &impl Fn(&[u8]) -> Result<T, PpError>,
     ) -> Result<T, PpError> {
-        let res = build(&self.http).send().await.map_err(|e| self.classify(e))?;
+        let req = build(&self.http).build().map_err(|e| self.classify(e))?;
+        // A written-out address is never resolved, so the client's resolver cannot refuse it.
+        outbound::check_url(req.url(), self.opts.allow_private)
+            .map_err(|r| PpError::Refused(r.to_string()))?;
+        let res = self.http.execute(req).await.map_err(|e| self.classify(e))?;
+        if res.status().is_redirection() {
+            return Err(PpError::Redirected(outbound::redirect_target(&res)));
+        }
         let status = res.status().as_u16();
         if status == 401 || status == 403 {
             return Err(PpError::KeyRejected(status));
@@ -153,7 +171,9 @@ impl Transport {
     }
 
     fn classify(&self, e: reqwest::Error) -> PpError {
-        if e.is_timeout() {
+        if let Some(refused) = outbound::refusal(&e) {
+            PpError::Refused(refused.to_string())
+        } else if e.is_timeout() {
             PpError::Timeout(self.opts.timeout.as_secs().max(1))
         } else if e.is_decode() || e.is_body() {
             PpError::Malformed(e.to_string())

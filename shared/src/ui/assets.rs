@@ -8,9 +8,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::routes::{Access, Routes};
-use crate::state::AppState;
-
 pub const CSS: &str = include_str!("../../static/app.css");
 pub const JS: &str = include_str!("../../static/app.js");
 
@@ -31,11 +28,7 @@ pub fn js_path() -> &'static str {
     &JS_PATH
 }
 
-pub fn routes(state: &AppState) -> Routes {
-    Routes::new(state).get("/static/{file}", Access::Public, serve)
-}
-
-async fn serve(Path(file): Path<String>) -> Response {
+pub async fn serve(Path(file): Path<String>) -> Response {
     let path = format!("/static/{file}");
     let (body, kind) = if path == css_path() {
         (CSS, "text/css; charset=utf-8")

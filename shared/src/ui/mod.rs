@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod components;
+pub mod error_page;
 pub mod form;
 pub mod layout;
 pub mod listing;

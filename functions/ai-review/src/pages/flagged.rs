@@ -2,10 +2,11 @@
 //! reasoning and the suggested better answer. Filters: staff, verdict, flag, panel, window. An owner can
 //! mark a verdict wrong; marks are kept, shown, and counted as the reviewer's disagreement rate.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
+use shared::auth::InScope;
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
@@ -202,10 +203,9 @@ pub async fn mark_wrong(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
-    Path((panel_id, ticket_id, seq)): Path<(i64, i64, i64)>,
+    InScope((panel_id, ticket_id, seq)): InScope<(i64, i64, i64)>,
     data: FormData,
 ) -> AppResult<Response> {
-    viewer.scope().check(panel_id)?;
     let wrong = match data.get("wrong") {
         Some("1") | None => true,
         Some("0") => false,

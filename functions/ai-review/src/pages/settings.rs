@@ -27,7 +27,7 @@ fn form(viewer: &Viewer, s: &AiSettings, data: &FormData, errors: &FormErrors, u
         form.card method="post" action="/ai/settings" {
             (csrf_input(viewer))
             h2 { "Provider" }
-            (field(Field { name: "base_url", label: "Provider URL", help: Some("An OpenAI-compatible endpoint: https://api.openai.com/v1 (default), https://openrouter.ai/api/v1, or a local http://127.0.0.1:11434/v1."), error: errors.get("base_url") },
+            (field(Field { name: "base_url", label: "Provider URL", help: Some("An OpenAI-compatible endpoint: https://api.openai.com/v1 (default), https://openrouter.ai/api/v1, or a local http://127.0.0.1:11434/v1. A user name or password in the address is dropped: the key goes in API key."), error: errors.get("base_url") },
                 text_input("base_url", &value("base_url", s.base_url.clone()), false, "text")))
             @if owner {
                 (field(Field { name: "api_key", label: "API key", help: Some(&key_help), error: errors.get("api_key") },
@@ -87,15 +87,26 @@ fn number(data: &FormData, name: &'static str, max: i64, errors: &mut FormErrors
     }
 }
 
-fn validate(data: &FormData, owner: bool, old_base_url: &str) -> Result<SettingsInput, FormErrors> {
+async fn validate(
+    data: &FormData,
+    owner: bool,
+    old_base_url: &str,
+    allow_private: bool,
+) -> Result<SettingsInput, FormErrors> {
     let mut errors = FormErrors::default();
-    let mut base_url = data.text("base_url").trim_end_matches('/').to_string();
+    // A user name or password in the address would be shown here, logged and sent as Basic auth: the
+    // key has its own field.
+    let mut base_url = shared::outbound::without_credentials(data.text("base_url").trim_end_matches('/'));
     if base_url.is_empty() {
         base_url = crate::client::DEFAULT_BASE_URL.into();
     }
     match url::Url::parse(&base_url) {
         _ if base_url.len() > 300 => errors.add("base_url", "Enter an address of up to 300 characters."),
-        Ok(u) if u.scheme() == "https" || (u.scheme() == "http" && is_loopback(&u)) => {}
+        Ok(u) if u.scheme() == "https" || (u.scheme() == "http" && is_loopback(&u)) => {
+            if let Err(refused) = shared::outbound::check_destination(&base_url, allow_private).await {
+                errors.add("base_url", refused.to_string());
+            }
+        }
         _ => errors.add(
             "base_url",
             "Enter an https:// address (http:// only for a provider on this machine, e.g. http://127.0.0.1:11434/v1).",
@@ -191,19 +202,29 @@ pub async fn save(
     data: FormData,
 ) -> AppResult<Response> {
     let old = settings::load(&state.db).await?;
-    let input = match validate(&data, viewer.is(Role::Owner), &old.base_url) {
-        Ok(i) => i,
-        Err(errors) => {
-            // Never echo a typed key back into the page.
-            let safe = FormData(data.0.iter().filter(|(k, _)| k != "api_key").cloned().collect());
-            let used = tokens_today(&state.db).await?;
-            return Ok(ui::invalid(ui::page(
-                &viewer,
-                "AI settings",
-                form(&viewer, &old, &safe, &errors, used),
-            )));
-        }
-    };
+    let input =
+        match validate(&data, viewer.is(Role::Owner), &old.base_url, state.config.allow_private_urls).await {
+            Ok(i) => i,
+            Err(errors) => {
+                // Never echo a typed key back into the page, nor credentials typed into the address.
+                let safe = FormData(
+                    data.0
+                        .iter()
+                        .filter(|(k, _)| k != "api_key")
+                        .map(|(k, v)| match k.as_str() {
+                            "base_url" => (k.clone(), shared::outbound::without_credentials(v)),
+                            _ => (k.clone(), v.clone()),
+                        })
+                        .collect(),
+                );
+                let used = tokens_today(&state.db).await?;
+                return Ok(ui::invalid(ui::page(
+                    &viewer,
+                    "AI settings",
+                    form(&viewer, &old, &safe, &errors, used),
+                )));
+            }
+        };
     settings::save(&state.db, &state.config.secret_key, &input).await?;
     crate::log(&state, &viewer, &client, "ai.settings", &changes(&old, &input), None).await?;
     Ok(flash_redirect("/ai/settings", "AI settings saved.", client.secure))

@@ -2,9 +2,10 @@
 //! and a staff draft translated into the customer's language. Each renders its answer on a page with a
 //! way back to the ticket; no script needed. Agents and above, on their allowed panels.
 
+use shared::auth::InScope;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup};
@@ -20,8 +21,7 @@ use crate::prompts;
 use crate::settings;
 use crate::ticket_ai::{self, StoredResult, Task};
 
-async fn load(state: &AppState, viewer: &Viewer, panel_id: i64, ticket_id: i64) -> AppResult<Ticket> {
-    viewer.scope().check(panel_id)?;
+async fn load(state: &AppState, panel_id: i64, ticket_id: i64) -> AppResult<Ticket> {
     conversation::load(&state.db, panel_id, ticket_id, None)
         .await?
         .ok_or_else(|| AppError::not_found("That ticket (not in the cache yet; wait for the next sync)"))
@@ -121,10 +121,10 @@ pub async fn analyze(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
-    Path((panel_id, ticket_id)): Path<(i64, i64)>,
+    InScope((panel_id, ticket_id)): InScope<(i64, i64)>,
     data: FormData,
 ) -> AppResult<Response> {
-    let t = load(&state, &viewer, panel_id, ticket_id).await?;
+    let t = load(&state, panel_id, ticket_id).await?;
     let prompt_id = data.text("prompt_id");
     if prompt_id.is_empty() {
         let details = format!("ticket #{ticket_id}: AI analysis");
@@ -141,9 +141,9 @@ pub async fn translate(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
-    Path((panel_id, ticket_id)): Path<(i64, i64)>,
+    InScope((panel_id, ticket_id)): InScope<(i64, i64)>,
 ) -> AppResult<Response> {
-    let t = load(&state, &viewer, panel_id, ticket_id).await?;
+    let t = load(&state, panel_id, ticket_id).await?;
     if t.messages.is_empty() {
         return Err(AppError::bad_request("This ticket has no messages in the cache to translate yet."));
     }
@@ -156,10 +156,10 @@ pub async fn translate_draft(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
-    Path((panel_id, ticket_id)): Path<(i64, i64)>,
+    InScope((panel_id, ticket_id)): InScope<(i64, i64)>,
     data: FormData,
 ) -> AppResult<Response> {
-    let t = load(&state, &viewer, panel_id, ticket_id).await?;
+    let t = load(&state, panel_id, ticket_id).await?;
     let draft = data.get("draft").unwrap_or("").trim().to_string();
     if draft.is_empty() || draft.chars().count() > 8000 {
         // The form again, holding what was typed, with why.

@@ -72,28 +72,26 @@ pub static ONE: Op = Op {
     response: Shape::Object(FIELDS),
 };
 
-const COLUMNS: &str = "panel_id, id, external_id, user, creation_type, charge, currency, provider_charge, link,
-    start_count, quantity, remains, service_id, service_type, service_name, provider, status, mode, ip_address,
-    created, last_update";
+use shared::cache::orders::{Order, COLUMNS};
 
 fn row_json(r: &shared::db::Row, with_update: bool) -> AppResult<Value> {
-    let currency = shared::db::opt_text(r, 6)?;
-    let created: i64 = r.get(19)?;
+    let o = Order::from_row(r)?;
+    let currency = o.currency.as_deref();
     let mut v = json!({
-        "id": sql::int(r, 1)?, "panel_id": sql::int(r, 0)?, "external_id": sql::text(r, 2)?,
-        "user": sql::text(r, 3)?, "creation_type": sql::text(r, 4)?,
-        "charge": money(shared::db::opt_i64(r, 5)?, currency.as_deref()),
-        "provider_charge": money(shared::db::opt_i64(r, 7)?, currency.as_deref()),
+        "id": o.id, "panel_id": o.panel_id, "external_id": o.external_id,
+        "user": o.user, "creation_type": o.creation_type,
+        "charge": money(o.charge, currency),
+        "provider_charge": money(o.provider_charge, currency),
         "provider_currency_charge": Value::Null,
-        "link": sql::text(r, 8)?, "start_count": sql::int(r, 9)?, "quantity": sql::int(r, 10)?,
-        "remains": sql::int(r, 11)?, "service_id": sql::int(r, 12)?, "service_type": sql::text(r, 13)?,
-        "service_name": sql::text(r, 14)?, "provider": sql::text(r, 15)?, "status": sql::text(r, 16)?,
-        "mode": sql::text(r, 17)?, "ip_address": sql::text(r, 18)?,
+        "link": o.link, "start_count": o.start_count, "quantity": o.quantity,
+        "remains": o.remains, "service_id": o.service_id, "service_type": o.service_type,
+        "service_name": o.service_name, "provider": o.provider, "status": o.status,
+        "mode": o.mode, "ip_address": o.ip_address,
         "is_autocomplete": Value::Null, "is_active_autocomplete": Value::Null,
     });
-    put_time(&mut v, "created", Some(created));
+    put_time(&mut v, "created", Some(o.created));
     if with_update {
-        put_time(&mut v, "last_update", shared::db::opt_i64(r, 20)?);
+        put_time(&mut v, "last_update", o.last_update);
     }
     Ok(v)
 }

@@ -94,7 +94,7 @@ pub async fn change_password(
     let new = data.get("password").unwrap_or("");
     if let Some(attempt) = attempt {
         if verify_password(data.get("current").unwrap_or(""), &hash) {
-            throttle::succeeded(&state.db, attempt, &viewer.staff.username).await?;
+            throttle::succeeded(&state.db, attempt, &viewer.staff.username, &client.ip).await?;
         } else {
             errors.add("current", "That is not your current password.");
         }

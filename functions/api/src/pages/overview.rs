@@ -4,6 +4,7 @@ use axum::extract::State;
 use maud::{html, Markup};
 
 use shared::auth::{Role, Viewer};
+use shared::cache::orders::UNCHARGED_SQL;
 use shared::db::{Read, Reads, Stmt};
 use shared::domain::panels::{self, PanelStatus};
 use shared::ui::{self, link};
@@ -64,7 +65,7 @@ fn today_reads(reads: &mut Reads, viewer: &Viewer) -> Option<TodayReads> {
         Stmt::new(
             format!(
                 "SELECT currency, SUM(charge) FROM rollup_order_hours WHERE {scope} AND hour >= ?1 / 3600
-                 AND status NOT IN ('canceled', 'fail') GROUP BY 1 HAVING SUM(charged) > 0 ORDER BY 2 DESC"
+                 AND status NOT IN {UNCHARGED_SQL} GROUP BY 1 HAVING SUM(charged) > 0 ORDER BY 2 DESC"
             ),
             [midnight],
         ),

@@ -7,7 +7,7 @@ use maud::{html, Markup};
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
-use shared::domain::panels::{self, normalize_base_url, Panel, PanelInput, PanelStatus};
+use shared::domain::panels::{self, checked_base_url, Panel, PanelInput, PanelStatus};
 use shared::ui::form::{field, secret_input, secret_value, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link};
 use shared::{AppError, AppResult, AppState};
@@ -101,13 +101,13 @@ fn form(viewer: &Viewer, panel: Option<&Panel>, data: &FormData, errors: &FormEr
     }
 }
 
-fn validate(data: &FormData) -> Result<PanelInput, FormErrors> {
+async fn validate(data: &FormData, allow_private: bool) -> Result<PanelInput, FormErrors> {
     let mut errors = FormErrors::default();
     let name = data.text("name");
     if name.is_empty() || name.chars().count() > 80 {
         errors.add("name", "Enter a name of up to 80 characters.");
     }
-    let base_url = normalize_base_url(&data.text("base_url")).unwrap_or_else(|e| {
+    let base_url = checked_base_url(&data.text("base_url"), allow_private).await.unwrap_or_else(|e| {
         errors.add("base_url", e);
         String::new()
     });
@@ -177,7 +177,7 @@ pub async fn create(
     client: ClientInfo,
     data: FormData,
 ) -> AppResult<Response> {
-    let input = match validate(&data) {
+    let input = match validate(&data, state.config.allow_private_urls).await {
         Ok(i) => i,
         Err(errors) => return Ok(bad(&viewer, "Add panel", None, &data, &errors)),
     };
@@ -245,7 +245,7 @@ pub async fn update(
 ) -> AppResult<Response> {
     let panel = load(&state, &viewer, id).await?;
     let title = format!("Panel: {}", panel.name);
-    let input = match validate(&data) {
+    let input = match validate(&data, state.config.allow_private_urls).await {
         Ok(i) => i,
         Err(errors) => return Ok(bad(&viewer, &title, Some(&panel), &data, &errors)),
     };

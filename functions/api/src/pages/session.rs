@@ -147,7 +147,7 @@ pub async fn login(
         let msg = "Wrong username or password.";
         return Ok(form(StatusCode::UNAUTHORIZED, &client, &username, &next, None, Some(msg)));
     };
-    throttle::succeeded(&state.db, attempt, &username).await?;
+    throttle::succeeded(&state.db, attempt, &username, &client.ip).await?;
     let new = session::create(&state.db, &state.config, member.id, &client.ip, &client.user_agent).await?;
     staff::mark_login(&state.db, member.id).await?;
     let actor = Actor { staff_id: Some(member.id), username: &member.username, client: &client };

@@ -10,7 +10,7 @@ use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::db::Reads;
 use shared::domain::panels::{self, PanelStatus};
-use shared::domain::sync::{self, EngineSettings, Resource, SyncRow};
+use shared::domain::sync::{self, EngineSettings, Resource, SyncRow, SyncStatus};
 use shared::time::now;
 use shared::ui::form::FormData;
 use shared::ui::{self, col, csrf_input, link, num};
@@ -24,7 +24,7 @@ fn status_cell(r: &SyncRow, t: i64, stopped: bool) -> Markup {
     html! {
         @if running {
             (ui::status_label("running"))
-        } @else if r.status == "error" {
+        } @else if r.status == SyncStatus::Error {
             (ui::status_label("error"))
             " " span { (r.message.as_deref().unwrap_or("failed")) }
             @if stopped {
@@ -32,7 +32,7 @@ fn status_cell(r: &SyncRow, t: i64, stopped: bool) -> Markup {
             } @else if let Some(at) = r.next_retry_at {
                 br; span.muted { "next retry " (ui::time(at)) }
             }
-        } @else if r.status == "idle" {
+        } @else if r.status == SyncStatus::Idle {
             (ui::status_label("idle")) " " span.muted { "not synced yet" }
         } @else {
             (ui::status_label("ok"))

@@ -54,7 +54,11 @@ pub fn chart(s: &TrackedService, from: i64, to: i64) -> Markup {
         p.legend {
             @if s.our_rate.is_some() { span { "- - us" } " " }
             @for (k, r) in s.rivals.iter().enumerate() {
-                span style={ "color:" (COLORS[k % COLORS.len()]) } { "■ " } (r.competitor) " "
+                // A drawn swatch, not a style attribute: the CSP allows no inline style.
+                svg.swatch width="10" height="10" aria-hidden="true" {
+                    rect width="10" height="10" fill=(COLORS[k % COLORS.len()]) {}
+                }
+                " " (r.competitor) " "
             }
         }
     }

@@ -8,9 +8,9 @@ use libsql::params;
 use serde::Serialize;
 
 use shared::auth::PanelScope;
+use shared::cache::ticket_messages;
 use shared::crypto::Secret;
 use shared::domain::panels;
-use shared::domain::ticket_messages;
 use shared::pp::{AdminClient, ClientOptions};
 use shared::{AppResult, AppState};
 
@@ -93,11 +93,7 @@ pub async fn fetch_missing(
                 .push(format!("{}: no Admin API key, so its ticket messages cannot be fetched.", panel.name));
             continue;
         };
-        let admin = match AdminClient::new(
-            &panel.base_url,
-            Secret::new(key),
-            &opts.clone().shared_through(&state.db),
-        ) {
+        let admin = match AdminClient::new(&panel.base_url, Secret::new(key), &opts.clone().for_app(state)) {
             Ok(a) => a,
             Err(e) => {
                 out.errors.push(format!("{}: {e}", panel.name));

@@ -13,9 +13,9 @@ use serde::Serialize;
 use shared::db::Conn;
 
 use shared::auth::PanelScope;
+use shared::cache::ticket_messages;
 use shared::domain::ai_verdicts::{self, Judged, VerdictCounts};
 use shared::domain::text::{complaint, plain_text};
-use shared::domain::ticket_messages;
 use shared::AppResult;
 
 use crate::common::{collect, round2};

@@ -1,10 +1,10 @@
 //! Ticket messages: every ticket whose conversation changed since we last read it (new, or its
 //! `last_update` moved) is fetched with `GET /tickets/{id}` and its messages replaced in one transaction
-//! (the fetching itself lives in `shared::domain::ticket_messages`, shared with the reports).
+//! (the fetching itself lives in `shared::cache::ticket_messages`, shared with the reports).
 
 use serde_json::json;
 
-use shared::domain::ticket_messages::{self, FetchError};
+use shared::cache::ticket_messages::{self, FetchError};
 
 use shared::db::Stmt;
 

@@ -16,8 +16,8 @@ use libsql::{params, Value as Sql};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use shared::cache::orders::values;
 use shared::domain::sync::Resource;
-use shared::pp::rows::OrderRow;
 use shared::pp::OrdersPage;
 use shared::time::now_ms;
 
@@ -25,39 +25,11 @@ use super::{
     catch_up, count_new_stmt, ids_of_rows, keep_parsed, position_stmt, returned_count, Ctx, Prefetch, Step,
 };
 use crate::error::SyncError;
-use crate::upsert::{fingerprinted, moved, opt_i, opt_s, upsert, Table};
+use shared::cache::orders::FINAL_SQL;
 
-pub const TABLE: Table = Table {
-    name: "orders_cache",
-    columns: &[
-        "panel_id",
-        "id",
-        "external_id",
-        "user",
-        "creation_type",
-        "charge",
-        "currency",
-        "provider_charge",
-        "link",
-        "start_count",
-        "quantity",
-        "remains",
-        "service_id",
-        "service_type",
-        "service_name",
-        "provider",
-        "status",
-        "mode",
-        "ip_address",
-        "created",
-        "last_update",
-        "checked_at",
-        "fingerprint",
-    ],
-    key: &["panel_id", "id"],
-    insert_only: &["checked_at"],
-    fingerprint: Some("fingerprint"),
-};
+use crate::upsert::{moved, upsert};
+
+pub use shared::cache::orders::TABLE;
 
 /// Failed and errored orders younger than this (than the newest order seen) are re-checked every cycle.
 const FAILED_SECS: i64 = 86_400;
@@ -100,34 +72,6 @@ fn remember_unreadable(p: &mut Position, ids: Vec<i64>) {
     p.unreadable.sort_unstable();
     p.unreadable.dedup();
     p.unreadable.truncate(MAX_UNREADABLE);
-}
-
-fn to_sql(panel: i64, t: i64, o: OrderRow) -> Vec<Sql> {
-    let row = vec![
-        Sql::Integer(panel),
-        Sql::Integer(o.id),
-        opt_s(o.external_id),
-        opt_s(o.user),
-        opt_s(o.creation_type),
-        opt_i(o.charge),
-        opt_s(o.currency),
-        opt_i(o.provider_charge),
-        opt_s(o.link),
-        opt_i(o.start_count),
-        opt_i(o.quantity),
-        opt_i(o.remains),
-        opt_i(o.service_id),
-        opt_s(o.service_type),
-        opt_s(o.service_name),
-        opt_s(o.provider),
-        Sql::Text(o.status),
-        opt_s(o.mode),
-        opt_s(o.ip_address),
-        Sql::Integer(o.created),
-        opt_i(o.last_update),
-        Sql::Integer(t),
-    ];
-    fingerprinted(&TABLE, row)
 }
 
 fn new_orders_query(p: &Position, page_size: i64) -> Vec<(&'static str, String)> {
@@ -254,7 +198,7 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
     } else {
         None
     };
-    let sql_rows: Vec<Vec<Sql>> = rows.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
+    let sql_rows: Vec<Vec<Sql>> = rows.into_iter().map(|o| values(ctx.panel_id, t, o)).collect();
     // The page's rows, their count and its position in one write: the indexes go in the same one.
     let (begun, mut stmts) = match begun {
         Some((guard, drops)) => (Some(guard), drops),
@@ -299,8 +243,10 @@ async fn open_batch(
 ) -> Result<Vec<Held>, SyncError> {
     let mut rows = conn
         .query(
-            "SELECT id, fingerprint FROM orders_cache WHERE panel_id = ?1 AND status NOT IN ('completed', 'partial', 'canceled')
-             AND id > ?2 AND (status NOT IN ('fail', 'error') OR ?3 OR created > ?4) ORDER BY id LIMIT ?5",
+            &format!(
+                "SELECT id, fingerprint FROM orders_cache WHERE panel_id = ?1 AND status NOT IN {FINAL_SQL}
+                 AND id > ?2 AND (status NOT IN ('fail', 'error') OR ?3 OR created > ?4) ORDER BY id LIMIT ?5"
+            ),
             params![ctx.panel_id, after, p.with_old as i64, p.max_ts - FAILED_SECS, ctx.page_size.min(1000)],
         )
         .await?;
@@ -341,7 +287,7 @@ async fn retry_unreadable(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncEr
     // Still unreadable ones are logged again but not counted again: they were counted when skipped.
     let (orders, _) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
     let t = now_ms();
-    let rows: Vec<Vec<Sql>> = orders.into_iter().map(|o| to_sql(ctx.panel_id, t, o)).collect();
+    let rows: Vec<Vec<Sql>> = orders.into_iter().map(|o| values(ctx.panel_id, t, o)).collect();
     let mut step =
         Step { position: serde_json::to_value(&p).unwrap_or_default(), received, ..Step::default() };
     let mut stmts = vec![count_new_stmt(TABLE.name, ctx.panel_id, Resource::Orders, &ids_of_rows(&rows))];
@@ -392,7 +338,7 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
         let (orders, skipped) = keep_parsed(ctx.panel_id, Resource::Orders, 0, page.rows);
         step.skipped = skipped;
         p.open_after = last;
-        let fetched_rows = orders.into_iter().map(|o| to_sql(ctx.panel_id, now_ms(), o)).collect();
+        let fetched_rows = orders.into_iter().map(|o| values(ctx.panel_id, now_ms(), o)).collect();
         // Most open orders did not move since the last pass: write only those that did.
         let held: HashMap<i64, Option<i64>> = batch.iter().copied().collect();
         rows = moved(fetched_rows, &held);

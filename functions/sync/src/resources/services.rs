@@ -12,30 +12,9 @@ use shared::db::Stmt;
 
 use super::{parse_all, position_stmt, recount_stmt, returned_count, Ctx, Step};
 use crate::error::SyncError;
-use crate::upsert::{opt_b, opt_i, opt_s, upsert, Table};
+use crate::upsert::{opt_b, opt_i, opt_s, upsert};
 
-const TABLE: Table = Table {
-    name: "services_cache",
-    columns: &[
-        "panel_id",
-        "id",
-        "name",
-        "type",
-        "category",
-        "rate",
-        "min",
-        "max",
-        "refill",
-        "cancel",
-        "dripfeed",
-        "removed_at",
-        "min_per_day",
-        "checked_at",
-    ],
-    key: &["panel_id", "id"],
-    insert_only: &[],
-    fingerprint: None,
-};
+use shared::cache::services::TABLE;
 
 pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
     let public = ctx.public.ok_or_else(|| {
@@ -55,7 +34,7 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
         .into_iter()
         .map(|s| {
             // The promised speed beside the name it is read from, so Service tracking's "slow" is SQL.
-            let speed = shared::domain::rollups::min_per_day(&s.name);
+            let speed = shared::cache::rollups::min_per_day(&s.name);
             vec![
                 Sql::Integer(ctx.panel_id),
                 Sql::Integer(s.id),

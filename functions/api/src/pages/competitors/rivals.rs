@@ -10,7 +10,7 @@ use serde::Deserialize;
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::domain::competitors::{self, Competitor, CompetitorInput};
-use shared::domain::panels::normalize_base_url;
+use shared::domain::panels::checked_base_url;
 use shared::domain::sync::{self as sync_state, Resource};
 use shared::ui::form::{field, secret_input, secret_value, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link, num};
@@ -128,7 +128,12 @@ fn form(viewer: &Viewer, c: Option<&Competitor>, data: &FormData, errors: &FormE
     }
 }
 
-fn validate(viewer: &Viewer, data: &FormData, creating: bool) -> Result<CompetitorInput, FormErrors> {
+async fn validate(
+    viewer: &Viewer,
+    data: &FormData,
+    creating: bool,
+    allow_private: bool,
+) -> Result<CompetitorInput, FormErrors> {
     let mut errors = FormErrors::default();
     let panel_id = if creating {
         match data.get("panel_id").and_then(|p| p.trim().parse::<i64>().ok()) {
@@ -145,7 +150,7 @@ fn validate(viewer: &Viewer, data: &FormData, creating: bool) -> Result<Competit
     if name.is_empty() || name.chars().count() > 80 {
         errors.add("name", "Enter a name of up to 80 characters.");
     }
-    let base_url = normalize_base_url(&data.text("base_url")).unwrap_or_else(|e| {
+    let base_url = checked_base_url(&data.text("base_url"), allow_private).await.unwrap_or_else(|e| {
         errors.add("base_url", e);
         String::new()
     });
@@ -194,7 +199,7 @@ pub async fn create(
     data: FormData,
 ) -> AppResult<Response> {
     let title = "Add competitor panel";
-    let input = match validate(&viewer, &data, true) {
+    let input = match validate(&viewer, &data, true, state.config.allow_private_urls).await {
         Ok(i) => i,
         Err(errors) => return Ok(bad(&viewer, title, None, &data, &errors)),
     };
@@ -254,7 +259,7 @@ pub async fn update(
 ) -> AppResult<Response> {
     let c = competitors::get_in_scope(&state.db, &viewer.scope(), id).await?;
     let title = format!("Competitor panel: {}", c.name);
-    let mut input = match validate(&viewer, &data, false) {
+    let mut input = match validate(&viewer, &data, false, state.config.allow_private_urls).await {
         Ok(i) => i,
         Err(errors) => return Ok(bad(&viewer, &title, Some(&c), &data, &errors)),
     };

@@ -1,12 +1,13 @@
 //! Orders: the cached orders of every panel in view, newest first, filterable and searchable, with a
 //! detail page and copy-the-selection tools.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use libsql::Value;
 use maud::{html, Markup};
+use shared::auth::InScope;
 
 use shared::auth::Viewer;
-use shared::db::rows::{opt_i64, opt_text};
+use shared::db::rows::opt_text;
 use shared::db::{Reads, Stmt, Where};
 use shared::ui::listing::ListQuery;
 use shared::ui::{self, col, num};
@@ -15,8 +16,6 @@ use shared::{AppError, AppResult, AppState};
 use super::cursor::Cursor;
 
 const PAGE: usize = 50;
-pub const STATUSES: &[&str] =
-    &["pending", "in_progress", "processing", "completed", "partial", "canceled", "error", "fail"];
 const FILTERS: &[(&str, &str)] = &[
     ("status", "Status"),
     ("mode", "Mode"),
@@ -28,60 +27,19 @@ const FILTERS: &[(&str, &str)] = &[
     ("q", "Search"),
 ];
 
-pub struct Order {
-    pub panel_id: i64,
-    pub id: i64,
-    pub external_id: Option<String>,
-    pub user: Option<String>,
-    pub charge: Option<i64>,
-    pub currency: Option<String>,
-    pub provider_charge: Option<i64>,
-    pub link: Option<String>,
-    pub start_count: Option<i64>,
-    pub quantity: Option<i64>,
-    pub remains: Option<i64>,
-    pub service_id: Option<i64>,
-    pub service_name: Option<String>,
-    pub provider: Option<String>,
-    pub status: String,
-    pub mode: Option<String>,
-    pub creation_type: Option<String>,
-    pub created: i64,
-    pub last_update: Option<i64>,
-}
+use shared::cache::orders::OrderStatus;
+pub use shared::cache::orders::{Order, COLUMNS};
 
-pub const COLUMNS: &str = "panel_id, id, external_id, user, charge, currency, provider_charge, link, start_count, \
-     quantity, remains, service_id, service_name, provider, status, mode, creation_type, created, last_update";
-
+/// An order of the list or page, read with `COLUMNS`.
 pub fn order_from(r: &shared::db::Row) -> AppResult<Order> {
-    Ok(Order {
-        panel_id: r.get(0)?,
-        id: r.get(1)?,
-        external_id: opt_text(r, 2)?,
-        user: opt_text(r, 3)?,
-        charge: opt_i64(r, 4)?,
-        currency: opt_text(r, 5)?,
-        provider_charge: opt_i64(r, 6)?,
-        link: opt_text(r, 7)?,
-        start_count: opt_i64(r, 8)?,
-        quantity: opt_i64(r, 9)?,
-        remains: opt_i64(r, 10)?,
-        service_id: opt_i64(r, 11)?,
-        service_name: opt_text(r, 12)?,
-        provider: opt_text(r, 13)?,
-        status: r.get(14)?,
-        mode: opt_text(r, 15)?,
-        creation_type: opt_text(r, 16)?,
-        created: r.get(17)?,
-        last_update: opt_i64(r, 18)?,
-    })
+    Order::from_row(r)
 }
 
 /// The WHERE clause of the list's filters (the panel scope included).
 fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
-        if !STATUSES.contains(&s) && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if OrderStatus::parse(s).is_none() && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(AppError::bad_request("Status is not a known order status."));
         }
         w.bind("status = ?", s);
@@ -156,11 +114,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let chips = q.chips("/orders", FILTERS, &["after"]);
     let mut tabs =
         vec![("All".to_string(), q.href("/orders", &["status", "after"], &[]), q.get("status").is_none())];
-    for s in STATUSES {
+    for s in OrderStatus::ALL.map(OrderStatus::as_str) {
         tabs.push((
             label(s),
             q.href("/orders", &["after"], &[("status", s.to_string())]),
-            q.get("status") == Some(*s),
+            q.get("status") == Some(s),
         ));
     }
     let rows: Vec<Markup> = orders.iter().map(|o| row(&viewer, o)).collect();
@@ -245,9 +203,8 @@ pub fn urlencode(s: &str) -> String {
 pub async fn detail(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((panel_id, id)): Path<(i64, i64)>,
+    InScope((panel_id, id)): InScope<(i64, i64)>,
 ) -> AppResult<Markup> {
-    viewer.scope().check(panel_id)?;
     let conn = state.db.connect().await?;
     let mut rows = conn
         .query(&format!("SELECT {COLUMNS} FROM orders_cache WHERE panel_id = ?1 AND id = ?2"), (panel_id, id))

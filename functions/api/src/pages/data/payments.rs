@@ -8,7 +8,8 @@ use libsql::Value;
 use maud::{html, Markup};
 
 use shared::auth::Viewer;
-use shared::db::rows::{opt_i64, opt_text};
+use shared::cache::payments::{payment_from, Payment, PAYMENT_COLUMNS};
+use shared::db::rows::opt_i64;
 use shared::db::{Read, Reads, Stmt, Where};
 use shared::domain::fraud::{self, Facts, Risk};
 use shared::ui::listing::ListQuery;
@@ -26,39 +27,6 @@ const FILTERS: &[(&str, &str)] = &[
     ("to", "Created to"),
     ("q", "Search"),
 ];
-
-pub struct Payment {
-    pub panel_id: i64,
-    pub id: i64,
-    pub user: Option<String>,
-    pub amount: Option<i64>,
-    pub currency: Option<String>,
-    pub method: Option<String>,
-    pub status: Option<String>,
-    pub memo: Option<String>,
-    pub mode: Option<String>,
-    pub created: i64,
-    pub updated: Option<i64>,
-}
-
-const PAYMENT_COLUMNS: &str =
-    "panel_id, id, user, amount, currency, method, status, memo, mode, created, updated";
-
-fn payment_from(r: &shared::db::Row) -> AppResult<Payment> {
-    Ok(Payment {
-        panel_id: r.get(0)?,
-        id: r.get(1)?,
-        user: opt_text(r, 2)?,
-        amount: opt_i64(r, 3)?,
-        currency: opt_text(r, 4)?,
-        method: opt_text(r, 5)?,
-        status: opt_text(r, 6)?,
-        memo: opt_text(r, 7)?,
-        mode: opt_text(r, 8)?,
-        created: r.get(9)?,
-        updated: opt_i64(r, 10)?,
-    })
-}
 
 /// The newest payments of the user `user_id` of a panel (found by the username its row holds).
 pub fn of_user(reads: &mut Reads, panel_id: i64, user_id: i64) -> Read<Payment> {

@@ -1,10 +1,11 @@
 //! Services: each panel's catalogue (ID | Name | Type | Rate | Min | Max) with the promise read from the
 //! name (speed per day, refill), the imported description, Refresh, and "Report this service".
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use libsql::Value;
 use maud::{html, Markup};
+use shared::auth::InScope;
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
@@ -149,9 +150,8 @@ pub async fn refresh(
 pub async fn report_page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((panel_id, id)): Path<(i64, i64)>,
+    InScope((panel_id, id)): InScope<(i64, i64)>,
 ) -> AppResult<Markup> {
-    viewer.scope().check(panel_id)?;
     let conn = state.db.connect().await?;
     let mut rows =
         conn.query("SELECT name FROM services_cache WHERE panel_id = ?1 AND id = ?2", (panel_id, id)).await?;
@@ -178,10 +178,9 @@ pub async fn report(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
-    Path((panel_id, id)): Path<(i64, i64)>,
+    InScope((panel_id, id)): InScope<(i64, i64)>,
     data: FormData,
 ) -> AppResult<Response> {
-    viewer.scope().check(panel_id)?;
     let reason = data.text("reason");
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(AppError::bad_request("Say what is wrong with the service (up to 2,000 characters)."));

@@ -1,9 +1,10 @@
 //! Tickets: the list, and a ticket's page with its conversation (sanitised), the orders it mentions,
 //! canned replies and the reply form that answers through the panel's own API.
 
+use shared::auth::InScope;
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
 
@@ -188,18 +189,27 @@ struct Message {
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((panel_id, id)): Path<(i64, i64)>,
+    InScope((panel_id, id)): InScope<(i64, i64)>,
     q: ListQuery,
 ) -> AppResult<Markup> {
-    viewer.scope().check(panel_id)?;
     let canned = q.int("canned", "Canned reply")?;
-    render(&state, &viewer, (panel_id, id), Draft::Canned(canned), None).await
+    render(&state, &viewer, (panel_id, id), Draft { typed: String::new(), canned }, None).await
 }
 
-/// What the reply box holds: a chosen canned reply, or the text a failed send came back with.
-enum Draft {
-    Canned(Option<i64>),
-    Typed(String),
+/// What the reply box holds: the text typed (or a failed send came back with), and a canned reply
+/// to add after it.
+struct Draft {
+    typed: String,
+    canned: Option<i64>,
+}
+
+/// The typed draft with a canned reply added after it, a blank line between.
+fn with_canned(typed: &str, canned: &str) -> String {
+    match (typed.trim().is_empty(), canned.is_empty()) {
+        (true, _) => canned.to_string(),
+        (false, true) => typed.to_string(),
+        (false, false) => format!("{}\n\n{canned}", typed.trim_end()),
+    }
 }
 
 /// The ticket page; `error` is why the reply in `draft` was not sent (shown above the reply box).
@@ -277,13 +287,8 @@ async fn render(
         }
         ids
     };
-    let draft = match draft {
-        Draft::Canned(Some(cid)) => {
-            replies.iter().find(|c| c.id == cid).map(|c| c.body.clone()).unwrap_or_default()
-        }
-        Draft::Canned(None) => String::new(),
-        Draft::Typed(text) => text,
-    };
+    let canned = draft.canned.and_then(|cid| replies.iter().find(|c| c.id == cid));
+    let draft = with_canned(&draft.typed, canned.map_or("", |c| c.body.as_str()));
     let can_reply = viewer.is(Role::Agent);
     let content = html! {
         dl.facts.inline {
@@ -316,7 +321,9 @@ async fn render(
                                     option value="" { "Choose…" }
                                     @for c in &replies { option value=(c.id) data-body=(c.body) { (c.title) } }
                                 }
-                                noscript { button type="submit" formmethod="get" formaction={ "/tickets/" (panel_id) "/" (id) } { "Insert" } }
+                                // Without script: posted with the draft (the token stays out of the address), which
+                                // comes back with the canned reply added; an empty draft does not block it.
+                                noscript { button type="submit" name="insert" value="1" formnovalidate { "Insert" } }
                             }
                         }
                         div.field.invalid[error.is_some()] {
@@ -364,10 +371,16 @@ pub async fn reply(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
-    Path((panel_id, id)): Path<(i64, i64)>,
+    InScope((panel_id, id)): InScope<(i64, i64)>,
     data: FormData,
 ) -> AppResult<Response> {
-    viewer.scope().check(panel_id)?;
+    if data.get("insert").is_some() {
+        // The no-script Insert: nothing is sent; the page again, the canned reply added to the draft.
+        let typed = data.get("message").unwrap_or_default().to_string();
+        let canned = data.get("canned").and_then(|c| c.trim().parse().ok());
+        let page = render(&state, &viewer, (panel_id, id), Draft { typed, canned }, None).await?;
+        return Ok(axum::response::IntoResponse::into_response(axum::response::Html(page.into_string())));
+    }
     let message = data.text("message");
     let actor = shared::audit::Actor {
         staff_id: Some(viewer.id()),
@@ -381,7 +394,8 @@ pub async fn reply(
         // The panel refused or failed, or the text is wrong: the page again, with the reply kept.
         Err(e @ (AppError::BadRequest(_) | AppError::Upstream(_))) => {
             let why = e.to_string();
-            let page = render(&state, &viewer, (panel_id, id), Draft::Typed(message), Some(&why)).await?;
+            let draft = Draft { typed: message, canned: None };
+            let page = render(&state, &viewer, (panel_id, id), draft, Some(&why)).await?;
             return Ok(axum::response::IntoResponse::into_response((
                 e.status(),
                 axum::response::Html(page.into_string()),

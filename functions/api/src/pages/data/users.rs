@@ -1,13 +1,14 @@
 //! Users: ID | Username | Balance ⇅ | Spent ⇅ | Status | Created ⇅ | Last auth ⇅ | Discount ⇅, and a
 //! user's page with their orders, payments and tickets.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use libsql::Value;
 use maud::{html, Markup};
+use shared::auth::InScope;
 
 use shared::auth::Viewer;
-use shared::db::rows::{opt_i64, opt_text};
+use shared::db::rows::opt_text;
 use shared::db::{Reads, Stmt, Where};
 use shared::ui::listing::ListQuery;
 use shared::ui::{self, col, num};
@@ -15,6 +16,7 @@ use shared::{AppError, AppResult, AppState};
 
 use super::orders::{order_from, COLUMNS};
 use super::payments;
+use shared::cache::users::{user_from, USER_COLUMNS};
 
 const PAGE: i64 = 50;
 const SORTS: &[(&str, &str)] = &[
@@ -26,39 +28,6 @@ const SORTS: &[(&str, &str)] = &[
     // A number sent as a string: sorted as text, "10" would come before "5".
     ("discount", "CAST(discount AS REAL)"),
 ];
-
-pub struct User {
-    pub panel_id: i64,
-    pub id: i64,
-    pub username: String,
-    pub email: Option<String>,
-    pub balance: Option<i64>,
-    pub spent: Option<i64>,
-    pub currency: Option<String>,
-    pub status: Option<String>,
-    pub created: Option<i64>,
-    pub last_auth: Option<i64>,
-    pub discount: Option<String>,
-}
-
-const USER_COLUMNS: &str =
-    "panel_id, id, username, email, balance, spent, currency, status, created, last_auth, discount";
-
-fn user_from(r: &shared::db::Row) -> AppResult<User> {
-    Ok(User {
-        panel_id: r.get(0)?,
-        id: r.get(1)?,
-        username: r.get(2)?,
-        email: opt_text(r, 3)?,
-        balance: opt_i64(r, 4)?,
-        spent: opt_i64(r, 5)?,
-        currency: opt_text(r, 6)?,
-        status: opt_text(r, 7)?,
-        created: opt_i64(r, 8)?,
-        last_auth: opt_i64(r, 9)?,
-        discount: opt_text(r, 10)?,
-    })
-}
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
     let sort =
@@ -171,10 +140,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
 pub async fn by_name(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(panel_id): Path<i64>,
+    InScope(panel_id): InScope<i64>,
     q: ListQuery,
 ) -> AppResult<Response> {
-    viewer.scope().check(panel_id)?;
     let name = q.get("username").unwrap_or("");
     if !name.is_empty() {
         let conn = state.db.connect().await?;
@@ -201,9 +169,8 @@ pub async fn by_name(
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((panel_id, id)): Path<(i64, i64)>,
+    InScope((panel_id, id)): InScope<(i64, i64)>,
 ) -> AppResult<Markup> {
-    viewer.scope().check(panel_id)?;
     // The user and everything of theirs in one round trip: the rows are found by the username the
     // user row holds.
     let username = "(SELECT username FROM users_cache WHERE panel_id = ?1 AND id = ?2)";

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::db::Stmt;
 use libsql::Value;
-use shared::db::Stmt;
 
 pub struct Table {
     pub name: &'static str,

@@ -1,12 +1,34 @@
-//! Writing a ticket fetched from its panel (`GET /tickets/{id}`) into the cache: the ticket row's
+//! `tickets_cache`: a panel's tickets, and writing a ticket fetched from its panel (`GET /tickets/{id}`) into the cache: the ticket row's
 //! status and last update, and its whole conversation (stored as the sync stores it,
 //! [`super::ticket_messages::replace_conversation`]), in one write batch.
 
 use libsql::{params, Value as Sql};
 
+use super::upsert::Table;
+
 use crate::db::{Db, Stmt};
 use crate::error::AppResult;
 use crate::pp::rows::{MessageRow, TicketRow};
+
+/// How the sync writes a ticket (its conversation is `super::ticket_messages`).
+pub const TABLE: Table = Table {
+    name: "tickets_cache",
+    columns: &[
+        "panel_id",
+        "id",
+        "user",
+        "subject",
+        "status",
+        "assignee",
+        "created",
+        "last_update",
+        "is_read",
+        "checked_at",
+    ],
+    key: &["panel_id", "id"],
+    insert_only: &["checked_at"],
+    fingerprint: None,
+};
 
 /// Replaces the cached conversation of one ticket and marks it read up to `ticket.last_update`.
 /// Returns how many messages are stored.

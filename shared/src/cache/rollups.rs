@@ -119,6 +119,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_rollups_use_the_status_words_of_the_orders_table() {
+        use crate::cache::orders::{FINISHED_SQL, UNCHARGED_SQL};
+        assert!(ROLLUPS[1].from_orders.contains(&format!("status IN {FINISHED_SQL}")));
+        assert!(ROLLUPS[2].from_orders.contains(&format!("status NOT IN {UNCHARGED_SQL}")));
+        let migration = crate::db::MIGRATIONS.iter().find(|m| m.1 == "rollups").map(|m| m.2).unwrap_or("");
+        assert!(migration.contains(&format!("status IN {FINISHED_SQL}")));
+        assert!(migration.contains(&format!("status NOT IN {UNCHARGED_SQL}")));
+    }
+
+    #[test]
     fn the_stored_speed_is_the_parsed_lower_end_or_zero() {
         assert_eq!(min_per_day("Likes [Speed: 5-10K/Day]"), 5_000);
         assert_eq!(min_per_day("Likes"), 0);
