@@ -98,7 +98,11 @@ async fn in_request_span(req: axum::extract::Request, next: middleware::Next) ->
     crate::error::REQUEST_ID.scope(id, next.run(req).instrument(span)).await
 }
 
-/// The console's stylesheet, script and icons (`/static/{file}`, content-hashed names).
+/// The console's stylesheet and script (`/static/{file}`, content-hashed names) and its favicon.
 pub fn static_assets(state: &AppState) -> Routes {
-    Routes::new(state).get("/static/{file}", Access::Public, crate::ui::assets::serve)
+    Routes::new(state).get("/static/{file}", Access::Public, crate::ui::assets::serve).get(
+        crate::ui::assets::FAVICON_PATH,
+        Access::Public,
+        crate::ui::assets::favicon,
+    )
 }

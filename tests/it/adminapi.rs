@@ -223,6 +223,15 @@ async fn bad_input_is_a_clear_400_and_bad_keys_a_401() {
         ("/adminapi/v2/orders/abc", "order id"),
         ("/adminapi/v2/tickets/1x", "ticket id"),
         ("/adminapi/v2/payments?sort=up", "sort"),
+        // A typo in a status is not "no such orders": the valid values are listed.
+        (
+            "/adminapi/v2/orders?order_status=failed",
+            "pending, in_progress, processing, completed, partial, canceled, error, fail",
+        ),
+        ("/adminapi/v2/orders?order_status=robot", "order_status must be one of"),
+        ("/adminapi/v2/orders?order_status=", "order_status must be one of"),
+        ("/adminapi/v2/orders?service_ids=", "service_ids"),
+        ("/adminapi/v2/services?service_ids=", "service_ids"),
     ] {
         let (s, v) = get(&app, path, &k).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");

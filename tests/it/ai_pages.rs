@@ -404,6 +404,7 @@ async fn viewer_of(app: &TestApp, s: &crate::helpers::Session) -> shared::auth::
         flash: None,
         path: "/tickets".into(),
         freshness: None,
+        panel_errors: Vec::new(),
     }
 }
 

@@ -38,8 +38,15 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
-/// Starts chromedriver on a free port and opens a headless Chromium session through it.
+/// Starts chromedriver on a free port and opens a headless Chromium session through it, a laptop's
+/// 1366×900 (at a phone's width the navigation folds behind its menu button).
 pub async fn start_browser() -> Browser {
+    start_browser_sized(Some((1366, 900))).await
+}
+
+/// [`start_browser`] with the page's viewport exactly `width`×`height` CSS pixels (Chromium's device
+/// metrics: a window may not shrink to a phone's width), keeping the console's messages readable.
+pub async fn start_browser_sized(viewport: Option<(u32, u32)>) -> Browser {
     let binary = chromium();
     let port = free_port();
     let driver = Driver(
@@ -61,7 +68,15 @@ pub async fn start_browser() -> Browser {
                      "--no-first-run", format!("--user-data-dir={}", profile.path().display())]
         }),
     );
-    // The console's messages, read by `csp_violations`.
+    if let Some((width, height)) = viewport {
+        let opts = caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut()).unwrap();
+        opts.insert(
+            "mobileEmulation".into(),
+            serde_json::json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0,
+                                "mobile": width < 800, "touch": width < 800}}),
+        );
+    }
+    // The console's messages, read by `console_errors` and `csp_violations`.
     caps.insert("goog:loggingPrefs".into(), serde_json::json!({ "browser": "ALL" }));
     let start = Instant::now();
     let client = loop {
@@ -96,6 +111,19 @@ impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
 
 /// The console messages about the Content-Security-Policy since the last call: each is something a
 /// page tried that the policy blocked (an inline style or script), so the page may not work.
+/// The browser console's warnings and errors since the last read (a 404, a script error, a CSP
+/// refusal).
+pub async fn console_errors(client: &fantoccini::Client) -> Vec<String> {
+    let log = client.issue_cmd(ConsoleLog).await.expect("browser log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| matches!(e["level"].as_str(), Some("SEVERE") | Some("WARNING")))
+        .filter_map(|e| e["message"].as_str())
+        .map(str::to_string)
+        .collect()
+}
+
 pub async fn csp_violations(client: &fantoccini::Client) -> Vec<String> {
     let log = client.issue_cmd(ConsoleLog).await.expect("browser log");
     log.as_array()
@@ -161,7 +189,11 @@ async fn staff_member_signs_in_browses_and_signs_out() {
     // The panel switcher applies at once (script) and is kept in the links.
     client.goto(&format!("{base}/panels")).await.unwrap();
     client.find(Locator::Id("panel-switch")).await.unwrap().select_by_label("North Panel").await.unwrap();
-    client.wait().for_url(&url::Url::parse(&format!("{base}/panels?panel=1")).unwrap()).await.unwrap();
+    client
+        .wait()
+        .for_url(&url::Url::parse(&format!("{base}/panels?panel=1&switch=1")).unwrap())
+        .await
+        .unwrap();
     let staff_link = client.find(Locator::Css("nav.sidebar a[href^='/staff']")).await.unwrap();
     assert_eq!(staff_link.attr("href").await.unwrap().as_deref(), Some("/staff?panel=1"));
 

@@ -127,7 +127,7 @@ async fn order_detail_shows_provider_and_margin_and_selection_copies() {
     let res = app.get(&format!("/orders/{panel}/{}", p[0]), Some(&owner)).await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains(p[1]) && res.body.contains(p[2]), "external id and provider");
-    let margin = shared::pp::money::format(p[3].parse().unwrap());
+    let margin = shared::pp::money::display(p[3].parse().unwrap(), None);
     assert!(res.body.contains(&margin), "margin {margin}");
     let sel = app.get(&format!("/orders/selection?sel={panel}:{}", p[0]), Some(&owner)).await;
     assert!(
@@ -375,8 +375,8 @@ async fn payments_show_method_names_and_explain_their_risk() {
     let page = app.get(&format!("/payments?method={}", urlencode(&method[0])), Some(&owner)).await;
     assert!(page.body.contains("Card (Stripe)"));
     assert!(
-        page.body.contains("below the method&#39;s minimum of 1000000.00")
-            || page.body.contains("below the method's minimum of 1000000.00"),
+        page.body.contains("below the method&#39;s minimum of 1,000,000.00")
+            || page.body.contains("below the method's minimum of 1,000,000.00"),
         "every deposit is under that minimum"
     );
     assert!(page.body.contains("How the fraud risk is computed"));
@@ -420,12 +420,16 @@ async fn services_show_promise_empty_state_and_refresh() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM service_reports WHERE resolved_at IS NOT NULL").await, 1);
 }
 
-async fn upload(app: &TestApp, session: &Session, csv: &str) -> crate::helpers::Res {
+/// Uploads `file` (any bytes) to the description import, as the browser's form sends it.
+pub async fn upload(app: &TestApp, session: &Session, file: impl AsRef<[u8]>) -> crate::helpers::Res {
     let boundary = "XbOuNdArYx";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n",
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\nContent-Type: text/csv\r\n\r\n",
         session.csrf
-    );
+    )
+    .into_bytes();
+    body.extend_from_slice(file.as_ref());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let req = TestApp::request(Method::POST, "/services/descriptions", Some(session))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
         .body(Body::from(body))

@@ -3,6 +3,7 @@
 //! client (the browser) needs a socket.
 
 mod helpers;
+mod layout;
 
 mod access_walk;
 mod account;
@@ -17,6 +18,7 @@ mod browser;
 mod cli;
 mod competitors;
 mod competitors_report;
+mod console_fixes;
 mod data_pages;
 mod file_modes;
 mod health;

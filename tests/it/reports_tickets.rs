@@ -180,7 +180,7 @@ async fn json_equals_the_page_and_scope_limits_both() {
 }
 
 /// A stored AI verdict, as the reviewer writes it.
-async fn verdict(app: &TestApp, panel: i64, ticket: i64, seq: i64, staff: &str, at: i64, verdict: &str) {
+pub async fn verdict(app: &TestApp, panel: i64, ticket: i64, seq: i64, staff: &str, at: i64, verdict: &str) {
     app.exec(&format!(
         "INSERT INTO ai_reviews (panel_id, ticket_id, seq, status, staff_name, reply_at, verdict, reasoning, reviewed_at)
          VALUES ({panel}, {ticket}, {seq}, 'done', '{staff}', {at}, '{verdict}', 'why', {at})"

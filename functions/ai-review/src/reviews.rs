@@ -49,7 +49,7 @@ fn conditions(f: &Filter, with_verdict: bool) -> (String, Vec<libsql::Value>) {
     if with_verdict {
         match &f.verdict {
             Some(v) => add("r.verdict = ?", v.clone().into(), &mut sql),
-            None => sql.push_str(" AND r.verdict IN ('mediocre', 'bad')"),
+            None => sql.push_str(&format!(" AND {}", shared::domain::ai_verdicts::flagged_sql("r."))),
         }
         if let Some(fl) = &f.flag {
             add(

@@ -22,6 +22,19 @@ pub struct FramePanel {
     /// Why the panel is stopped (status error: its key refused, or unreadable with this
     /// PANELOPS_SECRET_KEY).
     pub stopped: Option<String>,
+    /// Why an active panel is in error all the same: every resource's sync has failed for
+    /// [`FAILING_AFTER_SECS`] (the last message of one).
+    pub failing: Option<String>,
+}
+
+/// An active panel whose every sync has failed this long is shown as in error.
+pub const FAILING_AFTER_SECS: i64 = 300;
+
+impl FramePanel {
+    /// Why the panel is in error (stopped, or every sync failing), in words; None when it is not.
+    pub fn error(&self) -> Option<&str> {
+        self.stopped.as_deref().or(self.failing.as_deref())
+    }
 }
 
 /// One panel's sync state, summed over its resources.
@@ -42,6 +55,8 @@ pub struct Freshness {
     pub late: bool,
     /// Why a panel in view is stopped, said in the note.
     pub stopped: Option<String>,
+    /// Why a panel in view is in error though not stopped (every sync failing), said in the note.
+    pub failing: Option<String>,
 }
 
 pub struct Context {
@@ -52,6 +67,15 @@ pub struct Context {
 
 impl Context {
     /// The panels in `scope`, for the switcher and forms.
+    /// The panels in `scope` that are in error, with why (Panels, the Overview).
+    pub fn panel_errors(&self, scope: &PanelScope) -> Vec<(i64, String)> {
+        self.panels
+            .iter()
+            .filter(|p| scope.allows(p.id))
+            .filter_map(|p| p.error().map(|why| (p.id, why.to_string())))
+            .collect()
+    }
+
     pub fn panel_refs(&self, scope: &PanelScope) -> Vec<PanelRef> {
         self.panels
             .iter()
@@ -76,13 +100,11 @@ impl Context {
             return None;
         }
         let last_ok = in_view.iter().filter_map(|f| f.last_ok_at).max();
-        let stopped = self
-            .panels
-            .iter()
-            .filter(|p| in_view.iter().any(|f| f.panel_id == p.id))
-            .find_map(|p| p.stopped.clone());
-        let late = in_view.iter().any(|f| f.late) || stopped.is_some();
-        (last_ok.is_some() || late).then_some(Freshness { last_ok, late, stopped })
+        let viewed = || self.panels.iter().filter(|p| in_view.iter().any(|f| f.panel_id == p.id));
+        let stopped = viewed().find_map(|p| p.stopped.clone());
+        let failing = viewed().find_map(|p| p.failing.as_ref().map(|why| format!("{}: {why}", p.name)));
+        let late = in_view.iter().any(|f| f.late) || stopped.is_some() || failing.is_some();
+        (last_ok.is_some() || late).then_some(Freshness { last_ok, late, stopped, failing })
     }
 }
 
@@ -113,14 +135,31 @@ pub async fn load(db: &Db, token: &str, now: i64) -> AppResult<Context> {
         ),
         |r| Ok(r.get::<i64>(0)?),
     );
+    // An active panel is failing when it has enabled resources and none of them has synced within
+    // FAILING_AFTER_SECS (nor the panel been added since): the newest error message says why.
     let panels = reads.add(
         Stmt::new(
-            "SELECT id, name, status, CASE WHEN status = 'error' THEN last_error END FROM panels ORDER BY name, id",
-            (),
+            "SELECT id, name, status, CASE WHEN status = 'error' THEN last_error END,
+                    CASE WHEN status = 'active'
+                          AND EXISTS (SELECT 1 FROM sync_state s WHERE s.panel_id = panels.id AND s.enabled = 1)
+                          AND NOT EXISTS (SELECT 1 FROM sync_state s WHERE s.panel_id = panels.id AND s.enabled = 1
+                                AND (s.status != 'error' OR COALESCE(s.last_ok_at, panels.created_at) >= ?1))
+                    THEN COALESCE((SELECT s.message FROM sync_state s WHERE s.panel_id = panels.id
+                                     AND s.status = 'error' AND s.message IS NOT NULL
+                                   ORDER BY s.last_fetched_at DESC LIMIT 1), 'every sync fails')
+                    END
+             FROM panels ORDER BY name, id",
+            params![now - FAILING_AFTER_SECS],
         ),
         |r| {
             let status = r.get::<String>(2)?;
-            Ok(FramePanel { id: r.get(0)?, name: r.get(1)?, paused: status == "paused", stopped: r.get(3)? })
+            Ok(FramePanel {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                paused: status == "paused",
+                stopped: r.get(3)?,
+                failing: r.get::<Option<String>>(4)?.map(|why| format!("every sync failed for 5 min: {why}")),
+            })
         },
     );
     let freshness = reads.add(

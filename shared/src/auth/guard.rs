@@ -64,20 +64,26 @@ fn sign_in_target(req: &Request) -> Denied {
     }
 }
 
-/// The `panel` query parameter: absent → None, empty → Some(None) (all panels), a number → Some(Some(n)).
-fn chosen_panel(req: &Request) -> Result<Option<Option<i64>>, AppError> {
-    let Some(q) = req.uri().query() else { return Ok(None) };
+/// The `panel` query parameter: absent → None, empty → Some(None) (all panels), a number → Some(Some(n));
+/// with whether the panel switcher sent it (`switch`), the one place a choice is remembered.
+fn chosen_panel(req: &Request) -> Result<(Option<Option<i64>>, bool), AppError> {
+    let Some(q) = req.uri().query() else { return Ok((None, false)) };
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap_or_default();
-    match pairs.into_iter().find(|(k, _)| k == "panel") {
-        None => Ok(None),
-        Some((_, v)) if v.trim().is_empty() => Ok(Some(None)),
-        Some((_, v)) => v
-            .trim()
-            .parse::<i64>()
-            .map(|n| Some(Some(n)))
-            .map_err(|_| AppError::bad_request("The panel must be a panel id.")),
-    }
+    let switched = pairs.iter().any(|(k, _)| k == SWITCH_PARAM);
+    let chosen = match pairs.into_iter().find(|(k, _)| k == "panel") {
+        None => None,
+        Some((_, v)) if v.trim().is_empty() => Some(None),
+        Some((_, v)) => Some(Some(
+            v.trim().parse::<i64>().map_err(|_| AppError::bad_request("The panel must be a panel id."))?,
+        )),
+    };
+    Ok((chosen, switched))
 }
+
+/// Sent by the panel switcher beside `panel`: only then is the choice remembered for the next pages.
+/// A link or a redirect carrying `panel` (a user's orders, an action's way back) shows that panel for
+/// that page alone.
+pub const SWITCH_PARAM: &str = "switch";
 
 async fn authorize(
     state: &AppState,
@@ -112,16 +118,17 @@ async fn authorize(
         )
         .into());
     }
-    let panel = match chosen_panel(&req)? {
+    let (chosen, switched) = chosen_panel(&req)?;
+    let panel = match chosen {
         Some(Some(p)) => {
             scope.check(p)?;
-            if member.current_panel != Some(p) {
+            if switched && member.current_panel != Some(p) {
                 staff::set_current_panel(&state.db, member.id, Some(p)).await?;
             }
             Some(p)
         }
         Some(None) => {
-            if member.current_panel.is_some() {
+            if switched && member.current_panel.is_some() {
                 staff::set_current_panel(&state.db, member.id, None).await?;
             }
             None
@@ -136,6 +143,7 @@ async fn authorize(
     let had_flash = cookies::get(req.headers(), cookies::FLASH).is_some();
     let panels = ctx.panel_refs(&scope);
     let freshness = ctx.freshness(&scope, panel);
+    let panel_errors = ctx.panel_errors(&scope);
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(Viewer {
         staff: member,
@@ -146,6 +154,7 @@ async fn authorize(
         flash,
         path,
         freshness,
+        panel_errors,
     });
     Ok((req, had_flash))
 }
@@ -187,7 +196,7 @@ async fn authorize_key(state: &AppState, need: Scope, mut req: Request) -> Resul
         return Err(deny(StatusCode::FORBIDDEN, &format!("This API key lacks the {need} scope.")));
     }
     let scope = key.scope();
-    let panel = match chosen_panel(&req) {
+    let panel = match chosen_panel(&req).map(|(chosen, _)| chosen) {
         Ok(Some(Some(p))) if !scope.allows(p) => {
             return Err(deny(StatusCode::FORBIDDEN, &format!("This API key may not read panel {p}.")))
         }

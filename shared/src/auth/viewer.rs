@@ -26,6 +26,8 @@ pub struct Viewer {
     pub path: String,
     /// Last successful sync in view, whether any panel's sync is in error or late, and why one stopped.
     pub freshness: Option<crate::auth::context::Freshness>,
+    /// Panels in the scope that are in error (stopped, or every sync failing), with why.
+    pub panel_errors: Vec<(i64, String)>,
 }
 
 impl Viewer {
@@ -57,6 +59,10 @@ impl Viewer {
     /// SQL limiting `column` to the viewer's scope and chosen panel.
     pub fn panel_sql(&self, column: &str) -> String {
         self.scope().sql(column, self.panel)
+    }
+    /// Why a panel is in error, when it is.
+    pub fn panel_error(&self, id: i64) -> Option<&str> {
+        self.panel_errors.iter().find(|(p, _)| *p == id).map(|(_, why)| why.as_str())
     }
     pub fn panel_name(&self, id: i64) -> String {
         self.panels

@@ -63,6 +63,13 @@ pub async fn counts_on(
     Ok(out)
 }
 
+/// The one definition of a flagged reply: reviewed, judged mediocre or bad. Windows apply to the
+/// reply's time (`reply_at`), as on AI → Flagged replies. `alias` is the table's alias with its dot
+/// ("r.") or "".
+pub fn flagged_sql(alias: &str) -> String {
+    format!("{alias}status = 'done' AND {alias}verdict IN ('mediocre', 'bad')")
+}
+
 /// One reply the reviewer judged mediocre or bad, keyed like `ticket_messages` (panel, ticket, seq).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Judged {
@@ -85,7 +92,8 @@ pub async fn judged(
 ) -> AppResult<Vec<Judged>> {
     let sql = format!(
         "SELECT panel_id, ticket_id, seq, verdict, wrong_by IS NOT NULL FROM ai_reviews
-         WHERE status = 'done' AND verdict IN ('mediocre', 'bad') AND reply_at >= ?1 AND reply_at < ?2 AND {}",
+         WHERE {} AND reply_at >= ?1 AND reply_at < ?2 AND {}",
+        flagged_sql(""),
         scope.sql("panel_id", panel)
     );
     let mut rows = conn.query(&sql, params![from, to]).await?;

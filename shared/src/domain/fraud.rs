@@ -60,7 +60,7 @@ pub struct Risk {
 }
 
 pub fn assess(f: &Facts) -> Risk {
-    let money = crate::pp::money::format;
+    let money = |m: i64| crate::pp::money::display(m, None);
     let mut reasons = Vec::new();
     let mut high = false;
     // Saturating: the numbers come from the panel, and absurd ones must not wrap into a verdict.

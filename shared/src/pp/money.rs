@@ -86,10 +86,77 @@ pub fn fixed(micros: i64, decimals: u32) -> String {
     }
 }
 
+/// The decimals a currency is written with (ISO 4217): 0 for the yen and its kind, 3 for the dinars,
+/// 2 for the rest and when the currency is unknown.
+pub fn decimals(currency: Option<&str>) -> u32 {
+    let code = currency.map(|c| c.trim().to_ascii_uppercase()).unwrap_or_default();
+    match code.as_str() {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI"
+        | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// The console's one way of writing an amount for people: the currency's decimals, thousands
+/// separated ("3,820.29", "1,500" yen, "-1,000,000.00").
+pub fn display(micros: i64, currency: Option<&str>) -> String {
+    grouped(&fixed(micros, decimals(currency)))
+}
+
+/// A dollar amount for people ("$143.31", "-$1,250.00"): reports that sum in dollars.
+pub fn usd(micros: i64) -> String {
+    let s = display(micros, Some("USD"));
+    match s.strip_prefix('-') {
+        Some(abs) => format!("-${abs}"),
+        None => format!("${s}"),
+    }
+}
+
+/// A service's rate (per 1000) for people: its own precision kept (0.9448), thousands separated.
+pub fn rate(micros: i64) -> String {
+    grouped(&format(micros))
+}
+
+/// `s` (a decimal from [`fixed`] or [`format`]) with a comma between each three whole digits.
+fn grouped(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
+    let (whole, frac) = rest.split_once('.').map(|(w, f)| (w, Some(f))).unwrap_or((rest, None));
+    let mut out = String::with_capacity(s.len() + whole.len() / 3 + 1);
+    out.push_str(sign);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn amounts_for_people_use_the_currency_decimals_and_separators() {
+        assert_eq!(display(143_312_500, Some("USD")), "143.31");
+        assert_eq!(display(3_820_285_000, Some("USD")), "3,820.29");
+        assert_eq!(display(1_562_500, None), "1.56");
+        assert_eq!(display(1_000_000_000_000, Some("usd")), "1,000,000.00");
+        assert_eq!(display(-1_234_567_890, Some("EUR")), "-1,234.57");
+        assert_eq!(display(1_500_400_000, Some("JPY")), "1,500");
+        assert_eq!(display(1_234_567, Some("KWD")), "1.235");
+        assert_eq!(display(12_000, None), "0.01");
+        assert_eq!(usd(-1_250_000_000), "-$1,250.00");
+        assert_eq!(usd(143_312_500), "$143.31");
+        assert_eq!(rate(944_800), "0.9448");
+        assert_eq!(rate(12_345_678_900), "12,345.6789");
+    }
 
     #[test]
     fn parses_every_shape_exactly() {

@@ -121,7 +121,10 @@ impl Throttle {
             }
             w.next = now + self.interval;
             w.unused = None;
-            tracing::trace!(target: RELEASE_LOG, "panel request released at {} µs", crate::time::now_micros());
+            // The wall-clock time of the release decision itself: taken now and stepped back by
+            // what passed since, so a thread descheduled before this line does not log it late.
+            let at = crate::time::now_micros() - now.elapsed().as_micros() as i64;
+            tracing::trace!(target: RELEASE_LOG, "panel request released at {at} µs");
             return now;
         }
     }

@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 
 pub const CSS: &str = include_str!("../../static/app.css");
 pub const JS: &str = include_str!("../../static/app.js");
+/// The tab's icon; browsers also ask for `/favicon.ico` on their own.
+pub const FAVICON: &[u8] = include_bytes!("../../static/favicon.ico");
+pub const FAVICON_PATH: &str = "/favicon.ico";
 
 fn hashed(name: &str, ext: &str, body: &str) -> String {
     let digest = Sha256::digest(body.as_bytes());
@@ -26,6 +29,12 @@ pub fn css_path() -> &'static str {
 
 pub fn js_path() -> &'static str {
     &JS_PATH
+}
+
+/// The favicon (routes registers it at [`FAVICON_PATH`]).
+pub async fn favicon() -> Response {
+    ([(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON)
+        .into_response()
 }
 
 pub async fn serve(Path(file): Path<String>) -> Response {

@@ -33,12 +33,68 @@ pub fn table(cols: &[Col<'_>], rows: &[Markup], empty: Markup) -> Markup {
                     @if rows.is_empty() {
                         tr.empty { td colspan=(cols.len()) { (empty) } }
                     } @else {
-                        @for r in rows { (r) }
+                        (labelled_rows(rows, cols))
                     }
                 }
             }
         }
     }
+}
+
+/// `rows` with each cell labelled by its column (see [`Labelled`]), for a table whose header is
+/// written by hand (sortable columns).
+pub fn labelled_rows(rows: &[Markup], cols: &[Col<'_>]) -> Markup {
+    html! { @for r in rows { (Labelled { html: &r.0, cols }) } }
+}
+
+/// Rows with each cell's column label in `data-label`: a phone shows a row as "label: value" lines
+/// (the stylesheet hides the header there). One pass over the rows' markup, so pages keep writing rows
+/// as plain `tr`/`td`; a cell spanning columns takes the label of the first.
+struct Labelled<'a> {
+    html: &'a str,
+    cols: &'a [Col<'a>],
+}
+
+impl Render for Labelled<'_> {
+    fn render_to(&self, out: &mut String) {
+        let html = self.html;
+        out.reserve(html.len() + html.len() / 8);
+        let mut col = 0usize;
+        let mut at = 0;
+        while let Some(found) = html[at..].find('<') {
+            let tag = at + found;
+            let rest = &html[tag..];
+            let opens = |name: &str| {
+                rest.strip_prefix(name).is_some_and(|r| r.starts_with(' ') || r.starts_with('>'))
+            };
+            if opens("<tr") {
+                col = 0;
+            } else if opens("<td") {
+                out.push_str(&html[at..tag + 3]);
+                at = tag + 3;
+                if let Some(c) = self.cols.get(col).filter(|c| !c.label.is_empty()) {
+                    out.push_str(" data-label=\"");
+                    escape_into(c.label, out);
+                    out.push('"');
+                }
+                let end = rest.find('>').unwrap_or(rest.len());
+                let span = rest[..end]
+                    .split_once("colspan=\"")
+                    .and_then(|(_, v)| v.split('"').next()?.parse::<usize>().ok())
+                    .unwrap_or(1);
+                col += span.max(1);
+                continue;
+            }
+            out.push_str(&html[at..tag + 1]);
+            at = tag + 1;
+        }
+        out.push_str(&html[at..]);
+    }
+}
+
+/// A small button copying `text` to the clipboard (script only; the text is on the page beside it).
+pub fn copy_button(text: &str, label: &str) -> Markup {
+    html! { button.secondary.copy type="button" data-copy=(text) { (label) } }
 }
 
 /// Says why there is nothing and what to do about it.
@@ -169,7 +225,7 @@ pub fn secret_hint(last4: Option<&str>) -> Markup {
     }
 }
 
-/// Money with its currency (`12.50 USD`), exact from micro-units; a dash when unknown.
+/// Money with its currency (`1,012.50 USD`) in the currency's decimals; a dash when unknown.
 pub fn money<'a>(micros: Option<i64>, currency: Option<&'a str>) -> Money<'a> {
     Money { micros, currency }
 }
@@ -183,7 +239,7 @@ impl Render for Money<'_> {
     fn render_to(&self, out: &mut String) {
         match self.micros {
             Some(m) => {
-                crate::pp::money::write(m, out);
+                out.push_str(&crate::pp::money::display(m, self.currency));
                 if let Some(c) = self.currency.filter(|c| !c.is_empty()) {
                     out.push_str(" <span class=\"cur\">");
                     escape_into(c, out);
@@ -196,6 +252,19 @@ impl Render for Money<'_> {
 }
 
 const DASH: &str = "<span class=\"muted\">—</span>";
+
+/// A service's rate (per 1000) with its own precision, thousands separated; a dash when unknown.
+pub fn rate(micros: Option<i64>) -> Markup {
+    match micros {
+        Some(m) => PreEscaped(crate::pp::money::rate(m)),
+        None => PreEscaped(DASH.to_string()),
+    }
+}
+
+/// A count or average of counts as a whole number ("Avg length 131", not 130.67).
+pub fn whole(n: f64) -> String {
+    format!("{}", n.round() as i64)
+}
 
 /// A whole number, or a dash when unknown.
 pub fn opt_num(n: Option<i64>) -> OptNum {
@@ -249,13 +318,22 @@ mod render_tests {
         {
             let old = html! {
                 @match m {
-                    Some(m) => { (crate::pp::money::format(m)) @if let Some(c) = c.filter(|c| !c.is_empty()) { " " span.cur { (c) } } }
+                    Some(m) => { (crate::pp::money::display(m, c)) @if let Some(c) = c.filter(|c| !c.is_empty()) { " " span.cur { (c) } } }
                     None => span.muted { "—" },
                 }
             };
             assert_eq!(money(m, c).render().into_string(), old.into_string());
         }
         assert_eq!(opt_num(Some(-42)).render().into_string(), "-42");
+        let rows =
+            [html! { tr { td { "1" } td.num { "<2>" } } tr.x { td colspan="2" { "none" } td { "3" } } }];
+        assert_eq!(
+            table(&[col("ID"), num("Sum"), col("")], &rows, html! {}).into_string(),
+            "<div class=\"tablewrap\"><table class=\"data\"><thead><tr><th class=\"\" scope=\"col\">ID</th>\
+             <th class=\"num\" scope=\"col\">Sum</th><th class=\"\" scope=\"col\"></th></tr></thead><tbody>\
+             <tr><td data-label=\"ID\">1</td><td data-label=\"Sum\" class=\"num\">&lt;2&gt;</td></tr>\
+             <tr class=\"x\"><td data-label=\"ID\" colspan=\"2\">none</td><td>3</td></tr></tbody></table></div>"
+        );
         assert_eq!(opt_num(None).render().into_string(), html! { span.muted { "—" } }.into_string());
     }
 }

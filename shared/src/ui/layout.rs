@@ -3,7 +3,7 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::auth::Viewer;
-use crate::ui::assets::{css_path, js_path};
+use crate::ui::assets::{css_path, js_path, FAVICON_PATH};
 use crate::ui::nav::NAV;
 
 /// `href` with the viewer's chosen panel kept in the URL.
@@ -21,6 +21,7 @@ fn head(title: &str) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · panelops" }
+            link rel="icon" href=(FAVICON_PATH);
             link rel="stylesheet" href=(css_path());
             script src=(js_path()) defer {}
         }
@@ -37,28 +38,36 @@ pub fn page(viewer: &Viewer, title: &str, content: Markup) -> Markup {
                 a.skip href="#main" { "Skip to content" }
                 div.frame {
                     nav.sidebar aria-label="Main" {
-                        a.brand href=(link(viewer, "/")) { "panelops" }
-                        @for group in NAV {
-                            @let items: Vec<_> = group.items.iter().filter(|i| viewer.is(i.min_role) && (!i.all_panels || viewer.staff.sees_every_panel())).collect();
-                            @if !items.is_empty() {
-                                div.navgroup {
-                                    h2 { (group.label) }
-                                    ul {
-                                        @for item in items {
-                                            li { a href=(link(viewer, item.href))
-                                                aria-current=[(viewer.path == item.href).then_some("page")] { (item.label) } }
+                        // On a phone the links fold behind the menu button: a checkbox and its label,
+                        // so it opens without script; the stylesheet shows them always on a laptop.
+                        input #nav-toggle.navtoggle type="checkbox" aria-label="Show the menu";
+                        div.navtop {
+                            a.brand href=(link(viewer, "/")) { "panelops" }
+                            label.menubutton for="nav-toggle" { "Menu" }
+                        }
+                        div.navbody {
+                            @for group in NAV {
+                                @let items: Vec<_> = group.items.iter().filter(|i| viewer.is(i.min_role) && (!i.all_panels || viewer.staff.sees_every_panel())).collect();
+                                @if !items.is_empty() {
+                                    div.navgroup {
+                                        h2 { (group.label) }
+                                        ul {
+                                            @for item in items {
+                                                li { a href=(link(viewer, item.href))
+                                                    aria-current=[(viewer.path == item.href).then_some("page")] { (item.label) } }
+                                            }
                                         }
                                     }
                                 }
                             }
-                        }
-                        div.navfoot {
-                            a href="/account" aria-current=[(viewer.path == "/account").then_some("page")] {
-                                "My account" }
-                            span.muted { (viewer.staff.username) " · " (viewer.role().label()) }
-                            form method="post" action="/logout" {
-                                (csrf_input(viewer))
-                                button.linkish type="submit" { "Sign out" }
+                            div.navfoot {
+                                a href="/account" aria-current=[(viewer.path == "/account").then_some("page")] {
+                                    "My account" }
+                                span.muted { (viewer.staff.username) " · " (viewer.role().label()) }
+                                form method="post" action="/logout" {
+                                    (csrf_input(viewer))
+                                    button.linkish type="submit" { "Sign out" }
+                                }
                             }
                         }
                     }
@@ -86,16 +95,17 @@ pub fn page(viewer: &Viewer, title: &str, content: Markup) -> Markup {
 fn freshness(viewer: &Viewer) -> Markup {
     html! {
         @if let Some(f) = &viewer.freshness {
-            @let title = match (&f.stopped, f.late) {
+            @let title = match (f.stopped.as_ref().or(f.failing.as_ref()), f.late) {
                 (Some(why), _) => why.as_str(),
                 (None, true) => "A panel's sync is in error or late: open Settings → Sync",
                 (None, false) => "Open Settings → Sync",
             };
             a.freshness.late[f.late] href=(link(viewer, "/settings/sync")) title=(title) {
-                @match (&f.stopped, f.last_ok) {
-                    (Some(why), _) => { "sync stopped: " (crate::ui::cut(why, 80)) }
-                    (None, Some(at)) => { "cache updated " (crate::time::ago(at, crate::time::now())) }
-                    (None, None) => "sync in error",
+                @match (&f.stopped, &f.failing, f.last_ok) {
+                    (Some(why), _, _) => { "sync stopped: " (crate::ui::cut(why, 80)) }
+                    (None, Some(why), _) => { "sync in error: " (crate::ui::cut(why, 80)) }
+                    (None, None, Some(at)) => { "cache updated " (crate::time::ago(at, crate::time::now())) }
+                    (None, None, None) => "sync in error",
                 }
             }
         }
@@ -112,6 +122,7 @@ fn panel_switcher(viewer: &Viewer) -> Markup {
                     option value=(p.id) selected[viewer.panel == Some(p.id)] { (p.name) }
                 }
             }
+            input type="hidden" name=(crate::auth::guard::SWITCH_PARAM) value="1";
             noscript { button type="submit" { "Show" } }
         }
     }

@@ -52,9 +52,36 @@ impl Call {
         }
     }
 
-    /// A comma separated list of ids; at most 1000 of them.
+    /// Whether the query names `name` at all, empty or not.
+    fn sent(&self, name: &str) -> bool {
+        self.query.iter().any(|(k, _)| k == name)
+    }
+
+    /// One of `allowed`, or a 400 listing them: a typo (`failed`) must not read as "no rows". Sent
+    /// empty is a typo too.
+    pub fn choice(&self, name: &str, allowed: &[&str]) -> AppResult<Option<&str>> {
+        match self.get(name) {
+            Some(v) if allowed.contains(&v) => Ok(Some(v)),
+            None if !self.sent(name) => Ok(None),
+            got => Err(AppError::bad_request(format!(
+                "{name} must be one of {}, got {:?}.",
+                allowed.join(", "),
+                got.unwrap_or("")
+            ))),
+        }
+    }
+
+    /// A comma separated list of ids; at most 1000 of them. Sent empty (`service_ids=`) is a 400, not
+    /// "every id".
     pub fn ids(&self, name: &str) -> AppResult<Option<Vec<i64>>> {
-        let Some(v) = self.get(name) else { return Ok(None) };
+        let Some(v) = self.get(name) else {
+            if self.sent(name) {
+                return Err(AppError::bad_request(format!(
+                    "{name} must be a comma separated list of numbers, got an empty value."
+                )));
+            }
+            return Ok(None);
+        };
         let mut out = Vec::new();
         for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let id = part.parse::<i64>().map_err(|_| {

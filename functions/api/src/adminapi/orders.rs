@@ -72,7 +72,7 @@ pub static ONE: Op = Op {
     response: Shape::Object(FIELDS),
 };
 
-use shared::cache::orders::{Order, COLUMNS};
+use shared::cache::orders::{Order, OrderStatus, COLUMNS};
 
 fn row_json(r: &shared::db::Row, with_update: bool) -> AppResult<Value> {
     let o = Order::from_row(r)?;
@@ -113,7 +113,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> AppResult<Respon
         }
     };
     let mut w = Where::new(call.caller.panel_sql("panel_id"));
-    if let Some(s) = call.get("order_status") {
+    if let Some(s) = call.choice("order_status", &OrderStatus::ALL.map(OrderStatus::as_str))? {
         w.bind("status = ?", s.to_string());
     }
     if let Some(t) = call.int("created_from", "a Unix time in seconds")? {

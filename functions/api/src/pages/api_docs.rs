@@ -33,6 +33,17 @@ fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
 }
 
+/// An OpenAPI description (Markdown) with its `code` spans as code, not as raw backticks.
+fn prose(v: &Value, key: &str) -> Markup {
+    let t = text(v, key);
+    html! {
+        @for (i, part) in t.split('`').enumerate() {
+            // Odd parts sit between a pair of backticks; an unpaired last one stays text.
+            @if i % 2 == 1 && t.matches('`').count() > i { code { (part) } } @else if i % 2 == 1 { "`" (part) } @else { (part) }
+        }
+    }
+}
+
 fn fields_table(schema: &Value) -> Markup {
     let required: Vec<&str> = schema
         .get("required")
@@ -49,7 +60,7 @@ fn fields_table(schema: &Value) -> Markup {
                     html! { tr {
                         td { code { (name) } @if required.contains(&name.as_str()) { " *" } }
                         td { (type_name(s)) }
-                        td { (text(s, "description")) }
+                        td { (prose(s, "description")) }
                     } }
                 })
                 .collect()
@@ -69,7 +80,7 @@ fn operation(path: &str, method: &str, op: &Value) -> Markup {
                         td { code { (text(p, "name")) } @if p.get("required") == Some(&Value::Bool(true)) { " *" } }
                         td { (text(p, "in")) }
                         td { (p.get("schema").map(type_name).unwrap_or_default()) }
-                        td { (text(p, "description")) }
+                        td { (prose(p, "description")) }
                     } }
                 })
                 .collect()
@@ -81,7 +92,7 @@ fn operation(path: &str, method: &str, op: &Value) -> Markup {
     html! {
         section.card.apiop id=(text(op, "operationId")) {
             h2 { code { (method.to_uppercase()) " /adminapi/v2" (path) } }
-            p { strong { (text(op, "summary")) } " — " (text(op, "description")) }
+            p { strong { (text(op, "summary")) } " — " (prose(op, "description")) }
             h3 { "Parameters" }
             (ui::table(&[col("Name"), col("In"), col("Type"), col("Description")], &params, html! { "None." }))
             @if let Some(b) = body { h3 { "JSON body" } (fields_table(b)) }
@@ -106,7 +117,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
         }
     }
     let content = html! {
-        p { (text(&doc["info"], "description")) }
+        p { (prose(&doc["info"], "description")) }
         p { "Send the key in the " code { "X-Api-Key" } " header. Errors come as "
             code { "{\"data\": [], \"error_code\": <HTTP status>, \"error_message\": \"…\"}" }
             ": 400 bad parameter, 401 missing, unknown or revoked key, 403 missing scope or panel, 404 unknown id, 429 rate limit (see Retry-After)." }

@@ -124,10 +124,10 @@ fn page(
             section.card.created role="status" {
                 h2 { "Key " (name) " created" }
                 p { strong { "Copy the token now: it is not shown again." } " Only its hash is stored." }
-                p { code #new-token { (token) } " " button.secondary type="button" data-copy=(token) { "Copy" } }
+                p { code #new-token { (token) } " " (ui::copy_button(token, "Copy")) }
                 p { "Try it:" }
                 pre { code { (curl(site, token)) } }
-                p { button.secondary type="button" data-copy=(curl(site, token)) { "Copy curl example" } }
+                p { (ui::copy_button(&curl(site, token), "Copy curl example")) }
             }
         }
         section.apiintro {

@@ -55,7 +55,8 @@ fn today_reads(reads: &mut Reads, viewer: &Viewer) -> Option<TodayReads> {
                       AND created < ?2),
                    (SELECT COUNT(*) FROM tickets_cache WHERE {scope} AND status = 'pending'),
                    (SELECT COUNT(*) FROM service_reports WHERE {scope} AND resolved_at IS NULL),
-                   (SELECT COUNT(*) FROM ai_reviews WHERE {scope} AND verdict IN ('mediocre', 'bad') AND reviewed_at >= ?3)"
+                   (SELECT COUNT(*) FROM ai_reviews WHERE {scope} AND {flagged} AND reply_at >= ?3)",
+                flagged = shared::domain::ai_verdicts::flagged_sql("")
             ),
             (midnight, now - 12 * 3600, now - 86_400),
         ),
@@ -89,7 +90,12 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
         None => Today::default(),
     };
     let shown: Vec<_> = all.iter().filter(|p| viewer.panel.is_none_or(|c| c == p.id)).collect();
-    let count = |s: PanelStatus| shown.iter().filter(|p| p.status == s).count();
+    // An active panel whose every sync fails counts as in error, with why (see the access guard).
+    let status = |p: &panels::Panel| match viewer.panel_error(p.id) {
+        Some(_) if p.status == PanelStatus::Active => PanelStatus::Error,
+        _ => p.status,
+    };
+    let count = |s: PanelStatus| shown.iter().filter(|p| status(p) == s).count();
     let content = html! {
         div.grid2 {
             div.card {
@@ -126,7 +132,8 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
             }
             div.card {
                 h2 { "Replies flagged by the AI (24 h)" }
-                p.stat { a href=(link(&viewer, "/ai/flagged")) { (t.flagged) } }
+                // The page behind the number, over the same window: replies sent in the last 24 h.
+                p.stat { a href=(link(&viewer, "/ai/flagged?window=24h")) { (t.flagged) } }
             }
         }
         @if shown.is_empty() {
@@ -137,12 +144,13 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
                 (ui::empty_state("No panels are shared with you yet. Ask an owner to allow you a panel.", None))
             }
         } @else {
-            @let errors: Vec<_> = shown.iter().filter(|p| p.status == PanelStatus::Error).collect();
+            @let errors: Vec<_> = shown.iter().filter(|p| status(p) == PanelStatus::Error).collect();
             @if !errors.is_empty() {
                 div.card {
                     h2 { "Needs attention" }
                     ul { @for p in errors {
-                        li { strong { (p.name) } " — " (p.last_error.as_deref().unwrap_or("in error")) }
+                        li { strong { (p.name) } " — "
+                            (viewer.panel_error(p.id).or(p.last_error.as_deref()).unwrap_or("in error")) }
                     } }
                 }
             }

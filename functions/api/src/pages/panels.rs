@@ -23,9 +23,12 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
             html! { tr {
                 td { @if admin { a href=(format!("/panels/{}", p.id)) { (p.name) } } @else { (p.name) } }
                 td { (ui::cut(&p.base_url, 50)) }
-                // Why a panel stopped is what to act on: in full (only a panel in error keeps one).
-                td.wrap { (ui::status_label(p.status.as_str()))
-                     @if let Some(e) = &p.last_error { " " span.error { (e) } } }
+                // Why a panel is in error is what to act on: in full. An active panel whose every
+                // sync fails is in error too (the guard worked it out with the session).
+                @let why = viewer.panel_error(p.id).or(p.last_error.as_deref());
+                @let status = if p.status == PanelStatus::Active && why.is_some() { PanelStatus::Error } else { p.status };
+                td.wrap { (ui::status_label(status.as_str()))
+                     @if let Some(e) = why { " " span.error { (e) } } }
                 @if admin {
                     td { (ui::secret_hint(p.admin_key_last4.as_deref())) }
                     td { (ui::secret_hint(p.services_key_last4.as_deref())) }

@@ -66,7 +66,7 @@ pub fn extras(r: &CompetitorReport) -> serde_json::Map<String, Value> {
 }
 
 fn rate(r: Option<i64>) -> String {
-    r.map(money::format).unwrap_or_else(|| "—".into())
+    r.map(money::rate).unwrap_or_else(|| "—".into())
 }
 
 fn signed(abs: Option<i64>, pct: Option<f64>) -> Markup {
@@ -75,7 +75,7 @@ fn signed(abs: Option<i64>, pct: Option<f64>) -> Markup {
         Some(a) => {
             let sign = if a > 0 { "+" } else { "" };
             html! {
-                span.up[a > 0] .down[a < 0] { (sign) (money::format(a))
+                span.up[a > 0] .down[a < 0] { (sign) (money::rate(a))
                     @if let Some(p) = pct { " (" (sign) (format!("{p:.1}")) "%)" } }
             }
         }

@@ -124,6 +124,26 @@ fn drill(viewer: &Viewer, r: &ServiceHealthRow, kind: &str, keep: &[(&str, Strin
     href(viewer, "/reports/service-health/orders", &q)
 }
 
+/// The critical services' ids grouped by panel ("Alpha: 41, 42 · Beta: 41"); the ids alone when they
+/// all belong to one panel.
+fn critical_ids(viewer: &Viewer, rows: &[&ServiceHealthRow], sep: &str, panel_sep: &str) -> String {
+    let mut by_panel: Vec<(i64, Vec<String>)> = Vec::new();
+    for r in rows {
+        match by_panel.iter_mut().find(|(p, _)| *p == r.panel_id) {
+            Some((_, ids)) => ids.push(r.service_id.to_string()),
+            None => by_panel.push((r.panel_id, vec![r.service_id.to_string()])),
+        }
+    }
+    if by_panel.len() == 1 && viewer.panel.is_some() {
+        return by_panel[0].1.join(sep);
+    }
+    by_panel
+        .iter()
+        .map(|(p, ids)| format!("{}: {}", viewer.panel_name(*p), ids.join(sep)))
+        .collect::<Vec<_>>()
+        .join(panel_sep)
+}
+
 fn emoji(status: &str) -> &'static str {
     match status {
         "healthy" => "🟢",
@@ -176,7 +196,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 td { div.rowactions {
                     // A button of the table's form: it snoozes this row alone, whatever is selected.
                     @if can_snooze { button.secondary type="submit" name="key" value=(key) { "Snooze 24h" } }
-                    button.secondary type="button" data-copy=(r.service_id) title="Copy the service id" { "Copy ID" }
+                    (ui::copy_button(&r.service_id.to_string(), "Copy ID"))
                 } }
             } }
         })
@@ -219,7 +239,8 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         @if !critical.is_empty() {
             div.redbar role="alert" {
                 strong { "🔴 " (critical.len()) " critical service" @if critical.len() != 1 { "s" } ": " }
-                (critical.iter().map(|r| r.service_id.to_string()).collect::<Vec<_>>().join(", "))
+                // Ids repeat across panels: each carries its panel's name.
+                (critical_ids(&viewer, &critical, ", ", " · "))
                 @if can_snooze {
                     form method="post" action="/reports/service-health/snooze" {
                         (csrf_input(&viewer))
@@ -227,7 +248,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                         button.danger type="submit" { "Snooze all 24h" }
                     }
                 }
-                button.secondary type="button" data-copy=(critical.iter().map(|r| r.service_id.to_string()).collect::<Vec<_>>().join(",")) { "Copy all IDs" }
+                (ui::copy_button(&critical_ids(&viewer, &critical, ",", "\n"), "Copy all IDs"))
             }
         }
         p.summary {

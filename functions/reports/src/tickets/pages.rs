@@ -121,7 +121,7 @@ async fn staff_page(
         .map(|r| html! { tr {
             td { a href=(fl(&r.staff, "flagged")) { (r.staff) } }
             td.num { a href=(fl(&r.staff, "all")) { (r.replies) } }
-            td.num { (r.avg_length) }
+            td.num { (ui::whole(r.avg_length)) }
             td.num { @match r.avg_response_seconds { Some(s) => (duration(s)), None => span.muted { "—" } } }
             td.num { a href=(fl(&r.staff, "quick")) { (r.quick_fires) } }
             td.num { a href=(fl(&r.staff, "repeated")) { (r.repeated) } }
@@ -330,13 +330,17 @@ async fn flagged_page(
     };
     let mut list: Vec<&Reply> =
         all.iter().filter(|r| keep(r) && staff.as_ref().is_none_or(|s| &r.staff == s)).collect();
+    // The staff filter offers the names that replied in the window (and a chosen one that did not).
+    let mut names: Vec<&str> = all.iter().map(|r| r.staff.as_str()).chain(staff.as_deref()).collect();
+    names.sort_unstable();
+    names.dedup();
     list.sort_by_key(|r| std::cmp::Reverse(r.created));
     let rows: Vec<Markup> = list
         .iter()
         .take(500)
         .map(|r| html! { tr {
             td { (ui::time(r.created)) } td { (r.staff) }
-            td { span.mono { (r.ticket_id) } " · " (viewer.panel_name(r.panel_id)) }
+            td { a.mono href={ "/tickets/" (r.panel_id) "/" (r.ticket_id) } { (r.ticket_id) } " · " (viewer.panel_name(r.panel_id)) }
             td { @if r.quick_fire { span.label.bad { "🔴 quick fire" } " " } @if r.repeated { span.label.warn { "🔁 repeated" } " " }
                  @if let Some(j) = verdict(r) {
                      a href=(ai_flagged_href(&viewer, &r.staff, Some(&j.verdict), p.window_hours)) title="The AI reviewer's reasoning and suggested answer" {
@@ -356,13 +360,16 @@ async fn flagged_page(
         form.filters method="get" action=(FLAGGED) {
             @if let Some(pn) = viewer.panel { input type="hidden" name="panel" value=(pn); }
             input type="hidden" name="window_hours" value=(p.window_hours);
-            div { label for="staff" { "Staff" } input #staff type="text" name="staff" value=(staff.clone().unwrap_or_default()); }
+            div { label for="staff" { "Staff" } select #staff name="staff" {
+                option value="" { "All staff" }
+                @for n in &names { option value=(n) selected[staff.as_deref() == Some(*n)] { (n) } } } }
             div { label for="kind" { "Show" } select #kind name="kind" {
                 @for (k, l) in [("flagged", "Flagged (quick fire, repeated or AI)"), ("quick", "Quick fires"), ("repeated", "Repeated"), ("ai", "AI mediocre or bad"), ("all", "All replies")] {
                     option value=(k) selected[k == kind] { (l) } } } }
             button type="submit" { "Show" }
         }
-        p.summary { (list.len()) " replies" @if list.len() > 500 { " (newest 500 shown)" } }
+        (window_tabs(&viewer, FLAGGED, WINDOW_TABS, p.window_hours, &[("kind", kind.to_string()), ("staff", staff.clone().unwrap_or_default())]))
+        p.summary { (list.len()) " replies in the last " (p.window_hours) " hours" @if list.len() > 500 { " (newest 500 shown)" } }
         (ui::table(&[col("Sent"), col("Staff"), col("Ticket"), col("Flags"), num("Length"), num("Response"), col("Reply")], &rows,
             ui::empty_state("No flagged replies in this window.", None)))
     };

@@ -89,7 +89,7 @@ fn how_to_read(p: &TopSpendersParams) -> Markup {
         h3 { "Filters" }
         ul {
             li { "Min payments — users with fewer than " strong { (p.min_payments) } " completed payments in the window are dropped." }
-            li { "Min spend — users whose window spend is below " strong { "$" (money::format(p.min_spend)) } " are dropped." }
+            li { "Min spend — users whose window spend is below " strong { (money::usd(p.min_spend)) } " are dropped." }
             li { "Profile user ids — this profile covers " (restriction(&p.user_ids)) "." }
             li { "Only users with a payment or an order charge in the window are listed; at most " (p.limit) " rows are shown." }
         }
@@ -129,9 +129,9 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 @if r.is_new { " " span.label.ok title="Signed up inside the window" { "🆕 new" } }
             }
             td { @match r.joined { Some(j) => (ui::time(j)), None => span.muted { "—" } } }
-            td.num { a href=(detail(r.panel_id, &r.username)) { (r.payments_count) " · $" (money::format(r.payments_total)) } }
-            td.num { a href=(detail(r.panel_id, &r.username)) { strong { "$" (money::format(r.spend_window)) } } }
-            td.num { @match r.lifetime_spent { Some(l) => { "$" (money::format(l)) }, None => span.muted { "—" } } }
+            td.num { a href=(detail(r.panel_id, &r.username)) { (r.payments_count) " · " (money::usd(r.payments_total)) } }
+            td.num { a href=(detail(r.panel_id, &r.username)) { strong { (money::usd(r.spend_window)) } } }
+            td.num { @match r.lifetime_spent { Some(l) => { (money::usd(l)) }, None => span.muted { "—" } } }
             td { (ids_text(&r.top_services)) }
         } })
         .collect();
@@ -150,7 +150,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 } }
             noscript { button type="submit" { "Show" } }
             a href=(link(&viewer, "/reports/top-spenders/profiles")) { "Profiles" }
-            span.muted { "Min payments " (p.min_payments) " · min spend $" (money::format(p.min_spend)) " · " (restriction(&p.user_ids)) }
+            span.muted { "Min payments " (p.min_payments) " · min spend " (money::usd(p.min_spend)) " · " (restriction(&p.user_ids)) }
         }
         (window_tabs(&viewer, PATH, TABS, p.window_hours, &keep))
         p.summary { (total) " users qualify" @if total > rows.len() { " · showing the top " (rows.len()) } " · "
@@ -189,18 +189,18 @@ async fn user_page(
             let paid: Vec<_> = act.payments.iter().filter(|p| p.2 == "completed").collect();
             html! {
                 p { a href=(href(&viewer, PATH, &[("window_hours", hours.to_string())])) { "← User tracking" } }
-                p { (viewer.panel_name(*pa)) " · " strong { (u) } " · last " (hours) "h: spend $" (money::format(spend))
-                    " (canceled and fail orders excluded) · " (paid.len()) " completed payments, $" (money::format(paid.iter().map(|p| p.1).sum())) }
+                p { (viewer.panel_name(*pa)) " · " strong { (u) } " · last " (hours) "h: spend " (money::usd(spend))
+                    " (canceled and fail orders excluded) · " (paid.len()) " completed payments, " (money::usd(paid.iter().map(|p| p.1).sum())) }
                 h2 { "Orders" }
                 (ui::table(&[col("Order"), col("Service"), col("Status"), num("Charge"), col("Created")],
                     &act.orders.iter().map(|o| html! { tr.muted[o.2 == "canceled" || o.2 == "fail"] {
                         td.mono { (o.0) } td { (o.1.map(|s| s.to_string()).unwrap_or_default()) } td { (ui::status_label(&o.2)) }
-                        td.num { "$" (money::format(o.3)) } td { (ui::time(o.4)) } } }).collect::<Vec<_>>(),
+                        td.num { (money::usd(o.3)) } td { (ui::time(o.4)) } } }).collect::<Vec<_>>(),
                     ui::empty_state("No orders in this window.", None)))
                 h2 { "Payments" }
                 (ui::table(&[col("Payment"), num("Amount"), col("Status"), col("Method"), col("Created")],
                     &act.payments.iter().map(|p| html! { tr {
-                        td.mono { (p.0) } td.num { "$" (money::format(p.1)) } td { (ui::status_label(&p.2)) }
+                        td.mono { (p.0) } td.num { (money::usd(p.1)) } td { (ui::status_label(&p.2)) }
                         td { (p.3.as_deref().unwrap_or("")) } td { (ui::time(p.4)) } } }).collect::<Vec<_>>(),
                     ui::empty_state("No payments in this window.", None)))
             }
@@ -220,7 +220,7 @@ async fn profiles_page(State(state): State<AppState>, viewer: Viewer) -> AppResu
         .map(|p| html! { tr {
             td { a href=(href(&viewer, PATH, &[("profile", p.id.to_string())])) { (p.name) } @if p.is_default { " " span.label { "default" } } }
             td { @if p.user_ids.is_empty() { "All" } @else { (ids_text(&p.user_ids)) } }
-            td.num { (p.min_payments) } td.num { "$" (money::format(p.min_spend)) }
+            td.num { (p.min_payments) } td.num { (money::usd(p.min_spend)) }
             td { (ui::time(p.created)) }
             td { @if admin { a href=(format!("/reports/top-spenders/profiles/{}", p.id)) { "Edit" } } }
         } })

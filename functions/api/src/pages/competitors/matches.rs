@@ -25,7 +25,7 @@ pub struct MatchQuery {
 }
 
 fn rate(r: Option<i64>) -> String {
-    r.map(money::format).unwrap_or_else(|| "—".into())
+    r.map(money::rate).unwrap_or_else(|| "—".into())
 }
 
 fn decide_form(

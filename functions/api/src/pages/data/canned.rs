@@ -53,8 +53,10 @@ fn form(viewer: &Viewer, c: Option<&Canned>, data: &FormData, errors: &FormError
     let action = c.map(|c| format!("/canned-replies/{}", c.id)).unwrap_or_else(|| "/canned-replies".into());
     let title = data.get("title").map(str::to_string).or(c.map(|c| c.title.clone())).unwrap_or_default();
     let body = data.get("body").map(str::to_string).or(c.map(|c| c.body.clone())).unwrap_or_default();
+    // A new reply starts shared: those who keep shared replies add them for the whole team, and
+    // ticking the box is what makes one personal.
     let personal = if data.0.is_empty() {
-        c.map(|c| c.owner_id.is_some()).unwrap_or(true)
+        c.map(|c| c.owner_id.is_some()).unwrap_or(false)
     } else {
         data.checked("personal")
     };

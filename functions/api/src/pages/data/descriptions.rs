@@ -10,7 +10,7 @@ use maud::{html, Markup};
 
 use shared::auth::{ClientInfo, Viewer};
 use shared::ui::{self, col, csrf_input, num};
-use shared::{AppError, AppResult, AppState};
+use shared::{AppResult, AppState};
 
 use crate::audit_log::log;
 
@@ -183,46 +183,56 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
     Ok(ui::page(&viewer, "Service descriptions", content))
 }
 
+/// The uploaded file's text, or why it cannot be read.
+async fn read_file(multipart: &mut Multipart) -> Result<String, String> {
+    let malformed = |_| "The upload was interrupted or malformed.".to_string();
+    let mut text = String::new();
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name != "file" && name != "csv" {
+            continue;
+        }
+        let bytes = field.bytes().await.map_err(malformed)?;
+        if bytes.len() > MAX_BYTES {
+            return Err("The file is larger than 5 MB; split it.".into());
+        }
+        if !bytes.is_empty() && text.is_empty() {
+            text = String::from_utf8(bytes.to_vec()).map_err(|e| {
+                format!(
+                    "The file is not UTF-8 text (byte {} is not valid UTF-8); save it as “CSV UTF-8” and upload it again.",
+                    e.utf8_error().valid_up_to() + 1
+                )
+            })?;
+        }
+    }
+    Ok(text)
+}
+
 pub async fn import(
     State(state): State<AppState>,
     viewer: Viewer,
     client: ClientInfo,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
-    let mut text = String::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::bad_request("The upload was interrupted or malformed."))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name != "file" && name != "csv" {
-            continue;
-        }
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|_| AppError::bad_request("The upload was interrupted or malformed."))?;
-        if bytes.len() > MAX_BYTES {
-            return Err(AppError::bad_request("The file is larger than 5 MB; split it."));
-        }
-        if !bytes.is_empty() && text.is_empty() {
-            text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| AppError::bad_request("The file is not UTF-8 text; save it as CSV UTF-8."))?;
-        }
-    }
+    // Whatever is wrong with the file comes back on the form, in words, like a file with missing
+    // columns does; nothing is imported.
+    let refuse = |msg: &str| {
+        let content = html! {
+            p.error role="alert" { (msg) " Nothing was imported." }
+            (form(&viewer))
+        };
+        ui::invalid(ui::page(&viewer, "Service descriptions", content))
+    };
+    let text = match read_file(&mut multipart).await {
+        Ok(text) => text,
+        Err(msg) => return Ok(refuse(&msg)),
+    };
     let scope = viewer.scope();
     let known: Vec<i64> = viewer.panels.iter().map(|p| p.id).collect();
     let allowed = |p: i64| known.contains(&p) && scope.allows(p);
     let (lines, rejected) = match parse(&text, &allowed) {
         Ok(v) => v,
-        Err(msg) => {
-            let content = html! {
-                p.error role="alert" { (msg) " Nothing was imported." }
-                (form(&viewer))
-            };
-            return Ok(ui::invalid(ui::page(&viewer, "Service descriptions", content)));
-        }
+        Err(msg) => return Ok(refuse(&msg)),
     };
     let (inserted, updated) = store(&state, &lines).await?;
     let outcome = Outcome { inserted, updated, rejected };

@@ -44,6 +44,15 @@ pub fn all(reads: &mut Reads) -> Read<Method> {
     )
 }
 
+/// A payment's method as staff know it: its display name, the panel's own name on hover.
+pub fn method_name(known: &[Method], internal: Option<&str>) -> maud::Markup {
+    let shown = internal
+        .map(|m| known.iter().find(|k| k.internal_name == m).map(|k| k.display_name.as_str()).unwrap_or(m));
+    maud::html! {
+        @if let (Some(m), Some(shown)) = (internal, shown) { span title=(m) { (shown) } }
+    }
+}
+
 fn amount(v: Option<i64>) -> String {
     v.map(money::format).unwrap_or_default()
 }
@@ -115,8 +124,8 @@ fn content(viewer: &Viewer, all: &[Method], data: &FormData, errors: &FormErrors
         .map(|m| html! { tr {
             td { code { (m.internal_name) } }
             td { @if admin { a href={ "/payment-methods/" (m.id) } { (m.display_name) } } @else { (m.display_name) } }
-            td.num { (amount(m.min)) }
-            td.num { (amount(m.max)) }
+            td.num { (m.min.map(|v| money::display(v, None)).unwrap_or_default()) }
+            td.num { (m.max.map(|v| money::display(v, None)).unwrap_or_default()) }
         } })
         .collect();
     html! {

@@ -19,6 +19,16 @@ use shared::db::{Read, Reads, Stmt, Where};
 use shared::ui::listing::ListQuery;
 use shared::AppResult;
 
+/// A username as a link to the user's page (found by name: orders and tickets know users by name).
+pub fn user_link(panel_id: i64, username: Option<&str>, n: usize) -> Markup {
+    html! {
+        @match username.filter(|u| !u.is_empty()) {
+            Some(u) => a href={ "/users/" (panel_id) "/named?username=" (orders::urlencode(u)) } { (shared::ui::cut(u, n)) },
+            None => span.muted { "—" },
+        }
+    }
+}
+
 /// The Created from / to filters; "to" includes that whole day.
 pub fn created_range(w: &mut Where, q: &ListQuery) -> AppResult<()> {
     if let Some(f) = q.date("from", "Created from")? {

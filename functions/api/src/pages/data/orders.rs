@@ -181,7 +181,7 @@ fn row(viewer: &Viewer, o: &Order) -> Markup {
                 data-id=(o.id) data-external=(o.external_id.as_deref().unwrap_or("")) data-link=(o.link.as_deref().unwrap_or("")); }
             td { a href=(detail) { (o.id) }
                 @if viewer.panel.is_none() && viewer.panels.len() > 1 { br; span.muted { (viewer.panel_name(o.panel_id)) } } }
-            td { @if let Some(u) = &o.user { a href={ "/users/" (o.panel_id) "/named?username=" (urlencode(u)) } { (ui::cut(u, 24)) } } }
+            td { @if o.user.is_some() { (super::user_link(o.panel_id, o.user.as_deref(), 24)) } }
             td.num { (ui::money(o.charge, o.currency.as_deref())) }
             td.link { @if let Some(l) = &o.link { (super::safe_link(l, 40)) } }
             td.num { (ui::opt_num(o.start_count)) }
@@ -216,9 +216,9 @@ pub async fn detail(
     let content = html! {
         dl.facts {
             dt { "Panel" } dd { (viewer.panel_name(o.panel_id)) }
-            dt { "Order" } dd { (o.id) " " button.linkish type="button" data-copy=(o.id) { "Copy" } }
+            dt { "Order" } dd { (o.id) " " (ui::copy_button(&o.id.to_string(), "Copy")) }
             dt { "External id" } dd { (o.external_id.as_deref().unwrap_or("—")) }
-            dt { "User" } dd { (o.user.as_deref().unwrap_or("—")) }
+            dt { "User" } dd { (super::user_link(o.panel_id, o.user.as_deref(), 80)) }
             dt { "Status" } dd { (ui::status_label(&o.status)) }
             dt { "Service" } dd { (ui::opt_num(o.service_id)) " · " (o.service_name.as_deref().unwrap_or("")) }
             dt { "Provider" } dd { (o.provider.as_deref().unwrap_or("—")) }
@@ -267,7 +267,7 @@ pub async fn selection(State(state): State<AppState>, viewer: Viewer, q: ListQue
         let text = items.join("\n");
         html! {
             section.copyblock {
-                h2 { (title) " (" (items.len()) ") " button type="button" data-copy=(text) { "Copy" } }
+                h2 { (title) " (" (items.len()) ") " (ui::copy_button(&text, "Copy")) }
                 textarea readonly rows="6" aria-label=(title) { (text) }
             }
         }

@@ -168,10 +168,10 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         .zip(risks.iter().zip(&balances))
         .map(|(p, (risk, balance))| html! { tr {
             td { (p.id) @if viewer.panel.is_none() && viewer.panels.len() > 1 { br; span.muted { (viewer.panel_name(p.panel_id)) } } }
-            td { @if let Some(u) = &p.user { a href={ "/users/" (p.panel_id) "/named?username=" (super::orders::urlencode(u)) } { (ui::cut(u, 24)) } } }
+            td { @if p.user.is_some() { (super::user_link(p.panel_id, p.user.as_deref(), 24)) } }
             td.num { (ui::money(*balance, p.currency.as_deref())) }
             td.num { (ui::money(p.amount, p.currency.as_deref())) }
-            td { @if let Some(m) = &p.method { span title=(m) { (display(m)) } } }
+            td { (methods::method_name(&known, p.method.as_deref())) }
             td { @if let Some(s) = &p.status { (ui::status_label(s)) } }
             td { (ui::status_label(risk.level.as_str()))
                 @if !risk.reasons.is_empty() { ul.reasons { @for r in &risk.reasons { li { (r) } } } } }

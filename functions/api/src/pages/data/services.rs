@@ -75,7 +75,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                 @if let Some(d) = description { p.description { (ui::cut(d, 160)) } }
             }
             td { (kind.as_deref().unwrap_or("")) }
-            td.num { (ui::money(*rate, None)) }
+            td.num { (ui::rate(*rate)) }
             td.num { (ui::opt_num(*min)) }
             td.num { (ui::opt_num(*max)) }
             td { @if agent { a.small href={ "/services/" (panel_id) "/" (id) "/report" } { "Report" } } }
@@ -135,15 +135,25 @@ pub async fn refresh(
         log(&state, &viewer, &client, "sync.requested", &format!("{}: services", p.name), Some(p.id)).await?;
     }
     state.sync_kick.notify_one();
-    let back = match chosen {
-        Some(p) => format!("/services?panel={p}"),
-        None => "/services".into(),
+    // Only a panel that lacks the key is worth a word about it.
+    let keys = shared::domain::panels::list(&state.db, &scope).await?;
+    let keyless: Vec<&str> = keys
+        .iter()
+        .filter(|k| panels.iter().any(|p| p.id == k.id) && k.services_key_last4.is_none())
+        .map(|k| k.name.as_str())
+        .collect();
+    let note = match keyless.as_slice() {
+        [] => "Catalogue refresh started; reload in a moment.".to_string(),
+        [one] => format!(
+            "Catalogue refresh started; reload in a moment. {one} has no Services API key, so it cannot send its catalogue: set one in Panels settings."
+        ),
+        many => format!(
+            "Catalogue refresh started; reload in a moment. {} have no Services API key, so they cannot send their catalogues: set them in Panels settings.",
+            many.join(", ")
+        ),
     };
-    Ok(flash_redirect(
-        &back,
-        "Catalogue refresh started; reload in a moment. Without a Services API key the panel cannot send it.",
-        client.secure,
-    ))
+    // Back to the page as the viewer left it: an action never changes the panel choice.
+    Ok(flash_redirect(&ui::link(&viewer, "/services"), &note, client.secure))
 }
 
 /// The report form for one service.
@@ -196,8 +206,8 @@ pub async fn report(
     log(&state, &viewer, &client, "service.reported", &format!("service {id}: {reason}"), Some(panel_id))
         .await?;
     Ok(flash_redirect(
-        &format!("/services?panel={panel_id}"),
-        &format!("Service {id} reported."),
+        &ui::link(&viewer, "/services"),
+        &format!("Service {id} reported on {}.", viewer.panel_name(panel_id)),
         client.secure,
     ))
 }

@@ -116,7 +116,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             html! { tr {
                 td { a href=(href) { (t.id) }
                     @if viewer.panel.is_none() && viewer.panels.len() > 1 { br; span.muted { (viewer.panel_name(t.panel_id)) } } }
-                td { (t.user.as_deref().unwrap_or("")) }
+                td { @if t.user.is_some() { (super::user_link(t.panel_id, t.user.as_deref(), 24)) } }
                 td { a href=(href) { (ui::cut(t.subject.as_deref().unwrap_or("(no subject)"), 70)) } }
                 td { @if let Some(s) = &t.status { (ui::status_label(s)) } }
                 td { (t.assignee.as_deref().unwrap_or("")) }
@@ -293,7 +293,7 @@ async fn render(
     let content = html! {
         dl.facts.inline {
             dt { "Panel" } dd { (viewer.panel_name(panel_id)) }
-            dt { "User" } dd { (t.user.as_deref().unwrap_or("—")) }
+            dt { "User" } dd { (super::user_link(panel_id, t.user.as_deref(), 80)) }
             dt { "Status" } dd { @if let Some(s) = &t.status { (ui::status_label(s)) } }
             dt { "Assignee" } dd { (t.assignee.as_deref().unwrap_or("—")) }
             dt { "Created" } dd { (ui::time(t.created)) }

@@ -121,7 +121,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                     @if chips.is_empty() { (ui::empty_state("No users are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync")))) }
                     @else { (ui::empty_state("No users match these filters.", Some(("/users", "Clear filters")))) }
                 } } }
-                @for r in &rows { (r) }
+                // Each cell carries its column's name: a phone shows a row as "label: value" lines.
+                (ui::labelled_rows(&rows, &[col("ID"), col("Username"), num("Balance"), num("Spent"), col("Status"),
+                    col("Created"), col("Last auth"), num("Discount")]))
             }
         } }
         @if prev.is_some() || next.is_some() {
@@ -193,6 +195,7 @@ pub async fn page(
         order_from,
     );
     let pays = payments::of_user(&mut reads, panel_id, id);
+    let methods = super::methods::all(&mut reads);
     let tickets = reads.add(
         Stmt::new(
             format!(
@@ -207,6 +210,7 @@ pub async fn page(
     let Some(u) = done.first(user).await? else { return Err(AppError::not_found("That user")) };
     let orders = done.all(orders).await?;
     let pays = done.all(pays).await?;
+    let methods = done.all(methods).await?;
     let tickets = done.all(tickets).await?;
     let cur = u.currency.as_deref();
     let uname = super::orders::urlencode(&u.username);
@@ -235,7 +239,7 @@ pub async fn page(
         (ui::table(&[col("ID"), num("Amount"), col("Method"), col("Status"), col("Created")],
             &pays.iter().map(|p| html! { tr {
                 td { (p.id) } td.num { (ui::money(p.amount, p.currency.as_deref())) }
-                td { (p.method.as_deref().unwrap_or("")) } td { @if let Some(s) = &p.status { (ui::status_label(s)) } }
+                td { (super::methods::method_name(&methods, p.method.as_deref())) } td { @if let Some(s) = &p.status { (ui::status_label(s)) } }
                 td { (ui::time(p.created)) }
             } }).collect::<Vec<_>>(), ui::empty_state("No cached payments.", None)))
         h2 { "Tickets" }
