@@ -1,4 +1,4 @@
-//! `panelops serve | migrate | create-owner | ai-review | bench`.
+//! `panelops serve | migrate | create-owner | ai-review | rollups | bench`.
 
 use std::net::SocketAddr;
 
@@ -61,6 +61,11 @@ pub enum Command {
     Alerts {
         #[command(subcommand)]
         which: AlertsCommand,
+    },
+    /// The reports' roll-ups (sums of the cached orders per hour or day, kept by the database itself).
+    Rollups {
+        #[command(subcommand)]
+        which: RollupsCommand,
     },
     /// Benchmarks; each prints a table and writes it under bench-results/.
     Bench {
@@ -177,6 +182,14 @@ pub enum BenchCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum RollupsCommand {
+    /// Compare every roll-up with the orders it sums; exits non-zero when one differs.
+    Verify,
+    /// Sum every roll-up again from the orders, and store each catalogue service's promised speed.
+    Rebuild,
+}
+
 pub async fn run(cli: Cli) -> AppResult<()> {
     match cli.command {
         Command::Serve { addr, demo } => {
@@ -274,6 +287,33 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Alerts { which: AlertsCommand::Channel { which } } => {
             let state = AppState::init(Config::from_env()?).await?;
             crate::alert_channels::run(&state, which).await
+        }
+        Command::Rollups { which } => {
+            use shared::cache::rollups;
+            let state = AppState::init(Config::from_env()?).await?;
+            let conn = state.db.connect().await?;
+            if matches!(which, RollupsCommand::Rebuild) {
+                let services = rollups::rebuild(&conn).await?;
+                println!("roll-ups summed again from the orders; speeds stored for {services} services");
+            }
+            let drift = rollups::verify(&conn).await?;
+            for d in &drift {
+                println!(
+                    "{}: {}",
+                    d.table,
+                    if d.buckets == 0 {
+                        "exact".to_string()
+                    } else {
+                        format!("{} buckets differ", d.buckets)
+                    }
+                );
+            }
+            match drift.iter().map(|d| d.buckets).sum::<i64>() {
+                0 => Ok(()),
+                n => Err(AppError::internal(format!(
+                    "{n} roll-up buckets differ from the orders: run `panelops rollups rebuild`"
+                ))),
+            }
         }
         Command::Bench { which: BenchCommand::Startup { runs } } => crate::bench::startup(runs).await,
         Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,

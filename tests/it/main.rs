@@ -38,6 +38,7 @@ mod reports_support;
 mod reports_tickets;
 mod reports_users;
 mod request_span;
+mod rollups;
 mod round_trips;
 mod scope;
 mod secrets;

@@ -260,6 +260,36 @@ pub async fn in_chunks<T>(
     Ok(out)
 }
 
+/// A window `[from, to]` cut for a roll-up of `size`-second buckets: the whole buckets inside it
+/// (`first..end`, bucket numbers = time / size) and the partial ones at its two ends, which a report
+/// reads from the rows themselves (`head` and `tail`, half-open time ranges), so its edges are exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Buckets {
+    pub first: i64,
+    pub end: i64,
+    pub head: (i64, i64),
+    pub tail: (i64, i64),
+}
+
+impl Buckets {
+    pub fn cut(from: i64, to: i64, size: i64) -> Buckets {
+        let first = from.div_euclid(size) + i64::from(from.rem_euclid(size) != 0);
+        let end = (to + 1).div_euclid(size);
+        if first >= end {
+            // No whole bucket inside: the window is all edge.
+            Buckets { first: 0, end: 0, head: (from, to + 1), tail: (0, 0) }
+        } else {
+            Buckets { first, end, head: (from, first * size), tail: (end * size, to + 1) }
+        }
+    }
+
+    /// The two edges as conditions on `column` (SQL, bounds inlined): a query reads each as its own
+    /// range (one `OR` of both would read every row between them).
+    pub fn edges_sql(&self, column: &str) -> [String; 2] {
+        [self.head, self.tail].map(|(a, b)| format!("{column} >= {a} AND {column} < {b}"))
+    }
+}
+
 /// Seconds as "3m 05s", "2h 10m", "45s".
 pub fn duration(secs: f64) -> String {
     let s = secs.max(0.0).round() as i64;
@@ -317,6 +347,21 @@ pub async fn service_names(conn: &Conn, keys: &[(i64, i64)]) -> AppResult<HashMa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_is_whole_buckets_and_two_exact_edges() {
+        // 10:30:00 to 13:15:00 → hours 11 and 12 whole, edges 10:30–11:00 and 13:00–13:15:00 inclusive.
+        let b = Buckets::cut(10 * 3600 + 1800, 13 * 3600 + 900, 3600);
+        assert_eq!((b.first, b.end), (11, 13));
+        assert_eq!(b.head, (10 * 3600 + 1800, 11 * 3600));
+        assert_eq!(b.tail, (13 * 3600, 13 * 3600 + 901));
+        // Aligned ends: no edge at the start; the last second of the window is its own edge.
+        let b = Buckets::cut(3600, 3 * 3600 - 1, 3600);
+        assert_eq!((b.first, b.end, b.head.0 == b.head.1, b.tail.0 == b.tail.1), (1, 3, true, true));
+        // Inside one bucket: all edge.
+        let b = Buckets::cut(100, 200, 3600);
+        assert_eq!((b.first, b.end, b.head, b.tail), (0, 0, (100, 201), (0, 0)));
+    }
 
     #[test]
     fn ids_keep_their_order_without_repeats_and_have_a_limit() {

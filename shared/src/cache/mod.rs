@@ -4,6 +4,7 @@
 
 pub mod orders;
 pub mod payments;
+pub mod rollups;
 pub mod services;
 pub mod ticket_messages;
 pub mod tickets;

@@ -19,6 +19,7 @@ pub const TABLE: Table = Table {
         "cancel",
         "dripfeed",
         "removed_at",
+        "min_per_day",
         "checked_at",
     ],
     key: &["panel_id", "id"],

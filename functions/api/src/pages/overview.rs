@@ -43,11 +43,13 @@ fn today_reads(reads: &mut Reads, viewer: &Viewer) -> Option<TodayReads> {
         return None;
     }
     let scope = format!("panel_id IN ({})", ids.join(","));
+    // Today's orders and charges from the hourly roll-up: midnight starts an hour, and "today" has no
+    // end (an order stamped ahead of the clock counts, as it did), so whole hours are exact.
     let counts = reads.add(
         Stmt::new(
             format!(
                 "SELECT
-                   (SELECT COUNT(*) FROM orders_cache WHERE {scope} AND created >= ?1),
+                   (SELECT COALESCE(SUM(orders), 0) FROM rollup_order_hours WHERE {scope} AND hour >= ?1 / 3600),
                    (SELECT COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck WHERE {scope}
                       AND (status IN ('pending', 'in_progress', 'processing') OR status LIKE 'awaiting%') AND remains > 0
                       AND created < ?2),
@@ -63,8 +65,8 @@ fn today_reads(reads: &mut Reads, viewer: &Viewer) -> Option<TodayReads> {
     let charged = reads.add(
         Stmt::new(
             format!(
-                "SELECT COALESCE(currency, ''), SUM(charge) FROM orders_cache WHERE {scope} AND created >= ?1
-                 AND status NOT IN {UNCHARGED_SQL} AND charge IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
+                "SELECT currency, SUM(charge) FROM rollup_order_hours WHERE {scope} AND hour >= ?1 / 3600
+                 AND status NOT IN {UNCHARGED_SQL} GROUP BY 1 HAVING SUM(charged) > 0 ORDER BY 2 DESC"
             ),
             [midnight],
         ),

@@ -5,17 +5,17 @@ pub mod pages;
 pub mod profiles;
 pub mod snooze;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use libsql::params;
 use serde::Serialize;
-use shared::db::Conn;
+use shared::db::{Conn, Reads, Stmt};
 
 use shared::auth::PanelScope;
 use shared::domain::service_name;
 use shared::AppResult;
 
-use crate::common::{collect, ids_text, round2};
+use crate::common::{collect, ids_text, round2, Buckets};
 pub use profiles::ServiceProfile;
 
 /// Stuck statuses; the same text as the partial index `orders_cache_stuck` so the query uses it.
@@ -108,76 +108,6 @@ pub fn is_slow(
     }
 }
 
-/// A finished order as the report reads it (every column is in `orders_cache_finished`, so the rows
-/// come from the index alone).
-struct Finished {
-    key: (i64, i64),
-    quantity: i64,
-    created: i64,
-    last_update: i64,
-}
-
-async fn finished_orders(
-    conn: &Conn,
-    scope: &PanelScope,
-    p: &ServiceHealthParams,
-    from: i64,
-    to: i64,
-) -> AppResult<Vec<Finished>> {
-    let sql = format!(
-        "SELECT panel_id, service_id, COALESCE(quantity, 0), created, last_update FROM orders_cache
-         WHERE {} AND {FINISHED_SQL} AND last_update >= ?1 AND last_update <= ?2 AND service_id IS NOT NULL{}",
-        scope.sql("panel_id", p.panel),
-        p.service_sql()
-    );
-    let rows = conn.query(&sql, params![from, to]).await?;
-    collect(rows, |r| {
-        Ok(Finished {
-            key: (r.get(0)?, r.get(1)?),
-            quantity: r.get(2)?,
-            created: r.get(3)?,
-            last_update: r.get(4)?,
-        })
-    })
-    .await
-}
-
-/// What `stuck` reads per (panel, service): each stuck order's creation time, or their count.
-#[derive(Clone, Copy)]
-enum Stuck {
-    Created,
-    Count,
-}
-
-/// Currently stuck orders — the whole cache, any window — as (panel, service) and the created time or
-/// count, from the partial index alone (no row reads; the cache may hold a hundred thousand of them).
-/// INDEXED BY: without statistics SQLite would pick the (panel, created) index and read every order
-/// older than the threshold.
-async fn stuck(
-    conn: &Conn,
-    scope: &PanelScope,
-    p: &ServiceHealthParams,
-    now: i64,
-    what: Stuck,
-) -> AppResult<Vec<((i64, i64), i64)>> {
-    let sc = scope.sql("panel_id", p.panel);
-    if sc == "0" {
-        // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
-        return Ok(Vec::new());
-    }
-    let (value, group) = match what {
-        Stuck::Created => ("created", ""),
-        Stuck::Count => ("COUNT(*)", " GROUP BY panel_id, service_id"),
-    };
-    let sql = format!(
-        "SELECT panel_id, service_id, {value} FROM orders_cache INDEXED BY orders_cache_stuck
-         WHERE {sc} AND {STUCK_SQL} AND created < ?1 AND service_id IS NOT NULL{}{group}",
-        p.service_sql()
-    );
-    let rows = conn.query(&sql, params![now - p.stuck_after_hours * 3600]).await?;
-    collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?))).await
-}
-
 /// Names of these services: the catalogue's, else the one their orders carry, else "Service N".
 async fn names_of(
     conn: &Conn,
@@ -193,14 +123,95 @@ async fn names_of(
     Ok(names)
 }
 
-#[derive(Default)]
-struct Acc {
-    finished: i64,
-    slow: i64,
-    stuck: i64,
+/// `COUNT(*)` of the slow orders of service (`panel`, `service`) whose last update is in [?1, ?2], at
+/// `speed` units per day and the multiplier ?3: read from `orders_cache_finished_service` alone. The
+/// comparison is `is_slow`'s, term for term, so SQL and Rust agree to the last bit.
+fn slow_count_sql(panel: &str, service: &str, speed: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM orders_cache INDEXED BY orders_cache_finished_service
+          WHERE panel_id = {panel} AND service_id = {service} AND {FINISHED_SQL}
+          AND last_update >= ?1 AND last_update <= ?2
+          AND CAST(last_update - created AS REAL) * {speed} > MAX(COALESCE(quantity, 0), 0) * ?3 * 86400.0)"
+    )
 }
 
-/// The report: every listed service of the scope, worst first.
+/// One listed service as the report's one query returns it.
+struct Summed {
+    key: (i64, i64),
+    finished: i64,
+    stuck: i64,
+    /// The catalogue's name, else the one its orders carry.
+    name: Option<String>,
+    /// The speed stored with the catalogue name (-1 = none stored) and the slow orders counted at it.
+    stored_speed: i64,
+    slow: i64,
+}
+
+/// Every service of the scope with stuck orders or at least `min_orders` finished ones, summed in SQL:
+/// finished orders from the hourly roll-up plus the window's partial hours at both ends, slow ones
+/// counted at the speed stored in the catalogue, stuck ones from their partial index. One statement.
+fn summed_stmt(sc: &str, p: &ServiceHealthParams, now: i64) -> Stmt {
+    let from = now - p.window_hours * 3600;
+    let hours = Buckets::cut(from, now, 3600);
+    let svc = p.service_sql();
+    let stuck_before = now - p.stuck_after_hours * 3600;
+    let slow = slow_count_sql("k.panel_id", "k.service_id", "s.min_per_day");
+    let edges = hours.edges_sql("last_update").map(|edge| {
+        format!(
+            "SELECT panel_id, service_id, 1, 0 FROM orders_cache INDEXED BY orders_cache_finished
+             WHERE {sc} AND {FINISHED_SQL} AND {edge} AND service_id IS NOT NULL{svc}"
+        )
+    });
+    // One grouping of every source, so no join needs an index.
+    let sql = format!(
+        "WITH sums(panel_id, service_id, finished, stuck) AS (
+            SELECT panel_id, service_id, SUM(f), SUM(st) FROM (
+                SELECT panel_id, service_id, finished AS f, 0 AS st FROM rollup_finished_hours
+                WHERE {sc} AND hour >= {first} AND hour < {end}{svc}
+                UNION ALL {head} UNION ALL {tail}
+                UNION ALL
+                SELECT panel_id, service_id, 0, 1 FROM orders_cache INDEXED BY orders_cache_stuck
+                WHERE {sc} AND {STUCK_SQL} AND created < {stuck_before} AND service_id IS NOT NULL{svc})
+            GROUP BY panel_id, service_id HAVING SUM(st) > 0 OR SUM(f) >= ?4)
+         SELECT k.panel_id, k.service_id, k.finished, k.stuck,
+            COALESCE(s.name, (SELECT service_name FROM orders_cache o INDEXED BY orders_cache_service
+                WHERE o.service_id = k.service_id AND o.panel_id = k.panel_id AND o.service_name IS NOT NULL LIMIT 1)),
+            COALESCE(s.min_per_day, -1),
+            CASE WHEN s.min_per_day > 0 AND k.finished > 0 THEN {slow} ELSE 0 END
+         FROM sums k LEFT JOIN services_cache s ON s.panel_id = k.panel_id AND s.id = k.service_id",
+        first = hours.first,
+        end = hours.end,
+        head = edges[0],
+        tail = edges[1],
+    );
+    Stmt::new(sql, params![from, now, p.slow_multiplier, p.min_orders])
+}
+
+/// The slow orders of services whose speed the catalogue does not hold as their name says (not in the
+/// catalogue, or stored before speeds were), at the speed read from the name here.
+async fn slow_at(
+    conn: &Conn,
+    p: &ServiceHealthParams,
+    now: i64,
+    speeds: &[((i64, i64), u64)],
+) -> AppResult<HashMap<(i64, i64), i64>> {
+    if speeds.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let values: Vec<String> = speeds.iter().map(|((pa, s), v)| format!("({pa}, {s}, {v})")).collect();
+    let sql = format!(
+        "WITH sp(panel_id, service_id, speed) AS (VALUES {})
+         SELECT sp.panel_id, sp.service_id, {} FROM sp",
+        values.join(","),
+        slow_count_sql("sp.panel_id", "sp.service_id", "sp.speed")
+    );
+    let from = now - p.window_hours * 3600;
+    let rows = conn.query(&sql, params![from, now, p.slow_multiplier]).await?;
+    Ok(collect(rows, |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?))).await?.into_iter().collect())
+}
+
+/// The report: every listed service of the scope, worst first. One batched read (plus one more only
+/// for services whose stored speed is missing or stale).
 pub async fn service_health(
     conn: &Conn,
     scope: &PanelScope,
@@ -208,50 +219,59 @@ pub async fn service_health(
     now: i64,
 ) -> AppResult<Vec<ServiceHealthRow>> {
     let scope = &crate::common::explicit(conn, scope).await?;
-    let mut acc: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
-    for (key, n) in stuck(conn, scope, p, now, Stuck::Count).await? {
-        acc.entry(key).or_default().stuck += n;
+    let sc = scope.sql("panel_id", p.panel);
+    if sc == "0" {
+        // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
+        return Ok(Vec::new());
     }
-    let from = now - p.window_hours * 3600;
-    let finished = finished_orders(conn, scope, p, from, now).await?;
-    let names = names_of(conn, acc.keys().copied().chain(finished.iter().map(|f| f.key))).await?;
-    let mut speeds: HashMap<(i64, i64), Option<u64>> = HashMap::new();
-    for f in finished {
-        let a = acc.entry(f.key).or_default();
-        let speed = *speeds.entry(f.key).or_insert_with(|| {
-            service_name::parse(names.get(&f.key).map(String::as_str).unwrap_or("")).min_per_day
-        });
-        a.finished += 1;
-        if is_slow(f.quantity, f.created, f.last_update, speed, p.slow_multiplier) {
-            a.slow += 1;
-        }
-    }
+    let mut reads = Reads::new();
+    let summed = reads.add(summed_stmt(&sc, p, now), |r| {
+        Ok(Summed {
+            key: (r.get(0)?, r.get(1)?),
+            finished: r.get(2)?,
+            stuck: r.get(3)?,
+            name: shared::db::opt_text(r, 4)?,
+            stored_speed: r.get(5)?,
+            slow: r.get(6)?,
+        })
+    });
+    let snoozes = snooze::active_read(&mut reads, &sc, now);
+    let mut done = reads.run(conn).await?;
+    let mut summed = done.all(summed).await?;
     let snoozed: HashMap<(i64, i64), i64> =
-        snooze::active(conn, scope, p.panel, now).await?.into_iter().map(|(pa, s, u)| ((pa, s), u)).collect();
+        done.all(snoozes).await?.into_iter().map(|(pa, s, u)| ((pa, s), u)).collect();
+    summed.retain(|x| p.include_snoozed || !snoozed.contains_key(&x.key));
+    // The speed the name promises; where the stored one is not it, count the slow orders again at it.
+    let speeds: Vec<Option<u64>> =
+        summed.iter().map(|x| x.name.as_deref().and_then(|n| service_name::parse(n).min_per_day)).collect();
+    let recount: Vec<((i64, i64), u64)> = summed
+        .iter()
+        .zip(&speeds)
+        .filter(|(x, speed)| x.finished > 0 && x.stored_speed != speed.map_or(0, |v| v as i64))
+        .filter_map(|(x, speed)| speed.filter(|v| *v > 0).map(|v| (x.key, v)))
+        .collect();
+    let recounted = slow_at(conn, p, now, &recount).await?;
     let mut out = Vec::new();
-    for (key, a) in acc {
-        if a.stuck == 0 && a.finished < p.min_orders {
-            continue;
-        }
-        let snoozed_until = snoozed.get(&key).copied();
-        if snoozed_until.is_some() && !p.include_snoozed {
-            continue;
-        }
-        let name = names.get(&key).cloned().unwrap_or_else(|| format!("Service {}", key.1));
-        let slow_pct = if a.finished == 0 { 0.0 } else { a.slow as f64 * 100.0 / a.finished as f64 };
-        let sc = score(a.stuck, slow_pct);
+    for (x, speed) in summed.into_iter().zip(speeds) {
+        let slow = if x.stored_speed == speed.map_or(0, |v| v as i64) {
+            x.slow
+        } else {
+            recounted.get(&x.key).copied().unwrap_or(0)
+        };
+        let slow_pct = if x.finished == 0 { 0.0 } else { slow as f64 * 100.0 / x.finished as f64 };
+        let sc = score(x.stuck, slow_pct);
         out.push(ServiceHealthRow {
-            panel_id: key.0,
-            service_id: key.1,
-            min_per_day: service_name::parse(&name).min_per_day,
-            service_name: name,
-            finished: a.finished,
-            stuck: a.stuck,
-            slow: a.slow,
+            panel_id: x.key.0,
+            service_id: x.key.1,
+            min_per_day: speed,
+            service_name: x.name.unwrap_or_else(|| format!("Service {}", x.key.1)),
+            finished: x.finished,
+            stuck: x.stuck,
+            slow,
             slow_pct: round2(slow_pct),
             score: round2(sc),
             status: status(sc),
-            snoozed_until,
+            snoozed_until: snoozed.get(&x.key).copied(),
         });
     }
     out.sort_by(|a, b| {
@@ -376,65 +396,82 @@ pub async fn orders(
     Ok(all)
 }
 
-/// One day of a service: finished, slow, stuck.
-type DayCell = (i64, i64, i64);
-
 /// Each listed service's score per day over the last `days` days (oldest first): that day's finished
 /// and slow orders, and the orders stuck now that were already stuck at the day's end. None = no data.
+/// `keys` are the listed services with the speed their name promises. Two statements in one batch,
+/// summed in SQL: one row per service each (a column per day), whatever the orders.
 pub async fn score_trend(
     conn: &Conn,
     scope: &PanelScope,
     p: &ServiceHealthParams,
-    keys: &[(i64, i64)],
+    keys: &[((i64, i64), Option<u64>)],
     days: i64,
     now: i64,
 ) -> AppResult<HashMap<(i64, i64), Vec<Option<f64>>>> {
-    let scope = &crate::common::explicit(conn, scope).await?;
     let mut out: HashMap<(i64, i64), Vec<Option<f64>>> = HashMap::new();
-    if keys.is_empty() {
+    let keys: Vec<&((i64, i64), Option<u64>)> = keys.iter().filter(|(k, _)| scope.allows(k.0)).collect();
+    if keys.is_empty() || days < 1 {
         return Ok(out);
     }
     let start = now - days * 86_400;
-    let names = names_of(conn, keys.iter().copied()).await?;
-    let finished = finished_orders(conn, scope, p, start, now).await?;
-    let stuck = stuck(conn, scope, p, now, Stuck::Created).await?;
-    let wanted: std::collections::HashSet<(i64, i64)> = keys.iter().copied().collect();
-    // [day] → (finished, slow, stuck)
-    let mut grid: HashMap<(i64, i64), Vec<DayCell>> = HashMap::new();
-    let mut speeds: HashMap<(i64, i64), Option<u64>> = HashMap::new();
-    for f in finished.iter().filter(|f| wanted.contains(&f.key)) {
-        let day = ((f.last_update - start) / 86_400).clamp(0, days - 1) as usize;
-        let speed = *speeds.entry(f.key).or_insert_with(|| {
-            service_name::parse(names.get(&f.key).map(String::as_str).unwrap_or("")).min_per_day
-        });
-        let cells = grid.entry(f.key).or_insert_with(|| vec![(0, 0, 0); days as usize]);
-        cells[day].0 += 1;
-        if is_slow(f.quantity, f.created, f.last_update, speed, p.slow_multiplier) {
-            cells[day].1 += 1;
-        }
+    let values: Vec<String> =
+        keys.iter().map(|((pa, s), speed)| format!("({pa}, {s}, {})", speed.unwrap_or(0))).collect();
+    let with = format!("WITH k(panel_id, service_id, speed) AS (VALUES {})", values.join(","));
+    // The day of a last update, as `(last_update - start) / 86400` clamped to the last day.
+    let day = format!("MIN((o.last_update - {start}) / 86400, {})", days - 1);
+    let slow = "k.speed > 0 AND CAST(o.last_update - o.created AS REAL) * k.speed > MAX(COALESCE(o.quantity, 0), 0) * ?1 * 86400.0";
+    let mut cols = Vec::new();
+    for d in 0..days {
+        cols.push(format!("SUM({day} = {d})"));
+        cols.push(format!("SUM({day} = {d} AND {slow})"));
     }
-    for (key, created) in stuck.iter().filter(|s| wanted.contains(&s.0)) {
-        let cells = grid.entry(*key).or_insert_with(|| vec![(0, 0, 0); days as usize]);
-        for (d, cell) in cells.iter_mut().enumerate() {
-            let day_end = start + (d as i64 + 1) * 86_400;
-            if *created < day_end - p.stuck_after_hours * 3600 {
-                cell.2 += 1;
-            }
-        }
+    let finished = format!(
+        "{with} SELECT k.panel_id, k.service_id, {} FROM k JOIN orders_cache o INDEXED BY orders_cache_finished_service
+         ON o.panel_id = k.panel_id AND o.service_id = k.service_id
+         WHERE o.{FINISHED_SQL} AND o.last_update >= {start} AND o.last_update <= {now}
+         GROUP BY k.panel_id, k.service_id",
+        cols.join(", ")
+    );
+    let stuck_cols: Vec<String> = (0..days)
+        .map(|d| format!("SUM(o.created < {})", start + (d + 1) * 86_400 - p.stuck_after_hours * 3600))
+        .collect();
+    let stuck = format!(
+        "{with} SELECT k.panel_id, k.service_id, {} FROM k JOIN orders_cache o INDEXED BY orders_cache_stuck
+         ON o.panel_id = k.panel_id AND o.service_id = k.service_id
+         WHERE {} AND o.created < {} GROUP BY k.panel_id, k.service_id",
+        stuck_cols.join(", "),
+        STUCK_SQL.replace("status", "o.status").replace("remains", "o.remains"),
+        now - p.stuck_after_hours * 3600
+    );
+    fn cells(r: &shared::db::Row) -> AppResult<((i64, i64), Vec<i64>)> {
+        let n = r.column_count() - 2;
+        let v = (0..n).map(|i| Ok(shared::db::opt_i64(r, i + 2)?.unwrap_or(0))).collect::<AppResult<_>>()?;
+        Ok(((r.get(0)?, r.get(1)?), v))
     }
-    for (key, cells) in grid {
-        let series = cells
-            .iter()
-            .map(|(fin, slow, st)| {
-                if *fin == 0 && *st == 0 {
+    let mut reads = Reads::new();
+    let fin = reads.add(Stmt::new(finished, params![p.slow_multiplier]), cells);
+    let st = reads.add(Stmt::new(stuck, ()), cells);
+    let mut done = reads.run(conn).await?;
+    let fin: HashMap<(i64, i64), Vec<i64>> = done.all(fin).await?.into_iter().collect();
+    let st: HashMap<(i64, i64), Vec<i64>> = done.all(st).await?.into_iter().collect();
+    for (key, _) in keys {
+        let (f, s) = (fin.get(key), st.get(key));
+        if f.is_none() && s.is_none() {
+            continue;
+        }
+        let series = (0..days as usize)
+            .map(|d| {
+                let (finished, slow) = f.map_or((0, 0), |v| (v[2 * d], v[2 * d + 1]));
+                let stuck = s.map_or(0, |v| v[d]);
+                if finished == 0 && stuck == 0 {
                     None
                 } else {
-                    let pct = if *fin == 0 { 0.0 } else { *slow as f64 * 100.0 / *fin as f64 };
-                    Some(score(*st, pct))
+                    let pct = if finished == 0 { 0.0 } else { slow as f64 * 100.0 / finished as f64 };
+                    Some(score(stuck, pct))
                 }
             })
             .collect();
-        out.insert(key, series);
+        out.insert(*key, series);
     }
     Ok(out)
 }

@@ -161,7 +161,8 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     p.include_snoozed = true;
     let all = service_health(&conn, &scope, &p, now).await?;
     let (snoozed, rows): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r.snoozed_until.is_some());
-    let keys: Vec<(i64, i64)> = rows.iter().map(|r| (r.panel_id, r.service_id)).collect();
+    let keys: Vec<((i64, i64), Option<u64>)> =
+        rows.iter().map(|r| ((r.panel_id, r.service_id), r.min_per_day)).collect();
     let trend = score_trend(&conn, &scope, &p, &keys, TREND_DAYS, now).await?;
     let all_profiles = profiles::list(&conn).await?;
     let keep = keep(&profile, &q);

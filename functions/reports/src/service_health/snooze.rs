@@ -1,32 +1,21 @@
 //! Snoozes: a snoozed service is hidden from Service tracking for everyone until it expires.
 
 use libsql::params;
-use shared::db::Conn;
+use shared::db::{Conn, Read, Reads, Stmt};
 
-use shared::auth::PanelScope;
 use shared::AppResult;
-
-use crate::common::collect;
 
 pub const SNOOZE_SECS: i64 = 24 * 3600;
 
-/// Active snoozes in scope: (panel_id, service_id, until).
-pub async fn active(
-    conn: &Conn,
-    scope: &PanelScope,
-    panel: Option<i64>,
-    now: i64,
-) -> AppResult<Vec<(i64, i64, i64)>> {
-    let rows = conn
-        .query(
-            &format!(
-                "SELECT panel_id, service_id, until FROM service_snoozes WHERE {} AND until > ?1 ORDER BY until",
-                scope.sql("panel_id", panel)
-            ),
+/// Active snoozes under the scope condition `sc` (`PanelScope::sql`), added to a batch of reads.
+pub fn active_read(reads: &mut Reads, sc: &str, now: i64) -> Read<(i64, i64, i64)> {
+    reads.add(
+        Stmt::new(
+            format!("SELECT panel_id, service_id, until FROM service_snoozes WHERE {sc} AND until > ?1 ORDER BY until"),
             params![now],
-        )
-        .await?;
-    collect(rows, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).await
+        ),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
 }
 
 /// Snoozes each (panel, service) for 24 hours from `now`; returns the expiry.

@@ -3,21 +3,19 @@
 
 pub mod pages;
 pub mod profiles;
-mod sums;
 
 use std::collections::{BTreeMap, HashMap};
 
 use libsql::params;
 use serde::{Serialize, Serializer};
-use shared::db::Conn;
+use shared::db::{Conn, Reads, Stmt};
 
 use shared::auth::PanelScope;
 use shared::pp::money;
 use shared::AppResult;
 
-use crate::common::{collect, ids_text};
+use crate::common::{collect, ids_text, Buckets};
 pub use profiles::UserProfile;
-use sums::{Acc, Sums};
 
 #[derive(Clone, Debug)]
 pub struct TopSpendersParams {
@@ -73,7 +71,62 @@ pub struct TopSpenderRow {
     pub top_services: Vec<i64>,
 }
 
-/// The report and how many users qualified (the list holds at most `limit` of them).
+/// One qualifying user as the report's query returns it: (panel, username), their sums, and how many
+/// qualified in all.
+type Ranked = ((i64, String), Acc, usize);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Acc {
+    spend: i64,
+    pay_count: i64,
+    pay_total: i64,
+}
+
+/// The users who qualify, best first, at most `p.limit`, summed and ranked in SQL: window spend from
+/// the daily roll-up plus the partial days at both ends from the orders' covering created index,
+/// completed payments from theirs. Returns a page of users, not the window's orders.
+fn ranked_stmt(sc: &str, p: &TopSpendersParams, from: i64, now: i64) -> Stmt {
+    let days = Buckets::cut(from, now, 86_400);
+    // A profile restricted to user ids keeps the users the cache knows by one of those ids.
+    let only = if p.user_ids.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " AND (panel_id, user) IN (SELECT panel_id, username FROM users_cache WHERE {sc} AND id IN ({}))",
+            ids_text(&p.user_ids)
+        )
+    };
+    let edges = days.edges_sql("created").map(|edge| {
+        format!(
+            "SELECT panel_id, user, COALESCE(charge, 0), 0, 0 FROM orders_cache INDEXED BY orders_cache_created
+             WHERE {sc} AND {edge} AND user IS NOT NULL AND status NOT IN ('canceled', 'fail')"
+        )
+    });
+    // Grouped once into a materialized table, then counted and ranked from it (a window function for
+    // the count would copy every group once more).
+    let sql = format!(
+        "WITH g(panel_id, user, spend, n, total) AS MATERIALIZED (
+         SELECT panel_id, user, SUM(spend), SUM(n), SUM(total) FROM (
+            SELECT panel_id, user, spend, 0 AS n, 0 AS total FROM rollup_user_days
+            WHERE {sc} AND day >= {first} AND day < {end}
+            UNION ALL {head} UNION ALL {tail}
+            UNION ALL
+            SELECT panel_id, user, 0, 1, COALESCE(amount, 0) FROM payments_cache INDEXED BY payments_cache_created
+            WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status = 'completed')
+         GROUP BY panel_id, user
+         HAVING SUM(n) >= ?3 AND SUM(spend) >= ?4 AND (SUM(spend) > 0 OR SUM(n) > 0){only})
+         SELECT panel_id, user, spend, n, total, (SELECT COUNT(*) FROM g) FROM g
+         ORDER BY spend DESC, total DESC, panel_id, user LIMIT ?5",
+        first = days.first,
+        end = days.end,
+        head = edges[0],
+        tail = edges[1],
+    );
+    Stmt::new(sql, params![from, now, p.min_payments, p.min_spend, p.limit as i64])
+}
+
+/// The report and how many users qualified (the list holds at most `limit` of them). Two round trips:
+/// the ranked page, then the listed users' details and top services together.
 pub async fn top_spenders(
     conn: &Conn,
     scope: &PanelScope,
@@ -83,67 +136,23 @@ pub async fn top_spenders(
     let scope = &crate::common::explicit(conn, scope).await?;
     let from = now - p.window_hours * 3600;
     let sc = scope.sql("panel_id", p.panel);
-    let mut sums = Sums::default();
-    // Summed here rather than with GROUP BY: SQLite would sort every row of the window by username
-    // first, which costs more than reading them (the rows come from the covering created indexes).
-    let mut rows = conn
-        .query(
-            &format!(
-                "SELECT panel_id, user, COALESCE(charge, 0) FROM orders_cache
-                 WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status NOT IN ('canceled', 'fail')"
-            ),
-            params![from, now],
-        )
-        .await?;
-    while let Some(r) = rows.next().await? {
-        sums.of(r.get::<i64>(0)?, r.get_str(1)?).spend += r.get::<i64>(2)?;
+    if sc == "0" {
+        // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
+        return Ok((Vec::new(), 0));
     }
-    let mut rows = conn
-        .query(
-            &format!(
-                "SELECT panel_id, user, COALESCE(amount, 0) FROM payments_cache
-                 WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status = 'completed'"
-            ),
-            params![from, now],
-        )
-        .await?;
-    while let Some(r) = rows.next().await? {
-        let a = sums.of(r.get::<i64>(0)?, r.get_str(1)?);
-        a.pay_count += 1;
-        a.pay_total += r.get::<i64>(2)?;
-    }
-    let qualifies =
-        |a: &Acc| a.pay_count >= p.min_payments && a.spend >= p.min_spend && (a.spend > 0 || a.pay_count > 0);
-    let mut list: Vec<(i64, &str, Acc)> =
-        sums.iter().filter(|(_, _, a)| qualifies(a)).map(|(p, u, a)| (p, u, *a)).collect();
-    // Users' details: a profile restricted to user ids needs them to filter; otherwise only the
-    // listed users' are read (a wide window qualifies thousands of users).
-    let mut users = HashMap::new();
-    if !p.user_ids.is_empty() {
-        let keys: Vec<(i64, String)> = list.iter().map(|(p, u, _)| (*p, u.to_string())).collect();
-        users = user_info(conn, keys.iter()).await?;
-        list.retain(|(panel, u, _)| {
-            users.get(&(*panel, u.to_string())).is_some_and(|i| p.user_ids.contains(&i.0))
-        });
-    }
-    let order = |a: &(i64, &str, Acc), b: &(i64, &str, Acc)| {
-        b.2.spend.cmp(&a.2.spend).then(b.2.pay_total.cmp(&a.2.pay_total)).then((a.0, a.1).cmp(&(b.0, b.1)))
-    };
-    let total = list.len();
-    // Only the listed rows need sorting: pick them first (a 72 h window qualifies tens of thousands).
-    if list.len() > p.limit {
-        list.select_nth_unstable_by(p.limit, order);
-        list.truncate(p.limit);
-    }
-    list.sort_by(order);
-    let list: Vec<((i64, String), Acc)> = list.into_iter().map(|(p, u, a)| ((p, u.to_string()), a)).collect();
-    if p.user_ids.is_empty() {
-        users = user_info(conn, list.iter().map(|(k, _)| k)).await?;
-    }
-    let top = top_services(conn, &list.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), from, now).await?;
+    let list: Vec<Ranked> = shared::db::read_all(conn, |reads| {
+        reads.add(ranked_stmt(&sc, p, from, now), |r| {
+            let acc = Acc { spend: r.get(2)?, pay_count: r.get(3)?, pay_total: r.get(4)? };
+            Ok(((r.get(0)?, r.get(1)?), acc, r.get::<i64>(5)? as usize))
+        })
+    })
+    .await?;
+    let total = list.first().map_or(0, |l| l.2);
+    let keys: Vec<(i64, String)> = list.iter().map(|l| l.0.clone()).collect();
+    let (users, top) = details(conn, &keys, from, now).await?;
     let out = list
         .into_iter()
-        .map(|(k, a)| {
+        .map(|(k, a, _)| {
             let u = users.get(&k);
             let joined = u.and_then(|u| u.2);
             TopSpenderRow {
@@ -167,86 +176,77 @@ pub async fn top_spenders(
 /// (panel, username) → (id, email, created, spent)
 type UserInfo = (i64, Option<String>, Option<i64>, Option<i64>);
 
-/// The cached details of these users, a few hundred usernames per query.
-async fn user_info<'a>(
+/// The cached details and the 3 most-ordered service ids in the window (by order count; ties by lower
+/// id) of these users: every statement in one batch, a few hundred usernames each.
+async fn details(
     conn: &Conn,
-    keys: impl Iterator<Item = &'a (i64, String)>,
-) -> AppResult<HashMap<(i64, String), UserInfo>> {
+    keys: &[(i64, String)],
+    from: i64,
+    to: i64,
+) -> AppResult<(HashMap<(i64, String), UserInfo>, HashMap<(i64, String), Vec<i64>>)> {
     let mut by_panel: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
     for (panel, name) in keys {
         by_panel.entry(*panel).or_default().push(name);
     }
-    let mut users = HashMap::new();
+    let mut reads = Reads::new();
+    let (mut infos, mut tops) = (Vec::new(), Vec::new());
     for (panel, names) in by_panel {
         for chunk in names.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(",");
-            let args: Vec<libsql::Value> = chunk.iter().map(|n| libsql::Value::Text(n.to_string())).collect();
-            let rows = conn
-                .query(
-                    &format!(
-                        "SELECT username, id, email, created, spent FROM users_cache WHERE panel_id = {panel} AND username IN ({marks})"
+            let names: Vec<libsql::Value> =
+                chunk.iter().map(|n| libsql::Value::Text(n.to_string())).collect();
+            infos.push(reads.add(
+                Stmt::new(
+                    format!(
+                        "SELECT panel_id, username, id, email, created, spent FROM users_cache
+                         WHERE panel_id = {panel} AND username IN ({marks})"
+                    ),
+                    names.clone(),
+                ),
+                |r| {
+                    let info = (
+                        r.get::<i64>(2)?,
+                        shared::db::opt_text(r, 3)?,
+                        shared::db::opt_i64(r, 4)?,
+                        shared::db::opt_i64(r, 5)?,
+                    );
+                    Ok(((r.get::<i64>(0)?, r.get::<String>(1)?), info))
+                },
+            ));
+            let mut args = vec![libsql::Value::Integer(from), libsql::Value::Integer(to)];
+            args.extend(names);
+            tops.push(reads.add(
+                Stmt::new(
+                    format!(
+                        "SELECT panel_id, user, service_id, COUNT(*) FROM orders_cache WHERE panel_id = {panel}
+                         AND created >= ?1 AND created <= ?2 AND service_id IS NOT NULL AND user IN ({marks})
+                         GROUP BY user, service_id"
                     ),
                     args,
-                )
-                .await?;
-            for (name, id, email, created, spent) in collect(rows, |r| {
-                Ok((
-                    r.get::<String>(0)?,
-                    r.get::<i64>(1)?,
-                    shared::db::opt_text(r, 2)?,
-                    shared::db::opt_i64(r, 3)?,
-                    shared::db::opt_i64(r, 4)?,
-                ))
-            })
-            .await?
-            {
-                users.insert((panel, name), (id, email, created, spent));
-            }
+                ),
+                |r| Ok(((r.get::<i64>(0)?, r.get::<String>(1)?), (r.get::<i64>(2)?, r.get::<i64>(3)?))),
+            ));
         }
     }
-    Ok(users)
-}
-
-/// Each user's 3 most-ordered service ids in the window (by order count; ties by lower id).
-async fn top_services(
-    conn: &Conn,
-    users: &[(i64, String)],
-    from: i64,
-    to: i64,
-) -> AppResult<HashMap<(i64, String), Vec<i64>>> {
-    let mut out: HashMap<(i64, String), Vec<(i64, i64)>> = HashMap::new();
-    let mut panels: Vec<i64> = users.iter().map(|k| k.0).collect();
-    panels.sort_unstable();
-    panels.dedup();
-    for panel in panels {
-        let names: Vec<&str> = users.iter().filter(|k| k.0 == panel).map(|k| k.1.as_str()).collect();
-        for chunk in names.chunks(500) {
-            let marks = vec!["?"; chunk.len()].join(",");
-            let mut args: Vec<libsql::Value> = vec![libsql::Value::Integer(from), libsql::Value::Integer(to)];
-            args.extend(chunk.iter().map(|n| libsql::Value::Text(n.to_string())));
-            let rows = conn
-                .query(
-                    &format!(
-                        "SELECT user, service_id, COUNT(*) FROM orders_cache WHERE panel_id = {panel} AND created >= ?1
-                         AND created <= ?2 AND service_id IS NOT NULL AND user IN ({marks}) GROUP BY user, service_id"
-                    ),
-                    args,
-                )
-                .await?;
-            for (u, s, n) in
-                collect(rows, |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?, r.get::<i64>(2)?))).await?
-            {
-                out.entry((panel, u)).or_default().push((s, n));
-            }
+    let mut done = reads.run(conn).await?;
+    let mut users = HashMap::new();
+    for read in infos {
+        users.extend(done.all(read).await?);
+    }
+    let mut counts: HashMap<(i64, String), Vec<(i64, i64)>> = HashMap::new();
+    for read in tops {
+        for (k, sn) in done.all(read).await? {
+            counts.entry(k).or_default().push(sn);
         }
     }
-    Ok(out
+    let top = counts
         .into_iter()
         .map(|(k, mut v)| {
             v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             (k, v.into_iter().take(3).map(|x| x.0).collect())
         })
-        .collect())
+        .collect();
+    Ok((users, top))
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -33,6 +33,8 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
     let sql_rows: Vec<Vec<Sql>> = rows
         .into_iter()
         .map(|s| {
+            // The promised speed beside the name it is read from, so Service tracking's "slow" is SQL.
+            let speed = shared::cache::rollups::min_per_day(&s.name);
             vec![
                 Sql::Integer(ctx.panel_id),
                 Sql::Integer(s.id),
@@ -46,6 +48,7 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
                 opt_b(s.cancel),
                 opt_b(s.dripfeed),
                 Sql::Null,
+                Sql::Integer(speed),
                 Sql::Integer(t),
             ]
         })
