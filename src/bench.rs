@@ -42,3 +42,16 @@ fn median(mut v: Vec<f64>) -> f64 {
         n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
 }
+
+/// The owner every bench signs in as (a new one per run, so a kept bench database takes another).
+async fn bench_owner(state: &shared::AppState) -> AppResult<i64> {
+    let new = shared::auth::staff::NewStaff {
+        username: &format!("bench-owner-{}", std::process::id()),
+        password: "quiet-harbor-42-lantern",
+        role: shared::auth::Role::Owner,
+        all_panels: true,
+        panels: &[],
+        only_if_first: false,
+    };
+    shared::auth::staff::create(&state.db, new).await
+}

@@ -8,8 +8,6 @@ use std::time::Instant;
 use axum::body::{to_bytes, Body};
 use axum::http::Request;
 use shared::auth::api_key::{self, NewKey, Scope};
-use shared::auth::staff::{self, NewStaff};
-use shared::auth::Role;
 use shared::{AppError, AppResult};
 use tower::ServiceExt;
 
@@ -23,18 +21,7 @@ pub async fn api(orders: u64) -> AppResult<()> {
     // The key sees every panel, so the API's queries carry no panel condition; the bare SQL neither.
     let bench = BenchDb::open("api", orders).await?;
     let state = &bench.state;
-    let owner = staff::create(
-        &state.db,
-        NewStaff {
-            username: &format!("bench-owner-{}", std::process::id()),
-            password: "lantern-river-7-maple",
-            role: Role::Owner,
-            all_panels: true,
-            panels: &[],
-            only_if_first: false,
-        },
-    )
-    .await?;
+    let owner = super::bench_owner(state).await?;
     let (_, token) = api_key::create(
         &state.db,
         &NewKey {

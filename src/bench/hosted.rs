@@ -19,8 +19,7 @@ use axum::Router;
 use tower::ServiceExt;
 
 use shared::auth::api_key::{self, NewKey};
-use shared::auth::staff::{self, NewStaff};
-use shared::auth::{session, Role, Scope};
+use shared::auth::{session, Scope};
 use shared::config::Config;
 use shared::crypto::SecretKey;
 use shared::{AppError, AppResult, AppState};
@@ -106,18 +105,7 @@ struct Console {
 
 impl Console {
     async fn new(state: &AppState) -> AppResult<Console> {
-        let owner = staff::create(
-            &state.db,
-            NewStaff {
-                username: &format!("bench-owner-{}", std::process::id()),
-                password: "quiet-harbor-42-lantern",
-                role: Role::Owner,
-                all_panels: true,
-                panels: &[],
-                only_if_first: false,
-            },
-        )
-        .await?;
+        let owner = super::bench_owner(state).await?;
         let s = session::create(&state.db, &state.config, owner, "127.0.0.1", "bench").await?;
         let key =
             NewKey { name: "bench", scopes: &Scope::ALL, all_panels: true, panels: &[], created_by: owner };

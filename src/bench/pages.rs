@@ -13,8 +13,7 @@ use axum::Router;
 use shared::db::Conn;
 use tower::ServiceExt;
 
-use shared::auth::staff::{self, NewStaff};
-use shared::auth::{session, Role};
+use shared::auth::session;
 use shared::config::Config;
 use shared::crypto::SecretKey;
 use shared::{AppError, AppResult, AppState};
@@ -260,18 +259,7 @@ pub async fn pages(orders: u64) -> AppResult<()> {
     // handle on the same file, whose pool starts empty.
     super::sql_trace::install();
     let state = &AppState::init(Config::local(&bench.path, SecretKey::generate())).await?;
-    let owner = staff::create(
-        &state.db,
-        NewStaff {
-            username: &format!("bench-owner-{}", std::process::id()),
-            password: "quiet-harbor-42-lantern",
-            role: Role::Owner,
-            all_panels: true,
-            panels: &[],
-            only_if_first: false,
-        },
-    )
-    .await?;
+    let owner = super::bench_owner(state).await?;
     let s = session::create(&state.db, &state.config, owner, "127.0.0.1", "bench").await?;
     let client = Client { router: crate::server::router(state), cookie: format!("po_session={}", s.token) };
     let conn = state.db.connect().await?;
