@@ -7,6 +7,8 @@ pub mod alerts;
 pub mod common;
 pub mod competitors;
 pub mod lambda;
+pub mod margins;
+pub mod providers;
 pub mod service_health;
 pub mod tickets;
 pub mod top_spenders;
@@ -19,6 +21,8 @@ pub fn routes(state: &AppState) -> Routes {
     Routes::new(state)
         .merge(service_health::pages::routes(state))
         .merge(top_spenders::pages::routes(state))
+        .merge(margins::pages::routes(state))
+        .merge(providers::pages::routes(state))
         .merge(tickets::pages::routes(state))
         .merge(competitors::routes(Routes::new(state)))
 }

@@ -103,6 +103,8 @@ impl OrderStatus {
     pub const FINISHED: [OrderStatus; 2] = [OrderStatus::Completed, OrderStatus::Partial];
     /// Nothing was charged for these: spend leaves them out.
     pub const UNCHARGED: [OrderStatus; 2] = [OrderStatus::Canceled, OrderStatus::Fail];
+    /// The provider did not deliver: what "failed" counts (the Provider failing alert, the Providers report).
+    pub const FAILED: [OrderStatus; 2] = [OrderStatus::Error, OrderStatus::Fail];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -138,6 +140,8 @@ pub const FINAL_SQL: &str = "('completed', 'partial', 'canceled')";
 pub const FINISHED_SQL: &str = "('completed', 'partial')";
 /// `OrderStatus::UNCHARGED` as an SQL list.
 pub const UNCHARGED_SQL: &str = "('canceled', 'fail')";
+/// `OrderStatus::FAILED` as an SQL list.
+pub const FAILED_SQL: &str = "('error', 'fail')";
 
 /// An order as the console shows it.
 #[derive(Clone, Debug)]
@@ -213,6 +217,7 @@ mod tests {
         assert_eq!(FINAL_SQL, sql_list(&OrderStatus::FINAL));
         assert_eq!(FINISHED_SQL, sql_list(&OrderStatus::FINISHED));
         assert_eq!(UNCHARGED_SQL, sql_list(&OrderStatus::UNCHARGED));
+        assert_eq!(FAILED_SQL, sql_list(&OrderStatus::FAILED));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The reports' roll-ups (migration 0016): per hour or day sums of the cached orders, kept by triggers
+//! The reports' roll-ups (migrations 0017 and 0019): per hour or day sums of the cached orders, kept by triggers
 //! on `orders_cache` in the same statement as each order's write. Here: how each roll-up is summed from
 //! the orders from scratch, the check that the kept ones equal that (`panelops rollups verify`), the
 //! rebuild (`panelops rollups rebuild`), and the promised speed stored beside each catalogue service.
@@ -39,6 +39,14 @@ pub const ROLLUPS: &[Rollup] = &[
             "SELECT panel_id, created / 86400, user, COUNT(*), COALESCE(SUM(charge), 0) FROM orders_cache
             WHERE user IS NOT NULL AND status NOT IN ('canceled', 'fail') GROUP BY 1, 2, 3",
         empty: "orders = 0 AND spend = 0",
+    },
+    Rollup {
+        table: "rollup_provider_hours",
+        from_orders: "SELECT panel_id, created / 3600, COALESCE(provider, ''), COALESCE(service_id, -1), status,
+            COALESCE(currency, ''), COUNT(*), COALESCE(SUM(charge), 0), COUNT(provider_charge),
+            COALESCE(SUM(CASE WHEN provider_charge IS NULL THEN 0 ELSE charge END), 0), COALESCE(SUM(provider_charge), 0)
+            FROM orders_cache GROUP BY 1, 2, 3, 4, 5, 6",
+        empty: "orders = 0 AND charge = 0 AND costed = 0 AND costed_charge = 0 AND provider_charge = 0",
     },
 ];
 

@@ -41,12 +41,14 @@ pub const NAV: &[NavGroup] = &[
             item("Services", "/services", Role::Viewer),
         ],
     },
-    // Reports: Service tracking, User tracking, Ticket tracking, Competitor tracking, Staff statistics.
+    // Reports: Service tracking, User tracking, Margins, Providers, Ticket tracking, Competitor tracking, Staff statistics.
     NavGroup {
         label: "Reports",
         items: &[
             item("Service tracking", "/reports/service-health", Role::Viewer),
             item("User tracking", "/reports/top-spenders", Role::Viewer),
+            item("Margins", "/reports/margins", Role::Viewer),
+            item("Providers", "/reports/providers", Role::Viewer),
             item("Ticket tracking", "/reports/ticket-tracking/staff", Role::Viewer),
             item("Competitor tracking", "/reports/competitors", Role::Viewer),
             item("Staff statistics", "/reports/staff-statistics", Role::Viewer),

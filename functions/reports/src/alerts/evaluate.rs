@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use libsql::params;
 use shared::auth::PanelScope;
-use shared::db::{Conn, Reads, Stmt};
+use shared::db::{Conn, Read, Reads, Stmt};
 use shared::AppResult;
 
 use super::rules::{Rule, RuleBook};
 use crate::service_health::{self, profiles, ServiceHealthParams, STUCK_SQL};
+use shared::cache::orders::FAILED_SQL;
 
 /// A ticket pending longer than this is backlog (Ticket tracking lists it), not news: connecting a
 /// channel must not bring a message for every ticket left unanswered for weeks. Such a ticket opens no
@@ -36,14 +37,14 @@ pub struct Finding {
 }
 
 /// A panel as the rules see it.
-struct Panel {
-    id: i64,
-    paused: bool,
+pub struct Panel {
+    pub id: i64,
+    pub paused: bool,
     /// The key was refused: the sync stopped the panel.
-    stopped: Option<String>,
+    pub stopped: Option<String>,
 }
 
-struct SyncRow {
+pub struct SyncRow {
     panel_id: i64,
     resource: String,
     status: String,
@@ -52,34 +53,29 @@ struct SyncRow {
     last_ok_at: Option<i64>,
 }
 
-/// Every finding of every rule, for every panel that is not paused.
-pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<Finding>> {
-    let profile = profiles::chosen(conn, None).await?;
-    let stuck_before = now - profile.stuck_after_hours * 3600;
-    let waiting = book.get(Rule::WaitingTicket).threshold.max(1.0) as i64 * 60;
-    let deposit = (book.get(Rule::BigDeposit).threshold * 1_000_000.0).round() as i64;
+/// A provider's orders of the last hour, and how many of them failed.
+pub struct ProviderHour {
+    pub panel_id: i64,
+    pub provider: String,
+    pub orders: i64,
+    pub failed: i64,
+}
 
-    let mut reads = Reads::new();
-    let panels = reads.add(Stmt::new("SELECT id, status, last_error FROM panels ORDER BY id", ()), |r| {
+/// Every panel, for the rules (paused ones are left out by each rule).
+pub fn panels_read(reads: &mut Reads) -> Read<Panel> {
+    reads.add(Stmt::new("SELECT id, status, last_error FROM panels ORDER BY id", ()), |r| {
         let status: String = r.get(1)?;
         Ok(Panel {
             id: r.get(0)?,
             paused: status == "paused",
             stopped: (status == "error").then(|| shared::db::opt_text(r, 2)).transpose()?.flatten(),
         })
-    });
-    // INDEXED BY: the partial index holds exactly the stuck orders (see Service tracking).
-    let stuck = reads.add(
-        Stmt::new(
-            format!(
-                "SELECT panel_id, COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck
-                 WHERE {STUCK_SQL} AND created < ?1 GROUP BY panel_id"
-            ),
-            params![stuck_before],
-        ),
-        |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
-    );
-    let sync = reads.add(
+    })
+}
+
+/// Every enabled resource's sync state.
+pub fn sync_read(reads: &mut Reads) -> Read<SyncRow> {
+    reads.add(
         Stmt::new(
             "SELECT panel_id, resource, status, message, interval_secs, last_ok_at FROM sync_state WHERE enabled = 1
              ORDER BY panel_id, resource",
@@ -95,7 +91,96 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
                 last_ok_at: shared::db::opt_i64(r, 5)?,
             })
         },
+    )
+}
+
+/// Each panel's providers over the last hour before `now`.
+pub fn providers_read(reads: &mut Reads, now: i64) -> Read<ProviderHour> {
+    reads.add(
+        Stmt::new(
+            format!(
+                "SELECT panel_id, provider, COUNT(*), SUM(status IN {FAILED_SQL})
+                 FROM orders_cache INDEXED BY orders_cache_created_all
+                 WHERE created >= ?1 AND provider IS NOT NULL AND provider != '' GROUP BY panel_id, provider"
+            ),
+            params![now - 3600],
+        ),
+        |r| {
+            Ok(ProviderHour {
+                panel_id: r.get(0)?,
+                provider: r.get(1)?,
+                orders: r.get(2)?,
+                failed: r.get(3)?,
+            })
+        },
+    )
+}
+
+/// The Provider failing rule: enough of the last hour's orders to judge, and `limit` % or more failed.
+pub fn failing(rows: Vec<ProviderHour>, limit: f64) -> Vec<ProviderHour> {
+    rows.into_iter()
+        .filter(|p| {
+            p.orders >= MIN_PROVIDER_ORDERS && p.failed as f64 * 100.0 / p.orders.max(1) as f64 >= limit
+        })
+        .collect()
+}
+
+/// The Sync trouble rule: per panel that is not paused, everything wrong with its sync — a refused
+/// key, a resource in error, data older than `times` × the resource's interval.
+pub fn sync_trouble(
+    panels: &[Panel],
+    sync: Vec<SyncRow>,
+    times: f64,
+    now: i64,
+) -> BTreeMap<i64, Vec<String>> {
+    let active: HashMap<i64, &Panel> = panels.iter().filter(|p| !p.paused).map(|p| (p.id, p)).collect();
+    let mut trouble: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for p in panels.iter().filter(|p| !p.paused) {
+        if let Some(e) = &p.stopped {
+            trouble.entry(p.id).or_default().push(format!("the panel refused its key ({e})"));
+        }
+    }
+    for s in sync {
+        if !active.contains_key(&s.panel_id) {
+            continue;
+        }
+        if s.status == "error" {
+            let why = s.message.unwrap_or_else(|| "no message".into());
+            trouble.entry(s.panel_id).or_default().push(format!("{} in error ({why})", s.resource));
+        } else if let Some(ok) = s.last_ok_at.filter(|ok| (now - ok) as f64 > times * s.interval_secs as f64)
+        {
+            trouble.entry(s.panel_id).or_default().push(format!(
+                "{} data {} old (synced every {})",
+                s.resource,
+                duration_words(now - ok),
+                duration_words(s.interval_secs)
+            ));
+        }
+    }
+    trouble
+}
+
+/// Every finding of every rule, for every panel that is not paused.
+pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<Finding>> {
+    let profile = profiles::chosen(conn, None).await?;
+    let stuck_before = now - profile.stuck_after_hours * 3600;
+    let waiting = book.get(Rule::WaitingTicket).threshold.max(1.0) as i64 * 60;
+    let deposit = (book.get(Rule::BigDeposit).threshold * 1_000_000.0).round() as i64;
+
+    let mut reads = Reads::new();
+    let panels = panels_read(&mut reads);
+    // INDEXED BY: the partial index holds exactly the stuck orders (see Service tracking).
+    let stuck = reads.add(
+        Stmt::new(
+            format!(
+                "SELECT panel_id, COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck
+                 WHERE {STUCK_SQL} AND created < ?1 GROUP BY panel_id"
+            ),
+            params![stuck_before],
+        ),
+        |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
     );
+    let sync = sync_read(&mut reads);
     let tickets = reads.add(
         Stmt::new(
             "SELECT panel_id, id, COALESCE(subject, ''), COALESCE(user, ''), COALESCE(last_update, created)
@@ -132,15 +217,7 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
             ))
         },
     );
-    let providers = reads.add(
-        Stmt::new(
-            "SELECT panel_id, provider, COUNT(*), SUM(status IN ('fail', 'error'))
-             FROM orders_cache INDEXED BY orders_cache_created_all
-             WHERE created >= ?1 AND provider IS NOT NULL AND provider != '' GROUP BY panel_id, provider",
-            params![now - 3600],
-        ),
-        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<i64>(2)?, r.get::<i64>(3)?)),
-    );
+    let providers = providers_read(&mut reads, now);
     let bad = reads.add(
         Stmt::new(
             "SELECT panel_id, ticket_id, seq, COALESCE(staff_name, ''), COALESCE(reasoning, '')
@@ -204,9 +281,9 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
 
     // Provider failing: enough of the last hour's orders to judge, and too many of them failed.
     let limit = book.get(Rule::ProviderFailing).threshold;
-    for (panel_id, provider, n, failed) in done.all(providers).await? {
+    for ProviderHour { panel_id, provider, orders: n, failed } in failing(done.all(providers).await?, limit) {
         let pct = failed as f64 * 100.0 / n.max(1) as f64;
-        if n >= MIN_PROVIDER_ORDERS && pct >= limit && active.contains_key(&panel_id) {
+        if active.contains_key(&panel_id) {
             let q = serde_urlencoded::to_string([
                 ("panel", panel_id.to_string()),
                 ("provider", provider.clone()),
@@ -243,29 +320,7 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
 
     // Sync trouble: one incident per panel, naming everything wrong with it.
     let times = book.get(Rule::SyncTrouble).threshold.max(1.0);
-    let mut trouble: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for p in active.values() {
-        if let Some(e) = &p.stopped {
-            trouble.entry(p.id).or_default().push(format!("the panel refused its key ({e})"));
-        }
-    }
-    for s in done.all(sync).await? {
-        if !active.contains_key(&s.panel_id) {
-            continue;
-        }
-        if s.status == "error" {
-            let why = s.message.unwrap_or_else(|| "no message".into());
-            trouble.entry(s.panel_id).or_default().push(format!("{} in error ({why})", s.resource));
-        } else if let Some(ok) = s.last_ok_at.filter(|ok| (now - ok) as f64 > times * s.interval_secs as f64)
-        {
-            trouble.entry(s.panel_id).or_default().push(format!(
-                "{} data {} old (synced every {})",
-                s.resource,
-                duration_words(now - ok),
-                duration_words(s.interval_secs)
-            ));
-        }
-    }
+    let trouble = sync_trouble(&panels, done.all(sync).await?, times, now);
     for (panel_id, what) in trouble {
         out.push(Finding {
             rule: Rule::SyncTrouble,

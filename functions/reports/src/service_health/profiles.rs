@@ -3,7 +3,7 @@
 
 use libsql::params;
 use serde::Serialize;
-use shared::db::Conn;
+use shared::db::{Conn, Read, Reads, Stmt};
 
 use shared::{AppError, AppResult};
 
@@ -48,6 +48,18 @@ pub async fn list(conn: &Conn) -> AppResult<Vec<ServiceProfile>> {
 pub async fn get(conn: &Conn, id: i64) -> AppResult<Option<ServiceProfile>> {
     let rows = conn.query(&format!("SELECT {COLS} FROM service_profiles WHERE id = ?1"), params![id]).await?;
     Ok(collect(rows, from_row).await?.into_iter().next())
+}
+
+/// The default profile (the first profile if none is marked default), as `chosen(conn, None)` picks it,
+/// added to a batch.
+pub fn default_read(reads: &mut Reads) -> Read<ServiceProfile> {
+    reads.add(
+        Stmt::new(
+            format!("SELECT {COLS} FROM service_profiles ORDER BY is_default DESC, name, id LIMIT 1"),
+            (),
+        ),
+        from_row,
+    )
 }
 
 /// The chosen profile, or the default one (the first profile if none is marked default).

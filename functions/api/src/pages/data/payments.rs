@@ -59,8 +59,8 @@ const RISK_COLUMNS: &str = "
     (SELECT balance FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
 
 /// A listed payment, the facts its risk is judged on (method bounds aside), and the user's balance.
-struct Listed {
-    payment: Payment,
+pub(crate) struct Listed {
+    pub payment: Payment,
     facts: Facts,
     balance: Option<i64>,
 }
@@ -80,7 +80,7 @@ fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
 }
 
 /// The risk of a listed payment, with its method's bounds; none without a user or an amount.
-fn risk_of(l: &Listed, by_name: &HashMap<&str, &Method>) -> Risk {
+pub(crate) fn risk_of(l: &Listed, by_name: &HashMap<&str, &Method>) -> Risk {
     let p = &l.payment;
     if p.user.is_none() || p.amount.is_none() {
         return fraud::assess(&Facts::default());
@@ -91,6 +91,21 @@ fn risk_of(l: &Listed, by_name: &HashMap<&str, &Method>) -> Risk {
         method_max: method.and_then(|m| m.max),
         ..l.facts.clone()
     })
+}
+
+/// The newest payments (at most `limit`) created from `since` in the panels of `scope_sql`, with what
+/// their risk is judged on: the Overview counts the high-risk ones by the list's own rule.
+pub(crate) fn recent_read(reads: &mut Reads, scope_sql: &str, since: i64, limit: usize) -> Read<Listed> {
+    reads.add(
+        Stmt::new(
+            format!(
+                "SELECT {PAYMENT_COLUMNS}, {RISK_COLUMNS} FROM payments_cache p INDEXED BY payments_cache_created_all
+                 WHERE created >= ?3 AND {scope_sql} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {limit}"
+            ),
+            libsql::params![fraud::BURST_WINDOW_SECS, fraud::SPEND_WINDOW_SECS, since],
+        ),
+        listed_from,
+    )
 }
 
 /// The index the list walks, newest first. Without statistics SQLite would take the panel's
