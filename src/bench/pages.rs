@@ -1,4 +1,4 @@
-//! `panelops bench pages`: the list pages (orders, tickets, users, payments, services) over a cache of
+//! `panelops bench pages`: the Overview and the list pages (orders, tickets, users, payments, services) over a cache of
 //! 1,000,000 orders, 200,000 users and payments and 100,000 tickets — first page, a filtered page, a deep
 //! page (20 × "Older »", or page 21) and a search — requested repeatedly through the real router as the
 //! owner, next to the bare SQL of that page's list measured in the same run. Run it on a release build:
@@ -119,7 +119,13 @@ async fn cases(client: &Client) -> AppResult<Vec<Case>> {
     let keyset = |table: &str, cols: &str, cond: &str, after: &str| {
         format!("SELECT {cols} FROM {table} WHERE 1{cond}{after} ORDER BY created DESC, panel_id DESC, id DESC LIMIT 51")
     };
-    let mut out = Vec::new();
+    // The Overview: the worklist and today's numbers, its "list" the panels it shows.
+    let mut out = vec![Case {
+        page: "/",
+        kind: "overview",
+        path: "/".into(),
+        sql: "SELECT id, name FROM panels ORDER BY name".into(),
+    }];
     for (page, table, cols, filter, filter_sql, search, search_sql) in [
         (
             "/orders",

@@ -61,6 +61,8 @@ pub async fn reports(orders: u64) -> AppResult<()> {
     let names = [
         "service tracking",
         "user tracking",
+        "margins",
+        "providers",
         "ticket tracking: by staff",
         "ticket tracking: by service",
         "staff statistics",
@@ -111,6 +113,16 @@ async fn run_report(conn: &Conn, scope: &PanelScope, name: &str, hours: i64, now
             let profile = service_health::profiles::chosen(conn, None).await?;
             let p = service_health::ServiceHealthParams::from_profile(&profile, None, hours);
             service_health::service_health(conn, scope, &p, now).await?;
+        }
+        "margins" => {
+            let p = reports::margins::MarginParams { panel: None, window_hours: hours };
+            reports::margins::margins(conn, scope, &p, now).await?;
+        }
+        "providers" => {
+            let profile = service_health::profiles::chosen(conn, None).await?;
+            let p = service_health::ServiceHealthParams::from_profile(&profile, None, hours);
+            reports::providers::providers(conn, scope, &reports::providers::ProviderParams::new(p), now)
+                .await?;
         }
         "user tracking" => {
             let profile = top_spenders::profiles::chosen(conn, None).await?;

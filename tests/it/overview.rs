@@ -89,6 +89,9 @@ async fn the_overview_lists_what_needs_attention_with_counts_that_link_to_the_ro
     let app = TestApp::new().await;
     let now = shared::time::now();
     let (a, b) = seed(&app, now).await;
+    // The alerts score the services (as their schedule does every minute): the Overview reads the
+    // incidents they keep open.
+    reports::alerts::run_with(&app.state, &reports::alerts::Options::default(), now).await.unwrap();
     let agent = app.as_role("agent", Role::Agent, &[a]).await;
     let res = app.get("/", Some(&agent)).await;
     assert_eq!(res.status, StatusCode::OK);
@@ -104,6 +107,7 @@ async fn the_overview_lists_what_needs_attention_with_counts_that_link_to_the_ro
         assert!(body.contains(count), "{what}: {body}");
     }
     assert!(body.contains("gamma") && body.contains("4 of 10 failed") && !body.contains("delta"));
+    assert!(body.contains("Likes [Speed: 100/Day] (#50)"), "the critical service by name");
     assert!(body.contains("refused by alpha.example"));
     assert!(body.contains(&format!("/tickets/{a}/7")) && !body.contains(&format!("/tickets/{b}/9")));
     // Today's dollars against the same hours of the last 7 days: 2 orders, 15 revenue, margin 6 (one

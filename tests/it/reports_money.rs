@@ -1,14 +1,15 @@
 //! Margins and Providers on hand-built orders: two currencies, orders without a provider charge, a
 //! service sold below cost, canceled and failed orders, a stuck and a slow order, the window's exact
-//! edges; JSON equals the page; staff of one panel never see another's.
+//! edges; JSON, pages and the admin API; staff and keys of one panel never see another's.
 
 use axum::http::StatusCode;
 use reports::margins::{self, MarginParams, Sums};
 use reports::providers::{self, ProviderParams};
 use reports::service_health::ServiceHealthParams;
-use shared::auth::{PanelScope, Role};
+use shared::auth::{PanelScope, Role, Scope};
 use shared::cache::rollups;
 
+use crate::adminapi::{get, key};
 use crate::helpers::TestApp;
 use crate::reports_support::{json, list, service, H};
 
@@ -343,4 +344,27 @@ async fn pages_and_json_keep_to_the_viewers_panels() {
     ] {
         assert_eq!(app.get(bad, Some(&agent)).await.status, StatusCode::BAD_REQUEST, "{bad}");
     }
+}
+
+#[tokio::test]
+async fn the_admin_api_serves_both_reports_within_the_keys_panels() {
+    let app = TestApp::new().await;
+    let t = shared::time::now() - 600;
+    let (a, b) = seed(&app, t).await;
+    let only_a = key(&app, &[Scope::ReportsRead], Some(&[a])).await;
+    let (status, v) = get(&app, "/adminapi/v2/reports/providers", &only_a).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let rows = v["data"]["list"].as_array().cloned().unwrap_or_default();
+    let alpha = rows.iter().find(|r| r["provider"] == "alpha").unwrap();
+    assert_eq!((alpha["orders"].as_i64(), alpha["revenue"]["USD"].as_str()), (Some(4), Some("15.00")));
+    let (status, v) = get(&app, "/adminapi/v2/reports/margins?window_hours=24", &only_a).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["list"][0]["service_id"], 20);
+    assert_eq!(v["data"]["groups"]["totals"][1]["margin"], "2.00");
+    for path in ["/adminapi/v2/reports/margins", "/adminapi/v2/reports/providers"] {
+        let (status, _) = get(&app, &format!("{path}?panel={b}"), &only_a).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let no_scope = key(&app, &[Scope::OrdersRead], None).await;
+    assert_eq!(get(&app, "/adminapi/v2/reports/margins", &no_scope).await.0, StatusCode::FORBIDDEN);
 }

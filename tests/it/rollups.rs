@@ -1,9 +1,11 @@
 //! Roll-ups: every write keeps them exact (a sync's pages and re-checks, updates that move an order
 //! between buckets, deletes), a rebuild from scratch equals what was kept, and the reports built on
-//! them equal summing the window's orders one by one, whatever the window's edges.
+//! them (Service tracking, User tracking, Margins) equal summing the window's orders one by one,
+//! whatever the window's edges.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use reports::margins::{self, MarginParams};
 use reports::service_health::{self, is_slow, ServiceHealthParams};
 use reports::top_spenders::{self, TopSpendersParams};
 use shared::auth::PanelScope;
@@ -36,6 +38,10 @@ struct Order {
     quantity: i64,
     remains: i64,
     charge: Option<i64>,
+    /// The provider's charge (None: the panel sent none) and who the provider was.
+    cost: Option<i64>,
+    provider: Option<String>,
+    currency: &'static str,
     created: i64,
     last_update: i64,
 }
@@ -69,6 +75,9 @@ fn random_order(g: &mut Lcg, panel: i64, id: i64, t: i64) -> Order {
         status,
         quantity: 100 + g.below(5_000) as i64,
         charge: (g.below(10) != 0).then(|| g.below(5_000_000) as i64),
+        cost: (g.below(3) != 0).then(|| g.below(5_000_000) as i64),
+        provider: (g.below(8) != 0).then(|| format!("prov{}", g.below(3))),
+        currency: if g.below(4) == 0 { "EUR" } else { "USD" },
         last_update: (created + g.below(3 * D as u64) as i64).min(t),
         created,
     }
@@ -80,11 +89,14 @@ async fn store(app: &TestApp, orders: &[Order]) {
             .iter()
             .map(|o| {
                 format!(
-                    "({}, {}, '{}', {}, 'USD', {}, {}, {}, '{}', '{}', {}, {}, 0)",
+                    "({}, {}, '{}', {}, '{}', {}, {}, {}, {}, {}, '{}', '{}', {}, {}, 0)",
                     o.panel,
                     o.id,
                     o.user,
                     o.charge.map_or("NULL".into(), |c| c.to_string()),
+                    o.currency,
+                    o.cost.map_or("NULL".into(), |c| c.to_string()),
+                    o.provider.as_ref().map_or("NULL".into(), |p| format!("'{p}'")),
                     o.quantity,
                     o.remains,
                     o.service,
@@ -96,9 +108,10 @@ async fn store(app: &TestApp, orders: &[Order]) {
             })
             .collect();
         app.exec(&format!(
-            "INSERT INTO orders_cache (panel_id, id, user, charge, currency, quantity, remains, service_id, service_name,
-             status, created, last_update, checked_at) VALUES {} ON CONFLICT (panel_id, id) DO UPDATE SET
+            "INSERT INTO orders_cache (panel_id, id, user, charge, currency, provider_charge, provider, quantity, remains,
+             service_id, service_name, status, created, last_update, checked_at) VALUES {} ON CONFLICT (panel_id, id) DO UPDATE SET
              user = excluded.user, charge = excluded.charge, service_id = excluded.service_id, status = excluded.status,
+             currency = excluded.currency, provider_charge = excluded.provider_charge, provider = excluded.provider,
              remains = excluded.remains, created = excluded.created, last_update = excluded.last_update",
             values.join(",")
         ))
@@ -176,6 +189,29 @@ fn spend_by_hand(orders: &[Order], from: i64, now: i64) -> Vec<(i64, String, i64
     v
 }
 
+type MarginKey = (i64, i64, String);
+
+/// Margins summed order by order: per panel × service × currency, (orders, revenue, cost, cost unknown,
+/// revenue of the orders with a cost) of the orders created in the window, canceled and failed left out.
+fn margins_by_hand(orders: &[Order], from: i64, now: i64) -> BTreeMap<MarginKey, [i64; 5]> {
+    let mut acc: BTreeMap<MarginKey, [i64; 5]> = BTreeMap::new();
+    for o in orders.iter().filter(|o| o.created >= from && o.created <= now) {
+        if ["canceled", "fail"].contains(&o.status.as_str()) {
+            continue;
+        }
+        let a = acc.entry((o.panel, o.service, o.currency.to_string())).or_default();
+        let charge = o.charge.unwrap_or(0);
+        a[0] += 1;
+        a[1] += charge;
+        a[2] += o.cost.unwrap_or(0);
+        match o.cost {
+            Some(_) => a[4] += charge,
+            None => a[3] += 1,
+        }
+    }
+    acc
+}
+
 async fn assert_reports_match(app: &TestApp, orders: &[Order], t: i64, when: &str) {
     let conn = app.state.db.connect().await.unwrap();
     // A clock anywhere in its hour, on an hour, on midnight, just before midnight.
@@ -201,6 +237,22 @@ async fn assert_reports_match(app: &TestApp, orders: &[Order], t: i64, when: &st
                 health_by_hand(orders, &p, now),
                 "{when}: service tracking, {window_hours} h to {now}"
             );
+            let p = MarginParams { panel: None, window_hours };
+            let got: BTreeMap<MarginKey, [i64; 5]> = margins::margins(&conn, &PanelScope::All, &p, now)
+                .await
+                .unwrap()
+                .services
+                .into_iter()
+                .map(|r| {
+                    let s = r.sums;
+                    (
+                        (r.panel_id, r.service_id, s.currency),
+                        [s.orders, s.revenue, s.cost, s.cost_unknown, s.costed_revenue],
+                    )
+                })
+                .collect();
+            let want = margins_by_hand(orders, now - window_hours * H, now);
+            assert_eq!(got, want, "{when}: margins, {window_hours} h to {now}");
             let p = TopSpendersParams {
                 panel: None,
                 window_hours,
@@ -254,6 +306,9 @@ async fn orders_that_move_keep_the_rollups_and_the_reports_exact() {
             2 => {
                 o.user = format!("u{}", g.below(40));
                 o.charge = Some(g.below(9_000_000) as i64);
+                o.cost = (g.below(2) == 0).then(|| g.below(9_000_000) as i64);
+                o.provider = Some(format!("prov{}", g.below(3)));
+                o.currency = if g.below(2) == 0 { "EUR" } else { "USD" };
             }
             _ => {
                 o.status = STATUSES[g.below(STATUSES.len() as u64) as usize].into();

@@ -73,6 +73,19 @@ pub fn window_hours(p: &Params, default: i64) -> AppResult<i64> {
     Ok(p.int("window_hours", 1..=2160)?.unwrap_or(default))
 }
 
+/// Money in a report's JSON: a decimal string ("12.5", "-2.00"), exact to the micro-unit.
+pub fn as_money<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&shared::pp::money::format(*v))
+}
+
+/// [`as_money`], or null.
+pub fn as_opt_money<S: serde::Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(m) => as_money(m, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// The Perfect Panel style envelope around a list; `extra` fields are added to `data`.
 pub fn envelope<T: Serialize>(list: &[T], extra: Option<(&str, Value)>) -> Response {
     let mut data = json!({ "count": list.len(), "list": list });

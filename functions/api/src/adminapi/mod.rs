@@ -3,6 +3,7 @@
 //! [`op::Op`] registered through [`op::Api`], which also feeds the OpenAPI document.
 
 pub mod call;
+mod money;
 pub mod op;
 pub mod openapi;
 mod orders;
@@ -31,6 +32,8 @@ pub fn api(state: &AppState) -> Api {
         .op(&services::LIST, services::list)
         .op(&reports::SERVICE_HEALTH, reports::service_health)
         .op(&reports::TOP_SPENDERS, reports::top_spenders)
+        .op(&money::MARGINS, money::margins)
+        .op(&money::PROVIDERS, money::providers)
         .op(&reports::TICKETS_STAFF, reports::tickets_staff)
         .op(&reports::TICKETS_SERVICES, reports::tickets_services)
         .op(&reports::STAFF_STATISTICS, reports::staff_statistics)

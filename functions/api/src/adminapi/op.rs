@@ -41,6 +41,8 @@ pub enum Kind {
     List(&'static [Field]),
     /// A list of plain values of this kind.
     Array(&'static Kind),
+    /// Decimal strings keyed by currency code: `{"USD": "12.50", "EUR": "3.00"}`.
+    PerCurrency,
 }
 
 #[derive(Clone, Copy, Debug)]

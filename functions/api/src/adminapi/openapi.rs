@@ -29,6 +29,7 @@ fn kind_schema(k: Kind) -> Value {
         Kind::UserRef => json!({"$ref": "#/components/schemas/UserRef"}),
         Kind::List(fields) => json!({"type": "array", "items": object_schema(fields)}),
         Kind::Array(k) => json!({"type": "array", "items": kind_schema(*k)}),
+        Kind::PerCurrency => json!({"type": "object", "additionalProperties": {"type": "string"}}),
     }
 }
 

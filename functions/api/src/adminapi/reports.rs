@@ -17,11 +17,16 @@ use shared::{AppError, AppResult, AppState};
 use super::call::Call;
 use super::op::{f, n, Field, Kind::*, Op, Shape, Verb};
 
-const WINDOW: Field = n("window_hours", Int, "Hours back from now, 1–2160; default 24.");
-const PROFILE: Field = n("profile", Int, "The report profile's id; default: the default profile.");
+pub(super) const WINDOW: Field = n("window_hours", Int, "Hours back from now, 1–2160; default 24.");
+pub(super) const PROFILE: Field = n("profile", Int, "The report profile's id; default: the default profile.");
 
 /// A report's rows as one page of the list, `count` being `total` (rows over all pages).
-fn page<T: Serialize>(call: &Call, rows: &[T], total: i64, extra: Map<String, Value>) -> AppResult<Response> {
+pub(super) fn page<T: Serialize>(
+    call: &Call,
+    rows: &[T],
+    total: i64,
+    extra: Map<String, Value>,
+) -> AppResult<Response> {
     let (limit, offset) = call.paging()?;
     let list = rows
         .iter()
@@ -33,7 +38,7 @@ fn page<T: Serialize>(call: &Call, rows: &[T], total: i64, extra: Map<String, Va
     Ok(call.list_with(total, limit, offset, list, extra))
 }
 
-fn params(call: &Call) -> Params {
+pub(super) fn params(call: &Call) -> Params {
     Params(call.query.clone())
 }
 

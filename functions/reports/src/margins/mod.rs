@@ -9,17 +9,12 @@ pub mod pages;
 
 use std::collections::BTreeMap;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use shared::auth::PanelScope;
 use shared::db::{Conn, Read, Reads, Stmt};
 use shared::AppResult;
 
-use crate::common::{collect, round2, Buckets};
-
-/// Money in JSON as the other reports write it: a decimal string.
-pub fn as_money<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&shared::pp::money::format(*v))
-}
+use crate::common::{as_money, as_opt_money, collect, round2, Buckets};
 
 /// The columns of [`window_source`], in order.
 pub const SOURCE_COLUMNS: &str =
@@ -140,13 +135,6 @@ pub struct ServiceMargin {
     #[serde(flatten)]
     pub sums: Sums,
     pub below_cost: bool,
-}
-
-fn as_opt_money<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(m) => s.serialize_str(&shared::pp::money::format(*m)),
-        None => s.serialize_none(),
-    }
 }
 
 /// A panel's or provider's sums in one currency.

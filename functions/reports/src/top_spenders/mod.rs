@@ -7,14 +7,13 @@ pub mod profiles;
 use std::collections::{BTreeMap, HashMap};
 
 use libsql::params;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use shared::db::{Conn, Reads, Stmt};
 
 use shared::auth::PanelScope;
-use shared::pp::money;
 use shared::AppResult;
 
-use crate::common::{collect, ids_text, Buckets};
+use crate::common::{as_money, as_opt_money, collect, ids_text, Buckets};
 pub use profiles::UserProfile;
 
 #[derive(Clone, Debug)]
@@ -39,17 +38,6 @@ impl TopSpendersParams {
             user_ids: p.user_ids.clone(),
             limit: 100,
         }
-    }
-}
-
-fn as_money<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&money::format(*v))
-}
-
-fn as_opt_money<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(m) => s.serialize_str(&money::format(*m)),
-        None => s.serialize_none(),
     }
 }
 

@@ -93,8 +93,8 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
             div.card {
                 h2 { "Needs attention" }
                 ul.worklist {
-                    (work(o.critical.len(), "critical services (Service tracking, 24 h)", &link(&viewer, "/reports/service-health"), html! {
-                        ul { @for (p, s, name) in o.critical.iter().take(5) { li { span.mono { (s) } " " (ui::cut(name, 50)) " · " (viewer.panel_name(*p)) } } } }))
+                    (work(o.critical.len(), "critical services (Service tracking, 24 h, as the alerts checked it this minute)", &link(&viewer, "/reports/service-health"), html! {
+                        ul { @for (p, _, name) in o.critical.iter().take(5) { li { (ui::cut(name, 60)) " · " (viewer.panel_name(*p)) } } } }))
                     (work(o.failing.len(), "failing providers (last hour)", &link(&viewer, "/reports/providers?window_hours=1"), html! {
                         ul { @for f in &o.failing {
                             li { a href=(link(&viewer, &format!("/orders?{}", serde_urlencoded::to_string([("panel", f.panel_id.to_string()), ("provider", f.provider.clone())]).unwrap_or_default()))) { (f.provider) }
