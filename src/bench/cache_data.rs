@@ -202,10 +202,14 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
 
 /// The roll-up triggers as the migration creates them (`CREATE TRIGGER name … END;`).
 fn rollup_triggers() -> Vec<String> {
-    let sql = shared::db::MIGRATIONS.iter().find(|m| m.1 == "rollups").map(|m| m.2).unwrap_or("");
-    sql.split("CREATE TRIGGER ")
-        .skip(1)
-        .filter_map(|rest| rest.find("\nEND;").map(|end| format!("CREATE TRIGGER {}", &rest[..end + 5])))
+    shared::db::MIGRATIONS
+        .iter()
+        .filter(|m| m.1 == "rollups" || m.1 == "money")
+        .flat_map(|m| {
+            m.2.split("CREATE TRIGGER ").skip(1).filter_map(|rest| {
+                rest.find("\nEND;").map(|end| format!("CREATE TRIGGER {}", &rest[..end + 5]))
+            })
+        })
         .collect()
 }
 

@@ -337,11 +337,9 @@ async fn pages_and_json_keep_to_the_viewers_panels() {
     let rows = list(&app.get("/reports/providers.json", Some(&owner)).await.body);
     let alpha = rows.iter().find(|r| r["provider"] == "alpha").unwrap();
     assert_eq!(alpha["revenue"]["USD"], "515.00");
-    for bad in [
-        "/reports/margins.json?window_hours=0",
-        "/reports/providers.json?window_hours=x",
-        "/reports/providers/detail",
-    ] {
+    let unnamed = app.get("/reports/providers/detail", Some(&agent)).await;
+    assert!(unnamed.status == StatusCode::OK && unnamed.body.contains("Name a provider"));
+    for bad in ["/reports/margins.json?window_hours=0", "/reports/providers.json?window_hours=x"] {
         assert_eq!(app.get(bad, Some(&agent)).await.status, StatusCode::BAD_REQUEST, "{bad}");
     }
 }

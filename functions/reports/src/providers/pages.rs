@@ -7,7 +7,7 @@ use maud::{html, Markup};
 
 use shared::auth::{Role, Viewer};
 use shared::ui::{self, col, num};
-use shared::{Access, AppError, AppResult, AppState, Routes};
+use shared::{Access, AppResult, AppState, Routes};
 
 use super::{orders, providers, ProviderOrder, ProviderParams, ProviderRow, NO_PROVIDER};
 use crate::common::{envelope, explain, href, window_tabs, Params, WINDOW_TABS};
@@ -154,8 +154,13 @@ fn order_rows(viewer: &Viewer, list: &[ProviderOrder]) -> Vec<Markup> {
 
 async fn detail(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
-    let shown =
-        q.get("provider").ok_or_else(|| AppError::bad_request("provider: name the provider."))?.to_string();
+    let Some(shown) = q.get("provider").map(str::to_string) else {
+        let back = ui::empty_state(
+            "Name a provider: open one from the Providers report.",
+            Some((PATH, "Open Providers")),
+        );
+        return Ok(ui::page(&viewer, "Provider", back));
+    };
     let provider = if shown == NO_PROVIDER { String::new() } else { shown.clone() };
     let conn = state.db.connect().await?;
     let p = params_from(&conn, &viewer, &q).await?;
