@@ -18,6 +18,21 @@ CREATE TABLE rollup_provider_hours (
     PRIMARY KEY (panel_id, hour, provider, service_id, status, currency)
 ) WITHOUT ROWID;
 
+-- Per panel × created hour × currency, the orders margins count (neither canceled nor failed): the
+-- Overview's today against the same hours of earlier days, and Margins' 30-day chart, read a row per
+-- hour instead of one per service, provider and status.
+CREATE TABLE rollup_money_hours (
+    panel_id         INTEGER NOT NULL REFERENCES panels(id) ON DELETE CASCADE,
+    hour             INTEGER NOT NULL,   -- created / 3600
+    currency         TEXT NOT NULL,
+    orders           INTEGER NOT NULL,
+    charge           INTEGER NOT NULL,
+    costed           INTEGER NOT NULL,
+    costed_charge    INTEGER NOT NULL,
+    provider_charge  INTEGER NOT NULL,
+    PRIMARY KEY (panel_id, hour, currency)
+) WITHOUT ROWID;
+
 -- Stuck orders per provider, live like Service tracking's (the same condition as orders_cache_stuck, so
 -- both count the same orders), from the index alone.
 CREATE INDEX orders_cache_stuck_provider ON orders_cache (panel_id, provider, service_id, created, status, remains)
@@ -30,6 +45,12 @@ CREATE TRIGGER rollups_provider_insert AFTER INSERT ON orders_cache BEGIN
         COALESCE(NEW.provider_charge, 0))
     ON CONFLICT DO UPDATE SET orders = orders + 1, charge = charge + excluded.charge, costed = costed + excluded.costed,
         costed_charge = costed_charge + excluded.costed_charge, provider_charge = provider_charge + excluded.provider_charge;
+    INSERT INTO rollup_money_hours SELECT NEW.panel_id, NEW.created / 3600, COALESCE(NEW.currency, ''), 1,
+        COALESCE(NEW.charge, 0), NEW.provider_charge IS NOT NULL,
+        CASE WHEN NEW.provider_charge IS NULL THEN 0 ELSE COALESCE(NEW.charge, 0) END, COALESCE(NEW.provider_charge, 0)
+        WHERE NEW.status NOT IN ('canceled', 'fail')
+    ON CONFLICT DO UPDATE SET orders = orders + 1, charge = charge + excluded.charge, costed = costed + excluded.costed,
+        costed_charge = costed_charge + excluded.costed_charge, provider_charge = provider_charge + excluded.provider_charge;
 END;
 
 CREATE TRIGGER rollups_provider_delete AFTER DELETE ON orders_cache BEGIN
@@ -39,6 +60,12 @@ CREATE TRIGGER rollups_provider_delete AFTER DELETE ON orders_cache BEGIN
         provider_charge = provider_charge - COALESCE(OLD.provider_charge, 0)
     WHERE panel_id = OLD.panel_id AND hour = OLD.created / 3600 AND provider = COALESCE(OLD.provider, '')
         AND service_id = COALESCE(OLD.service_id, -1) AND status = OLD.status AND currency = COALESCE(OLD.currency, '');
+    UPDATE rollup_money_hours SET orders = orders - 1, charge = charge - COALESCE(OLD.charge, 0),
+        costed = costed - (OLD.provider_charge IS NOT NULL),
+        costed_charge = costed_charge - CASE WHEN OLD.provider_charge IS NULL THEN 0 ELSE COALESCE(OLD.charge, 0) END,
+        provider_charge = provider_charge - COALESCE(OLD.provider_charge, 0)
+    WHERE OLD.status NOT IN ('canceled', 'fail') AND panel_id = OLD.panel_id AND hour = OLD.created / 3600
+        AND currency = COALESCE(OLD.currency, '');
 END;
 
 -- Only a change of a column it sums or keys on moves the order (a re-check that changed only remains
@@ -51,10 +78,22 @@ CREATE TRIGGER rollups_provider_update AFTER UPDATE OF panel_id, created, provid
         provider_charge = provider_charge - COALESCE(OLD.provider_charge, 0)
     WHERE panel_id = OLD.panel_id AND hour = OLD.created / 3600 AND provider = COALESCE(OLD.provider, '')
         AND service_id = COALESCE(OLD.service_id, -1) AND status = OLD.status AND currency = COALESCE(OLD.currency, '');
+    UPDATE rollup_money_hours SET orders = orders - 1, charge = charge - COALESCE(OLD.charge, 0),
+        costed = costed - (OLD.provider_charge IS NOT NULL),
+        costed_charge = costed_charge - CASE WHEN OLD.provider_charge IS NULL THEN 0 ELSE COALESCE(OLD.charge, 0) END,
+        provider_charge = provider_charge - COALESCE(OLD.provider_charge, 0)
+    WHERE OLD.status NOT IN ('canceled', 'fail') AND panel_id = OLD.panel_id AND hour = OLD.created / 3600
+        AND currency = COALESCE(OLD.currency, '');
     INSERT INTO rollup_provider_hours VALUES (NEW.panel_id, NEW.created / 3600, COALESCE(NEW.provider, ''),
         COALESCE(NEW.service_id, -1), NEW.status, COALESCE(NEW.currency, ''), 1, COALESCE(NEW.charge, 0),
         NEW.provider_charge IS NOT NULL, CASE WHEN NEW.provider_charge IS NULL THEN 0 ELSE COALESCE(NEW.charge, 0) END,
         COALESCE(NEW.provider_charge, 0))
+    ON CONFLICT DO UPDATE SET orders = orders + 1, charge = charge + excluded.charge, costed = costed + excluded.costed,
+        costed_charge = costed_charge + excluded.costed_charge, provider_charge = provider_charge + excluded.provider_charge;
+    INSERT INTO rollup_money_hours SELECT NEW.panel_id, NEW.created / 3600, COALESCE(NEW.currency, ''), 1,
+        COALESCE(NEW.charge, 0), NEW.provider_charge IS NOT NULL,
+        CASE WHEN NEW.provider_charge IS NULL THEN 0 ELSE COALESCE(NEW.charge, 0) END, COALESCE(NEW.provider_charge, 0)
+        WHERE NEW.status NOT IN ('canceled', 'fail')
     ON CONFLICT DO UPDATE SET orders = orders + 1, charge = charge + excluded.charge, costed = costed + excluded.costed,
         costed_charge = costed_charge + excluded.costed_charge, provider_charge = provider_charge + excluded.provider_charge;
 END;
@@ -65,3 +104,7 @@ INSERT INTO rollup_provider_hours
         COUNT(*), COALESCE(SUM(charge), 0), COUNT(provider_charge),
         COALESCE(SUM(CASE WHEN provider_charge IS NULL THEN 0 ELSE charge END), 0), COALESCE(SUM(provider_charge), 0)
     FROM orders_cache GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO rollup_money_hours
+    SELECT panel_id, created / 3600, COALESCE(currency, ''), COUNT(*), COALESCE(SUM(charge), 0), COUNT(provider_charge),
+        COALESCE(SUM(CASE WHEN provider_charge IS NULL THEN 0 ELSE charge END), 0), COALESCE(SUM(provider_charge), 0)
+    FROM orders_cache WHERE status NOT IN ('canceled', 'fail') GROUP BY 1, 2, 3;

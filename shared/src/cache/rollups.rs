@@ -48,6 +48,13 @@ pub const ROLLUPS: &[Rollup] = &[
             FROM orders_cache GROUP BY 1, 2, 3, 4, 5, 6",
         empty: "orders = 0 AND charge = 0 AND costed = 0 AND costed_charge = 0 AND provider_charge = 0",
     },
+    Rollup {
+        table: "rollup_money_hours",
+        from_orders: "SELECT panel_id, created / 3600, COALESCE(currency, ''), COUNT(*), COALESCE(SUM(charge), 0),
+            COUNT(provider_charge), COALESCE(SUM(CASE WHEN provider_charge IS NULL THEN 0 ELSE charge END), 0),
+            COALESCE(SUM(provider_charge), 0) FROM orders_cache WHERE status NOT IN ('canceled', 'fail') GROUP BY 1, 2, 3",
+        empty: "orders = 0 AND charge = 0 AND costed = 0 AND costed_charge = 0 AND provider_charge = 0",
+    },
 ];
 
 /// A roll-up's buckets that differ from the orders: kept but wrong or missing.

@@ -50,6 +50,37 @@ pub fn window_source(sc: &str, from: i64, to: Option<i64>) -> String {
     }
 }
 
+/// The orders margins count created in `[from, to]` (`to = None`: no end) of the scope, as
+/// `currency, orders, charge, costed, costed_charge, provider_charge` rows: whole hours from
+/// `rollup_money_hours` (a row per hour and currency), the partial hours at both ends from the orders.
+pub fn money_source(sc: &str, from: i64, to: Option<i64>) -> String {
+    let order_row = format!(
+        "SELECT COALESCE(currency, ''), 1, COALESCE(charge, 0), provider_charge IS NOT NULL,
+         CASE WHEN provider_charge IS NULL THEN 0 ELSE COALESCE(charge, 0) END, COALESCE(provider_charge, 0)
+         FROM orders_cache INDEXED BY orders_cache_created WHERE {sc} AND {COUNTED}"
+    );
+    let rollup = format!(
+        "SELECT currency, orders, charge, costed, costed_charge, provider_charge FROM rollup_money_hours WHERE {sc}"
+    );
+    match to {
+        None => {
+            let first = from.div_euclid(3600) + i64::from(from.rem_euclid(3600) != 0);
+            format!(
+                "{rollup} AND hour >= {first} UNION ALL {order_row} AND created >= {from} AND created < {}",
+                first * 3600
+            )
+        }
+        Some(to) => {
+            let b = Buckets::cut(from, to, 3600);
+            let [head, tail] = b.edges_sql("created");
+            format!(
+                "{rollup} AND hour >= {} AND hour < {} UNION ALL {order_row} AND {head} UNION ALL {order_row} AND {tail}",
+                b.first, b.end
+            )
+        }
+    }
+}
+
 /// What margins are summed from: orders neither canceled nor failed (nothing was charged for them).
 pub const COUNTED: &str = "status NOT IN ('canceled', 'fail')";
 
@@ -321,7 +352,7 @@ pub fn by_day_read(reads: &mut Reads, sc: &str, days: i64, now: i64) -> Read<Day
         Stmt::new(
             format!(
                 "SELECT hour / 24, currency, SUM(orders), SUM(charge), SUM(costed), SUM(costed_charge), SUM(provider_charge)
-                 FROM rollup_provider_hours WHERE {sc} AND hour >= {} AND {COUNTED}
+                 FROM rollup_money_hours WHERE {sc} AND hour >= {}
                  GROUP BY 1, 2 HAVING SUM(orders) > 0 ORDER BY 1, 2",
                 start / 3600
             ),
@@ -338,18 +369,14 @@ pub fn same_hours_read(reads: &mut Reads, sc: &str, days_back: i64, now: i64) ->
     let parts: Vec<String> = (0..=days_back)
         .map(|d| {
             let to = (d > 0).then_some(now - d * 86_400);
-            format!(
-                "SELECT {d} AS back, currency, orders, charge, costed, costed_charge, provider_charge, status
-                 FROM ({})",
-                window_source(sc, midnight - d * 86_400, to)
-            )
+            format!("SELECT {d} AS back, * FROM ({})", money_source(sc, midnight - d * 86_400, to))
         })
         .collect();
     reads.add(
         Stmt::new(
             format!(
                 "SELECT back, currency, SUM(orders), SUM(charge), SUM(costed), SUM(costed_charge), SUM(provider_charge)
-                 FROM ({}) WHERE {COUNTED} GROUP BY 1, 2 ORDER BY 1, 2",
+                 FROM ({}) GROUP BY 1, 2 ORDER BY 1, 2",
                 parts.join(" UNION ALL ")
             ),
             (),
