@@ -107,14 +107,16 @@ fn batch(reads: &mut Reads, viewer: &Viewer, scope: &str, now: i64) -> Batch {
         ),
         |r| Ok(Ticket { panel_id: r.get(0)?, id: r.get(1)?, subject: r.get(2)?, since: r.get(3)? }),
     );
-    // Pending tickets per how long they waited, in minutes: the rule's threshold is read in this batch.
+    // Pending tickets that waited longer than the Waiting ticket rule's minutes (its stored threshold,
+    // else its default, rounded as the rule rounds it): one count, no grouping of every pending ticket.
     let waiting_over = reads.add(
         Stmt::new(
             format!(
-                "SELECT (?1 - COALESCE(last_update, created)) / 60, COUNT(*) FROM tickets_cache INDEXED BY tickets_cache_pending
-                 WHERE {scope} AND status = 'pending' AND COALESCE(last_update, created) < ?1 - 60 GROUP BY 1"
+                "SELECT m, (SELECT COUNT(*) FROM tickets_cache INDEXED BY tickets_cache_pending
+                   WHERE {scope} AND status = 'pending' AND COALESCE(last_update, created) < ?1 - m * 60)
+                 FROM (SELECT CAST(MAX(COALESCE((SELECT threshold FROM alert_rules WHERE rule = ?2), ?3), 1.0) AS INTEGER) AS m)"
             ),
-            [now],
+            libsql::params![now, Rule::WaitingTicket.as_str(), Rule::WaitingTicket.default_threshold()],
         ),
         |r| Ok((r.get(0)?, r.get(1)?)),
     );
@@ -183,9 +185,7 @@ pub async fn read(conn: &Conn, viewer: &Viewer, now: i64) -> AppResult<Overview>
     o.failing = evaluate::failing(done.all(b.providers).await?, book.get(Rule::ProviderFailing).threshold);
     o.failing.retain(|p| in_view(p.panel_id) && !paused.contains(&p.panel_id));
     o.waiting = done.all(b.waiting).await?;
-    o.waiting_minutes = book.get(Rule::WaitingTicket).threshold.max(1.0) as i64;
-    o.waiting_over =
-        done.all(b.waiting_over).await?.iter().filter(|(m, _)| *m >= o.waiting_minutes).map(|(_, n)| n).sum();
+    (o.waiting_minutes, o.waiting_over) = done.first(b.waiting_over).await?.unwrap_or_default();
     let listed = done.all(b.payments).await?;
     let known = done.all(b.methods).await?;
     let by_name = known.iter().map(|m| (m.internal_name.as_str(), m)).collect();
