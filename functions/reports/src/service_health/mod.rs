@@ -265,12 +265,22 @@ pub async fn with_trend(
     let snoozes = snooze::active_read(&mut reads, &sc, now);
     // The trend's keys are the report's services at their stored speed (`sums`, computed again).
     let keys = format!(
-        "WITH {}, k(panel_id, service_id, speed) AS (SELECT k.panel_id, k.service_id, COALESCE(s.min_per_day, 0)
+        "WITH {}, k(panel_id, service_id, speed) AS MATERIALIZED (SELECT k.panel_id, k.service_id, COALESCE(s.min_per_day, 0)
          FROM sums k LEFT JOIN services_cache s ON s.panel_id = k.panel_id AND s.id = k.service_id)",
         sums_cte(&sc, p, now)
     );
-    let trend_reads = (trend_days > 0)
-        .then(|| trend::add_reads(&mut reads, &keys, report_params(p, now), "?3", p, trend_days, now));
+    let trend_reads = (trend_days > 0).then(|| {
+        trend::add_reads(
+            &mut reads,
+            &keys,
+            report_params(p, now),
+            report_params(p, now),
+            "?3",
+            p,
+            trend_days,
+            now,
+        )
+    });
     let mut done = reads.run(conn).await?;
     let mut summed = done.all(summed).await?;
     let snoozed: HashMap<(i64, i64), i64> =

@@ -2,7 +2,8 @@
 //! that day's finished and slow orders, and the orders stuck now that were already stuck at the
 //! day's end. Two statements, summed in SQL: one row per service each (a column per day), whatever
 //! the orders. They key on a `k(panel_id, service_id, speed)` CTE: the report's own list, computed in
-//! the report's round trip, or given services as VALUES.
+//! the report's round trip, or given services as VALUES. `CROSS JOIN` keeps `k` the outer loop, so the
+//! named index always has a plan (sqld's planner put the orders first and refused the hint).
 
 use std::collections::HashMap;
 
@@ -30,11 +31,14 @@ fn cells(r: &Row) -> AppResult<Cells> {
     Ok(((r.get(0)?, r.get(1)?), v))
 }
 
-/// Adds the trend's two statements to `reads`: `keys` is `WITH … k(panel_id, service_id, speed)`,
-/// `args` the parameters it uses, and `multiplier` the placeholder among them holding the multiplier.
+/// Adds the trend's two statements to `reads`: `keys` is `WITH … k(panel_id, service_id, speed)` and
+/// `key_args` the parameters it uses; `multiplier` is the placeholder holding the multiplier, and
+/// `args` the parameters of the statement that uses it (a remote server refuses unused ones).
+#[allow(clippy::too_many_arguments)]
 pub fn add_reads(
     reads: &mut Reads,
     keys: &str,
+    key_args: Vec<libsql::Value>,
     args: Vec<libsql::Value>,
     multiplier: &str,
     p: &ServiceHealthParams,
@@ -53,9 +57,8 @@ pub fn add_reads(
         cols.push(format!("SUM({day} = {d} AND {slow})"));
     }
     let finished = format!(
-        "{keys} SELECT k.panel_id, k.service_id, {} FROM k JOIN orders_cache o INDEXED BY orders_cache_finished_service
-         ON o.panel_id = k.panel_id AND o.service_id = k.service_id
-         WHERE o.{FINISHED_SQL} AND o.last_update >= {start} AND o.last_update <= {now}
+        "{keys} SELECT k.panel_id, k.service_id, {} FROM k CROSS JOIN orders_cache o INDEXED BY orders_cache_finished_service
+         WHERE o.panel_id = k.panel_id AND o.service_id = k.service_id AND o.{FINISHED_SQL} AND o.last_update >= {start} AND o.last_update <= {now}
          GROUP BY k.panel_id, k.service_id",
         cols.join(", ")
     );
@@ -63,16 +66,15 @@ pub fn add_reads(
         .map(|d| format!("SUM(o.created < {})", start + (d + 1) * 86_400 - p.stuck_after_hours * 3600))
         .collect();
     let stuck = format!(
-        "{keys} SELECT k.panel_id, k.service_id, {} FROM k JOIN orders_cache o INDEXED BY orders_cache_stuck
-         ON o.panel_id = k.panel_id AND o.service_id = k.service_id
-         WHERE {} AND o.created < {} GROUP BY k.panel_id, k.service_id",
+        "{keys} SELECT k.panel_id, k.service_id, {} FROM k CROSS JOIN orders_cache o INDEXED BY orders_cache_stuck
+         WHERE o.panel_id = k.panel_id AND o.service_id = k.service_id AND {} AND o.created < {} GROUP BY k.panel_id, k.service_id",
         stuck_cols.join(", "),
         STUCK_SQL.replace("status", "o.status").replace("remains", "o.remains"),
         now - p.stuck_after_hours * 3600
     );
     TrendReads {
-        finished: reads.add(Stmt::new(finished, args.clone()), cells),
-        stuck: reads.add(Stmt::new(stuck, args), cells),
+        finished: reads.add(Stmt::new(finished, args), cells),
+        stuck: reads.add(Stmt::new(stuck, key_args), cells),
     }
 }
 
@@ -121,7 +123,7 @@ pub async fn score_trend(
         keys.iter().map(|((pa, s), speed)| format!("({pa}, {s}, {})", speed.unwrap_or(0))).collect();
     let with = format!("WITH k(panel_id, service_id, speed) AS (VALUES {})", values.join(","));
     let mut reads = Reads::new();
-    let trend = add_reads(&mut reads, &with, vec![p.slow_multiplier.into()], "?1", p, days, now);
+    let trend = add_reads(&mut reads, &with, Vec::new(), vec![p.slow_multiplier.into()], "?1", p, days, now);
     let mut done = reads.run(conn).await?;
     collect_series(&mut done, trend, days).await
 }
