@@ -6,13 +6,14 @@ use axum::response::Response;
 use maud::{html, Markup};
 
 use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Role, Viewer};
+use shared::auth::{Role, Viewer};
+use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link};
 use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::{delete, get, list, save, valid_name, Input, Profile};
-use crate::common::{self, href};
+use crate::common::href;
 
 /// The kind's profile routes, added to its report's.
 pub fn routes<P: Profile>(r: Routes) -> Routes {
@@ -36,12 +37,12 @@ async fn list_page<P: Profile>(State(state): State<AppState>, viewer: Viewer) ->
     let rows: Vec<Markup> = all
         .iter()
         .map(|p| {
-            let open = href(&viewer, P::PATHS.report, &[("profile", p.id().to_string())]);
+            let open = href(&viewer, P::PATHS.report, &[("profile", p.head().id.to_string())]);
             html! { tr {
-                td { a href=(open) { (p.name()) } @if p.is_default() { " " span.label { "default" } } }
+                td { a href=(open) { (p.head().name) } @if p.head().is_default { " " span.label { "default" } } }
                 (p.list_cells())
-                td { (ui::time(p.created())) }
-                td { @if admin { a href=(item_path::<P>(p.id())) { "Edit" } } }
+                td { (ui::time(p.head().created)) }
+                td { @if admin { a href=(item_path::<P>(p.head().id)) { "Edit" } } }
             } }
         })
         .collect();
@@ -61,10 +62,10 @@ fn capitalised(s: &str) -> String {
 }
 
 fn form<P: Profile>(viewer: &Viewer, saved: Option<&P>, data: &FormData, errors: &FormErrors) -> Markup {
-    let action = saved.map(|p| item_path::<P>(p.id())).unwrap_or(P::PATHS.list.into());
+    let action = saved.map(|p| item_path::<P>(p.head().id)).unwrap_or(P::PATHS.list.into());
     let value = |name: &str, saved: String| data.get(name).map(str::to_string).unwrap_or(saved);
-    let name = value("name", saved.map(|p| p.name().to_string()).unwrap_or_default());
-    let is_default = saved.is_some_and(|p| p.is_default()) || data.checked("is_default");
+    let name = value("name", saved.map(|p| p.head().name.to_string()).unwrap_or_default());
+    let is_default = saved.is_some_and(|p| p.head().is_default) || data.checked("is_default");
     html! {
         form.card method="post" action=(action) {
             (csrf_input(viewer))
@@ -77,8 +78,8 @@ fn form<P: Profile>(viewer: &Viewer, saved: Option<&P>, data: &FormData, errors:
                 a href=(link(viewer, P::PATHS.list)) { "Cancel" }
             }
         }
-        @if let Some(p) = saved.filter(|p| !p.is_default()) {
-            form method="post" action=(P::PATHS.delete.replace("{id}", &p.id().to_string())) {
+        @if let Some(p) = saved.filter(|p| !p.head().is_default) {
+            form method="post" action=(P::PATHS.delete.replace("{id}", &p.head().id.to_string())) {
                 (csrf_input(viewer))
                 button.danger type="submit" data-confirm="Delete this profile?" { "Delete profile" }
             }
@@ -121,65 +122,52 @@ async fn edit_page<P: Profile>(
     let conn = state.db.connect().await?;
     let p = load::<P>(&conn, id).await?;
     let body = form::<P>(&viewer, Some(&p), &FormData::default(), &FormErrors::default());
-    Ok(ui::page(&viewer, &format!("Profile: {}", p.name()), body))
+    Ok(ui::page(&viewer, &format!("Profile: {}", p.head().name), body))
 }
 
-async fn create<P: Profile>(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let input = match validate::<P>(&data) {
-        Ok(i) => i,
-        Err(e) => {
-            return Ok(ui::invalid(ui::page(&viewer, &new_title::<P>(), form::<P>(&viewer, None, &data, &e))))
-        }
+async fn create<P: Profile>(post: Post) -> AppResult<Response> {
+    let page = async |e: FormErrors| {
+        Ok(ui::page(&post.viewer, &new_title::<P>(), form::<P>(&post.viewer, None, &post.data, &e)))
     };
-    let conn = state.db.connect().await?;
-    let id = save::<P>(&conn, None, &input, shared::time::now()).await?;
-    let details = format!("Created {} profile {} (#{id})", P::KIND, input.name);
-    common::log(&state, &viewer, &client, &format!("{}.created", P::AUDIT), &details, None).await?;
-    Ok(flash_redirect(P::PATHS.list, &format!("Profile {} created.", input.name), client.secure))
+    let save = async |input: Input<P>| {
+        let conn = post.state.db.connect().await?;
+        let id = save::<P>(&conn, None, &input, shared::time::now()).await?;
+        let details = format!("Created {} profile {} (#{id})", P::KIND, input.name);
+        Ok(Ok(saved::<P>(P::ACTIONS[0], details, format!("Profile {} created.", input.name))))
+    };
+    post.submit(validate::<P>(&post.data), page, save).await
 }
 
-async fn update<P: Profile>(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let conn = state.db.connect().await?;
+/// A save's or delete's log entry and message.
+fn saved<P: Profile>(action: &'static str, details: String, flash: String) -> Saved {
+    Saved { action, details, panel: None, to: P::PATHS.list.into(), flash }
+}
+
+async fn update<P: Profile>(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let conn = post.state.db.connect().await?;
     let old = load::<P>(&conn, id).await?;
-    let input = match validate::<P>(&data) {
-        Ok(i) => i,
-        Err(e) => {
-            let body = form::<P>(&viewer, Some(&old), &data, &e);
-            return Ok(ui::invalid(ui::page(&viewer, &format!("Profile: {}", old.name()), body)));
-        }
+    let page = async |e: FormErrors| {
+        let body = form::<P>(&post.viewer, Some(&old), &post.data, &e);
+        Ok(ui::page(&post.viewer, &format!("Profile: {}", old.head().name), body))
     };
-    save::<P>(&conn, Some(id), &input, shared::time::now()).await?;
-    let details =
-        format!("Updated {} profile {} (#{id}): {}", P::KIND, input.name, P::describe(&input.settings));
-    common::log(&state, &viewer, &client, &format!("{}.updated", P::AUDIT), &details, None).await?;
-    Ok(flash_redirect(P::PATHS.list, &format!("Profile {} saved.", input.name), client.secure))
+    let save = async |input: Input<P>| {
+        save::<P>(&conn, Some(id), &input, shared::time::now()).await?;
+        let details =
+            format!("Updated {} profile {} (#{id}): {}", P::KIND, input.name, P::describe(&input.settings));
+        Ok(Ok(saved::<P>(P::ACTIONS[1], details, format!("Profile {} saved.", input.name))))
+    };
+    post.submit(validate::<P>(&post.data), page, save).await
 }
 
-async fn remove<P: Profile>(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let conn = state.db.connect().await?;
+async fn remove<P: Profile>(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let conn = post.state.db.connect().await?;
     let p = load::<P>(&conn, id).await?;
-    if p.is_default() {
+    if p.head().is_default {
         let why = "The default profile cannot be deleted: make another profile the default first.";
-        return Ok(flash_redirect(P::PATHS.list, why, client.secure));
+        return Ok(flash_redirect(P::PATHS.list, why, post.client.secure));
     }
     delete::<P>(&conn, id).await?;
-    let details = format!("Deleted {} profile {} (#{id})", P::KIND, p.name());
-    common::log(&state, &viewer, &client, &format!("{}.deleted", P::AUDIT), &details, None).await?;
-    Ok(flash_redirect(P::PATHS.list, &format!("Profile {} deleted.", p.name()), client.secure))
+    let name = p.head().name;
+    let details = format!("Deleted {} profile {name} (#{id})", P::KIND);
+    post.done(saved::<P>(P::ACTIONS[2], details, format!("Profile {name} deleted."))).await
 }

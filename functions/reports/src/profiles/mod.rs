@@ -33,14 +33,12 @@ pub trait Profile: Clone + Send + Sync + Serialize + Sized + 'static {
     const COLUMNS: &'static [&'static str];
     /// "service tracking", in titles and the activity log's words.
     const KIND: &'static str;
-    /// The activity log's action prefix: `{AUDIT}.created` etc.
-    const AUDIT: &'static str;
+    /// The activity log's actions: created, updated, deleted.
+    const ACTIONS: [&'static str; 3];
     const PATHS: Paths;
 
-    fn id(&self) -> i64;
-    fn name(&self) -> &str;
-    fn is_default(&self) -> bool;
-    fn created(&self) -> i64;
+    /// What every profile has.
+    fn head(&self) -> Head<'_>;
     /// From `SELECT id, name, is_default, created, COLUMNS…`: the settings start at column 4.
     fn from_row(r: &Row) -> AppResult<Self>;
     fn bind(s: &Self::Settings) -> Vec<Value>;
@@ -52,6 +50,14 @@ pub trait Profile: Clone + Send + Sync + Serialize + Sized + 'static {
     fn validate(data: &FormData, errors: &mut FormErrors) -> Self::Settings;
     /// The saved settings in words, for the activity log.
     fn describe(s: &Self::Settings) -> String;
+}
+
+/// What every profile has, whatever its kind.
+pub struct Head<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    pub is_default: bool,
+    pub created: i64,
 }
 
 /// A profile as the form gives it.
@@ -83,7 +89,7 @@ pub async fn chosen<P: Profile>(conn: &Conn, id: Option<i64>) -> AppResult<(P, V
     let pick = match id {
         Some(id) => all
             .iter()
-            .find(|p| p.id() == id)
+            .find(|p| p.head().id == id)
             .ok_or_else(|| AppError::bad_request("profile: no profile has that id."))?,
         None => all.first().ok_or_else(|| AppError::internal(format!("no {} profile", P::KIND)))?,
     };

@@ -10,7 +10,7 @@ use shared::ui::{col, num, Col};
 use shared::AppResult;
 
 use crate::common::{ids_text, parse_ids};
-use crate::profiles::{Paths, Profile};
+use crate::profiles::{Head, Paths, Profile};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceProfile {
@@ -39,7 +39,8 @@ impl Profile for ServiceProfile {
     const COLUMNS: &'static [&'static str] =
         &["services", "stuck_after_hours", "slow_multiplier", "min_orders"];
     const KIND: &'static str = "service tracking";
-    const AUDIT: &'static str = "service_profile";
+    const ACTIONS: [&'static str; 3] =
+        ["service_profile.created", "service_profile.updated", "service_profile.deleted"];
     const PATHS: Paths = Paths {
         report: "/reports/service-health",
         list: "/reports/service-health/profiles",
@@ -48,17 +49,8 @@ impl Profile for ServiceProfile {
         delete: "/reports/service-health/profiles/{id}/delete",
     };
 
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn is_default(&self) -> bool {
-        self.is_default
-    }
-    fn created(&self) -> i64 {
-        self.created
+    fn head(&self) -> Head<'_> {
+        Head { id: self.id, name: &self.name, is_default: self.is_default, created: self.created }
     }
     fn from_row(r: &Row) -> AppResult<Self> {
         Ok(ServiceProfile {

@@ -11,7 +11,7 @@ use shared::ui::{col, num, Col};
 use shared::AppResult;
 
 use crate::common::{ids_text, parse_ids};
-use crate::profiles::{Paths, Profile};
+use crate::profiles::{Head, Paths, Profile};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct UserProfile {
@@ -39,7 +39,8 @@ impl Profile for UserProfile {
     const TABLE: &'static str = "user_profiles";
     const COLUMNS: &'static [&'static str] = &["user_ids", "min_payments", "min_spend"];
     const KIND: &'static str = "user tracking";
-    const AUDIT: &'static str = "user_profile";
+    const ACTIONS: [&'static str; 3] =
+        ["user_profile.created", "user_profile.updated", "user_profile.deleted"];
     const PATHS: Paths = Paths {
         report: "/reports/top-spenders",
         list: "/reports/top-spenders/profiles",
@@ -48,17 +49,8 @@ impl Profile for UserProfile {
         delete: "/reports/top-spenders/profiles/{id}/delete",
     };
 
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn is_default(&self) -> bool {
-        self.is_default
-    }
-    fn created(&self) -> i64 {
-        self.created
+    fn head(&self) -> Head<'_> {
+        Head { id: self.id, name: &self.name, is_default: self.is_default, created: self.created }
     }
     fn from_row(r: &Row) -> AppResult<Self> {
         Ok(UserProfile {
