@@ -3,6 +3,7 @@
 //! ticket mapped to services; unresolved tickets; the live fetch of missing messages. Everything here
 //! needs no HTTP: the admin API reuses these functions.
 
+pub mod by_staff;
 pub mod fetch;
 pub mod pages;
 pub mod services;
@@ -193,9 +194,9 @@ pub async fn by_staff(
     p: &TicketParams,
     now: i64,
 ) -> AppResult<Vec<StaffRow>> {
-    let all = replies(conn, scope, p, now).await?;
+    let scope = &crate::common::explicit(conn, scope).await?;
     let ai = ai_verdict_counts(conn, scope, p, now).await?;
-    Ok(summarise(&all, &ai))
+    by_staff::by_staff_sums(conn, scope, p, now, &ai).await
 }
 
 /// The mediocre and bad AI verdicts of replies in the window, by (panel, ticket, seq).
