@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use reports::alerts::channels::{self, ChannelInput, Kind, Quiet};
+use reports::alerts::channels::{self, ChannelInput, Kind};
 use reports::alerts::rules::Rule;
+use reports::alerts::zone::{parse_zone, Quiet};
 use reports::alerts::{run_with, send, Options, RunReport};
 use testkit::receiver::{Received, ReceiverHandle};
 
@@ -203,13 +204,14 @@ async fn each_rule_fires_once_reminds_after_its_cooldown_and_resolves_once() {
 #[tokio::test]
 async fn quiet_hours_hold_back_and_urgent_rules_break_through() {
     let (app, rx) = setup().await;
-    // Quiet from an hour before NOW to an hour after, at UTC+3.
+    // Quiet from an hour before NOW to an hour after, in Moscow (UTC+3 all year).
     let local = ((NOW / 60 + 180) % 1440 + 1440) % 1440;
+    let moscow = parse_zone("Europe/Moscow").unwrap();
     let mut quiet = input("Night", Kind::Webhook, &format!("{}/hook", rx.base_url), &Rule::ALL, None);
     quiet.quiet = Some(((local + 1380) % 1440, (local + 60) % 1440));
-    quiet.utc_offset = 180;
+    quiet.time_zone = Some(moscow);
     add(&app, &quiet).await;
-    let q = Quiet { start: (local + 1380) % 1440, end: (local + 60) % 1440, utc_offset: 180 };
+    let q = Quiet { start: (local + 1380) % 1440, end: (local + 60) % 1440, zone: moscow };
     assert!(q.holds(NOW) && !q.holds(NOW + 2 * 3600));
     stuck_orders(&app, 1).await; // not urgent
     sync_error(&app, 1).await; // urgent by default

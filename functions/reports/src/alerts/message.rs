@@ -14,6 +14,8 @@ pub enum Event {
     Resolved,
     /// "Send test" on the settings page.
     Test,
+    /// A daily or weekly digest (its own row in `alert_digests`, not a delivery of an incident).
+    Digest,
 }
 
 impl Event {
@@ -23,11 +25,14 @@ impl Event {
             Event::Reminder => "reminder",
             Event::Resolved => "resolved",
             Event::Test => "test",
+            Event::Digest => "digest",
         }
     }
 
     pub fn parse(s: &str) -> Option<Event> {
-        [Event::Opened, Event::Reminder, Event::Resolved, Event::Test].into_iter().find(|e| e.as_str() == s)
+        [Event::Opened, Event::Reminder, Event::Resolved, Event::Test, Event::Digest]
+            .into_iter()
+            .find(|e| e.as_str() == s)
     }
 }
 
@@ -62,6 +67,19 @@ pub struct Message {
     pub opened_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub text: String,
+    /// A digest's numbers (panels, worst services, open incidents, staff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<serde_json::Value>,
+}
+
+impl Message {
+    /// What `X-Panelops-Delivery` carries: digests count their own ids.
+    pub fn delivery_key(&self) -> String {
+        match self.event {
+            Event::Digest => format!("digest-{}", self.delivery_id),
+            _ => self.delivery_id.to_string(),
+        }
+    }
 }
 
 /// `path` under the console's public address when one is configured (`PANELOPS_PUBLIC_URL`).
@@ -83,7 +101,7 @@ pub fn for_incident(
     let link = absolute(public_url, &i.link);
     let head = format!("{} · {panel}: {}", i.rule.label(), i.title);
     let text = match event {
-        Event::Opened | Event::Test => format!("{head}\n{}\n{link}", i.detail),
+        Event::Opened | Event::Test | Event::Digest => format!("{head}\n{}\n{link}", i.detail),
         Event::Reminder => {
             format!("Still open after {}: {head}\n{}\n{link}", duration_words(now - i.opened_at), i.detail)
         }
@@ -107,6 +125,7 @@ pub fn for_incident(
         opened_at: Some(i.opened_at),
         resolved_at: i.resolved_at,
         text,
+        digest: None,
     }
 }
 
@@ -127,6 +146,28 @@ pub fn test(delivery_id: i64, channel: &str, public_url: Option<&str>) -> Messag
         link,
         opened_at: None,
         resolved_at: None,
+        digest: None,
+    }
+}
+
+/// A digest: `title` is its first line, `text` the whole of it.
+pub fn digest(id: i64, title: String, text: String, link: String, data: serde_json::Value) -> Message {
+    Message {
+        event: Event::Digest,
+        delivery_id: id,
+        incident_id: None,
+        rule: None,
+        rule_label: None,
+        panel_id: None,
+        panel: None,
+        subject: None,
+        detail: String::new(),
+        title,
+        link,
+        opened_at: None,
+        resolved_at: None,
+        text,
+        digest: Some(data),
     }
 }
 
