@@ -115,7 +115,8 @@ pub fn text(w: &Window, zone: Tz, n: &Numbers, link: &str) -> String {
                     .avg_response_seconds
                     .map(|r| format!(", avg response {}", duration_words(r.round() as i64)))
                     .unwrap_or_default();
-                format!("{} {} replies{resp}, score {}", s.staff, s.replies, s.score)
+                let replies = if s.replies == 1 { "reply" } else { "replies" };
+                format!("{} {} {replies}{resp}, score {}", s.staff, s.replies, s.score)
             })
             .collect();
         format!("Staff (Ticket tracking): {}{}", list.join("; "), more(n.staff.len()))
