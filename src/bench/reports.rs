@@ -108,12 +108,12 @@ async fn run_report(conn: &Conn, scope: &PanelScope, name: &str, hours: i64, now
     use reports::{service_health, tickets, top_spenders};
     match name {
         "service tracking" => {
-            let profile = service_health::profiles::chosen(conn, None).await?;
+            let (profile, _) = service_health::profiles::chosen(conn, None).await?;
             let p = service_health::ServiceHealthParams::from_profile(&profile, None, hours);
             service_health::service_health(conn, scope, &p, now).await?;
         }
         "user tracking" => {
-            let profile = top_spenders::profiles::chosen(conn, None).await?;
+            let (profile, _) = top_spenders::profiles::chosen(conn, None).await?;
             let p = top_spenders::TopSpendersParams::from_profile(&profile, None, hours);
             top_spenders::top_spenders(conn, scope, &p, now).await?;
         }

@@ -55,7 +55,7 @@ struct SyncRow {
 
 /// Every finding of every rule, for every panel that is not paused.
 pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<Finding>> {
-    let profile = profiles::chosen(conn, None).await?;
+    let (profile, _) = profiles::chosen(conn, None).await?;
     let stuck_before = now - profile.stuck_after_hours * 3600;
     let waiting = book.get(Rule::WaitingTicket).threshold.max(1.0) as i64 * 60;
     let deposit = (book.get(Rule::BigDeposit).threshold * 1_000_000.0).round() as i64;

@@ -12,7 +12,7 @@ use shared::ui::{self, col, csrf_input, link, num};
 use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::profiles::{self, ProfileInput, ServiceProfile};
-use super::{orders, score_trend, service_health, snooze, Kind, ServiceHealthParams, ServiceHealthRow};
+use super::{orders, service_health, snooze, Kind, ServiceHealthParams, ServiceHealthRow};
 use crate::common::{
     self, envelope, explain, href, ids_text, parse_ids, sparkline, window_tabs, Params, WINDOW_TABS,
 };
@@ -45,8 +45,8 @@ pub async fn params_from(
     conn: &shared::db::Conn,
     panel: Option<i64>,
     q: &Params,
-) -> AppResult<(ServiceProfile, ServiceHealthParams)> {
-    let profile = profiles::chosen(conn, q.int("profile", 1..=i64::MAX)?).await?;
+) -> AppResult<(ServiceProfile, ServiceHealthParams, Vec<ServiceProfile>)> {
+    let (profile, all) = profiles::chosen(conn, q.int("profile", 1..=i64::MAX)?).await?;
     let mut p = ServiceHealthParams::from_profile(&profile, panel, common::window_hours(q, 24)?);
     if let Some(v) = q.int("stuck_after_hours", 1..=2160)? {
         p.stuck_after_hours = v;
@@ -58,13 +58,13 @@ pub async fn params_from(
         p.min_orders = v;
     }
     p.include_snoozed = q.get("include_snoozed").is_some_and(|v| v == "1" || v == "true");
-    Ok((profile, p))
+    Ok((profile, p, all))
 }
 
 async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (_, p) = params_from(&conn, viewer.panel, &q).await?;
+    let (_, p, _) = params_from(&conn, viewer.panel, &q).await?;
     let rows = service_health(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     Ok(envelope(&rows, None))
 }
@@ -155,16 +155,12 @@ fn emoji(status: &str) -> &'static str {
 async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (profile, mut p) = params_from(&conn, viewer.panel, &q).await?;
+    let (profile, mut p, all_profiles) = params_from(&conn, viewer.panel, &q).await?;
     let now = shared::time::now();
     let scope = viewer.listed_scope();
     p.include_snoozed = true;
-    let all = service_health(&conn, &scope, &p, now).await?;
+    let (all, trend) = super::with_trend(&conn, &scope, &p, now, TREND_DAYS).await?;
     let (snoozed, rows): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r.snoozed_until.is_some());
-    let keys: Vec<((i64, i64), Option<u64>)> =
-        rows.iter().map(|r| ((r.panel_id, r.service_id), r.min_per_day)).collect();
-    let trend = score_trend(&conn, &scope, &p, &keys, TREND_DAYS, now).await?;
-    let all_profiles = profiles::list(&conn).await?;
     let keep = keep(&profile, &q);
     let critical: Vec<&ServiceHealthRow> = rows.iter().filter(|r| r.status == "critical").collect();
     let can_snooze = viewer.is(Role::Agent);
@@ -294,7 +290,7 @@ async fn drill_down(
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (profile, p) = params_from(&conn, viewer.panel, &q).await?;
+    let (profile, p, _) = params_from(&conn, viewer.panel, &q).await?;
     let kind = match q.get("kind") {
         None => Kind::Stuck,
         Some(k) => {

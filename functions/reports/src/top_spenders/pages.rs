@@ -40,8 +40,8 @@ pub async fn params_from(
     conn: &shared::db::Conn,
     panel: Option<i64>,
     q: &Params,
-) -> AppResult<(UserProfile, TopSpendersParams)> {
-    let profile = profiles::chosen(conn, q.int("profile", 1..=i64::MAX)?).await?;
+) -> AppResult<(UserProfile, TopSpendersParams, Vec<UserProfile>)> {
+    let (profile, all) = profiles::chosen(conn, q.int("profile", 1..=i64::MAX)?).await?;
     let mut p = TopSpendersParams::from_profile(&profile, panel, common::window_hours(q, 24)?);
     if let Some(v) = q.int("min_payments", 0..=1_000_000)? {
         p.min_payments = v;
@@ -52,13 +52,13 @@ pub async fn params_from(
     if let Some(v) = q.int("limit", 1..=1000)? {
         p.limit = v as usize;
     }
-    Ok((profile, p))
+    Ok((profile, p, all))
 }
 
 async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Response> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (_, p) = params_from(&conn, viewer.panel, &q).await?;
+    let (_, p, _) = params_from(&conn, viewer.panel, &q).await?;
     let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     Ok(envelope(&rows, Some(("total", total.into()))))
 }
@@ -101,9 +101,8 @@ fn how_to_read(p: &TopSpendersParams) -> Markup {
 async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (profile, p) = params_from(&conn, viewer.panel, &q).await?;
+    let (profile, p, all_profiles) = params_from(&conn, viewer.panel, &q).await?;
     let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
-    let all_profiles = profiles::list(&conn).await?;
     let keep = keep(&profile, &q);
     let detail = |panel: i64, user: &str| {
         href(

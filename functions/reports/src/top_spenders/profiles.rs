@@ -49,11 +49,17 @@ pub async fn get(conn: &Conn, id: i64) -> AppResult<Option<UserProfile>> {
     Ok(collect(rows, from_row).await?.into_iter().next())
 }
 
-pub async fn chosen(conn: &Conn, id: Option<i64>) -> AppResult<UserProfile> {
-    if let Some(id) = id {
-        return get(conn, id).await?.ok_or_else(|| AppError::bad_request("profile: no profile has that id."));
-    }
-    list(conn).await?.into_iter().next().ok_or_else(|| AppError::internal("no user tracking profile"))
+pub async fn chosen(conn: &Conn, id: Option<i64>) -> AppResult<(UserProfile, Vec<UserProfile>)> {
+    // Profiles are few: one read of them all gives the chosen one and the page's profile menu.
+    let all = list(conn).await?;
+    let pick = match id {
+        Some(id) => all
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| AppError::bad_request("profile: no profile has that id."))?,
+        None => all.first().ok_or_else(|| AppError::internal("no user tracking profile"))?,
+    };
+    Ok((pick.clone(), all))
 }
 
 #[derive(Debug)]

@@ -201,7 +201,7 @@ pub async fn compute(conn: &Conn, channel: &Channel, w: &Window) -> AppResult<Nu
         .collect();
     open.sort_by_key(|i| (i.opened_at, i.id));
 
-    let profile = profiles::chosen(conn, None).await?;
+    let (profile, _) = profiles::chosen(conn, None).await?;
     let params = ServiceHealthParams::from_profile(&profile, None, w.hours());
     let mut worst: Vec<WorstService> = service_health::service_health(conn, &scope, &params, end)
         .await?
