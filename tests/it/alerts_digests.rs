@@ -225,3 +225,49 @@ async fn quiet_hours_keep_the_local_clock_across_a_daylight_saving_change() {
     assert_eq!(texts.len(), 2);
     assert!(texts[0].contains("ticket #1") && texts[1].contains("ticket #2"), "{texts:?}");
 }
+
+/// Each statement of `sql` (one `execute` runs only the first).
+async fn exec_all(app: &TestApp, sql: &str) {
+    for stmt in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+        app.exec(stmt.trim_end_matches(';')).await;
+    }
+}
+
+#[tokio::test]
+async fn channels_kept_at_a_fixed_offset_get_the_zone_of_that_offset() {
+    let app = TestApp::new().await;
+    // The schema before migration 21, with channels at a few offsets.
+    exec_all(
+        &app,
+        "DROP TABLE alert_digests;
+         ALTER TABLE alert_channels DROP COLUMN time_zone;
+         ALTER TABLE alert_channels DROP COLUMN digest_daily;
+         ALTER TABLE alert_channels DROP COLUMN digest_weekly;
+         ALTER TABLE alert_channels DROP COLUMN digest_hour;
+         ALTER TABLE alert_channels DROP COLUMN digest_weekday;
+         ALTER TABLE alert_channels ADD COLUMN utc_offset INTEGER NOT NULL DEFAULT 0;
+         DELETE FROM schema_migrations WHERE version = 21",
+    )
+    .await;
+    for (id, offset) in [(1, 180), (2, -300), (3, 330), (4, 0), (5, 17), (6, 840)] {
+        app.exec(&format!(
+            "INSERT INTO alert_channels (id, name, kind, target_enc, target_hint, quiet_start, quiet_end, utc_offset, created_at)
+             VALUES ({id}, 'c{id}', 'webhook', 'x', 'x', 1320, 420, {offset}, 0)"
+        ))
+        .await;
+    }
+    assert_eq!(shared::db::migrate(&app.state.db).await.unwrap(), 1);
+    let conn = app.state.db.connect().await.unwrap();
+    let mut rows = conn.query("SELECT time_zone FROM alert_channels ORDER BY id", ()).await.unwrap();
+    let mut zones = Vec::new();
+    while let Some(r) = rows.next().await.unwrap() {
+        zones.push(r.get::<String>(0).unwrap());
+    }
+    assert_eq!(zones, ["Etc/GMT-3", "Etc/GMT+5", "Asia/Kolkata", "UTC", "UTC", "Etc/GMT-14"]);
+    // Every one is a zone this build knows, and keeps the quiet hours' clock: 20:00 UTC is 23:00 at +3.
+    for z in &zones {
+        assert!(parse_zone(z).is_some(), "{z}");
+    }
+    let q = reports::alerts::zone::Quiet { start: 1320, end: 420, zone: parse_zone("Etc/GMT-3").unwrap() };
+    assert!(q.holds(20 * 3600) && !q.holds(5 * 3600));
+}
