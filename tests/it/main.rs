@@ -13,6 +13,7 @@ mod ai_pages;
 mod ai_review;
 mod ai_support;
 mod alerts;
+mod alerts_cli;
 mod alerts_digests;
 mod alerts_events;
 mod alerts_pages;
