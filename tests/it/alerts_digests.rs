@@ -8,6 +8,7 @@ use reports::alerts::digest::schedule::DigestSchedule;
 use reports::alerts::rules::Rule;
 use reports::alerts::zone::parse_zone;
 use reports::alerts::{run_with, RunReport};
+use shared::auth::Role;
 use testkit::receiver::Received;
 
 use crate::alerts::{add, fast, input, setup};
@@ -181,6 +182,18 @@ async fn a_daily_digest_arrives_once_at_its_hour_in_the_channels_zone_with_its_p
     // Its channel takes only stuck orders: the open critical services are not its incidents.
     assert!(weekly[0].contains("Open incidents: none."), "{}", weekly[0]);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM alert_digests WHERE status = 'sent'").await, 3);
+
+    // The history lists them; staff of panel Two see the digests of channels that cover it only.
+    let owner = app.as_role("boss", Role::Owner, &[]).await;
+    let page = app.get("/alerts", Some(&owner)).await;
+    assert!(
+        page.body.contains("Digests")
+            && page.body.contains("Berlin daily")
+            && page.body.contains("Owner weekly")
+    );
+    let two = app.as_role("tess", Role::Viewer, &[2]).await;
+    let page = app.get("/alerts", Some(&two)).await;
+    assert!(page.body.contains("Owner weekly") && !page.body.contains("Berlin daily"), "{}", page.body);
 }
 
 /// Saturday 2025-03-29 00:00 UTC (Berlin at UTC+1) and the Sunday after (UTC+2 from 01:00 UTC).
