@@ -129,10 +129,17 @@ pub fn for_incident(
     }
 }
 
-pub fn test(delivery_id: i64, channel: &str, public_url: Option<&str>) -> Message {
-    let link = absolute(public_url, "/alerts");
+/// A message of no incident (a test, a digest).
+fn of_no_incident(
+    event: Event,
+    delivery_id: i64,
+    title: String,
+    detail: String,
+    text: String,
+    link: String,
+) -> Message {
     Message {
-        event: Event::Test,
+        event,
         delivery_id,
         incident_id: None,
         rule: None,
@@ -140,37 +147,32 @@ pub fn test(delivery_id: i64, channel: &str, public_url: Option<&str>) -> Messag
         panel_id: None,
         panel: None,
         subject: None,
-        title: format!("Test of the channel {channel}"),
-        detail: "panelops reaches this channel: alerts will arrive here.".into(),
-        text: format!("Test from panelops: the channel {channel} works. Alerts will arrive here.\n{link}"),
-        link,
-        opened_at: None,
-        resolved_at: None,
-        digest: None,
-    }
-}
-
-/// A digest: `title` is its first line, `text` the whole of it.
-pub fn digest(id: i64, title: String, text: String, link: String, data: serde_json::Value) -> Message {
-    Message {
-        event: Event::Digest,
-        delivery_id: id,
-        incident_id: None,
-        rule: None,
-        rule_label: None,
-        panel_id: None,
-        panel: None,
-        subject: None,
-        detail: String::new(),
         title,
+        detail,
         link,
         opened_at: None,
         resolved_at: None,
         text,
-        digest: Some(data),
+        digest: None,
     }
 }
 
+pub fn test(delivery_id: i64, channel: &str, public_url: Option<&str>) -> Message {
+    let link = absolute(public_url, "/alerts");
+    of_no_incident(
+        Event::Test,
+        delivery_id,
+        format!("Test of the channel {channel}"),
+        "panelops reaches this channel: alerts will arrive here.".into(),
+        format!("Test from panelops: the channel {channel} works. Alerts will arrive here.\n{link}"),
+        link,
+    )
+}
+
+/// A digest: `title` is its first line, `text` the whole of it.
+pub fn digest(id: i64, title: String, text: String, link: String, data: serde_json::Value) -> Message {
+    Message { digest: Some(data), ..of_no_incident(Event::Digest, id, title, String::new(), text, link) }
+}
 /// `text` cut to `n` characters, with an ellipsis when cut.
 pub fn shorten(text: &str, n: usize) -> String {
     match text.char_indices().nth(n) {

@@ -84,6 +84,13 @@ fn money(list: &mut Vec<Money>, currency: String, now: i64, before: i64) {
     }
 }
 
+/// Panel, currency, and two pairs of this period's and the period before's sums.
+type Sums = (i64, String, i64, i64, i64, i64);
+
+fn sums_of(r: &shared::db::Row) -> AppResult<Sums> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+}
+
 /// The channel's panels as a scope.
 pub fn scope_of(channel: &Channel) -> PanelScope {
     if channel.all_panels {
@@ -119,16 +126,7 @@ pub async fn compute(conn: &Conn, channel: &Channel, w: &Window) -> AppResult<Nu
             ),
             params![prev, start, end],
         ),
-        |r| {
-            Ok((
-                r.get::<i64>(0)?,
-                r.get::<String>(1)?,
-                r.get::<i64>(2)?,
-                r.get::<i64>(3)?,
-                r.get::<i64>(4)?,
-                r.get::<i64>(5)?,
-            ))
-        },
+        sums_of,
     );
     let users = reads.add(
         Stmt::new(
@@ -151,16 +149,7 @@ pub async fn compute(conn: &Conn, channel: &Channel, w: &Window) -> AppResult<Nu
             ),
             params![prev, start, end],
         ),
-        |r| {
-            Ok((
-                r.get::<i64>(0)?,
-                r.get::<String>(1)?,
-                r.get::<i64>(2)?,
-                r.get::<i64>(3)?,
-                r.get::<i64>(4)?,
-                r.get::<i64>(5)?,
-            ))
-        },
+        sums_of,
     );
     // Open incidents only (nothing is resolved at or after the end of time).
     let open = incidents::recent_read(&mut reads, i64::MAX);
