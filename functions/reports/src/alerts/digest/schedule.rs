@@ -108,18 +108,20 @@ fn window(period: Period, zone: Tz, day: NaiveDate, hour: i64) -> Option<Window>
 /// at `since`; a period whose hour came before the channel existed is not due.
 pub fn due(s: &DigestSchedule, zone: Tz, since: i64, now: i64) -> Vec<Window> {
     let (today, _) = zone::local(zone, now);
-    let mut candidates = Vec::new();
+    // Today's and the one before (an hour late in the night may still be due after midnight).
+    let mut candidates: Vec<(Period, Option<NaiveDate>)> = Vec::new();
     if s.daily {
-        candidates.extend([today, today - Days::new(1)].map(|d| (Period::Daily, d)));
+        candidates.extend([Some(today), today.checked_sub_days(Days::new(1))].map(|d| (Period::Daily, d)));
     }
     if s.weekly {
         let back = (zone::weekday(today) + 7 - s.weekday.clamp(1, 7)) % 7;
-        let day = today - Days::new(back as u64);
-        candidates.extend([day, day - Days::new(7)].map(|d| (Period::Weekly, d)));
+        let day = today.checked_sub_days(Days::new(back as u64));
+        let before = day.and_then(|d| d.checked_sub_days(Days::new(7)));
+        candidates.extend([day, before].map(|d| (Period::Weekly, d)));
     }
     candidates
         .into_iter()
-        .filter_map(|(p, d)| window(p, zone, d, s.hour.clamp(0, 23)))
+        .filter_map(|(p, d)| window(p, zone, d?, s.hour.clamp(0, 23)))
         .filter(|w| w.due_at <= now && now < w.due_at + LATE_SECS && w.due_at >= since)
         .collect()
 }
