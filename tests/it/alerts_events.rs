@@ -58,6 +58,22 @@ async fn whales_risky_payments_and_undercuts_are_told_once_each() {
     user(&app, 1, 7, "whale", NOW - 5 * 3600).await;
     payment(&app, 1, 30, "whale", 120_000_000, NOW - 4 * 3600).await;
     payment(&app, 1, 31, "whale", 100_000_000, NOW - 3600).await;
+    // An hour's fifth attempt, still pending: a high risk whatever its status.
+    user(&app, 1, 12, "tester", NOW - 100 * 86_400).await;
+    for (id, minutes) in [(50, 50), (51, 40), (52, 30), (53, 20), (54, 10)] {
+        app.exec(&format!(
+            "INSERT INTO payments_cache (panel_id, id, user, amount, currency, method, status, created, checked_at)
+             VALUES (1, {id}, 'tester', 5000000, 'USD', 'stripe', 'failed', {}, 0)",
+            NOW - minutes * 60
+        ))
+        .await;
+    }
+    app.exec(&format!(
+        "INSERT INTO payments_cache (panel_id, id, user, amount, currency, method, status, created, checked_at)
+         VALUES (1, 55, 'tester', 5000000, 'USD', 'stripe', 'pending', {}, 0)",
+        NOW - 300
+    ))
+    .await;
     // Two hours old, a first deposit of 600: a whale, and a high fraud risk.
     user(&app, 2, 8, "fresh", NOW - 2 * 3600).await;
     payment(&app, 2, 40, "fresh", 600_000_000, NOW - 3600).await;
@@ -71,14 +87,15 @@ async fn whales_risky_payments_and_undercuts_are_told_once_each() {
     rival(&app, 850_000).await;
 
     let r = run(&app, NOW).await;
-    // Six events: these four, and two big deposits (600 and 900) this channel does not take.
-    assert_eq!((r.opened, r.sent, r.failed), (6, 4, 0), "{r:?}");
+    // Seven events: these five, and two big deposits (600 and 900) this channel does not take.
+    assert_eq!((r.opened, r.sent, r.failed), (7, 5, 0), "{r:?}");
     let texts: Vec<String> = rx.received().iter().map(|g| g.text()).collect();
     let all = texts.join("\n---\n");
     for needle in [
         "New whale · One: whale deposited 220.00 USD within a day of signing up\n2 completed payments, the last 4 h after signing up\n/users/1/7",
         "New whale · Two: fresh deposited 600.00 USD within a day of signing up\n1 completed payment, the last 1 h after signing up",
         "Risky payment · Two: payment #40 of 600.00 USD from fresh\nhigh fraud risk: first deposit of 600.00 from an account less than a day old\n/payments?panel=2&q=40",
+        "Risky payment · One: payment #55 of 5.00 USD from tester (pending)\nhigh fraud risk: 5 other deposits in the hour before",
         "Rival undercut · One: RivalCo cut Rival likes to 0.85 (15% below our 1.00 for #5 Likes)\nrate per 1000 from 1.20 to 0.85; ours is 1.00\n/reports/competitors?panel=1",
     ] {
         assert!(all.contains(needle), "{needle:?} in\n{all}");
@@ -90,8 +107,8 @@ async fn whales_risky_payments_and_undercuts_are_told_once_each() {
     assert_eq!((again.opened, again.sent, again.resolved), (0, 0, 0), "{again:?}");
     let later = run(&app, NOW + 7 * 3600).await;
     assert_eq!((later.opened, later.sent, later.resolved), (0, 0, 0), "{later:?}");
-    assert_eq!(rx.received().len(), 4);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM alert_incidents WHERE resolved_at = opened_at").await, 6);
+    assert_eq!(rx.received().len(), 5);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM alert_incidents WHERE resolved_at = opened_at").await, 7);
 
     // A deeper cut is news again; a rise is not.
     let t = NOW + 7 * 3600 + 60;

@@ -37,6 +37,7 @@ struct Risky {
     user: String,
     amount: i64,
     currency: String,
+    status: String,
     facts: fraud::Facts,
 }
 
@@ -82,7 +83,8 @@ fn risky_from(r: &Row) -> AppResult<Risky> {
         user: r.get(2)?,
         amount,
         currency: r.get(4)?,
-        facts: fraud::facts_from(r, 6, amount, created)?,
+        status: r.get(6)?,
+        facts: fraud::facts_from(r, 7, amount, created)?,
     })
 }
 
@@ -126,7 +128,7 @@ pub fn reads(reads: &mut Reads, book: &RuleBook, now: i64) -> EventReads {
     let risky = reads.add(
         Stmt::new(
             format!(
-                "SELECT p.panel_id, p.id, p.user, p.amount, COALESCE(p.currency, ''), p.created, {}
+                "SELECT p.panel_id, p.id, p.user, p.amount, COALESCE(p.currency, ''), p.created, COALESCE(p.status, ''), {}
                  FROM payments_cache p INDEXED BY payments_cache_created_all
                  WHERE p.created >= ?1 AND p.user IS NOT NULL AND p.amount IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM alert_incidents i WHERE i.rule = 'risky_payment'
@@ -207,7 +209,14 @@ pub async fn findings(
             rule: Rule::RiskyPayment,
             panel_id: p.panel_id,
             subject: p.id.to_string(),
-            title: format!("payment #{} of {} from {}", p.id, amount(p.amount, &p.currency), p.user),
+            // Any status: a burst of failed attempts is how card testing looks.
+            title: format!(
+                "payment #{} of {} from {}{}",
+                p.id,
+                amount(p.amount, &p.currency),
+                p.user,
+                if p.status == "completed" { String::new() } else { format!(" ({})", p.status) }
+            ),
             detail: format!("high fraud risk: {}", risk.reasons.join("; ")),
             link: format!("/payments?{}", q.unwrap_or_default()),
             opens: true,
