@@ -151,3 +151,79 @@ async fn a_429_is_retried_after_the_wait_telegram_asks_for() {
     assert_eq!(run(&app, NOW + 120).await.sent, 0, "not before the wait it asked for");
     assert_eq!(run(&app, NOW + 60 + 120).await.sent, 1);
 }
+
+/// The same flow with the real sync: a service of a simulated panel turns critical (its catalogue
+/// name now promises a speed no order meets, so every finished order is slow); the sync notices, the
+/// next run brings one message to the chat, further syncs and runs bring nothing, and when the name
+/// is back the next run says it resolved.
+#[tokio::test]
+async fn the_chat_hears_of_a_service_the_sync_finds_critical_once_until_it_resolves() {
+    use crate::sync_support::{register, sim, sync_idle, NOW as SIM_NOW};
+    use reports::service_health::{self, profiles, ServiceHealthParams};
+    use shared::auth::PanelScope;
+
+    let app = crate::helpers::TestApp::new().await;
+    let tg = ReceiverHandle::start().unwrap();
+    let sim = sim(24, 6_000, false).await;
+    let panel = register(&app, &sim).await;
+    let owner = app.as_role("boss", Role::Owner, &[]).await;
+    let form = [
+        ("name", "Owner chat"),
+        ("kind", "telegram"),
+        ("target", "7000001:AAH-owner-bot-token"),
+        ("chat_id", "-1009876"),
+        ("api_base", tg.base_url.as_str()),
+        ("all_panels", "1"),
+        ("rules", "service_critical"),
+        ("enabled", "1"),
+    ];
+    let res = app.post("/settings/alerts", Some(&owner), &form).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    // What the panel looks like now: whatever is critical already is told first.
+    sync_idle(&app, panel).await;
+    let before = run(&app, SIM_NOW).await;
+    assert_eq!(before.failed, 0, "{before:?}");
+    let baseline = tg.received().len();
+    // A healthy service with enough finished orders in the last 24 h to judge.
+    let conn = app.state.db.connect().await.unwrap();
+    let (profile, _) = profiles::chosen(&conn, None).await.unwrap();
+    let params = ServiceHealthParams::from_profile(&profile, None, 24);
+    let rows = service_health::service_health(&conn, &PanelScope::All, &params, SIM_NOW).await.unwrap();
+    let pick = rows
+        .iter()
+        .find(|r| r.status == "healthy" && r.stuck == 0 && r.finished >= 5)
+        .expect("a healthy service to break");
+    let idx = (pick.service_id - testkit::data::FIRST_SERVICE_ID) as usize;
+    sim.with(|s| s.data.service_names.insert(idx, "Fast likes [Speed: 100M/Day]".into()));
+
+    // The sync notices; the next run (a minute later) brings it to the chat, once.
+    sync_idle(&app, panel).await;
+    let r = run(&app, SIM_NOW + 60).await;
+    assert_eq!((r.opened, r.sent), (1, 1), "{r:?}");
+    let chat = sent_to_chat(&tg.received());
+    assert_eq!(chat.len(), baseline + 1);
+    let expected = format!(
+        "Service critical · Sim {}: Fast likes [Speed: 100M/Day] (#{})",
+        sim.addr.port(),
+        pick.service_id
+    );
+    assert!(chat[baseline].1.starts_with(&expected), "{}", chat[baseline].1);
+    for minute in 2..=6 {
+        sync_idle(&app, panel).await;
+        let r = run(&app, SIM_NOW + minute * 60).await;
+        assert_eq!((r.opened, r.sent), (0, 0), "minute {minute}: {r:?}");
+    }
+    // Its name back, the sync notices, one "resolved".
+    sim.with(|s| s.data.service_names.remove(&idx));
+    sync_idle(&app, panel).await;
+    let r = run(&app, SIM_NOW + 7 * 60).await;
+    assert_eq!((r.resolved, r.sent), (1, 1), "{r:?}");
+    let chat = sent_to_chat(&tg.received());
+    assert!(
+        chat[baseline + 1].1.starts_with("Resolved after 6 min: Service critical"),
+        "{}",
+        chat[baseline + 1].1
+    );
+    assert_eq!(run(&app, SIM_NOW + 8 * 60).await.sent, 0);
+}
