@@ -88,16 +88,17 @@ pub fn add_reads(reads: &mut Reads, scope: &PanelScope, p: &TicketParams, now: i
          FROM tickets_cache t INDEXED BY tickets_cache_created
          WHERE {sc} AND t.created >= ?1 AND t.created <= ?2 ORDER BY t.panel_id, t.id"
     );
-    // `order_ids` is space-separated digits (`order_ids_text`), so it reads as a JSON array.
+    // `order_ids` is space-separated digits (`order_ids_text`), so it reads as a JSON array. CROSS JOIN
+    // keeps the order: each ticket's ids, then each id's order by its key (not every order of a panel).
     let matches = format!(
         "SELECT t.panel_id, t.id, o.id, o.service_id,
             COALESCE(s.name, o.service_name, (SELECT x.service_name FROM orders_cache x INDEXED BY orders_cache_service
                 WHERE x.service_id = o.service_id AND x.panel_id = o.panel_id AND x.service_name IS NOT NULL LIMIT 1))
          FROM tickets_cache t INDEXED BY tickets_cache_created
-         JOIN json_each('[' || replace(t.order_ids, ' ', ',') || ']') j
-         JOIN orders_cache o ON o.panel_id = t.panel_id AND o.id = j.value
+         CROSS JOIN json_each('[' || replace(t.order_ids, ' ', ',') || ']') j
+         CROSS JOIN orders_cache o
          LEFT JOIN services_cache s ON s.panel_id = o.panel_id AND s.id = o.service_id
-         WHERE {sc} AND t.created >= ?1 AND t.created <= ?2 AND t.order_ids IS NOT NULL AND t.order_ids != ''
+         WHERE o.panel_id = t.panel_id AND o.id = j.value AND {sc} AND t.created >= ?1 AND t.created <= ?2 AND t.order_ids IS NOT NULL AND t.order_ids != ''
             AND o.service_id IS NOT NULL
          ORDER BY t.panel_id, t.id, j.key"
     );

@@ -17,7 +17,7 @@ use super::schedule::Window;
 use crate::alerts::channels::Channel;
 use crate::alerts::incidents;
 use crate::alerts::message::Incident;
-use crate::service_health::{self, profiles, ServiceHealthParams};
+use crate::service_health::{self, ServiceHealthParams, ServiceProfile};
 use crate::tickets::{self, StaffRow, TicketParams};
 
 /// The digest lists at most this many services, incidents and staff.
@@ -190,7 +190,7 @@ pub async fn compute(conn: &Conn, channel: &Channel, w: &Window) -> AppResult<Nu
         .collect();
     open.sort_by_key(|i| (i.opened_at, i.id));
 
-    let (profile, _) = profiles::chosen(conn, None).await?;
+    let (profile, _) = crate::profiles::chosen::<ServiceProfile>(conn, None).await?;
     let params = ServiceHealthParams::from_profile(&profile, None, w.hours());
     let mut worst: Vec<WorstService> = service_health::service_health(conn, &scope, &params, end)
         .await?
