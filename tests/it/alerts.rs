@@ -60,6 +60,11 @@ pub async fn add(app: &TestApp, input: &ChannelInput) -> (i64, Option<String>) {
 
 /// Panel `panel`'s service 5 critical: five finished orders, each far slower than "1K/D" promises.
 pub async fn critical_service(app: &TestApp, panel: i64) {
+    critical_service_at(app, panel, NOW, NOW - 3600).await
+}
+
+/// As `critical_service`, the orders made a month before `now` and finished at `finished`.
+pub async fn critical_service_at(app: &TestApp, panel: i64, now: i64, finished: i64) {
     app.exec(&format!(
         "INSERT INTO services_cache (panel_id, id, name, checked_at) VALUES ({panel}, 5, 'Likes | 1K/D', 0)"
     ))
@@ -67,9 +72,8 @@ pub async fn critical_service(app: &TestApp, panel: i64) {
     for id in 1..=5 {
         app.exec(&format!(
             "INSERT INTO orders_cache (panel_id, id, service_id, status, quantity, remains, created, last_update, checked_at)
-             VALUES ({panel}, {id}, 5, 'completed', 10000, 0, {}, {}, 0)",
-            NOW - 30 * 86_400,
-            NOW - 3600
+             VALUES ({panel}, {id}, 5, 'completed', 10000, 0, {}, {finished}, 0)",
+            now - 30 * 86_400
         ))
         .await;
     }

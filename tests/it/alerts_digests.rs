@@ -11,7 +11,7 @@ use reports::alerts::{run_with, RunReport};
 use shared::auth::Role;
 use testkit::receiver::Received;
 
-use crate::alerts::{add, fast, input, setup};
+use crate::alerts::{add, critical_service_at, fast, input, setup};
 use crate::helpers::TestApp;
 
 /// 2025-03-31 00:00 UTC, a Monday. Berlin moved from UTC+1 to UTC+2 on Sunday at 01:00 UTC, so its
@@ -46,23 +46,6 @@ async fn deposit(app: &TestApp, panel: i64, id: i64, amount: i64, status: &str, 
          VALUES ({panel}, {id}, 'u1', {amount}, 'USD', '{status}', {created}, 0)"
     ))
     .await;
-}
-
-/// Service 5 of `panel` critical: five orders finished on Sunday noon UTC, each a month late for "1K/D".
-async fn critical(app: &TestApp, panel: i64) {
-    app.exec(&format!(
-        "INSERT INTO services_cache (panel_id, id, name, checked_at) VALUES ({panel}, 5, 'Likes | 1K/D', 0)"
-    ))
-    .await;
-    for id in 1..=5 {
-        app.exec(&format!(
-            "INSERT INTO orders_cache (panel_id, id, service_id, status, quantity, remains, created, last_update, checked_at)
-             VALUES ({panel}, {id}, 5, 'completed', 10000, 0, {}, {}, 0)",
-            MONDAY - 30 * 86_400,
-            MONDAY - 12 * 3600
-        ))
-        .await;
-    }
 }
 
 async fn reply(app: &TestApp, panel: i64, ticket: i64, staff: &str, asked: i64, after: i64) {
@@ -112,13 +95,13 @@ async fn a_daily_digest_arrives_once_at_its_hour_in_the_channels_zone_with_its_p
     deposit(&app, 1, 2, 70_000_000, "pending", SUNDAY_START + 7200).await;
     deposit(&app, 1, 3, 10_000_000, "completed", SATURDAY_START + 60).await;
     deposit(&app, 1, 4, 10_000_000, "completed", SATURDAY_START + 120).await;
-    critical(&app, 1).await;
+    critical_service_at(&app, 1, MONDAY, MONDAY - 12 * 3600).await;
     reply(&app, 1, 50, "Alice", SUNDAY_START + 3600, 240).await;
     // Panel Two: its own numbers, a critical service and a staff member: none of it in One's digest.
     for id in 200..204 {
         order(&app, 2, id, "completed", 5_000_000, SUNDAY_START + 600).await;
     }
-    critical(&app, 2).await;
+    critical_service_at(&app, 2, MONDAY, MONDAY - 12 * 3600).await;
     reply(&app, 2, 60, "Bora", SUNDAY_START + 3600, 60).await;
 
     // 08:59 in Berlin (06:59 UTC): the incidents open, no digest yet.
