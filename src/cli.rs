@@ -132,12 +132,21 @@ pub enum ChannelCommand {
         #[arg(long)]
         to: Option<String>,
         /// `all`, or rule names separated by commas (service_critical, stuck_orders, provider_failing,
-        /// sync_trouble, waiting_ticket, big_deposit, bad_reply).
+        /// sync_trouble, waiting_ticket, big_deposit, new_whale, risky_payment, bad_reply, rival_undercut).
         #[arg(long, default_value = "all")]
         rules: String,
         /// `all`, or panel ids separated by commas.
         #[arg(long, default_value = "all")]
         panels: String,
+        /// The channel's time zone by its IANA name (Europe/Berlin), for quiet hours and digests.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// Digests: none, daily, weekly (on Mondays) or both.
+        #[arg(long, default_value = "none")]
+        digest: String,
+        /// The local hour digests are sent at, 0–23.
+        #[arg(long, default_value_t = 9)]
+        digest_hour: i64,
     },
 }
 

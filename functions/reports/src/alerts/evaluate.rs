@@ -1,7 +1,8 @@
 //! What the rules find now: one [`Finding`] per thing that needs someone. Service critical reuses the
-//! Service tracking computation (default profile, 24 h); the other rules are one batch of reads.
+//! Service tracking computation (default profile, 24 h); the other rules are one batch of reads (the
+//! single-event rules' reads and findings are in `events`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use libsql::params;
 use shared::auth::PanelScope;
@@ -158,10 +159,12 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
             ))
         },
     );
+    let events = super::events::reads(&mut reads, book, now);
     let mut done = reads.run(conn).await?;
     let panels = done.all(panels).await?;
     let active: HashMap<i64, &Panel> = panels.iter().filter(|p| !p.paused).map(|p| (p.id, p)).collect();
-    let mut out = Vec::new();
+    let active_ids: HashSet<i64> = active.keys().copied().collect();
+    let mut out = super::events::findings(events, &mut done, book, &active_ids).await?;
 
     // Service critical.
     let limit = book.get(Rule::ServiceCritical).threshold;
