@@ -53,13 +53,18 @@ pub fn add_reads(
     );
     let mut cols = Vec::new();
     for d in 0..days {
-        cols.push(format!("SUM({day} = {d})"));
-        cols.push(format!("SUM({day} = {d} AND {slow})"));
+        cols.push(format!("SUM(d = {d})"));
+        cols.push(format!("SUM(d = {d} AND s)"));
     }
+    // Each order's day and slowness once, in a subquery `LIMIT -1` keeps from being flattened into
+    // every column (half the time at 100k orders).
     let finished = format!(
-        "{keys} SELECT k.panel_id, k.service_id, {} FROM k CROSS JOIN orders_cache o INDEXED BY orders_cache_finished_service
-         WHERE o.panel_id = k.panel_id AND o.service_id = k.service_id AND o.{FINISHED_SQL} AND o.last_update >= {start} AND o.last_update <= {now}
-         GROUP BY k.panel_id, k.service_id",
+        "{keys} SELECT panel_id, service_id, {} FROM (
+            SELECT k.panel_id, k.service_id, {day} AS d, ({slow}) AS s
+            FROM k CROSS JOIN orders_cache o INDEXED BY orders_cache_finished_service
+            WHERE o.panel_id = k.panel_id AND o.service_id = k.service_id AND o.{FINISHED_SQL}
+            AND o.last_update >= {start} AND o.last_update <= {now} LIMIT -1)
+         GROUP BY panel_id, service_id",
         cols.join(", ")
     );
     let stuck_cols: Vec<String> = (0..days)
