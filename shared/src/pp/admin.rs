@@ -151,3 +151,14 @@ impl AdminClient {
             .map(|_| ())
     }
 }
+
+impl AdminClient {
+    /// `POST <path>` with a JSON body: an order write. The caller's options decide the tries; writes
+    /// are not idempotent, so they are made with one.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, PpError> {
+        let url = format!("{}{path}", self.base);
+        self.transport
+            .send(|http| http.post(&url).header("X-Api-Key", self.key.expose()).json(body), check_envelope)
+            .await
+    }
+}

@@ -124,6 +124,31 @@ fn drill(viewer: &Viewer, r: &ServiceHealthRow, kind: &str, keep: &[(&str, Strin
     href(viewer, "/reports/service-health/orders", &q)
 }
 
+/// The drill-down of the critical services' stuck orders, where they are selected and acted on.
+fn critical_stuck_href(
+    viewer: &Viewer,
+    rows: &[&ServiceHealthRow],
+    keep: &[(&str, String)],
+    window: i64,
+) -> String {
+    let mut q: Vec<(&str, String)> = keep.to_vec();
+    q.extend([("kind", "stuck".to_string()), ("window_hours", window.to_string())]);
+    q.extend(rows.iter().map(|r| ("svc", format!("{}:{}", r.panel_id, r.service_id))));
+    href(viewer, "/reports/service-health/orders", &q)
+}
+
+/// `svc=panel:service` pairs of the query.
+fn service_pairs(q: &Params) -> AppResult<Vec<(i64, i64)>> {
+    q.0.iter()
+        .filter(|(k, _)| k == "svc")
+        .map(|(_, v)| {
+            v.split_once(':')
+                .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+                .ok_or_else(|| AppError::bad_request("svc must be panel:service."))
+        })
+        .collect()
+}
+
 /// The critical services' ids grouped by panel ("Alpha: 41, 42 · Beta: 41"); the ids alone when they
 /// all belong to one panel.
 fn critical_ids(viewer: &Viewer, rows: &[&ServiceHealthRow], sep: &str, panel_sep: &str) -> String {
@@ -249,6 +274,9 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                     }
                 }
                 (ui::copy_button(&critical_ids(&viewer, &critical, ",", "\n"), "Copy all IDs"))
+                @if can_snooze {
+                    " " a.button href=(critical_stuck_href(&viewer, &critical, &keep, p.window_hours)) { "Fix their stuck orders…" }
+                }
             }
         }
         p.summary {
@@ -294,7 +322,7 @@ async fn drill_down(
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (profile, p) = params_from(&conn, viewer.panel, &q).await?;
+    let (profile, mut p) = params_from(&conn, viewer.panel, &q).await?;
     let kind = match q.get("kind") {
         None => Kind::Stuck,
         Some(k) => {
@@ -309,8 +337,19 @@ async fn drill_down(
     if let Some((pa, _)) = service {
         viewer.scope().check(pa)?;
     }
+    // `svc=panel:service`, repeated: the red bar's critical services, each on its own panel.
+    let several = service_pairs(&q)?;
+    for (pa, _) in &several {
+        viewer.scope().check(*pa)?;
+    }
+    if !several.is_empty() {
+        p.services = several.iter().map(|(_, s)| *s).collect();
+    }
     let now = shared::time::now();
-    let list = orders(&conn, &viewer.listed_scope(), &p, service, kind, now, 500).await?;
+    let mut list = orders(&conn, &viewer.listed_scope(), &p, service, kind, now, 500).await?;
+    if !several.is_empty() {
+        list.retain(|o| several.contains(&(o.panel_id, o.service_id)));
+    }
     let what = match kind {
         Kind::Stuck => format!("Stuck orders (older than {}h, remains > 0)", p.stuck_after_hours),
         Kind::Slow => format!(
@@ -321,12 +360,15 @@ async fn drill_down(
     };
     let title = match service {
         Some((_, s)) => format!("Service {s}: {}", kind.as_str()),
+        None if !several.is_empty() => format!("Critical services: {}", kind.as_str()),
         None => format!("All services: {}", kind.as_str()),
     };
+    let can_act = viewer.is(Role::Agent) && !list.is_empty();
     let rows: Vec<Markup> = list
         .iter()
         .map(|o| html! { tr {
-            td.mono { (o.id) } td { (viewer.panel_name(o.panel_id)) }
+            @if can_act { td { input type="checkbox" name="sel" value={ (o.panel_id) ":" (o.id) } aria-label={ "Select order " (o.id) }; } }
+            td.mono { a href={ "/orders/" (o.panel_id) "/" (o.id) } { (o.id) } } td { (viewer.panel_name(o.panel_id)) }
             td.wrap { span.mono { (o.service_id) } " " (ui::cut(o.service_name.as_deref().unwrap_or(""), 50)) }
             td { (o.user.as_deref().unwrap_or("")) } td { (ui::status_label(&o.status)) }
             td.num { (o.quantity) } td.num { (o.remains.map(|r| r.to_string()).unwrap_or_default()) }
@@ -334,13 +376,23 @@ async fn drill_down(
             td { @if let Some(l) = &o.link { (ui::cut(l, 40)) } }
         } })
         .collect();
+    let this_page = format!("/reports/service-health/orders?{}", raw.as_deref().unwrap_or(""));
     let mut back = keep(&profile, &q);
     back.push(("window_hours", p.window_hours.to_string()));
     let content = html! {
         p { a href=(href(&viewer, PATH, &back)) { "← Service tracking" } }
         p { (what) ": " strong { (list.len()) } @if list.len() == 500 { " (first 500)" } }
-        (ui::table(&[col("Order"), col("Panel"), col("Service"), col("User"), col("Status"), num("Quantity"), num("Remains"), col("Created"), col("Last update"), col("Link")],
-            &rows, ui::empty_state("No orders match.", None)))
+        @if can_act {
+            // The stuck orders' fix in one flow: tick them (or all), pick the action, confirm.
+            form method="get" action=(shared::ui::actions::CONFIRM_PATH) data-selection {
+                input type="hidden" name="back" value=(this_page);
+                div.selbar { label { input type="checkbox" data-select-all; " Select all" } span.muted data-sel-count {} }
+                (shared::ui::actions::bulk_buttons(&viewer))
+                (ui::table(&[col(""), col("Order"), col("Panel"), col("Service"), col("User"), col("Status"), num("Quantity"), num("Remains"), col("Created"), col("Last update"), col("Link")], &rows, ui::empty_state("No orders match.", None)))
+            }
+        } @else {
+            (ui::table(&[col("Order"), col("Panel"), col("Service"), col("User"), col("Status"), num("Quantity"), num("Remains"), col("Created"), col("Last update"), col("Link")], &rows, ui::empty_state("No orders match.", None)))
+        }
     };
     Ok(ui::page(&viewer, &title, content))
 }
