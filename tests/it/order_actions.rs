@@ -421,3 +421,23 @@ async fn the_refill_filter_and_the_confirmation_keep_the_page_round_trip_budget(
         assert!(trips <= budget, "{path}: {trips} round trips (budget {budget})");
     }
 }
+
+#[tokio::test]
+async fn a_bulk_action_keeps_to_five_requests_a_second_and_takes_at_most_500_orders() {
+    let app = app().await;
+    let (sim, p) = panel(&app, 309).await;
+    // The panel answers 429 above 5 requests per second: none may be lost to it.
+    sim.faults(|f| f.rate_limit = true);
+    // The count starts after the sync (which was unthrottled).
+    sim.with(|s| s.requests.clear());
+    let agent = app.as_role("agent1", Role::Agent, &[p]).await;
+    let open = open_orders(&app, p, 12).await;
+    let pairs: Vec<(i64, i64)> = open.iter().map(|i| (p, *i)).collect();
+    let page = run(&app, &agent, "request_cancel", &pairs, &[]).await;
+    assert_eq!(count_state(&page, "done"), 12, "{}", page.body);
+    assert!(sim.max_requests_per_second() <= 5, "{} requests in a second", sim.max_requests_per_second());
+    let many: Vec<(i64, i64)> = (0..501).map(|i| (p, 1_000_000 + i)).collect();
+    let res = app.get(&confirm_url("request_cancel", &many), Some(&agent)).await;
+    assert_eq!(res.status.as_u16(), 400);
+    assert!(res.body.contains("at most 500"), "{}", res.body);
+}

@@ -49,7 +49,9 @@ async fn an_endpoint_the_panel_does_not_offer_is_shown_as_such_and_not_retried_p
             && page.body.contains("does not offer POST /orders/request-cancel")
     );
     assert_eq!(requests_to(&sim, "/adminapi/v2/orders/request-cancel"), 1, "asked once, not once per order");
-    // Later actions know it without asking; a 404 reads the same way.
+    // Later actions know it without asking, and their confirmation says so; a 404 reads the same way.
+    let confirm = app.get(&crate::order_actions::confirm_url("request_cancel", &pairs), Some(&agent)).await;
+    assert!(confirm.body.contains("does not offer this action"), "{}", confirm.body);
     sim.faults(|f| f.missing_writes = vec!["/orders/resend"]);
     let failed = with_status(&app, p, "fail", 2).await;
     let page = run(&app, &agent, "resend", &[(p, failed[0]), (p, failed[1])], &[]).await;

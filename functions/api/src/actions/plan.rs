@@ -25,6 +25,8 @@ pub struct Plan {
     pub params: Params,
     pub targets: Vec<Order>,
     pub skipped: Vec<Skipped>,
+    /// Panels known not to offer this action (every form answered 404 or "unknown method").
+    pub not_offered: Vec<i64>,
 }
 
 /// `panel:id` pairs (the selection's checkbox values), deduplicated, in the order given.
@@ -83,7 +85,21 @@ pub async fn plan(
             reads.add(Stmt::new(sql, ()), Order::from_row)
         })
         .collect();
+    let list: Vec<String> = panels.keys().map(i64::to_string).collect();
+    let lacking = reads.add(
+        Stmt::new(
+            format!("SELECT panel_id, form FROM panel_write_support WHERE panel_id IN ({})", list.join(",")),
+            (),
+        ),
+        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+    );
     let mut done = reads.run(conn).await?;
+    let lacking = done.all(lacking).await?;
+    let not_offered = panels
+        .keys()
+        .copied()
+        .filter(|p| kind.forms().iter().all(|f| lacking.iter().any(|(lp, lf)| lp == p && lf == f)))
+        .collect();
     let mut found: BTreeMap<(i64, i64), Order> = BTreeMap::new();
     for read in per_panel {
         for o in done.all(read).await? {
@@ -104,7 +120,7 @@ pub async fn plan(
             },
         }
     }
-    Ok(Plan { kind, params, targets, skipped })
+    Ok(Plan { kind, params, targets, skipped, not_offered })
 }
 
 impl Plan {

@@ -108,9 +108,11 @@ async fn slice(
                 .collect();
             let (st, message) = match outcome {
                 Outcome::Throttled => {
+                    // Turned away unread: it waits, and goes again after a pause if the slice has time.
                     stmts.push(store::outcome(id, item.seq, ItemState::Pending, None));
                     conn.write_batch(stmts).await?;
-                    break 'slices;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue 'slices;
                 }
                 Outcome::Done => (ItemState::Done, None),
                 Outcome::Refused(m) => (ItemState::Refused, Some(m)),

@@ -90,6 +90,9 @@ fn confirm_page(
                     @for (k, (cur, micros)) in refunds.iter().enumerate() { @if k > 0 { " + " } strong { (ui::money(Some(*micros), Some(cur.as_str()))) } }
                     " to the customers' balances." }
             }
+            @for p in &plan.not_offered {
+                p.error { (viewer.panel_name(*p)) " does not offer this action (it answered 404 or “unknown method”): its orders will be shown as not offered, without being sent." }
+            }
             @if kind == ActionKind::SetPartial {
                 p.help { "The panel refunds the undelivered part: the charge × remains ÷ quantity." }
             }
