@@ -74,8 +74,9 @@ async fn a_refusal_per_order_and_an_error_code_with_http_200_are_refusals_with_t
     let open = open_orders(&app, p, 3).await;
     sim.faults(|f| {
         f.refuse_orders = vec![open[1]];
-        // The first write is answered HTTP 200 with error_code ≠ 0.
-        f.error_code = 1;
+        // The first write is answered HTTP 200 with error_code ≠ 0 (the three reads of the orders'
+        // flags before the writes take the first three; a flag unread leaves the order in).
+        f.error_code = 4;
     });
     let was = sim_status(&sim, open[0]);
     let pairs: Vec<(i64, i64)> = open.iter().map(|i| (p, *i)).collect();
@@ -147,4 +148,21 @@ async fn an_order_left_sending_by_a_request_that_died_becomes_unknown_not_resent
     let page = app.get(&format!("/actions/{id}"), Some(&admin)).await;
     assert_eq!(count_state(&page, "unknown"), 1, "{}", page.body);
     assert_eq!(writes_for(&sim, open[0]), 1, "never sent a second time");
+}
+
+#[tokio::test]
+async fn the_panels_own_actions_flags_leave_out_what_it_does_not_allow_now() {
+    let app = app().await;
+    let (sim, p) = panel(&app, 406).await;
+    let agent = app.as_role("agent1", Role::Agent, &[p]).await;
+    let open = open_orders(&app, p, 2).await;
+    // Its cancel was already requested: still open in the cache, but the panel's flag is off.
+    sim.with(|s| s.data.cancel_requested.insert(open[0]));
+    let pairs: Vec<(i64, i64)> = open.iter().map(|i| (p, *i)).collect();
+    let confirm = app.get(&crate::order_actions::confirm_url("request_cancel", &pairs), Some(&agent)).await;
+    assert!(confirm.body.contains("Not included (1)"), "{}", confirm.body);
+    assert!(confirm.body.contains("the panel does not allow it on this order now"));
+    let page = run(&app, &agent, "request_cancel", &pairs, &[]).await;
+    assert_eq!(count_state(&page, "done"), 1, "{}", page.body);
+    assert_eq!(writes_for(&sim, open[0]), 0, "left out, never sent");
 }

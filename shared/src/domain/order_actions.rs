@@ -147,6 +147,16 @@ impl ActionKind {
         }
     }
 
+    /// The key of `GET /orders/{id}`'s `actions` flags that says whether the panel allows this now.
+    pub fn panel_flag(self) -> Option<&'static str> {
+        match self {
+            ActionKind::Resend => Some("resend"),
+            ActionKind::RequestCancel => Some("request_cancel"),
+            ActionKind::Cancel => Some("cancel_and_refund"),
+            _ => None,
+        }
+    }
+
     /// Checks the action's own values (the link, the remains, the status), before anything is planned.
     pub fn check_params(self, p: &Params) -> Result<(), String> {
         match self {

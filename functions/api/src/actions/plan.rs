@@ -165,3 +165,60 @@ impl Plan {
         s
     }
 }
+
+/// At most this many orders are asked about before a confirmation (one panel request each).
+pub const FLAG_CHECKS: usize = 10;
+
+impl Plan {
+    /// For a small selection, asks each order's panel what it allows now (`GET /orders/{id}`'s
+    /// `actions` flags, where the panel sends them) and leaves out the orders it says no to. A panel
+    /// that does not answer, or sends no flags, leaves the plan as the cache made it.
+    pub async fn check_panel_flags(&mut self, state: &shared::AppState) {
+        let Some(flag) = self.kind.panel_flag() else { return };
+        if self.targets.is_empty() || self.targets.len() > FLAG_CHECKS {
+            return;
+        }
+        let opts = shared::pp::ClientOptions {
+            attempts: 1,
+            timeout: state.config.action_write_timeout,
+            ..shared::pp::ClientOptions::default()
+        }
+        .for_app(state);
+        let mut clients: BTreeMap<i64, Option<shared::pp::AdminClient>> = BTreeMap::new();
+        let mut keep = Vec::new();
+        for o in std::mem::take(&mut self.targets) {
+            if let std::collections::btree_map::Entry::Vacant(e) = clients.entry(o.panel_id) {
+                e.insert(client(state, o.panel_id, &opts).await);
+            }
+            let allowed = match clients.get(&o.panel_id).and_then(Option::as_ref) {
+                Some(c) => {
+                    c.order(o.id).await.ok().and_then(|d| d.pointer(&format!("/actions/{flag}"))?.as_bool())
+                }
+                None => None,
+            };
+            if allowed == Some(false) {
+                self.skipped.push(Skipped {
+                    panel_id: o.panel_id,
+                    id: o.id,
+                    reason: format!(
+                        "the panel does not allow it on this order now (its “{flag}” flag is off)"
+                    ),
+                });
+            } else {
+                keep.push(o);
+            }
+        }
+        self.targets = keep;
+    }
+}
+
+async fn client(
+    state: &shared::AppState,
+    panel_id: i64,
+    opts: &shared::pp::ClientOptions,
+) -> Option<shared::pp::AdminClient> {
+    use shared::domain::panels;
+    let panel = panels::get(&state.db, panel_id).await.ok().flatten()?;
+    let key = panels::keys(&state.db, &state.config.secret_key, panel_id).await.ok()?.0?;
+    shared::pp::AdminClient::new(&panel.base_url, shared::crypto::Secret::new(key), opts).ok()
+}

@@ -147,7 +147,8 @@ async fn act(
         }
     }
     let conn = state.db.connect().await?;
-    let plan = plan::plan(&conn, &call.caller.scope, kind, params, &selection).await?;
+    let mut plan = plan::plan(&conn, &call.caller.scope, kind, params, &selection).await?;
+    plan.check_panel_flags(state).await;
     let mut items = Vec::new();
     if !plan.targets.is_empty() {
         let username = format!("API key {}", call.caller.prefix);

@@ -62,7 +62,8 @@ pub async fn confirm(State(state): State<AppState>, viewer: Viewer, q: ListQuery
     let selection = plan::parse_selection(q.all("sel"))?;
     let params = params_from(|k| q.get(k))?;
     let conn = state.db.connect().await?;
-    let plan = plan::plan(&conn, &viewer.scope(), kind, params, &selection).await?;
+    let mut plan = plan::plan(&conn, &viewer.scope(), kind, params, &selection).await?;
+    plan.check_panel_flags(&state).await;
     Ok(confirm_page(&viewer, &plan, &selection, &back_of(q.get("back")), None))
 }
 
@@ -169,10 +170,12 @@ pub async fn start(
     let params = params_from(|k| data.get(k))?;
     let back = back_of(data.get("back"));
     let conn = state.db.connect().await?;
-    let plan = plan::plan(&conn, &viewer.scope(), kind, params, &selection).await?;
+    let mut plan = plan::plan(&conn, &viewer.scope(), kind, params, &selection).await?;
     if let Err(why) = kind.check_params(&plan.params) {
         return Ok(ui::invalid(confirm_page(&viewer, &plan, &selection, &back, Some(&why))));
     }
+    // As the confirmation did: what the panel says it does not allow now is left out.
+    plan.check_panel_flags(&state).await;
     if plan.targets.is_empty() {
         return Ok(ui::invalid(confirm_page(&viewer, &plan, &selection, &back, None)));
     }
