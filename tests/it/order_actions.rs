@@ -38,26 +38,26 @@ pub async fn ids(app: &TestApp, sql: &str) -> Vec<i64> {
     out
 }
 
-/// `n` cached orders of `panel` with this status.
-pub async fn with_status(app: &TestApp, panel: i64, status: &str, n: usize) -> Vec<i64> {
-    let found = ids(
-        app,
-        &format!("SELECT id FROM orders_cache WHERE panel_id = {panel} AND status = '{status}' ORDER BY id LIMIT {n}"),
-    )
-    .await;
-    assert_eq!(found.len(), n, "{n} {status} orders on panel {panel}");
+/// `n` cached orders of `panel` whose status is in `statuses`, oldest first.
+async fn orders_in(app: &TestApp, panel: i64, statuses: &[&str], n: usize) -> Vec<i64> {
+    let list: Vec<String> = statuses.iter().map(|s| format!("'{s}'")).collect();
+    let sql = format!(
+        "SELECT id FROM orders_cache WHERE panel_id = {panel} AND status IN ({}) ORDER BY id LIMIT {n}",
+        list.join(",")
+    );
+    let found = ids(app, &sql).await;
+    assert_eq!(found.len(), n, "{n} orders {statuses:?} on panel {panel}");
     found
 }
 
-/// `n` cached open orders of `panel` (pending, in progress or processing), oldest first.
+/// `n` cached orders of `panel` with this status.
+pub async fn with_status(app: &TestApp, panel: i64, status: &str, n: usize) -> Vec<i64> {
+    orders_in(app, panel, &[status], n).await
+}
+
+/// `n` cached open orders of `panel` (pending, in progress or processing).
 pub async fn open_orders(app: &TestApp, panel: i64, n: usize) -> Vec<i64> {
-    let found = ids(
-        app,
-        &format!("SELECT id FROM orders_cache WHERE panel_id = {panel} AND status IN ('pending', 'in_progress', 'processing') ORDER BY id LIMIT {n}"),
-    )
-    .await;
-    assert_eq!(found.len(), n, "{n} open orders on panel {panel}");
-    found
+    orders_in(app, panel, &["pending", "in_progress", "processing"], n).await
 }
 
 pub fn sim_status(sim: &SimHandle, id: i64) -> String {
@@ -227,7 +227,8 @@ async fn an_admin_cancels_and_refunds_orders_on_two_panels_in_one_action() {
     assert_eq!(confirm.status.as_u16(), 200, "{}", confirm.body);
     let name = |p: i64| format!("Sim {}", if p == a { sim_a.addr.port() } else { sim_b.addr.port() });
     assert!(
-        confirm.body.contains(&format!("{} 2", name(a))) && confirm.body.contains(&format!("{} 1", name(b))),
+        confirm.body.contains(&format!("{} (2)", name(a)))
+            && confirm.body.contains(&format!("{} (1)", name(b))),
         "{}",
         confirm.body
     );

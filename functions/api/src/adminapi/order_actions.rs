@@ -126,6 +126,7 @@ async fn act(
     path: Option<String>,
     raw: &[u8],
 ) -> AppResult<Response> {
+    let started = std::time::Instant::now();
     let body = body_of(raw)?;
     let panel = int(body.get("panel"))
         .ok_or_else(|| AppError::bad_request("panel is required: the console's id of the orders' panel."))?;
@@ -155,7 +156,7 @@ async fn act(
         let actor = Actor { staff_id: call.caller.created_by, username: &username, client };
         let details = plan.summary(|p| format!("panel {p}"));
         let id = store::create(&conn, &plan, &actor, &details, shared::time::now()).await?;
-        run::advance(state, id, state.config.action_slice, client).await?;
+        run::advance(state, id, state.config.action_slice.saturating_sub(started.elapsed()), client).await?;
         // What one request could not send is not sent at all: the client may call again for those.
         store::give_up(
             &conn,

@@ -45,7 +45,7 @@ fn back_of(raw: Option<&str>) -> String {
 /// "Alpha 3, Beta 9".
 fn panels_text(viewer: &Viewer, plan: &Plan) -> String {
     let parts: Vec<String> =
-        plan.per_panel().iter().map(|(p, n)| format!("{} {n}", viewer.panel_name(*p))).collect();
+        plan.per_panel().iter().map(|(p, n)| format!("{} ({n})", viewer.panel_name(*p))).collect();
     parts.join(", ")
 }
 
@@ -164,6 +164,7 @@ pub async fn start(
     client: ClientInfo,
     data: FormData,
 ) -> AppResult<Response> {
+    let started = std::time::Instant::now();
     let kind = kind_of(data.get("action"))?;
     viewer.require(kind.min_role())?;
     let selection = plan::parse_selection(data.all("sel"))?;
@@ -183,7 +184,8 @@ pub async fn start(
     let id =
         store::create(&conn, &plan, &actor, &plan.summary(|p| viewer.panel_name(p)), shared::time::now())
             .await?;
-    run::advance(&state, id, state.config.action_slice, &client).await?;
+    // What the checks before took comes off this request's slice.
+    run::advance(&state, id, state.config.action_slice.saturating_sub(started.elapsed()), &client).await?;
     Ok(Redirect::to(&format!("/actions/{id}")).into_response())
 }
 

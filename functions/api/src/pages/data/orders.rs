@@ -250,7 +250,9 @@ pub async fn detail(
             dt { "Service" } dd { (ui::opt_num(o.service_id)) " · " (o.service_name.as_deref().unwrap_or("")) }
             dt { "Refill" } dd data-refill=(if refill.open_at(now) && delivered { "eligible" } else { "no" }) {
                 (refill.describe(now))
-                @if refill.open_at(now) && !delivered { span.muted { " (once delivered)" } } }
+                @if refill.open_at(now) && !delivered {
+                    span.muted { @if OrderStatus::is_final(&o.status) { " (not delivered: nothing to refill)" } @else { " (once delivered)" } }
+                } }
             dt { "Provider" } dd { (o.provider.as_deref().unwrap_or("—")) }
             dt { "Link" } dd { @if let Some(l) = &o.link { (super::safe_link(l, 120)) } }
             dt { "Charge" } dd { (ui::money(o.charge, cur)) }
