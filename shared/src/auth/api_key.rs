@@ -312,7 +312,7 @@ mod tests {
         for s in Scope::ALL {
             assert_eq!(Scope::parse(s.as_str()), Some(s));
         }
-        assert_eq!(Scope::parse("orders:write"), None);
+        assert_eq!(Scope::parse("orders:delete"), None);
     }
 
     #[test]
