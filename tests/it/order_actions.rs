@@ -251,6 +251,10 @@ async fn an_admin_cancels_and_refunds_orders_on_two_panels_in_one_action() {
         assert!(balance(&sim_a, *id) >= before[k] + charge(&sim_a, *id), "the customer was refunded");
     }
     assert_eq!(cached_status(&app, b, on_b[0]).await, "canceled");
+    // The re-read went through the cache's upsert: the reports' roll-ups still sum the orders exactly.
+    let conn = app.state.db.connect().await.unwrap();
+    let drift = shared::cache::rollups::verify(&conn).await.unwrap();
+    assert!(drift.iter().all(|d| d.buckets == 0), "{drift:?}");
     let logged = app.scalar("SELECT COUNT(*) FROM activity_log WHERE action = 'order.action' AND details LIKE 'Cancel and refund on 3 order(s)%refunds%'").await;
     assert_eq!(logged, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM activity_log WHERE action = 'order.cancel'").await, 3);
