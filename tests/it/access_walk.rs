@@ -7,20 +7,7 @@ use shared::auth::api_key::{self, NewKey};
 use shared::auth::{Role, Scope};
 use shared::Access;
 
-use crate::helpers::{Res, TestApp};
-
-/// Every `{param}` becomes `1` (panel 1, id 1, …), except the static file name.
-fn concrete(path: &str) -> String {
-    let mut out = String::new();
-    let mut rest = path.replace("{file}", "app.css");
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
-        out.push_str(&rest[..open]);
-        out.push('1');
-        rest = rest[open + close + 1..].to_string();
-    }
-    out + &rest
-}
+use crate::helpers::{concrete, Res, TestApp};
 
 fn is_sign_in_redirect(res: &Res) -> bool {
     res.status == StatusCode::SEE_OTHER && res.location().starts_with("/login")

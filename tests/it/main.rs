@@ -23,6 +23,7 @@ mod competitors_report;
 mod console_fixes;
 mod data_pages;
 mod file_modes;
+mod forms;
 mod health;
 mod hosted;
 mod lambda_events;

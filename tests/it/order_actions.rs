@@ -29,13 +29,7 @@ pub async fn panel(app: &TestApp, seed: u64) -> (SimHandle, i64) {
 }
 
 pub async fn ids(app: &TestApp, sql: &str) -> Vec<i64> {
-    let conn = app.state.db.connect().await.unwrap();
-    let mut rows = conn.query(sql, ()).await.unwrap();
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await.unwrap() {
-        out.push(r.get(0).unwrap());
-    }
-    out
+    app.column(sql).await.iter().filter_map(|v| v.parse().ok()).collect()
 }
 
 /// `n` cached orders of `panel` whose status is in `statuses`, oldest first.
@@ -65,12 +59,8 @@ pub fn sim_status(sim: &SimHandle, id: i64) -> String {
 }
 
 pub async fn cached_status(app: &TestApp, panel: i64, id: i64) -> String {
-    let conn = app.state.db.connect().await.unwrap();
-    let mut rows = conn
-        .query("SELECT status FROM orders_cache WHERE panel_id = ?1 AND id = ?2", (panel, id))
-        .await
-        .unwrap();
-    rows.next().await.unwrap().unwrap().get(0).unwrap()
+    let sql = format!("SELECT status FROM orders_cache WHERE panel_id = {panel} AND id = {id}");
+    app.column(&sql).await.concat()
 }
 
 /// How many writes reached the panel for this order.

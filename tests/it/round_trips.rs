@@ -8,7 +8,7 @@ use shared::auth::api_key::{self, NewKey};
 use shared::auth::{Role, Scope};
 use shared::Access;
 
-use crate::helpers::TestApp;
+use crate::helpers::{concrete, TestApp};
 
 pub const PAGE_BUDGET: u64 = 3;
 pub const REPORT_BUDGET: u64 = 6;
@@ -19,19 +19,6 @@ fn budget(path: &str) -> u64 {
     } else {
         PAGE_BUDGET
     }
-}
-
-/// Every `{param}` becomes `1`.
-fn concrete(path: &str) -> String {
-    let mut out = String::new();
-    let mut rest = path.replace("{file}", "app.css");
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
-        out.push_str(&rest[..open]);
-        out.push('1');
-        rest = rest[open + close + 1..].to_string();
-    }
-    out + &rest
 }
 
 #[tokio::test]
@@ -69,29 +56,21 @@ async fn every_page_report_and_api_call_keeps_its_round_trip_budget() {
     let mut table = String::new();
     for spec in specs.iter().filter(|s| s.method == Method::GET) {
         let path = concrete(spec.path);
-        let mut req = TestApp::request(Method::GET, &path, None);
-        req = match spec.access {
-            Access::Public => req,
-            Access::ApiKey(_) => req.header("x-api-key", &token),
-            Access::Staff(_) | Access::AllPanels(_) => {
-                req.header(header::COOKIE, format!("po_session={}", owner.token))
-            }
-        };
-        // Once to warm what a function keeps between requests, then counted.
-        let build = |req: axum::http::request::Builder| {
+        let build = || {
+            let req = TestApp::request(Method::GET, &path, None);
+            let req = match spec.access {
+                Access::Public => req,
+                Access::ApiKey(_) => req.header("x-api-key", &token),
+                Access::Staff(_) | Access::AllPanels(_) => {
+                    req.header(header::COOKIE, format!("po_session={}", owner.token))
+                }
+            };
             req.header(header::ACCEPT, "text/html").body(Body::empty()).unwrap()
         };
-        let first = app.send(build(req)).await;
+        // Once to warm what a function keeps between requests, then counted.
+        let first = app.send(build()).await;
         let before = app.state.db.round_trips();
-        let mut req = TestApp::request(Method::GET, &path, None);
-        req = match spec.access {
-            Access::Public => req,
-            Access::ApiKey(_) => req.header("x-api-key", &token),
-            Access::Staff(_) | Access::AllPanels(_) => {
-                req.header(header::COOKIE, format!("po_session={}", owner.token))
-            }
-        };
-        let res = app.send(build(req)).await;
+        let res = app.send(build()).await;
         let trips = app.state.db.round_trips() - before;
         table.push_str(&format!("{trips:>3}  {path}  ({})\n", res.status));
         assert!(first.status.as_u16() < 500 && res.status.as_u16() < 500, "{path}: {}", res.status);

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod common;
 pub mod competitors;
 pub mod lambda;
+pub mod profiles;
 pub mod service_health;
 pub mod tickets;
 pub mod top_spenders;

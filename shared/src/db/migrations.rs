@@ -23,10 +23,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "alerts", include_str!("../../migrations/0016_alerts.sql")),
     (17, "rollups", include_str!("../../migrations/0017_rollups.sql")),
     (18, "order_actions", include_str!("../../migrations/0018_order_actions.sql")),
+    (22, "reply_lengths", include_str!("../../migrations/0022_reply_lengths.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 18;
+pub const CURRENT_VERSION: i64 = 22;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

@@ -9,7 +9,7 @@ use shared::db::{Conn, Reads, Stmt};
 use shared::AppResult;
 
 use super::rules::{Rule, RuleBook};
-use crate::service_health::{self, profiles, ServiceHealthParams, STUCK_SQL};
+use crate::service_health::{self, ServiceHealthParams, ServiceProfile, STUCK_SQL};
 
 /// A ticket pending longer than this is backlog (Ticket tracking lists it), not news: connecting a
 /// channel must not bring a message for every ticket left unanswered for weeks. Such a ticket opens no
@@ -54,7 +54,7 @@ struct SyncRow {
 
 /// Every finding of every rule, for every panel that is not paused.
 pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<Finding>> {
-    let profile = profiles::chosen(conn, None).await?;
+    let (profile, _) = crate::profiles::chosen::<ServiceProfile>(conn, None).await?;
     let stuck_before = now - profile.stuck_after_hours * 3600;
     let waiting = book.get(Rule::WaitingTicket).threshold.max(1.0) as i64 * 60;
     let deposit = (book.get(Rule::BigDeposit).threshold * 1_000_000.0).round() as i64;

@@ -45,7 +45,7 @@ pub(super) async fn drill_down(
 ) -> AppResult<Markup> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (profile, mut p) = params_from(&conn, viewer.panel, &q).await?;
+    let (profile, mut p, _) = params_from(&conn, viewer.panel, &q).await?;
     let kind = match q.get("kind") {
         None => Kind::Stuck,
         Some(k) => {
