@@ -36,6 +36,11 @@ pub enum Command {
         #[arg(long, env = "PANELOPS_OWNER_PASSWORD")]
         password: String,
     },
+    /// The console's admin API keys.
+    ApiKey {
+        #[command(subcommand)]
+        which: ApiKeyCommand,
+    },
     /// Print what a service name promises (speed per day, refill, start) as JSON.
     ServiceName {
         /// The service name, e.g. "Tiktok Likes | 1M | 10-20K/D - R30 | Instant Start".
@@ -86,6 +91,21 @@ pub enum PanelCommand {
         admin_key: String,
         #[arg(long, env = "PANELOPS_SERVICES_KEY")]
         services_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key; prints its token once (only a hash is stored) and logs `api_key.created`.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Scopes separated by commas, e.g. orders:read,orders:write.
+        #[arg(long)]
+        scopes: String,
+        /// Panel ids separated by commas; without it the key reaches every panel.
+        #[arg(long)]
+        panels: Option<String>,
     },
 }
 
@@ -231,6 +251,12 @@ pub async fn run(cli: Cli) -> AppResult<()> {
                 other => other,
             })?;
             println!("owner {username} created (id {id})");
+            Ok(())
+        }
+        Command::ApiKey { which: ApiKeyCommand::Create { name, scopes, panels } } => {
+            let state = AppState::init(Config::from_env()?).await?;
+            let token = crate::api_keys::create(&state, &name, &scopes, panels.as_deref()).await?;
+            println!("{token}");
             Ok(())
         }
         Command::ServiceName { name } => {

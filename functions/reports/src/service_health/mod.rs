@@ -1,6 +1,7 @@
 //! Service tracking (health): stuck, finished and slow orders per service, the score and its colour,
 //! computed exactly as the spec defines them. `service_health` needs no HTTP: the admin API reuses it.
 
+mod drill;
 pub mod pages;
 pub mod profiles;
 pub mod snooze;

@@ -12,10 +12,10 @@ use shared::ui::{self, col, csrf_input, link, num};
 use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::profiles::ServiceProfile;
-use super::{orders, service_health, snooze, Kind, ServiceHealthParams, ServiceHealthRow};
+use super::{service_health, snooze, ServiceHealthParams, ServiceHealthRow};
 use crate::common::{self, envelope, explain, href, ids_text, sparkline, window_tabs, Params, WINDOW_TABS};
 
-const PATH: &str = "/reports/service-health";
+pub(super) const PATH: &str = "/reports/service-health";
 const TREND_DAYS: i64 = 7;
 
 pub fn routes(state: &AppState) -> Routes {
@@ -23,7 +23,7 @@ pub fn routes(state: &AppState) -> Routes {
     crate::profiles::editor::routes::<ServiceProfile>(Routes::new(state))
         .get(PATH, v, page)
         .get("/reports/service-health.json", v, json)
-        .get("/reports/service-health/orders", v, drill_down)
+        .get("/reports/service-health/orders", v, super::drill::drill_down)
         .post("/reports/service-health/snooze", Access::Staff(Role::Agent), snooze_post)
         .post("/reports/service-health/wake", Access::Staff(Role::Agent), wake_post)
 }
@@ -60,7 +60,7 @@ async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     Ok(envelope(&rows, None))
 }
 
-fn keep(profile: &ServiceProfile, q: &Params) -> Vec<(&'static str, String)> {
+pub(super) fn keep(profile: &ServiceProfile, q: &Params) -> Vec<(&'static str, String)> {
     let mut k = vec![("profile", profile.id.to_string())];
     for name in ["stuck_after_hours", "slow_multiplier", "min_orders"] {
         if let Some(v) = q.get(name) {
@@ -236,6 +236,9 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                     }
                 }
                 (ui::copy_button(&critical_ids(&viewer, &critical, ",", "\n"), "Copy all IDs"))
+                @if can_snooze {
+                    " " a.button href=(super::drill::critical_stuck_href(&viewer, &critical, &keep, p.window_hours)) { "Fix their stuck orders…" }
+                }
             }
         }
         p.summary {
@@ -272,64 +275,6 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         }
     };
     Ok(ui::page(&viewer, "Service tracking", content))
-}
-
-async fn drill_down(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
-    let conn = state.db.connect().await?;
-    let (profile, p, _) = params_from(&conn, viewer.panel, &q).await?;
-    let kind = match q.get("kind") {
-        None => Kind::Stuck,
-        Some(k) => {
-            Kind::parse(k).ok_or_else(|| AppError::bad_request("kind must be stuck, slow or finished."))?
-        }
-    };
-    let service = match (q.int("service_panel", 1..=i64::MAX)?, q.int("service", 0..=i64::MAX)?) {
-        (Some(pa), Some(s)) => Some((pa, s)),
-        (None, None) => None,
-        _ => return Err(AppError::bad_request("Give both service_panel and service, or neither.")),
-    };
-    if let Some((pa, _)) = service {
-        viewer.scope().check(pa)?;
-    }
-    let now = shared::time::now();
-    let list = orders(&conn, &viewer.listed_scope(), &p, service, kind, now, 500).await?;
-    let what = match kind {
-        Kind::Stuck => format!("Stuck orders (older than {}h, remains > 0)", p.stuck_after_hours),
-        Kind::Slow => format!(
-            "Slow orders finished in the last {}h (slower than quantity ÷ min/day × {})",
-            p.window_hours, p.slow_multiplier
-        ),
-        Kind::Finished => format!("Orders finished in the last {}h", p.window_hours),
-    };
-    let title = match service {
-        Some((_, s)) => format!("Service {s}: {}", kind.as_str()),
-        None => format!("All services: {}", kind.as_str()),
-    };
-    let rows: Vec<Markup> = list
-        .iter()
-        .map(|o| html! { tr {
-            td.mono { (o.id) } td { (viewer.panel_name(o.panel_id)) }
-            td.wrap { span.mono { (o.service_id) } " " (ui::cut(o.service_name.as_deref().unwrap_or(""), 50)) }
-            td { (o.user.as_deref().unwrap_or("")) } td { (ui::status_label(&o.status)) }
-            td.num { (o.quantity) } td.num { (o.remains.map(|r| r.to_string()).unwrap_or_default()) }
-            td { (ui::time(o.created)) } td { (ui::opt_time(o.last_update)) }
-            td { @if let Some(l) = &o.link { (ui::cut(l, 40)) } }
-        } })
-        .collect();
-    let mut back = keep(&profile, &q);
-    back.push(("window_hours", p.window_hours.to_string()));
-    let content = html! {
-        p { a href=(href(&viewer, PATH, &back)) { "← Service tracking" } }
-        p { (what) ": " strong { (list.len()) } @if list.len() == 500 { " (first 500)" } }
-        (ui::table(&[col("Order"), col("Panel"), col("Service"), col("User"), col("Status"), num("Quantity"), num("Remains"), col("Created"), col("Last update"), col("Link")],
-            &rows, ui::empty_state("No orders match.", None)))
-    };
-    Ok(ui::page(&viewer, &title, content))
 }
 
 /// `key` values are `panel:service`; each must be in the viewer's scope.
