@@ -1,9 +1,9 @@
 //! `panelops alerts channel add`: what Settings → Alerts does, for scripts.
 
-use reports::alerts::channels::{self, ChannelInput, Kind};
-use reports::alerts::digest::schedule::DigestSchedule;
-use reports::alerts::rules::Rule;
-use reports::alerts::zone;
+use panelops_reports::alerts::channels::{self, ChannelInput, Kind};
+use panelops_reports::alerts::digest::schedule::DigestSchedule;
+use panelops_reports::alerts::rules::Rule;
+use panelops_reports::alerts::zone;
 use shared::auth::PanelScope;
 use shared::domain::panels;
 use shared::{AppError, AppResult, AppState};

@@ -293,8 +293,13 @@ pub async fn run(cli: Cli) -> AppResult<()> {
                 Some(p) => Some(panel_id(&state, &p).await?),
                 None => None,
             };
-            let opts = sync::RunOptions { panel, until_idle, force: true, ..sync::RunOptions::default() };
-            let report = sync::run_with(&state, &opts).await?;
+            let opts = panelops_sync::RunOptions {
+                panel,
+                until_idle,
+                force: true,
+                ..panelops_sync::RunOptions::default()
+            };
+            let report = panelops_sync::run_with(&state, &opts).await?;
             print!("{}", crate::sync_summary::table(&report));
             match (report.errors(), report.busy()) {
                 (0, 0) => Ok(()),
@@ -307,14 +312,14 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::AiReview => {
             let state = AppState::init(Config::from_env()?).await?;
-            let report = ai_review::run(&state).await?;
+            let report = panelops_ai_review::run(&state).await?;
             let json = serde_json::to_string(&report).map_err(|e| AppError::internal(e.to_string()))?;
             println!("{json}");
             Ok(())
         }
         Command::Alerts { which: AlertsCommand::Run } => {
             let state = AppState::init(Config::from_env()?).await?;
-            let report = reports::alerts::run(&state).await?;
+            let report = panelops_reports::alerts::run(&state).await?;
             let json = serde_json::to_string(&report).map_err(|e| AppError::internal(e.to_string()))?;
             println!("{json}");
             Ok(())

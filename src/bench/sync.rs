@@ -134,7 +134,7 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
     let mut i = 0u64;
     let mut catching_up = None;
     let conn = state.db.connect_bulk().await?;
-    let table = &sync::resources::orders::TABLE;
+    let table = &panelops_sync::resources::orders::TABLE;
     let insert = |rows: usize| {
         let one = format!("({})", vec!["?"; table.columns.len()].join(","));
         format!(
@@ -175,14 +175,14 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
                     I(o.last_update),
                     I(0),
                 ];
-                sync::upsert::fingerprinted(table, row)
+                panelops_sync::upsert::fingerprinted(table, row)
             })
             .collect();
         let n = batch.len() as u64;
         let t = Instant::now();
         let tx = shared::db::write_tx(&conn).await?;
         if i == 0 {
-            let (guard, drops) = sync::resources::catch_up::begin(&state.db);
+            let (guard, drops) = panelops_sync::resources::catch_up::begin(&state.db);
             tx.batch(drops).await?;
             catching_up = Some(guard);
         }
@@ -199,7 +199,7 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
     }
     drop(catching_up);
     let t = Instant::now();
-    sync::resources::catch_up::put_back(&state.db, &conn, None).await?;
+    panelops_sync::resources::catch_up::put_back(&state.db, &conn, None).await?;
     spent += t.elapsed();
     Ok(visible as f64 / spent.as_secs_f64())
 }
@@ -241,7 +241,7 @@ pub async fn sync(orders: u64) -> AppResult<()> {
     let only_orders = Some(vec![Resource::Orders]);
     println!("syncing {orders} orders…");
     reset_peak_rss();
-    let opts = sync::RunOptions {
+    let opts = panelops_sync::RunOptions {
         panel: Some(panel),
         force: true,
         until_idle: true,
@@ -250,7 +250,7 @@ pub async fn sync(orders: u64) -> AppResult<()> {
         ..Default::default()
     };
     let t = Instant::now();
-    let full = sync::run_with(&state, &opts).await?;
+    let full = panelops_sync::run_with(&state, &opts).await?;
     let full_secs = t.elapsed().as_secs_f64();
     let rss = peak_rss_mb();
     if full.errors() > 0 {
@@ -265,9 +265,9 @@ pub async fn sync(orders: u64) -> AppResult<()> {
     let rate = cached as f64 / full_secs;
     // Nothing changed upstream: one scheduled-style run (new orders + due re-checks).
     let t = Instant::now();
-    let idle = sync::run_with(
+    let idle = panelops_sync::run_with(
         &state,
-        &sync::RunOptions {
+        &panelops_sync::RunOptions {
             panel: Some(panel),
             force: true,
             resources: only_orders,

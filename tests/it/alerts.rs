@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use reports::alerts::channels::{self, ChannelInput, Kind};
-use reports::alerts::rules::Rule;
-use reports::alerts::zone::{parse_zone, Quiet};
-use reports::alerts::{run_with, send, Options, RunReport};
+use panelops_reports::alerts::channels::{self, ChannelInput, Kind};
+use panelops_reports::alerts::rules::Rule;
+use panelops_reports::alerts::zone::{parse_zone, Quiet};
+use panelops_reports::alerts::{run_with, send, Options, RunReport};
 use testkit::receiver::{Received, ReceiverHandle};
 
 use crate::helpers::TestApp;

@@ -3,11 +3,11 @@
 //! one on its weekday for every panel; overlapping runs send it once; quiet hours follow daylight
 //! saving.
 
-use reports::alerts::channels::Kind;
-use reports::alerts::digest::schedule::DigestSchedule;
-use reports::alerts::rules::Rule;
-use reports::alerts::zone::parse_zone;
-use reports::alerts::{run_with, RunReport};
+use panelops_reports::alerts::channels::Kind;
+use panelops_reports::alerts::digest::schedule::DigestSchedule;
+use panelops_reports::alerts::rules::Rule;
+use panelops_reports::alerts::zone::parse_zone;
+use panelops_reports::alerts::{run_with, RunReport};
 use shared::auth::Role;
 use testkit::receiver::Received;
 
@@ -264,6 +264,10 @@ async fn channels_kept_at_a_fixed_offset_get_the_zone_of_that_offset() {
     for z in &zones {
         assert!(parse_zone(z).is_some(), "{z}");
     }
-    let q = reports::alerts::zone::Quiet { start: 1320, end: 420, zone: parse_zone("Etc/GMT-3").unwrap() };
+    let q = panelops_reports::alerts::zone::Quiet {
+        start: 1320,
+        end: 420,
+        zone: parse_zone("Etc/GMT-3").unwrap(),
+    };
     assert!(q.holds(20 * 3600) && !q.holds(5 * 3600));
 }

@@ -2,8 +2,8 @@
 //! a rival undercut on a confirmed match each fire once, stay single while they are news, send no
 //! reminder after the cooldown and never "resolve"; a deeper cut is news again.
 
-use reports::alerts::channels::Kind;
-use reports::alerts::rules::Rule;
+use panelops_reports::alerts::channels::Kind;
+use panelops_reports::alerts::rules::Rule;
 
 use crate::alerts::{add, input, run, setup, NOW};
 use crate::helpers::TestApp;

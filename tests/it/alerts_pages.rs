@@ -82,7 +82,7 @@ async fn an_owner_adds_a_channel_tests_it_and_never_sees_its_secrets_again() {
         1
     );
     let conn = app.state.db.connect().await.unwrap();
-    let c = reports::alerts::channels::get(&conn, 2).await.unwrap().unwrap();
+    let c = panelops_reports::alerts::channels::get(&conn, 2).await.unwrap().unwrap();
     assert_eq!(c.target(&app.state.config.secret_key).unwrap(), "123456:SECRET-token");
 
     // Deleted.

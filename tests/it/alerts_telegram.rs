@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use reports::alerts::channels::Kind;
-use reports::alerts::rules::Rule;
-use reports::alerts::{run_with, Options};
+use panelops_reports::alerts::channels::Kind;
+use panelops_reports::alerts::rules::Rule;
+use panelops_reports::alerts::{run_with, Options};
 use shared::auth::Role;
 use testkit::receiver::{Received, ReceiverHandle};
 
@@ -159,7 +159,7 @@ async fn a_429_is_retried_after_the_wait_telegram_asks_for() {
 #[tokio::test]
 async fn the_chat_hears_of_a_service_the_sync_finds_critical_once_until_it_resolves() {
     use crate::sync_support::{register, sim, sync_idle, NOW as SIM_NOW};
-    use reports::service_health::{self, ServiceHealthParams, ServiceProfile};
+    use panelops_reports::service_health::{self, ServiceHealthParams, ServiceProfile};
     use shared::auth::PanelScope;
 
     let app = crate::helpers::TestApp::new().await;
@@ -187,7 +187,7 @@ async fn the_chat_hears_of_a_service_the_sync_finds_critical_once_until_it_resol
     let baseline = tg.received().len();
     // A healthy service with enough finished orders in the last 24 h to judge.
     let conn = app.state.db.connect().await.unwrap();
-    let (profile, _) = reports::profiles::chosen::<ServiceProfile>(&conn, None).await.unwrap();
+    let (profile, _) = panelops_reports::profiles::chosen::<ServiceProfile>(&conn, None).await.unwrap();
     let params = ServiceHealthParams::from_profile(&profile, None, 24);
     let rows = service_health::service_health(&conn, &PanelScope::All, &params, SIM_NOW).await.unwrap();
     let pick = rows

@@ -2,7 +2,7 @@
 //! JSON equals the page; panel scope; snooze; drill-down.
 
 use axum::http::StatusCode;
-use reports::service_health::{self, ServiceHealthParams, ServiceHealthRow};
+use panelops_reports::service_health::{self, ServiceHealthParams, ServiceHealthRow};
 use shared::auth::{PanelScope, Role};
 
 use crate::helpers::TestApp;

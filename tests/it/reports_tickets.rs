@@ -3,7 +3,7 @@
 //! order ids by service, unresolved, top complaint; JSON equals the page; scope.
 
 use axum::http::StatusCode;
-use reports::tickets::{self, TicketParams};
+use panelops_reports::tickets::{self, TicketParams};
 use shared::auth::{PanelScope, Role};
 
 use crate::helpers::TestApp;

@@ -2,7 +2,7 @@
 //! minimums, sort order and top services on hand-built rows; JSON equals the page; scope.
 
 use axum::http::StatusCode;
-use reports::top_spenders::{self, TopSpendersParams};
+use panelops_reports::top_spenders::{self, TopSpendersParams};
 use shared::auth::{PanelScope, Role};
 
 use crate::helpers::TestApp;

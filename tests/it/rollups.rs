@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use reports::service_health::{self, is_slow, ServiceHealthParams};
-use reports::top_spenders::{self, TopSpendersParams};
+use panelops_reports::service_health::{self, is_slow, ServiceHealthParams};
+use panelops_reports::top_spenders::{self, TopSpendersParams};
 use shared::auth::PanelScope;
 use shared::cache::rollups;
 use shared::domain::service_name;

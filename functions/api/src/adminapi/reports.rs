@@ -9,8 +9,8 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use reports::common::Params;
-use reports::{competitors, service_health, tickets, top_spenders};
+use panelops_reports::common::Params;
+use panelops_reports::{competitors, service_health, tickets, top_spenders};
 use shared::auth::Scope;
 use shared::{AppError, AppResult, AppState};
 

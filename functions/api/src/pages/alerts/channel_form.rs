@@ -3,10 +3,10 @@
 
 use maud::{html, Markup};
 
-use reports::alerts::channels::{self, clock, parse_clock, Channel, ChannelInput, Kind};
-use reports::alerts::digest::schedule::DigestSchedule;
-use reports::alerts::rules::Rule;
-use reports::alerts::zone::{self, WEEKDAYS};
+use panelops_reports::alerts::channels::{self, clock, parse_clock, Channel, ChannelInput, Kind};
+use panelops_reports::alerts::digest::schedule::DigestSchedule;
+use panelops_reports::alerts::rules::Rule;
+use panelops_reports::alerts::zone::{self, WEEKDAYS};
 use shared::auth::{Role, Viewer};
 use shared::ui::form::{field, secret_input, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, csrf_input};

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use axum::extract::State;
 use maud::{html, Markup};
 
-use reports::alerts::channels;
-use reports::alerts::incidents;
-use reports::alerts::message::Incident;
-use reports::alerts::rules::Rule;
+use panelops_reports::alerts::channels;
+use panelops_reports::alerts::incidents;
+use panelops_reports::alerts::message::Incident;
+use panelops_reports::alerts::rules::Rule;
 use shared::auth::Viewer;
 use shared::db::{Reads, Stmt};
 use shared::ui::listing::ListQuery;

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use reports::alerts::channels::{self, Channel};
-use reports::alerts::rules::{self, Rule, RuleBook, RuleSettings};
-use reports::alerts::{deliver, Options};
+use panelops_reports::alerts::channels::{self, Channel};
+use panelops_reports::alerts::rules::{self, Rule, RuleBook, RuleSettings};
+use panelops_reports::alerts::{deliver, Options};
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::db::Reads;

@@ -3,9 +3,9 @@
 
 use maud::{html, Markup};
 
-use reports::alerts::channels::{clock, Channel};
-use reports::alerts::rules::{Rule, RuleBook};
-use reports::alerts::zone::WEEKDAYS;
+use panelops_reports::alerts::channels::{clock, Channel};
+use panelops_reports::alerts::rules::{Rule, RuleBook};
+use panelops_reports::alerts::zone::WEEKDAYS;
 use shared::auth::{Role, Viewer};
 use shared::ui::form::FormErrors;
 use shared::ui::{self, col, csrf_input};
