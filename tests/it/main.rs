@@ -22,6 +22,7 @@ mod competitors;
 mod competitors_report;
 mod console_fixes;
 mod data_pages;
+mod delivery;
 mod file_modes;
 mod health;
 mod hosted;

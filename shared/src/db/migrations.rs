@@ -22,10 +22,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "ticket_read_failures", include_str!("../../migrations/0015_ticket_read_failures.sql")),
     (16, "alerts", include_str!("../../migrations/0016_alerts.sql")),
     (17, "rollups", include_str!("../../migrations/0017_rollups.sql")),
+    (20, "delivery", include_str!("../../migrations/0020_delivery.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 17;
+pub const CURRENT_VERSION: i64 = 20;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

@@ -9,6 +9,7 @@ use shared::auth::InScope;
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
+use shared::cache::speeds;
 use shared::db::rows::{opt_i64, opt_text};
 use shared::db::Where;
 use shared::domain::service_name;
@@ -35,9 +36,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         }
     }
     let sql = format!(
-        "SELECT s.panel_id, s.id, s.name, s.type, s.category, s.rate, s.min, s.max, d.description
+        "SELECT s.panel_id, s.id, s.name, s.type, s.category, s.rate, s.min, s.max, d.description, {}
          FROM services_cache s LEFT JOIN service_descriptions d ON d.panel_id = s.panel_id AND d.service_id = s.id
+         LEFT JOIN service_speeds sp ON sp.panel_id = s.panel_id AND sp.service_id = s.id
          WHERE {} ORDER BY s.panel_id, s.id LIMIT {} OFFSET {}",
+        speeds::prefixed("sp"),
         w.sql(),
         PAGE + 1,
         (page - 1) * PAGE
@@ -56,6 +59,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             opt_i64(&r, 6)?,
             opt_i64(&r, 7)?,
             opt_text(&r, 8)?,
+            speeds::speed_from(&r, 9)?,
         ));
     }
     drop(conn);
@@ -64,7 +68,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let agent = viewer.is(Role::Agent);
     let many_panels = viewer.panel.is_none() && viewer.panels.len() > 1;
     // All rows in one buffer: 200 rows, each its own string, were a measurable part of the page.
-    let body = html! { @for (panel_id, id, name, kind, category, rate, min, max, description) in &services {
+    let body = html! { @for (panel_id, id, name, kind, category, rate, min, max, description, speed) in &services {
         @let promise = service_name::summary_cached(name);
         tr {
             td { (id) @if many_panels { br; span.muted { (viewer.panel_name(*panel_id)) } } }
@@ -78,6 +82,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             td.num { (ui::rate(*rate)) }
             td.num { (ui::opt_num(*min)) }
             td.num { (ui::opt_num(*max)) }
+            (ui::speed::measured_cells(speed.as_ref()))
             td { @if agent { a.small href={ "/services/" (panel_id) "/" (id) "/report" } { "Report" } } }
         }
     } };
@@ -99,7 +104,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                 }
             }
         }
-        (ui::table(&[col("ID"), col("Name"), col("Type"), num("Rate"), num("Min"), num("Max"), col("")], rows,
+        (ui::table(&[col("ID"), col("Name"), col("Type"), num("Rate"), num("Min"), num("Max"), num("Measured/day"), num("Kept"), col("")], rows,
             if q.get("q").is_some() { ui::empty_state("No services match this search.", Some(("/services", "Clear search"))) }
             else { ui::empty_state(EMPTY, Some(("/panels", "Open Panels settings"))) }))
         @if prev.is_some() || next.is_some() {
