@@ -23,6 +23,7 @@ mod competitors_report;
 mod console_fixes;
 mod data_pages;
 mod delivery;
+mod exports;
 mod file_modes;
 mod health;
 mod hosted;

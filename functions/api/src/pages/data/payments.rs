@@ -59,13 +59,13 @@ const RISK_COLUMNS: &str = "
     (SELECT balance FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
 
 /// A listed payment, the facts its risk is judged on (method bounds aside), and the user's balance.
-struct Listed {
-    payment: Payment,
+pub(super) struct Listed {
+    pub(super) payment: Payment,
     facts: Facts,
-    balance: Option<i64>,
+    pub(super) balance: Option<i64>,
 }
 
-fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
+pub(super) fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
     let payment = payment_from(r)?;
     let facts = Facts {
         amount: payment.amount.unwrap_or(0),
@@ -80,7 +80,7 @@ fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
 }
 
 /// The risk of a listed payment, with its method's bounds; none without a user or an amount.
-fn risk_of(l: &Listed, by_name: &HashMap<&str, &Method>) -> Risk {
+pub(super) fn risk_of(l: &Listed, by_name: &HashMap<&str, &Method>) -> Risk {
     let p = &l.payment;
     if p.user.is_none() || p.amount.is_none() {
         return fraud::assess(&Facts::default());
@@ -108,7 +108,8 @@ fn list_index(q: &ListQuery) -> &'static str {
     }
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+/// The WHERE clause of the list's filters (the panel scope included).
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         w.bind("status = ?", s);
@@ -116,26 +117,36 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     if let Some(m) = q.get("method") {
         w.bind("method = ?", m);
     }
-    super::created_range(&mut w, &q)?;
+    super::created_range(&mut w, q)?;
     if let Some(term) = q.get("q") {
         match term.trim_start_matches('#').parse::<i64>() {
             Ok(id) => w.bind_all("id = ? OR user = ?", [Value::Integer(id), Value::Text(term.into())]),
             Err(_) => w.bind("user = ?", term),
         }
     }
+    Ok(w)
+}
+
+/// The list's statement before its conditions, and the parameters the risk columns take first.
+pub(super) fn select_with_risk(q: &ListQuery) -> (String, Vec<Value>) {
+    (
+        format!("SELECT {PAYMENT_COLUMNS}, {RISK_COLUMNS} FROM payments_cache p {}", list_index(q)),
+        vec![Value::Integer(fraud::BURST_WINDOW_SECS), Value::Integer(fraud::SPEND_WINDOW_SECS)],
+    )
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let mut w = conditions(&viewer, &q)?;
     let cursor = Cursor::parse(q.get("after"))?;
     if let Some(c) = &cursor {
         c.push_condition("created", &mut w);
     }
     // The list's own parameters follow the two windows of the risk columns.
-    let mut args = vec![Value::Integer(fraud::BURST_WINDOW_SECS), Value::Integer(fraud::SPEND_WINDOW_SECS)];
+    let (select, mut args) = select_with_risk(&q);
     let conditions = w.sql();
     args.extend(w.args);
     let sql = format!(
-        "SELECT {PAYMENT_COLUMNS}, {RISK_COLUMNS} FROM payments_cache p {} WHERE {}
-         ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
-        list_index(&q),
-        conditions,
+        "{select} WHERE {conditions} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
         PAGE + 1
     );
     let mut reads = Reads::new();
@@ -200,6 +211,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             button type="submit" { "Filter" }
         }
         (ui::chips(&chips, &q.href("/payments", &["after", "status", "method", "from", "to", "q"], &[])))
+        p.exports { (shared::export::link(&q.href("/payments.csv", &["after"], &[]))) }
         details.howto {
             summary { "How the fraud risk is computed" }
             ul {

@@ -24,8 +24,18 @@ use crate::audit_log::log;
 const PAGE: i64 = 200;
 pub const EMPTY: &str = "Click Refresh or set a Services API key in Panels settings.";
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
-    let page = q.page()?;
+/// The list's statement before its WHERE: the service, its description and its measured speed.
+pub(super) fn select_sql() -> String {
+    format!(
+        "SELECT s.panel_id, s.id, s.name, s.type, s.category, s.rate, s.min, s.max, d.description, {}
+         FROM services_cache s LEFT JOIN service_descriptions d ON d.panel_id = s.panel_id AND d.service_id = s.id
+         LEFT JOIN service_speeds sp ON sp.panel_id = s.panel_id AND sp.service_id = s.id",
+        speeds::prefixed("sp")
+    )
+}
+
+/// The WHERE clause of the list's search (the panel scope included), over `services_cache s`.
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> Where {
     let mut w = Where::new(viewer.panel_sql("s.panel_id"));
     w.cond("s.removed_at IS NULL");
     if let Some(term) = q.get("q") {
@@ -35,12 +45,15 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             Err(_) => w.bind("s.name LIKE ? ESCAPE '\\'", like),
         }
     }
+    w
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let page = q.page()?;
+    let w = conditions(&viewer, &q);
     let sql = format!(
-        "SELECT s.panel_id, s.id, s.name, s.type, s.category, s.rate, s.min, s.max, d.description, {}
-         FROM services_cache s LEFT JOIN service_descriptions d ON d.panel_id = s.panel_id AND d.service_id = s.id
-         LEFT JOIN service_speeds sp ON sp.panel_id = s.panel_id AND sp.service_id = s.id
-         WHERE {} ORDER BY s.panel_id, s.id LIMIT {} OFFSET {}",
-        speeds::prefixed("sp"),
+        "{} WHERE {} ORDER BY s.panel_id, s.id LIMIT {} OFFSET {}",
+        select_sql(),
         w.sql(),
         PAGE + 1,
         (page - 1) * PAGE
@@ -96,6 +109,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                 div { label for="f-q" { "Search" } input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Name or id" accesskey="s"; }
                 button type="submit" { "Filter" }
             }
+            (shared::export::link(&q.href("/services.csv", &["page"], &[])))
             @if agent {
                 form method="post" action="/services/refresh" {
                     (csrf_input(&viewer))
