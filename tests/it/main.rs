@@ -35,6 +35,7 @@ mod panel_releases;
 mod panels;
 mod reports_api;
 mod reports_live;
+mod reports_response_times;
 mod reports_service;
 mod reports_support;
 mod reports_tickets;

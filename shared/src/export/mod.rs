@@ -111,6 +111,23 @@ pub fn whole(header: &[&str], rows: &[Vec<Cell>]) -> String {
     out
 }
 
+/// A report's CSV as an attachment: its rows are computed whole by the report (bounded by its own
+/// grouping: services, staff, users over a threshold), so there is nothing to stream.
+pub fn whole_response(name: &str, header: &[&str], rows: &[Vec<Cell>]) -> axum::response::Response {
+    use axum::http::header as h;
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{name}.csv\"");
+    (
+        [
+            (h::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (h::CONTENT_DISPOSITION, disposition),
+            (h::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        whole(header, rows),
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ mod api_keys;
 mod competitors;
 mod data;
 mod overview;
+mod panel_target;
 mod panels;
 mod session;
 mod setup;
@@ -88,6 +89,7 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/panels/{id}", staff(Role::Admin), panels::edit_page)
         .post("/panels/{id}", staff(Role::Admin), panels::update)
         .post("/panels/{id}/status", staff(Role::Admin), panels::set_status)
+        .post("/panels/{id}/response-target", staff(Role::Admin), panel_target::save)
         .get("/settings/sync", staff(Role::Viewer), sync_settings::page)
         .post("/settings/sync/engine", staff(Role::Owner), sync_settings::engine)
         .post("/settings/sync/{id}/edit", staff(Role::Admin), sync_settings::edit)

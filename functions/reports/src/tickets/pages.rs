@@ -59,11 +59,12 @@ fn ai_flagged_href(viewer: &Viewer, staff: &str, verdict: Option<&str>, window_h
     href(viewer, "/ai/flagged", &q)
 }
 
-fn sub_nav(viewer: &Viewer, p: &TicketParams, current: &str) -> Markup {
+pub(crate) fn sub_nav(viewer: &Viewer, p: &TicketParams, current: &str) -> Markup {
     let items = [
         (STAFF, "By staff"),
         (SERVICES, "By service"),
         (FLAGGED, "Flagged replies"),
+        (crate::response_times::pages::PATH, "Response times"),
         (STATS, "Staff statistics"),
     ];
     html! {
