@@ -224,3 +224,42 @@ async fn each_page_links_its_export_with_its_filters() {
         assert!(body.contains("Export CSV"));
     }
 }
+
+#[tokio::test]
+async fn reports_export_their_rows_within_scope() {
+    let app = TestApp::new().await;
+    let t = shared::time::now();
+    let (a, b) = crate::reports_service::seed(&app, t, 1).await;
+    for (p, staff) in [(a, "alice"), (b, "=bob")] {
+        ticket(&app, p, 1, "Help", t - 3 * H).await;
+        message(&app, p, 1, 1, None, "where is my order", t - 3 * H).await;
+        message(&app, p, 1, 2, Some(staff), "It is on its way, sorry for the wait", t - 2 * H).await;
+        user(&app, p, 1, "someone", t - 100 * D, 0).await;
+    }
+    let agent = app.as_role("agent_a", Role::Agent, &[a]).await;
+    let owner = app.as_role_of_all_panels("owner1", Role::Owner).await;
+
+    let page = app.get("/reports/service-health", Some(&agent)).await.body;
+    assert!(page.contains("/reports/service-health.csv"), "the page links its export");
+    let table = rows(&app.get("/reports/service-health.csv", Some(&agent)).await.body);
+    assert_eq!(&table[0][..4], ["Panel", "Service ID", "Service", "Min/day"]);
+    assert!(column(&table, "Panel").iter().all(|p| p == "Alpha"), "{table:?}");
+    let json = json(&app.get("/reports/service-health.json", Some(&agent)).await.body);
+    assert_eq!(table.len() - 1, json["data"]["count"].as_u64().unwrap_or(0) as usize, "the JSON's rows");
+    let s10 = table.iter().find(|r| r[1] == "10").expect("S10");
+    assert_eq!(&s10[6..12], ["3", "3", "1", "33.33", "51.67", "warning"]);
+    let all = rows(&app.get("/reports/service-health.csv", Some(&owner)).await.body);
+    assert!(column(&all, "Panel").iter().any(|p| p == "Beta"));
+
+    let staff = rows(&app.get("/reports/ticket-tracking/staff.csv?window_hours=24", Some(&agent)).await.body);
+    assert_eq!(column(&staff, "Staff"), ["alice"]);
+    assert_eq!(column(&staff, "Avg response"), ["3600"]);
+    let staff = app.get("/reports/ticket-tracking/staff.csv?window_hours=24", Some(&owner)).await.body;
+    assert!(staff.contains("\"'=bob\""), "a staff name starting with = is defused: {staff}");
+    let stats = rows(&app.get("/reports/staff-statistics.csv?window_hours=24", Some(&agent)).await.body);
+    assert_eq!(stats[1], ["alice", "1", "60"]);
+    let spenders = app.get("/reports/top-spenders.csv", Some(&agent)).await;
+    assert_eq!(spenders.status, StatusCode::OK);
+    assert!(rows(&spenders.body)[0].starts_with(&["Panel".to_string(), "User ID".to_string()]));
+    assert!(!spenders.body.contains("Beta"));
+}

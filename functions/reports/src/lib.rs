@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod common;
 pub mod competitors;
+pub mod exports;
 pub mod lambda;
 pub mod response_times;
 pub mod service_health;
@@ -22,6 +23,7 @@ pub fn routes(state: &AppState) -> Routes {
         .merge(top_spenders::pages::routes(state))
         .merge(tickets::pages::routes(state))
         .merge(response_times::pages::routes(state))
+        .merge(exports::routes(state))
         .merge(competitors::routes(Routes::new(state)))
 }
 

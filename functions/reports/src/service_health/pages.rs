@@ -262,6 +262,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
             a href=(all_href("slow")) { (total(|r| r.slow)) " slow" }
             " in the last " (p.window_hours) "h · "
             a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
+            " · " (crate::exports::link(PATH, raw.as_deref()))
         }
         // The rows' checkboxes and Snooze buttons belong to one form: selected rows are snoozed together.
         form method=[can_snooze.then_some("post")] action=[can_snooze.then_some("/reports/service-health/snooze")] data-selection {

@@ -147,7 +147,8 @@ async fn staff_page(
             }
         }
         p.summary { (rows.len()) " staff members · " (rows.iter().map(|r| r.replies).sum::<i64>()) " replies · "
-            a href=(format!("{STAFF}.json?window_hours={}", p.window_hours)) { "JSON" } }
+            a href=(format!("{STAFF}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(STAFF, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&[col("Staff"), num("Replies"), num("Avg length"), num("Avg response"), num("🔴 Quick fires"), num("🔁 Repeated"), num("Score"), num("AI good"), num("AI mediocre"), num("AI bad")],
             &table_rows, ui::empty_state("No staff replies in this window. Try a longer window; ticket messages arrive with the sync (Settings → Sync).", None)))
     };
@@ -421,7 +422,8 @@ async fn stats_page(
         }))
         (window_tabs(&viewer, STATS, WINDOW_TABS, p.window_hours, &[]))
         @if !chart.is_empty() { (bars("Average response time per staff member", &chart, "min")) }
-        p.summary { a href=(format!("{STATS}.json?window_hours={}", p.window_hours)) { "JSON" } }
+        p.summary { a href=(format!("{STATS}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(STATS, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&[col("Staff"), num("Answered Ticket"), num("Average Response Time (min)")], &table_rows,
             ui::empty_state("No staff replies in this window. Ticket messages arrive with the sync (Settings → Sync).", None)))
     };
