@@ -258,6 +258,12 @@ async fn reports_export_their_rows_within_scope() {
     assert!(staff.contains("\"'=bob\""), "a staff name starting with = is defused: {staff}");
     let stats = rows(&app.get("/reports/staff-statistics.csv?window_hours=24", Some(&agent)).await.body);
     assert_eq!(stats[1], ["alice", "1", "60"]);
+    let by_service = app.get("/reports/ticket-tracking/services.csv?window_hours=24", Some(&agent)).await;
+    assert_eq!(by_service.status, StatusCode::OK);
+    assert_eq!(
+        rows(&by_service.body)[0],
+        ["Panel", "Service ID", "Service", "Tickets", "Orders", "Top complaint"]
+    );
     let spenders = app.get("/reports/top-spenders.csv", Some(&agent)).await;
     assert_eq!(spenders.status, StatusCode::OK);
     assert!(rows(&spenders.body)[0].starts_with(&["Panel".to_string(), "User ID".to_string()]));

@@ -10,7 +10,8 @@ use shared::export::{self, whole_response, Cell};
 use shared::{Access, AppResult, AppState, Routes};
 
 use crate::common::Params;
-use crate::tickets::{by_staff, staff_statistics};
+use crate::tickets::fetch::{fetch_missing, live_options, LIVE_FETCH_CAP};
+use crate::tickets::{by_service, by_staff, staff_statistics};
 use crate::{service_health, tickets, top_spenders};
 
 pub fn routes(state: &AppState) -> Routes {
@@ -19,6 +20,7 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/reports/service-health.csv", v, service_health_csv)
         .get("/reports/top-spenders.csv", v, top_spenders_csv)
         .get("/reports/ticket-tracking/staff.csv", v, staff_csv)
+        .get("/reports/ticket-tracking/services.csv", v, ticket_services_csv)
         .get("/reports/staff-statistics.csv", v, staff_statistics_csv)
 }
 
@@ -174,4 +176,34 @@ async fn staff_statistics_csv(
         &["Staff", "Answered Ticket", "Average Response Time (min)"],
         &cells,
     ))
+}
+
+/// By service fetches the conversations it lacks first, as its page and `.json` do.
+async fn ticket_services_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Response> {
+    let q = Params::parse(raw.as_deref())?;
+    let p = tickets::pages::params_from(viewer.panel, &q)?;
+    let now = shared::time::now();
+    fetch_missing(&state, &viewer.listed_scope(), &p, now, LIVE_FETCH_CAP, &live_options()).await?;
+    let conn = state.db.connect().await?;
+    let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
+    let cells: Vec<Vec<Cell>> = report
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                export::text(viewer.panel_name(r.panel_id)),
+                export::int(r.service_id),
+                export::text(&r.service_name),
+                export::int(r.tickets),
+                export::int(r.orders),
+                export::opt_text(r.top_complaint.as_deref()),
+            ]
+        })
+        .collect();
+    let header = &["Panel", "Service ID", "Service", "Tickets", "Orders", "Top complaint"];
+    Ok(whole_response("ticket-services", header, &cells))
 }

@@ -246,7 +246,8 @@ async fn services_page(
         (fetch_note(&fetched))
         p.summary { strong { a href=(href(&viewer, "/reports/ticket-tracking/services/tickets", &unresolved_q)) { (report.unresolved) " unresolved" } }
             " of " (report.tickets.len()) " tickets in the window · "
-            a href=(format!("{SERVICES}.json?window_hours={}", p.window_hours)) { "JSON" } }
+            a href=(format!("{SERVICES}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(SERVICES, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&cols, &table_rows, ui::empty_state("No ticket in this window mentions a cached order. Try a longer window, or check that orders are synced (Settings → Sync).", None)))
     };
     Ok(ui::page(&viewer, "Ticket tracking — by service", content))
