@@ -2,7 +2,7 @@
 //! completed in the last 7 days) and the share that kept the promised speed, on hand-built orders; on
 //! the Services page and in Service tracking, within the viewer's panels; summed by the sync.
 
-use reports::service_health::{self, ServiceHealthParams};
+use reports::service_health;
 use shared::auth::{PanelScope, Role};
 use shared::cache::speeds::{self, Speed};
 
@@ -70,15 +70,7 @@ async fn the_median_and_the_kept_share_follow_the_definition() {
     assert_eq!(measured(&app, a, 10).await, Some(Speed { orders: 5, median_per_day: 1_000, kept: Some(3) }));
 
     // Service tracking carries the same numbers beside the promised speed.
-    let p = ServiceHealthParams {
-        panel: None,
-        window_hours: 24,
-        stuck_after_hours: 12,
-        slow_multiplier: 2.0,
-        min_orders: 5,
-        services: vec![],
-        include_snoozed: false,
-    };
+    let p = crate::reports_service::params(None);
     let rows = service_health::service_health(&conn, &PanelScope::All, &p, t).await.unwrap();
     let s10 = rows.iter().find(|r| r.panel_id == a && r.service_id == 10).expect("S10 listed (stuck)");
     assert_eq!((s10.min_per_day, s10.kept_pct), (Some(1_000), Some(60.0)));

@@ -24,6 +24,16 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/reports/staff-statistics.csv", v, staff_statistics_csv)
 }
 
+/// A ticket report's parameters (window, the viewer's panel) and a connection to read it.
+async fn ticket_report(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: Option<&str>,
+) -> AppResult<(tickets::TicketParams, shared::db::Conn)> {
+    let p = tickets::pages::params_from(viewer.panel, &Params::parse(raw)?)?;
+    Ok((p, state.db.connect().await?))
+}
+
 /// The export link of a report page: its own path + `.csv` with the page's query.
 pub fn link(path: &str, raw: Option<&str>) -> maud::Markup {
     export::link(&format!("{path}.csv{}", raw.map(|r| format!("?{r}")).unwrap_or_default()))
@@ -120,9 +130,7 @@ async fn staff_csv(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
-    let p = tickets::pages::params_from(viewer.panel, &q)?;
-    let conn = state.db.connect().await?;
+    let (p, conn) = ticket_report(&state, &viewer, raw.as_deref()).await?;
     let rows = by_staff(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let cells: Vec<Vec<Cell>> = rows
         .iter()
@@ -161,9 +169,7 @@ async fn staff_statistics_csv(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
-    let p = tickets::pages::params_from(viewer.panel, &q)?;
-    let conn = state.db.connect().await?;
+    let (p, conn) = ticket_report(&state, &viewer, raw.as_deref()).await?;
     let rows = staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let cells: Vec<Vec<Cell>> = rows
         .iter()
@@ -184,8 +190,7 @@ async fn ticket_services_csv(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
-    let p = tickets::pages::params_from(viewer.panel, &q)?;
+    let p = tickets::pages::params_from(viewer.panel, &Params::parse(raw.as_deref())?)?;
     let now = shared::time::now();
     fetch_missing(&state, &viewer.listed_scope(), &p, now, LIVE_FETCH_CAP, &live_options()).await?;
     let conn = state.db.connect().await?;
