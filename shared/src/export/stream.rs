@@ -82,3 +82,36 @@ pub fn csv_response<P: Pages>(name: &str, header: &[&str], pages: P, cap: Option
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ten pages of 100 rows, numbered.
+    struct Numbers;
+    impl Pages for Numbers {
+        type Pos = i64;
+        async fn page(&mut self, after: Option<i64>) -> AppResult<Page<i64>> {
+            let from = after.unwrap_or(0);
+            let rows = (from..from + 100).map(|i| vec![crate::export::int(i)]).collect();
+            Ok((rows, (from + 100 < 1000).then_some(from + 100)))
+        }
+    }
+
+    async fn body(cap: Option<usize>) -> String {
+        let res = csv_response("n", &["N"], Numbers, cap);
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn every_page_follows_the_header_and_a_cap_ends_with_a_note() {
+        let all = body(None).await;
+        assert_eq!(all.lines().count(), 1001);
+        assert!(all.starts_with("N\r\n0\r\n1\r\n") && all.ends_with("999\r\n"));
+        let capped = body(Some(500)).await;
+        assert!(capped.len() < 500 + 120, "{}", capped.len());
+        assert!(capped.trim_end().ends_with("narrow the filters"), "{capped}");
+        assert!(!capped.contains("\r\n999\r\n"));
+    }
+}
