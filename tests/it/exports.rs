@@ -229,7 +229,7 @@ async fn each_page_links_its_export_with_its_filters() {
 async fn reports_export_their_rows_within_scope() {
     let app = TestApp::new().await;
     let t = shared::time::now();
-    let (a, b) = crate::reports_service::seed(&app, t, 1).await;
+    let (a, b) = crate::reports_service::seed(&app, t, 600).await;
     for (p, staff) in [(a, "alice"), (b, "=bob")] {
         ticket(&app, p, 1, "Help", t - 3 * H).await;
         message(&app, p, 1, 1, None, "where is my order", t - 3 * H).await;
