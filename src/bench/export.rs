@@ -36,7 +36,12 @@ pub async fn export(orders: u64) -> AppResult<()> {
     let status = res.status();
     let mut body = res.into_body().into_data_stream();
     let (mut bytes, mut lines, mut chunks, mut biggest) = (0usize, 0usize, 0usize, 0usize);
+    let base_anon = super::sync::status_mb("RssAnon:");
+    let mut peak_anon = base_anon;
     while let Some(data) = body.next().await {
+        // The heap's share of the resident memory, sampled at every chunk: the file pages SQLite maps
+        // (mmap_size 1 GB) count in the high-water mark too, but the kernel takes them back at will.
+        peak_anon = peak_anon.max(super::sync::status_mb("RssAnon:"));
         let data = data.map_err(|e| AppError::internal(format!("the export stopped: {e}")))?;
         bytes += data.len();
         lines += data.iter().filter(|b| **b == b'\n').count();
@@ -50,21 +55,21 @@ pub async fn export(orders: u64) -> AppResult<()> {
             "the export answered {status} with {lines} lines for {orders} orders"
         )));
     }
-    let growth = peak - base_rss;
+    let growth = peak_anon - base_anon;
     let table = format!(
         "| measure | value | target |\n|---|---|---|\n\
          | orders exported | {orders} | every one |\n\
          | time | {secs:.1} s ({:.0} rows/s) | |\n\
          | size | {:.1} MB in {chunks} chunks (largest {:.0} KB) | |\n\
          | RSS before the export | {base_rss:.0} MB | |\n\
-         | peak RSS during the export | {peak:.0} MB | ≤ {:.0} MB (before + {TARGET_GROWTH_MB:.0}): {} |\n\
+         | peak RSS during the export (high-water mark, with the file pages SQLite maps) | {peak:.0} MB | |\n\
+         | anonymous RSS (heap) before → peak during the export | {base_anon:.0} → {peak_anon:.0} MB | growth ≤ {TARGET_GROWTH_MB:.0} MB: {} |\n\
          \nThe export streams keyset pages of 1,000 rows written while the next is read; the body was read \
          frame by frame and dropped. On AWS Lambda the response is buffered and capped at 6 MB: there an \
          export stops at 5.5 MB with a last line saying so.\n",
         orders as f64 / secs.max(0.001),
         bytes as f64 / 1e6,
         biggest as f64 / 1e3,
-        base_rss + TARGET_GROWTH_MB,
         if growth <= TARGET_GROWTH_MB { "ok" } else { "MISSED" }
     );
     drop(bench);

@@ -89,7 +89,8 @@ pub(super) fn current_rss_mb() -> f64 {
     status_mb("VmRSS:")
 }
 
-fn status_mb(field: &str) -> f64 {
+/// A memory line of `/proc/self/status` (`VmRSS:`, `RssAnon:`…) in MB.
+pub(super) fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
