@@ -269,3 +269,29 @@ async fn reports_export_their_rows_within_scope() {
     assert!(rows(&spenders.body)[0].starts_with(&["Panel".to_string(), "User ID".to_string()]));
     assert!(!spenders.body.contains("Beta"));
 }
+
+#[tokio::test]
+async fn service_reports_export_their_tab_within_scope() {
+    let app = TestApp::new().await;
+    let a = app.add_panel("Alpha", "https://alpha.example", None).await;
+    let b = app.add_panel("Beta", "https://beta.example", None).await;
+    for (id, panel, reason, resolved) in
+        [(1, a, "=cmd, \"quoted\"", "NULL"), (2, a, "slow", "1795443909"), (3, b, "beta only", "NULL")]
+    {
+        app.exec(&format!(
+            "INSERT INTO service_reports (id, panel_id, service_id, reason, reported_at, resolved_at)
+             VALUES ({id}, {panel}, 10, '{reason}', 1795440000, {resolved})"
+        ))
+        .await;
+    }
+    let agent = app.as_role("agent_a", Role::Agent, &[a]).await;
+    let page = app.get("/service-reports", Some(&agent)).await.body;
+    assert!(page.contains("/service-reports.csv?status=open"), "{page}");
+    let open = rows(&app.get("/service-reports.csv", Some(&agent)).await.body);
+    assert_eq!(column(&open, "Reason"), ["'=cmd, \"quoted\""]);
+    assert_eq!(column(&open, "Reported at"), ["2026-11-23T13:20:00Z"]);
+    let all = rows(&app.get("/service-reports.csv?status=all", Some(&agent)).await.body);
+    assert_eq!(all.len() - 1, 2, "both of panel A, none of panel B");
+    assert!(column(&all, "Panel").iter().all(|p| p == "Alpha"));
+    assert_eq!(column(&all, "Resolved"), ["2026-11-23T14:25:09Z", ""], "newest first, as on the page");
+}

@@ -72,6 +72,7 @@ pub fn routes(state: &AppState) -> Routes {
                 .layer(DefaultBodyLimit::max(data::descriptions::MAX_BYTES + 64 * 1024)),
         )
         .get("/service-reports", staff(Role::Viewer), data::reports_list::list)
+        .get("/service-reports.csv", staff(Role::Viewer), data::reports_list::export)
         .post("/service-reports/{id}/resolve", staff(Role::Admin), data::reports_list::resolve)
         .get("/canned-replies", staff(Role::Viewer), data::canned::list)
         .post("/canned-replies", staff(Role::Agent), data::canned::create)
