@@ -36,6 +36,11 @@ pub enum Command {
         #[arg(long, env = "PANELOPS_OWNER_PASSWORD")]
         password: String,
     },
+    /// The console's admin API keys.
+    ApiKey {
+        #[command(subcommand)]
+        which: ApiKeyCommand,
+    },
     /// Print what a service name promises (speed per day, refill, start) as JSON.
     ServiceName {
         /// The service name, e.g. "Tiktok Likes | 1M | 10-20K/D - R30 | Instant Start".
@@ -89,6 +94,21 @@ pub enum PanelCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key; prints its token once (only a hash is stored) and logs `api_key.created`.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Scopes separated by commas, e.g. orders:read,orders:write.
+        #[arg(long)]
+        scopes: String,
+        /// Panel ids separated by commas; without it the key reaches every panel.
+        #[arg(long)]
+        panels: Option<String>,
+    },
+}
+
 // Parsed once per process: the size of a variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
@@ -132,12 +152,21 @@ pub enum ChannelCommand {
         #[arg(long)]
         to: Option<String>,
         /// `all`, or rule names separated by commas (service_critical, stuck_orders, provider_failing,
-        /// sync_trouble, waiting_ticket, big_deposit, bad_reply).
+        /// sync_trouble, waiting_ticket, big_deposit, new_whale, risky_payment, bad_reply, rival_undercut).
         #[arg(long, default_value = "all")]
         rules: String,
         /// `all`, or panel ids separated by commas.
         #[arg(long, default_value = "all")]
         panels: String,
+        /// The channel's time zone by its IANA name (Europe/Berlin), for quiet hours and digests.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// Digests: none, daily, weekly (on Mondays) or both.
+        #[arg(long, default_value = "none")]
+        digest: String,
+        /// The local hour digests are sent at, 0–23.
+        #[arg(long, default_value_t = 9)]
+        digest_hour: i64,
     },
 }
 
@@ -228,6 +257,12 @@ pub async fn run(cli: Cli) -> AppResult<()> {
                 other => other,
             })?;
             println!("owner {username} created (id {id})");
+            Ok(())
+        }
+        Command::ApiKey { which: ApiKeyCommand::Create { name, scopes, panels } } => {
+            let state = AppState::init(Config::from_env()?).await?;
+            let token = crate::api_keys::create(&state, &name, &scopes, panels.as_deref()).await?;
+            println!("{token}");
             Ok(())
         }
         Command::ServiceName { name } => {

@@ -108,12 +108,13 @@ async fn run_report(conn: &Conn, scope: &PanelScope, name: &str, hours: i64, now
     use reports::{service_health, tickets, top_spenders};
     match name {
         "service tracking" => {
-            let profile = service_health::profiles::chosen(conn, None).await?;
+            let (profile, _) =
+                reports::profiles::chosen::<service_health::ServiceProfile>(conn, None).await?;
             let p = service_health::ServiceHealthParams::from_profile(&profile, None, hours);
             service_health::service_health(conn, scope, &p, now).await?;
         }
         "user tracking" => {
-            let profile = top_spenders::profiles::chosen(conn, None).await?;
+            let (profile, _) = reports::profiles::chosen::<top_spenders::UserProfile>(conn, None).await?;
             let p = top_spenders::TopSpendersParams::from_profile(&profile, None, hours);
             top_spenders::top_spenders(conn, scope, &p, now).await?;
         }

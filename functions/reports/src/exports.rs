@@ -46,7 +46,7 @@ async fn service_health_csv(
 ) -> AppResult<Response> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (_, p) = service_health::pages::params_from(&conn, viewer.panel, &q).await?;
+    let (_, p, _) = service_health::pages::params_from(&conn, viewer.panel, &q).await?;
     let rows = service_health::service_health(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let cells: Vec<Vec<Cell>> = rows
         .iter()
@@ -91,7 +91,7 @@ async fn top_spenders_csv(
 ) -> AppResult<Response> {
     let q = Params::parse(raw.as_deref())?;
     let conn = state.db.connect().await?;
-    let (_, p) = top_spenders::pages::params_from(&conn, viewer.panel, &q).await?;
+    let (_, p, _) = top_spenders::pages::params_from(&conn, viewer.panel, &q).await?;
     let (rows, _) =
         top_spenders::top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let cells: Vec<Vec<Cell>> = rows

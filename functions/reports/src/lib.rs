@@ -8,6 +8,7 @@ pub mod common;
 pub mod competitors;
 pub mod exports;
 pub mod lambda;
+pub mod profiles;
 pub mod response_times;
 pub mod service_health;
 pub mod tickets;

@@ -1,5 +1,6 @@
 //! The console's look: one layout, one stylesheet, and the UI pieces every page reuses.
 
+pub mod actions;
 pub mod assets;
 pub mod components;
 pub mod error_page;

@@ -1,6 +1,7 @@
 //! Console pages, one file per screen.
 
 mod account;
+mod actions;
 mod activity;
 mod alerts;
 mod api_docs;
@@ -52,6 +53,10 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/services.csv", staff(Role::Viewer), data::exports::services)
         .get("/orders/selection", staff(Role::Viewer), data::orders::selection)
         .get("/orders/{panel}/{id}", staff(Role::Viewer), data::orders::detail)
+        // Agents and up; each action's own role (admin for money and status) is checked by the handler.
+        .get(shared::ui::actions::CONFIRM_PATH, staff(Role::Agent), actions::confirm)
+        .post("/actions", staff(Role::Agent), actions::start)
+        .get("/actions/{id}", staff(Role::Agent), actions::page)
         .get("/tickets", staff(Role::Viewer), data::tickets::list)
         .get("/tickets/{panel}/{id}", staff(Role::Viewer), data::tickets::page)
         .post("/tickets/{panel}/{id}/reply", staff(Role::Agent), data::tickets::reply)

@@ -9,10 +9,10 @@ use shared::auth::{Role, Viewer};
 use shared::ui::{self, col, num};
 use shared::{Access, AppError, AppResult, AppState, Routes};
 
-use super::fetch::{fetch_missing, live_options, FetchOutcome, LIVE_FETCH_CAP};
+use super::fetch::{by_service_fetching, live_options, FetchOutcome, LIVE_FETCH_CAP};
 use super::{
-    ai_judged, by_service, by_staff, replies, staff_statistics, Reply, TicketParams, QUICK_FIRE_CHARS,
-    QUICK_FIRE_SECS,
+    ai_judged, by_service, by_staff, replies, staff_statistics, Reply, ServiceReport, TicketParams,
+    QUICK_FIRE_CHARS, QUICK_FIRE_SECS,
 };
 use crate::common::{self, bars, duration, envelope, explain, href, window_tabs, Params, WINDOW_TABS};
 
@@ -167,13 +167,14 @@ fn fetch_note(f: &FetchOutcome) -> Markup {
     }
 }
 
-async fn live_fetch(
+/// By service for this viewer, with the live fetch of missing conversations.
+async fn live_report(
     state: &AppState,
     viewer: &Viewer,
     p: &TicketParams,
     now: i64,
-) -> AppResult<FetchOutcome> {
-    fetch_missing(state, &viewer.listed_scope(), p, now, LIVE_FETCH_CAP, &live_options()).await
+) -> AppResult<(ServiceReport, FetchOutcome)> {
+    by_service_fetching(state, &viewer.listed_scope(), p, now, LIVE_FETCH_CAP, &live_options()).await
 }
 
 async fn services_json(
@@ -184,9 +185,7 @@ async fn services_json(
     let q = Params::parse(raw.as_deref())?;
     let p = params_from(viewer.panel, &q)?;
     let now = shared::time::now();
-    let fetched = live_fetch(&state, &viewer, &p, now).await?;
-    let conn = state.db.connect().await?;
-    let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
+    let (report, fetched) = live_report(&state, &viewer, &p, now).await?;
     let mut resp = envelope(&report.rows, Some(("unresolved", report.unresolved.into())));
     if fetched.still_missing > 0 {
         resp.headers_mut().insert("x-messages-missing", fetched.still_missing.into());
@@ -202,9 +201,7 @@ async fn services_page(
     let q = Params::parse(raw.as_deref())?;
     let p = params_from(viewer.panel, &q)?;
     let now = shared::time::now();
-    let fetched = live_fetch(&state, &viewer, &p, now).await?;
-    let conn = state.db.connect().await?;
-    let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
+    let (report, fetched) = live_report(&state, &viewer, &p, now).await?;
     let many = viewer.panel.is_none() && viewer.panels.len() > 1;
     let sample = |panel: i64, sid: i64| {
         let mut qq = wh(&p);

@@ -205,7 +205,7 @@ pub async fn payments(State(state): State<AppState>, viewer: Viewer, q: ListQuer
     let row: RowFn = Arc::new(move |r| {
         let by_name: HashMap<&str, &Method> = known.iter().map(|m| (m.internal_name.as_str(), m)).collect();
         let l = payments::listed_from(r)?;
-        let risk = payments::risk_of(&l, &by_name);
+        let risk = payments::risk_of(&l);
         let p: &Payment = &l.payment;
         let method = p.method.as_deref().map(|m| by_name.get(m).map_or(m, |k| k.display_name.as_str()));
         let cells = vec![

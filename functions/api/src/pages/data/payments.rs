@@ -43,54 +43,28 @@ pub fn of_user(reads: &mut Reads, panel_id: i64, user_id: i64) -> Read<Payment> 
     )
 }
 
-/// A payment of the list with what its fraud risk needs, read in the same statement (columns after
-/// `PAYMENT_COLUMNS`): the user's account age and balance, earlier and recent deposits, and what they
-/// spent right after it. INDEXED BY: without statistics (Turso takes no ANALYZE) SQLite 'finds' a user
-/// by scanning the panel's users and counts their payments through the panel's (panel, created)
-/// index — seconds per page at 100,000 orders instead of milliseconds. The same indexed lookups per row as a query per row, in one statement.
-const RISK_COLUMNS: &str = "
-    (SELECT created FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1),
-    (SELECT COUNT(*) FROM payments_cache e INDEXED BY payments_cache_user
-       WHERE e.panel_id = p.panel_id AND e.user = p.user AND e.created < p.created),
-    (SELECT COUNT(*) FROM payments_cache e INDEXED BY payments_cache_user WHERE e.panel_id = p.panel_id AND e.user = p.user
-       AND e.created >= p.created - ?1 AND e.created <= p.created AND e.id != p.id),
-    (SELECT COALESCE(SUM(charge), 0) FROM orders_cache o INDEXED BY orders_cache_user WHERE o.panel_id = p.panel_id AND o.user = p.user
-       AND o.created >= p.created AND o.created <= p.created + ?2),
-    (SELECT balance FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
-
-/// A listed payment, the facts its risk is judged on (method bounds aside), and the user's balance.
+/// A listed payment, the facts its risk is judged on, and the user's balance.
 pub(super) struct Listed {
     pub(super) payment: Payment,
     facts: Facts,
     pub(super) balance: Option<i64>,
 }
 
+/// The user's balance, after the payment's columns and its risk's (`fraud::fact_columns`).
+const BALANCE_COLUMN: &str =
+    "(SELECT balance FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
+const FIRST_FACT: usize = 11;
+
 pub(super) fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
     let payment = payment_from(r)?;
-    let facts = Facts {
-        amount: payment.amount.unwrap_or(0),
-        created: payment.created,
-        account_created: opt_i64(r, 11)?,
-        earlier_payments: r.get(12)?,
-        payments_last_hour: r.get(13)?,
-        spent_right_after: r.get(14)?,
-        ..Facts::default()
-    };
-    Ok(Listed { payment, facts, balance: opt_i64(r, 15)? })
+    let facts = fraud::facts_from(r, FIRST_FACT, payment.amount.unwrap_or(0), payment.created)?;
+    let balance = opt_i64(r, (FIRST_FACT + fraud::FACT_COLUMN_COUNT) as i32)?;
+    Ok(Listed { payment, facts, balance })
 }
 
-/// The risk of a listed payment, with its method's bounds; none without a user or an amount.
-pub(super) fn risk_of(l: &Listed, by_name: &HashMap<&str, &Method>) -> Risk {
-    let p = &l.payment;
-    if p.user.is_none() || p.amount.is_none() {
-        return fraud::assess(&Facts::default());
-    }
-    let method = p.method.as_deref().and_then(|m| by_name.get(m).copied());
-    fraud::assess(&Facts {
-        method_min: method.and_then(|m| m.min),
-        method_max: method.and_then(|m| m.max),
-        ..l.facts.clone()
-    })
+/// The risk of a listed payment; none without a user or an amount.
+pub(super) fn risk_of(l: &Listed) -> Risk {
+    fraud::assess_payment(l.payment.user.as_deref(), l.payment.amount, &l.facts)
 }
 
 /// The index the list walks, newest first. Without statistics SQLite would take the panel's
@@ -130,8 +104,12 @@ pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
 /// The list's statement before its conditions, and the parameters the risk columns take first.
 pub(super) fn select_with_risk(q: &ListQuery) -> (String, Vec<Value>) {
     (
-        format!("SELECT {PAYMENT_COLUMNS}, {RISK_COLUMNS} FROM payments_cache p {}", list_index(q)),
-        vec![Value::Integer(fraud::BURST_WINDOW_SECS), Value::Integer(fraud::SPEND_WINDOW_SECS)],
+        format!(
+            "SELECT {PAYMENT_COLUMNS}, {}, {BALANCE_COLUMN} FROM payments_cache p {}",
+            fraud::fact_columns(),
+            list_index(q)
+        ),
+        Vec::new(),
     )
 }
 
@@ -141,12 +119,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     if let Some(c) = &cursor {
         c.push_condition("created", &mut w);
     }
-    // The list's own parameters follow the two windows of the risk columns.
-    let (select, mut args) = select_with_risk(&q);
     let conditions = w.sql();
-    args.extend(w.args);
+    let args = w.args;
     let sql = format!(
-        "{select} WHERE {conditions} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
+        "{} WHERE {conditions} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
+        select_with_risk(&q).0,
         PAGE + 1
     );
     let mut reads = Reads::new();
@@ -161,7 +138,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let more = listed.len() > PAGE;
     listed.truncate(PAGE);
     let by_name: HashMap<&str, &Method> = known.iter().map(|m| (m.internal_name.as_str(), m)).collect();
-    let risks: Vec<Risk> = listed.iter().map(|l| risk_of(l, &by_name)).collect();
+    let risks: Vec<Risk> = listed.iter().map(risk_of).collect();
     let balances: Vec<Option<i64>> = listed.iter().map(|l| l.balance).collect();
     let pays: Vec<Payment> = listed.into_iter().map(|l| l.payment).collect();
 
