@@ -190,6 +190,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         orders: u64,
     },
+    /// `GET /orders.csv` of every order of a 1,000,000-order cache, streamed, with the peak RSS.
+    /// Run it on a release build: `cargo run --release -- bench export`.
+    Export {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+    },
     /// `GET /adminapi/v2/orders?limit=1000` pages over a 1,000,000-order cache next to their bare SQL.
     /// Run it on a release build: `cargo run --release -- bench api`.
     Api {
@@ -359,6 +365,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,
         Command::Bench { which: BenchCommand::Reports { orders } } => crate::bench::reports(orders).await,
         Command::Bench { which: BenchCommand::Api { orders } } => crate::bench::api(orders).await,
+        Command::Bench { which: BenchCommand::Export { orders } } => crate::bench::export(orders).await,
         Command::Bench { which: BenchCommand::Pages { orders } } => crate::bench::pages(orders).await,
         Command::Bench { which: BenchCommand::Hosted { orders } } => crate::bench::hosted(orders).await,
     }

@@ -80,17 +80,27 @@ pub(super) fn start_sim(orders: u64) -> AppResult<Sim> {
 }
 
 /// Peak resident memory of this process (MB), from the kernel's high-water mark.
-fn peak_rss_mb() -> f64 {
+pub(super) fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory of this process now (MB).
+pub(super) fn current_rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+/// A memory line of `/proc/self/status` (`VmRSS:`, `RssAnon:`…) in MB.
+pub(super) fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
 
 /// Starts a new high-water mark (Linux: writing 5 to clear_refs resets VmHWM).
-fn reset_peak_rss() {
+pub(super) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 

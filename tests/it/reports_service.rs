@@ -71,7 +71,7 @@ pub async fn seed(app: &TestApp, t: i64, e: i64) -> (i64, i64) {
     (a, b)
 }
 
-fn params(panel: Option<i64>) -> ServiceHealthParams {
+pub fn params(panel: Option<i64>) -> ServiceHealthParams {
     ServiceHealthParams {
         panel,
         window_hours: 24,

@@ -6,8 +6,10 @@
 pub mod alerts;
 pub mod common;
 pub mod competitors;
+pub mod exports;
 pub mod lambda;
 pub mod profiles;
+pub mod response_times;
 pub mod service_health;
 pub mod tickets;
 pub mod top_spenders;
@@ -21,6 +23,8 @@ pub fn routes(state: &AppState) -> Routes {
         .merge(service_health::pages::routes(state))
         .merge(top_spenders::pages::routes(state))
         .merge(tickets::pages::routes(state))
+        .merge(response_times::pages::routes(state))
+        .merge(exports::routes(state))
         .merge(competitors::routes(Routes::new(state)))
 }
 

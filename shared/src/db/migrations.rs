@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "alerts", include_str!("../../migrations/0016_alerts.sql")),
     (17, "rollups", include_str!("../../migrations/0017_rollups.sql")),
     (18, "order_actions", include_str!("../../migrations/0018_order_actions.sql")),
+    (20, "delivery", include_str!("../../migrations/0020_delivery.sql")),
     (21, "digests", include_str!("../../migrations/0021_digests.sql")),
     (22, "reply_lengths", include_str!("../../migrations/0022_reply_lengths.sql")),
 ];

@@ -8,6 +8,7 @@ pub mod form;
 pub mod layout;
 pub mod listing;
 pub mod nav;
+pub mod speed;
 
 pub use components::*;
 pub use layout::{bare_page, page};

@@ -210,7 +210,12 @@ pub async fn edit_page(
 ) -> AppResult<Markup> {
     let panel = load(&state, &viewer, id).await?;
     let title = format!("Panel: {}", panel.name);
-    Ok(ui::page(&viewer, &title, form(&viewer, Some(&panel), &FormData::default(), &FormErrors::default())))
+    let target = super::panel_target::minutes(&state, id).await?;
+    let body = maud::html! {
+        (form(&viewer, Some(&panel), &FormData::default(), &FormErrors::default()))
+        (super::panel_target::section(&viewer, id, target))
+    };
+    Ok(ui::page(&viewer, &title, body))
 }
 
 /// Which settings changed, in words, for the activity log (keys by name only).

@@ -14,6 +14,7 @@ use serde::Serialize;
 use shared::db::{Conn, Reads, Stmt};
 
 use shared::auth::PanelScope;
+use shared::cache::speeds::{self, Speed};
 use shared::domain::service_name;
 use shared::AppResult;
 
@@ -75,6 +76,11 @@ pub struct ServiceHealthRow {
     pub score: f64,
     pub status: &'static str,
     pub snoozed_until: Option<i64>,
+    /// Measured speed: the median units per day of the orders completed in the last 7 days, with how
+    /// many of them kept the promised speed (`shared::cache::speeds`).
+    pub measured: Option<Speed>,
+    /// The share of those orders that kept the promise, in percent; `None` with no promise or no orders.
+    pub kept_pct: Option<f64>,
 }
 
 /// `100 − min(60, stuck × 5) − slow%`, never below 0.
@@ -264,6 +270,13 @@ pub async fn with_trend(
         })
     });
     let snoozes = snooze::active_read(&mut reads, &sc, now);
+    let measured = reads.add(
+        Stmt::new(
+            format!("SELECT panel_id, service_id, {} FROM service_speeds WHERE {sc}", speeds::COLUMNS),
+            (),
+        ),
+        |r| Ok(((r.get::<i64>(0)?, r.get::<i64>(1)?), speeds::speed_from(r, 2)?)),
+    );
     // The trend's keys are the report's services at their stored speed (`sums`, computed again).
     let keys = format!(
         "WITH {}, k(panel_id, service_id, speed) AS MATERIALIZED (SELECT k.panel_id, k.service_id, COALESCE(s.min_per_day, 0)
@@ -286,6 +299,8 @@ pub async fn with_trend(
     let mut summed = done.all(summed).await?;
     let snoozed: HashMap<(i64, i64), i64> =
         done.all(snoozes).await?.into_iter().map(|(pa, s, u)| ((pa, s), u)).collect();
+    let mut measured: HashMap<(i64, i64), Speed> =
+        done.all(measured).await?.into_iter().filter_map(|(k, s)| Some((k, s?))).collect();
     summed.retain(|x| p.include_snoozed || !snoozed.contains_key(&x.key));
     // The speed the name promises; where the stored one is not it, count the slow orders again at it.
     let speeds: Vec<Option<u64>> =
@@ -327,6 +342,8 @@ pub async fn with_trend(
             score: round2(sc),
             status: status(sc),
             snoozed_until: snoozed.get(&x.key).copied(),
+            kept_pct: measured.get(&x.key).and_then(Speed::kept_pct),
+            measured: measured.remove(&x.key),
         });
     }
     out.sort_by(|a, b| {

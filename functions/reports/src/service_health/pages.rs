@@ -87,6 +87,7 @@ fn how_to_read(p: &ServiceHealthParams) -> Markup {
             li { "Slow — finished orders whose completion time (last update − created) is longer than quantity ÷ min speed per day × "
                  strong { (m) } " days. The min speed is parsed from the service name (e.g. “Speed: 5-10K/Day” → 5,000/day); a service with no speed in its name has no slow orders." }
             li { "Slow% = slow ÷ finished × 100 (0 when nothing finished)." }
+            li { "Measured/day — the median delivered units per day (quantity ÷ (last update − created)) of the service's orders completed in the last 7 days, whatever the window; Kept — the share of them delivered at the promised min speed or faster. Summed by the sync every 10 minutes." }
         }
         h3 { "Score formula" }
         p { code { "score = 100 − min(60, stuck × 5) − slow%" } ", never below 0. Each stuck order shaves 5 points (at most 60), then the slow ratio is subtracted. Stuck weighs heaviest because frozen orders block customers." }
@@ -173,6 +174,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 @if many_panels { td { (viewer.panel_name(r.panel_id)) } }
                 td.wrap { span.mono { (r.service_id) } " " (ui::cut(&r.service_name, 70)) }
                 td.num { @match r.min_per_day { Some(s) => (s), None => span.muted title="No speed in the name: never slow" { "—" } } }
+                (shared::ui::speed::measured_cells(r.measured.as_ref()))
                 td.num { a href=(drill(&viewer, r, "finished", &keep, p.window_hours)) { (r.finished) } }
                 td.num { a href=(drill(&viewer, r, "stuck", &keep, p.window_hours)) { (r.stuck) } }
                 td.num { a href=(drill(&viewer, r, "slow", &keep, p.window_hours)) { (r.slow) } }
@@ -195,6 +197,8 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     cols.extend([
         col("Service"),
         num("Min/day"),
+        num("Measured/day"),
+        num("Kept"),
         num("Finished"),
         num("Stuck"),
         num("Slow"),
@@ -248,6 +252,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
             a href=(all_href("slow")) { (total(|r| r.slow)) " slow" }
             " in the last " (p.window_hours) "h · "
             a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
+            " · " (crate::exports::link(PATH, raw.as_deref()))
         }
         // The rows' checkboxes and Snooze buttons belong to one form: selected rows are snoozed together.
         form method=[can_snooze.then_some("post")] action=[can_snooze.then_some("/reports/service-health/snooze")] data-selection {

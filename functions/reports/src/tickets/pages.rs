@@ -59,11 +59,12 @@ fn ai_flagged_href(viewer: &Viewer, staff: &str, verdict: Option<&str>, window_h
     href(viewer, "/ai/flagged", &q)
 }
 
-fn sub_nav(viewer: &Viewer, p: &TicketParams, current: &str) -> Markup {
+pub(crate) fn sub_nav(viewer: &Viewer, p: &TicketParams, current: &str) -> Markup {
     let items = [
         (STAFF, "By staff"),
         (SERVICES, "By service"),
         (FLAGGED, "Flagged replies"),
+        (crate::response_times::pages::PATH, "Response times"),
         (STATS, "Staff statistics"),
     ];
     html! {
@@ -146,7 +147,8 @@ async fn staff_page(
             }
         }
         p.summary { (rows.len()) " staff members · " (rows.iter().map(|r| r.replies).sum::<i64>()) " replies · "
-            a href=(format!("{STAFF}.json?window_hours={}", p.window_hours)) { "JSON" } }
+            a href=(format!("{STAFF}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(STAFF, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&[col("Staff"), num("Replies"), num("Avg length"), num("Avg response"), num("🔴 Quick fires"), num("🔁 Repeated"), num("Score"), num("AI good"), num("AI mediocre"), num("AI bad")],
             &table_rows, ui::empty_state("No staff replies in this window. Try a longer window; ticket messages arrive with the sync (Settings → Sync).", None)))
     };
@@ -241,7 +243,8 @@ async fn services_page(
         (fetch_note(&fetched))
         p.summary { strong { a href=(href(&viewer, "/reports/ticket-tracking/services/tickets", &unresolved_q)) { (report.unresolved) " unresolved" } }
             " of " (report.tickets.len()) " tickets in the window · "
-            a href=(format!("{SERVICES}.json?window_hours={}", p.window_hours)) { "JSON" } }
+            a href=(format!("{SERVICES}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(SERVICES, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&cols, &table_rows, ui::empty_state("No ticket in this window mentions a cached order. Try a longer window, or check that orders are synced (Settings → Sync).", None)))
     };
     Ok(ui::page(&viewer, "Ticket tracking — by service", content))
@@ -417,7 +420,8 @@ async fn stats_page(
         }))
         (window_tabs(&viewer, STATS, WINDOW_TABS, p.window_hours, &[]))
         @if !chart.is_empty() { (bars("Average response time per staff member", &chart, "min")) }
-        p.summary { a href=(format!("{STATS}.json?window_hours={}", p.window_hours)) { "JSON" } }
+        p.summary { a href=(format!("{STATS}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(STATS, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&[col("Staff"), num("Answered Ticket"), num("Average Response Time (min)")], &table_rows,
             ui::empty_state("No staff replies in this window. Ticket messages arrive with the sync (Settings → Sync).", None)))
     };

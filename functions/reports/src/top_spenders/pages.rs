@@ -144,7 +144,8 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         }
         (window_tabs(&viewer, PATH, TABS, p.window_hours, &keep))
         p.summary { (total) " users qualify" @if total > rows.len() { " · showing the top " (rows.len()) } " · "
-            a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" } }
+            a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
+            " · " (crate::exports::link(PATH, raw.as_deref())) }
         (ui::table(&[col("User"), col("Joined"), num("Payments"), num("Spend (window)"), num("Lifetime"), col("Top services")], &table_rows, empty))
     };
     Ok(ui::page(&viewer, "User tracking", content))

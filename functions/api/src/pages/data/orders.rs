@@ -37,7 +37,7 @@ pub fn order_from(r: &shared::db::Row) -> AppResult<Order> {
 }
 
 /// The WHERE clause of the list's filters (the panel scope included).
-fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         if OrderStatus::parse(s).is_none() && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -177,6 +177,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             button type="submit" { "Filter" }
         }
         (ui::chips(&chips, &q.href("/orders", &["after", "status", "mode", "source", "service", "provider", "from", "to", "refill", "q"], &[])))
+        p.exports { (shared::export::link(&q.href("/orders.csv", &["after"], &[]))) }
         form method="get" action="/orders/selection" data-selection {
             (super::selection_bar())
             input type="hidden" name="back" value=(q.href("/orders", &[], &[]));

@@ -44,10 +44,10 @@ pub fn of_user(reads: &mut Reads, panel_id: i64, user_id: i64) -> Read<Payment> 
 }
 
 /// A listed payment, the facts its risk is judged on, and the user's balance.
-struct Listed {
-    payment: Payment,
+pub(super) struct Listed {
+    pub(super) payment: Payment,
     facts: Facts,
-    balance: Option<i64>,
+    pub(super) balance: Option<i64>,
 }
 
 /// The user's balance, after the payment's columns and its risk's (`fraud::fact_columns`).
@@ -55,7 +55,7 @@ const BALANCE_COLUMN: &str =
     "(SELECT balance FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
 const FIRST_FACT: usize = 11;
 
-fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
+pub(super) fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
     let payment = payment_from(r)?;
     let facts = fraud::facts_from(r, FIRST_FACT, payment.amount.unwrap_or(0), payment.created)?;
     let balance = opt_i64(r, (FIRST_FACT + fraud::FACT_COLUMN_COUNT) as i32)?;
@@ -63,7 +63,7 @@ fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
 }
 
 /// The risk of a listed payment; none without a user or an amount.
-fn risk_of(l: &Listed) -> Risk {
+pub(super) fn risk_of(l: &Listed) -> Risk {
     fraud::assess_payment(l.payment.user.as_deref(), l.payment.amount, &l.facts)
 }
 
@@ -82,7 +82,8 @@ fn list_index(q: &ListQuery) -> &'static str {
     }
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+/// The WHERE clause of the list's filters (the panel scope included).
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         w.bind("status = ?", s);
@@ -90,13 +91,30 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     if let Some(m) = q.get("method") {
         w.bind("method = ?", m);
     }
-    super::created_range(&mut w, &q)?;
+    super::created_range(&mut w, q)?;
     if let Some(term) = q.get("q") {
         match term.trim_start_matches('#').parse::<i64>() {
             Ok(id) => w.bind_all("id = ? OR user = ?", [Value::Integer(id), Value::Text(term.into())]),
             Err(_) => w.bind("user = ?", term),
         }
     }
+    Ok(w)
+}
+
+/// The list's statement before its conditions, and the parameters the risk columns take first.
+pub(super) fn select_with_risk(q: &ListQuery) -> (String, Vec<Value>) {
+    (
+        format!(
+            "SELECT {PAYMENT_COLUMNS}, {}, {BALANCE_COLUMN} FROM payments_cache p {}",
+            fraud::fact_columns(),
+            list_index(q)
+        ),
+        Vec::new(),
+    )
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let mut w = conditions(&viewer, &q)?;
     let cursor = Cursor::parse(q.get("after"))?;
     if let Some(c) = &cursor {
         c.push_condition("created", &mut w);
@@ -104,11 +122,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let conditions = w.sql();
     let args = w.args;
     let sql = format!(
-        "SELECT {PAYMENT_COLUMNS}, {}, {BALANCE_COLUMN} FROM payments_cache p {} WHERE {}
-         ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
-        fraud::fact_columns(),
-        list_index(&q),
-        conditions,
+        "{} WHERE {conditions} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
+        select_with_risk(&q).0,
         PAGE + 1
     );
     let mut reads = Reads::new();
@@ -173,6 +188,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             button type="submit" { "Filter" }
         }
         (ui::chips(&chips, &q.href("/payments", &["after", "status", "method", "from", "to", "q"], &[])))
+        p.exports { (shared::export::link(&q.href("/payments.csv", &["after"], &[]))) }
         details.howto {
             summary { "How the fraud risk is computed" }
             ul {
