@@ -2,7 +2,7 @@
 //! completed in the last 7 days) and the share that kept the promised speed, on hand-built orders; on
 //! the Services page and in Service tracking, within the viewer's panels; summed by the sync.
 
-use reports::service_health;
+use panelops_reports::service_health;
 use shared::auth::{PanelScope, Role};
 use shared::cache::speeds::{self, Speed};
 

@@ -3,8 +3,8 @@
 //! and per panel; the panel's target edited on its settings page; panel scope on the page, JSON and CSV.
 
 use axum::http::StatusCode;
-use reports::response_times::response_times;
-use reports::tickets::TicketParams;
+use panelops_reports::response_times::response_times;
+use panelops_reports::tickets::TicketParams;
 use shared::auth::{PanelScope, Role};
 
 use crate::helpers::TestApp;
