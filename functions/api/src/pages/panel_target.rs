@@ -1,17 +1,14 @@
 //! The panel's support response target (Ticket tracking → Response times counts the tickets that
 //! waited longer for their first staff reply), edited on the panel's settings page.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use maud::{html, Markup};
 
-use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Viewer};
-use shared::ui::form::FormData;
+use shared::auth::Viewer;
+use shared::form_post::{Post, Saved};
 use shared::ui::{csrf_input, link};
 use shared::{AppError, AppResult, AppState};
-
-use crate::audit_log::log;
 
 /// Longest target accepted: a week.
 const MAX_MINUTES: i64 = 7 * 24 * 60;
@@ -42,15 +39,10 @@ pub fn section(viewer: &Viewer, id: i64, minutes: i64) -> Markup {
     }
 }
 
-pub async fn save(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    viewer.scope().check(id)?;
-    let minutes = data
+pub async fn save(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    post.viewer.scope().check(id)?;
+    let minutes = post
+        .data
         .get("minutes")
         .and_then(|m| m.trim().parse::<i64>().ok())
         .filter(|m| (1..=MAX_MINUTES).contains(m))
@@ -59,7 +51,7 @@ pub async fn save(
                 "The target must be a whole number of minutes from 1 to {MAX_MINUTES}."
             ))
         })?;
-    let conn = state.db.connect().await?;
+    let conn = post.state.db.connect().await?;
     let changed = conn
         .execute("UPDATE panels SET response_target_minutes = ?2 WHERE id = ?1", libsql::params![id, minutes])
         .await?;
@@ -67,11 +59,12 @@ pub async fn save(
         return Err(AppError::not_found("That panel"));
     }
     drop(conn);
-    log(&state, &viewer, &client, "panel.updated", &format!("response target {minutes} min"), Some(id))
-        .await?;
-    Ok(flash_redirect(
-        &link(&viewer, &format!("/panels/{id}")),
-        &format!("Response target set to {minutes} minutes."),
-        client.secure,
-    ))
+    post.done(Saved {
+        action: "panel.updated",
+        details: format!("response target {minutes} min"),
+        panel: Some(id),
+        to: link(&post.viewer, &format!("/panels/{id}")),
+        flash: format!("Response target set to {minutes} minutes."),
+    })
+    .await
 }
