@@ -14,6 +14,7 @@ use panelops_reports::alerts::{deliver, Options};
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::db::Reads;
+use shared::form_post::{Post, Saved};
 use shared::ui;
 use shared::ui::form::{FormData, FormErrors};
 use shared::{AppError, AppResult, AppState};
@@ -144,50 +145,42 @@ async fn owned(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Channel>
     Ok(c)
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let c = owned(&state, &viewer, id).await?;
-    let input = match read_form(&state, &viewer, &data, false).await {
-        Ok(mut i) => {
-            i.kind = Some(c.kind);
-            i
-        }
-        Err(errors) => {
-            let (list, book) = load(&state, &viewer).await?;
-            return Ok(ui::invalid(page(&viewer, &list, &book, Some(&c), None, &data, &errors)));
-        }
-    };
-    channels::update(&state.db.connect().await?, &state.config.secret_key, id, &input).await?;
-    log(&state, &viewer, &client, "alert_channel.updated", &format!("{} (id {id})", input.name), None)
-        .await?;
-    Ok(flash_redirect(PATH, &format!("Channel {} saved.", input.name), client.secure))
+fn saved(action: &'static str, details: String, flash: String) -> Saved {
+    Saved { action, details, panel: None, to: PATH.into(), flash }
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let c = owned(&state, &viewer, id).await?;
-    channels::delete(&state.db.connect().await?, id).await?;
-    log(&state, &viewer, &client, "alert_channel.deleted", &format!("{} (id {id})", c.name), None).await?;
-    Ok(flash_redirect(PATH, &format!("Channel {} deleted.", c.name), client.secure))
+pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let (state, viewer) = (&post.state, &post.viewer);
+    let c = owned(state, viewer, id).await?;
+    let valid = read_form(state, viewer, &post.data, false).await;
+    let again = async |e: FormErrors| {
+        let (list, book) = load(state, viewer).await?;
+        Ok(page(viewer, &list, &book, Some(&c), None, &post.data, &e))
+    };
+    let save = async |mut input: channels::ChannelInput| {
+        input.kind = Some(c.kind);
+        channels::update(&state.db.connect().await?, &state.config.secret_key, id, &input).await?;
+        let flash = format!("Channel {} saved.", input.name);
+        Ok(Ok(saved("alert_channel.updated", format!("{} (id {id})", input.name), flash)))
+    };
+    post.submit(valid, again, save).await
+}
+
+pub async fn delete(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let c = owned(&post.state, &post.viewer, id).await?;
+    channels::delete(&post.state.db.connect().await?, id).await?;
+    post.done(saved(
+        "alert_channel.deleted",
+        format!("{} (id {id})", c.name),
+        format!("Channel {} deleted.", c.name),
+    ))
+    .await
 }
 
 /// "Send test": one message now; the result is the flash the page shows.
-pub async fn test(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let c = owned(&state, &viewer, id).await?;
+pub async fn test(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let state = &post.state;
+    let c = owned(state, &post.viewer, id).await?;
     let conn = state.db.connect().await?;
     let key = &state.config.secret_key;
     let public = state.config.public_url.as_deref();
@@ -197,8 +190,7 @@ pub async fn test(
         Ok(()) => format!("Test sent to {}: delivered.", c.name),
         Err(e) => format!("Test to {} failed: {e}", c.name),
     };
-    log(&state, &viewer, &client, "alert_channel.tested", &msg, None).await?;
-    Ok(flash_redirect(PATH, &msg, client.secure))
+    post.done(saved("alert_channel.tested", msg.clone(), msg)).await
 }
 
 /// A number field: its value, `current` when the form left it out, None when it is not a number.
