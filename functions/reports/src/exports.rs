@@ -2,6 +2,7 @@
 //! function), with the page's column names; numbers as numbers (money as a decimal, durations in
 //! seconds, shares in percent), times in ISO 8601 UTC. Response times has its own beside its page.
 
+use crate::common::Ask;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
@@ -39,12 +40,8 @@ pub fn link(path: &str, raw: Option<&str>) -> maud::Markup {
     export::link(&format!("{path}.csv{}", raw.map(|r| format!("?{r}")).unwrap_or_default()))
 }
 
-async fn service_health_csv(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn service_health_csv(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let conn = state.db.connect().await?;
     let (_, p, _) = service_health::pages::params_from(&conn, viewer.panel, &q).await?;
     let rows = service_health::service_health(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
@@ -84,12 +81,8 @@ async fn service_health_csv(
     Ok(whole_response("service-health", header, &cells))
 }
 
-async fn top_spenders_csv(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn top_spenders_csv(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let conn = state.db.connect().await?;
     let (_, p, _) = top_spenders::pages::params_from(&conn, viewer.panel, &q).await?;
     let (rows, _) =

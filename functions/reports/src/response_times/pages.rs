@@ -1,16 +1,16 @@
 //! The Response times page (a tab of Ticket tracking), its `.json` and its `.csv`.
 
-use axum::extract::{RawQuery, State};
+use crate::common::Ask;
 use axum::response::Response;
 use maud::{html, Markup};
 
-use shared::auth::{Role, Viewer};
+use shared::auth::Role;
 use shared::export::{self, Cell};
 use shared::ui::{self, col, num};
 use shared::{Access, AppResult, AppState, Routes};
 
 use super::{response_times, ResponseRow, QUIET_SECS};
-use crate::common::{duration, envelope, explain, href, window_tabs, Params, WINDOW_TABS};
+use crate::common::{duration, envelope, explain, href, window_tabs, WINDOW_TABS};
 use crate::tickets::pages::{params_from, sub_nav};
 use crate::tickets::TicketParams;
 
@@ -25,20 +25,16 @@ pub fn routes(state: &AppState) -> Routes {
     )
 }
 
-async fn rows(
-    state: &AppState,
-    viewer: &Viewer,
-    raw: Option<&str>,
-) -> AppResult<(TicketParams, Vec<ResponseRow>, Vec<ResponseRow>)> {
-    let q = Params::parse(raw)?;
-    let p = params_from(viewer.panel, &q)?;
+async fn rows(ask: &Ask) -> AppResult<(TicketParams, Vec<ResponseRow>, Vec<ResponseRow>)> {
+    let (state, viewer) = (&ask.state, &ask.viewer);
+    let p = params_from(viewer.panel, &ask.q)?;
     let conn = state.db.connect().await?;
     let (staff, panels) = response_times(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     Ok((p, staff, panels))
 }
 
-async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Response> {
-    let (_, staff, panels) = rows(&state, &viewer, raw.as_deref()).await?;
+async fn json(ask: Ask) -> AppResult<Response> {
+    let (_, staff, panels) = rows(&ask).await?;
     Ok(envelope(&staff, Some(("panels", serde_json::to_value(&panels).unwrap_or_default()))))
 }
 
@@ -57,8 +53,9 @@ const COLUMNS: &[&str] = &[
 ];
 
 /// Staff rows, then panel rows; durations in seconds, rates in percent.
-async fn csv(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Response> {
-    let (_, staff, panels) = rows(&state, &viewer, raw.as_deref()).await?;
+async fn csv(ask: Ask) -> AppResult<Response> {
+    let (_, staff, panels) = rows(&ask).await?;
+    let viewer = &ask.viewer;
     let cells: Vec<Vec<Cell>> = staff
         .iter()
         .chain(&panels)
@@ -115,15 +112,16 @@ fn cols(first: &'static str) -> Vec<ui::Col<'static>> {
     ]
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Markup> {
-    let (p, staff, panels) = rows(&state, &viewer, raw.as_deref()).await?;
+async fn page(ask: Ask) -> AppResult<Markup> {
+    let (p, staff, panels) = rows(&ask).await?;
+    let viewer = &ask.viewer;
     let staff_rows: Vec<Markup> =
         staff.iter().map(|r| table_row(html! { (r.staff.as_deref().unwrap_or("")) }, r)).collect();
     let panel_rows: Vec<Markup> =
         panels.iter().map(|r| table_row(html! { (viewer.panel_name(r.panel_id.unwrap_or(0))) }, r)).collect();
     let wh = [("window_hours", p.window_hours.to_string())];
     let content = html! {
-        (sub_nav(&viewer, &p, PATH))
+        (sub_nav(viewer, &p, PATH))
         (explain(html! {
             p { "Over the tickets created in the last " strong { (p.window_hours) " hours" } ". Staff are the senders of staff messages, as in By staff; a ticket counts for the staff member who answered it first." }
             ul {
@@ -134,15 +132,15 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 li { "Over target — answered later than the panel's response target (Panels → edit, default 60 minutes); by panel, also tickets still unanswered past it." }
             }
         }))
-        (window_tabs(&viewer, PATH, WINDOW_TABS, p.window_hours, &[]))
+        (window_tabs(viewer, PATH, WINDOW_TABS, p.window_hours, &[]))
         p.summary {
-            a href=(href(&viewer, &format!("{PATH}.json"), &wh)) { "JSON" } " · "
-            (export::link(&href(&viewer, &format!("{PATH}.csv"), &wh)))
+            a href=(href(viewer, &format!("{PATH}.json"), &wh)) { "JSON" } " · "
+            (export::link(&href(viewer, &format!("{PATH}.csv"), &wh)))
         }
         h2 { "By staff" }
         (ui::table(&cols("Staff"), &staff_rows, ui::empty_state("No ticket created in this window has a staff reply yet.", None)))
         h2 { "By panel" }
         (ui::table(&cols("Panel"), &panel_rows, ui::empty_state("No ticket was created in this window.", None)))
     };
-    Ok(ui::page(&viewer, "Ticket tracking — response times", content))
+    Ok(ui::page(viewer, "Ticket tracking — response times", content))
 }

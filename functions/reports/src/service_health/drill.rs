@@ -2,12 +2,12 @@
 //! one service, every service, or the red bar's critical services, where staff select them and act
 //! (the order actions' buttons, then their confirmation).
 
-use axum::extract::{RawQuery, State};
+use crate::common::Ask;
 use maud::{html, Markup};
 
 use shared::auth::{Role, Viewer};
 use shared::ui::{self, col, num};
-use shared::{AppError, AppResult, AppState};
+use shared::{AppError, AppResult};
 
 use super::pages::{keep, params_from, PATH};
 use super::{orders, Kind, ServiceHealthRow};
@@ -38,12 +38,8 @@ fn service_pairs(q: &Params) -> AppResult<Vec<(i64, i64)>> {
         .collect()
 }
 
-pub(super) async fn drill_down(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+pub(super) async fn drill_down(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, raw } = ask;
     let conn = state.db.connect().await?;
     let (profile, mut p, _) = params_from(&conn, viewer.panel, &q).await?;
     let kind = match q.get("kind") {

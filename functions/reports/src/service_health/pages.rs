@@ -1,7 +1,8 @@
 //! Service tracking pages: the report (HTML and `.json`), the drill-down to its orders, snoozes, and
 //! the profiles' list and forms.
 
-use axum::extract::{RawQuery, State};
+use crate::common::Ask;
+use axum::extract::State;
 use axum::response::Response;
 use maud::{html, Markup};
 
@@ -52,8 +53,8 @@ pub async fn params_from(
     Ok((profile, p, all))
 }
 
-async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let conn = state.db.connect().await?;
     let (_, p, _) = params_from(&conn, viewer.panel, &q).await?;
     let rows = service_health(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
@@ -144,8 +145,8 @@ fn emoji(status: &str) -> &'static str {
     }
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, raw } = ask;
     let conn = state.db.connect().await?;
     let (profile, mut p, all_profiles) = params_from(&conn, viewer.panel, &q).await?;
     let now = shared::time::now();

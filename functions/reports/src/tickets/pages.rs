@@ -1,7 +1,7 @@
 //! Ticket tracking pages (By staff, By service, Flagged replies, their drill-downs) and Staff
 //! statistics, each also as `.json` where the issue lists one.
 
-use axum::extract::{RawQuery, State};
+use crate::common::Ask;
 use axum::response::Response;
 use maud::{html, Markup};
 
@@ -92,23 +92,15 @@ fn staff_explain(p: &TicketParams) -> Markup {
     })
 }
 
-async fn staff_json(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn staff_json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     Ok(envelope(&by_staff(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?, None))
 }
 
-async fn staff_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn staff_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     let rows = by_staff(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
@@ -177,12 +169,8 @@ async fn live_report(
     by_service_fetching(state, &viewer.listed_scope(), p, now, LIVE_FETCH_CAP, &live_options()).await
 }
 
-async fn services_json(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn services_json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let now = shared::time::now();
     let (report, fetched) = live_report(&state, &viewer, &p, now).await?;
@@ -193,12 +181,8 @@ async fn services_json(
     Ok(resp)
 }
 
-async fn services_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn services_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let now = shared::time::now();
     let (report, fetched) = live_report(&state, &viewer, &p, now).await?;
@@ -250,12 +234,8 @@ async fn services_page(
     Ok(ui::page(&viewer, "Ticket tracking — by service", content))
 }
 
-async fn service_tickets_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn service_tickets_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let service = match (q.int("service_panel", 1..=i64::MAX)?, q.int("service", 0..=i64::MAX)?) {
         (Some(pa), Some(s)) => {
@@ -304,12 +284,8 @@ async fn service_tickets_page(
     Ok(ui::page(&viewer, &title, content))
 }
 
-async fn flagged_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn flagged_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let kind = q.get("kind").unwrap_or("flagged");
     if !["flagged", "quick", "repeated", "ai", "all"].contains(&kind) {
@@ -376,23 +352,15 @@ async fn flagged_page(
     Ok(ui::page(&viewer, "Flagged replies", content))
 }
 
-async fn stats_json(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn stats_json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     Ok(envelope(&staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?, None))
 }
 
-async fn stats_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn stats_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     let rows = staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;

@@ -1,10 +1,10 @@
 //! User tracking pages: the report (HTML and `.json`), a user's rows in the window, and profiles.
 
-use axum::extract::{RawQuery, State};
+use crate::common::Ask;
 use axum::response::Response;
 use maud::{html, Markup};
 
-use shared::auth::{Role, Viewer};
+use shared::auth::Role;
 use shared::pp::money;
 use shared::ui::{self, col, link, num};
 use shared::{Access, AppError, AppResult, AppState, Routes};
@@ -46,8 +46,8 @@ pub async fn params_from(
     Ok((profile, p, all))
 }
 
-async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let conn = state.db.connect().await?;
     let (_, p, _) = params_from(&conn, viewer.panel, &q).await?;
     let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
@@ -89,8 +89,8 @@ fn how_to_read(p: &TopSpendersParams) -> Markup {
     })
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, raw } = ask;
     let conn = state.db.connect().await?;
     let (profile, p, all_profiles) = params_from(&conn, viewer.panel, &q).await?;
     let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
@@ -151,12 +151,8 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     Ok(ui::page(&viewer, "User tracking", content))
 }
 
-async fn user_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn user_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let hours = common::window_hours(&q, 24)?;
     let now = shared::time::now();
     let from = now - hours * 3600;
