@@ -1,7 +1,9 @@
 //! `panelops alerts channel add`: what Settings → Alerts does, for scripts.
 
-use reports::alerts::channels::{self, ChannelInput, Kind};
-use reports::alerts::rules::Rule;
+use panelops_reports::alerts::channels::{self, ChannelInput, Kind};
+use panelops_reports::alerts::digest::schedule::DigestSchedule;
+use panelops_reports::alerts::rules::Rule;
+use panelops_reports::alerts::zone;
 use shared::auth::PanelScope;
 use shared::domain::panels;
 use shared::{AppError, AppResult, AppState};
@@ -9,7 +11,37 @@ use shared::{AppError, AppResult, AppState};
 use crate::cli::ChannelCommand;
 
 pub async fn run(state: &AppState, command: ChannelCommand) -> AppResult<()> {
-    let ChannelCommand::Add { name, kind, url, token, chat, api_base, from, to, rules, panels } = command;
+    let ChannelCommand::Add {
+        name,
+        kind,
+        url,
+        token,
+        chat,
+        api_base,
+        from,
+        to,
+        rules,
+        panels,
+        time_zone,
+        digest,
+        digest_hour,
+    } = command;
+    let time_zone = zone::parse_zone(&time_zone).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "--time-zone {time_zone:?} is not a time zone; name one like Europe/Berlin"
+        ))
+    })?;
+    let (daily, weekly) = match digest.trim() {
+        "none" => (false, false),
+        "daily" => (true, false),
+        "weekly" => (false, true),
+        "both" => (true, true),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "--digest must be none, daily, weekly or both, not {other:?}"
+            )))
+        }
+    };
     let kind = Kind::parse(&kind).ok_or_else(|| {
         AppError::BadRequest(format!(
             "--kind must be webhook, telegram, slack, discord or email, not {kind:?}"
@@ -57,7 +89,8 @@ pub async fn run(state: &AppState, command: ChannelCommand) -> AppResult<()> {
         all_panels,
         panels: panel_ids,
         quiet: None,
-        utc_offset: 0,
+        time_zone: Some(time_zone),
+        digest: DigestSchedule { daily, weekly, hour: digest_hour, ..DigestSchedule::default() },
         enabled: true,
     };
     channels::validate(&input, true).map_err(|(_, m)| AppError::BadRequest(m))?;

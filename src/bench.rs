@@ -3,6 +3,7 @@
 
 mod api;
 mod cache_data;
+mod export;
 mod hosted;
 mod pages;
 mod reports;
@@ -11,6 +12,7 @@ mod startup;
 mod sync;
 
 pub use api::api;
+pub use export::export;
 pub use hosted::hosted;
 pub use pages::pages;
 pub use reports::reports;

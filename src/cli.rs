@@ -36,6 +36,11 @@ pub enum Command {
         #[arg(long, env = "PANELOPS_OWNER_PASSWORD")]
         password: String,
     },
+    /// The console's admin API keys.
+    ApiKey {
+        #[command(subcommand)]
+        which: ApiKeyCommand,
+    },
     /// Print what a service name promises (speed per day, refill, start) as JSON.
     ServiceName {
         /// The service name, e.g. "Tiktok Likes | 1M | 10-20K/D - R30 | Instant Start".
@@ -89,6 +94,21 @@ pub enum PanelCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key; prints its token once (only a hash is stored) and logs `api_key.created`.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Scopes separated by commas, e.g. orders:read,orders:write.
+        #[arg(long)]
+        scopes: String,
+        /// Panel ids separated by commas; without it the key reaches every panel.
+        #[arg(long)]
+        panels: Option<String>,
+    },
+}
+
 // Parsed once per process: the size of a variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
@@ -132,12 +152,21 @@ pub enum ChannelCommand {
         #[arg(long)]
         to: Option<String>,
         /// `all`, or rule names separated by commas (service_critical, stuck_orders, provider_failing,
-        /// sync_trouble, waiting_ticket, big_deposit, bad_reply).
+        /// sync_trouble, waiting_ticket, big_deposit, new_whale, risky_payment, bad_reply, rival_undercut).
         #[arg(long, default_value = "all")]
         rules: String,
         /// `all`, or panel ids separated by commas.
         #[arg(long, default_value = "all")]
         panels: String,
+        /// The channel's time zone by its IANA name (Europe/Berlin), for quiet hours and digests.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// Digests: none, daily, weekly (on Mondays) or both.
+        #[arg(long, default_value = "none")]
+        digest: String,
+        /// The local hour digests are sent at, 0–23.
+        #[arg(long, default_value_t = 9)]
+        digest_hour: i64,
     },
 }
 
@@ -158,6 +187,12 @@ pub enum BenchCommand {
     /// Each report's p50/p95 on a 1,000,000-order cache next to its bare SQL, and the query plans.
     /// Run it on a release build: `cargo run --release -- bench reports`.
     Reports {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: u64,
+    },
+    /// `GET /orders.csv` of every order of a 1,000,000-order cache, streamed, with the peak RSS.
+    /// Run it on a release build: `cargo run --release -- bench export`.
+    Export {
         #[arg(long, default_value_t = 1_000_000)]
         orders: u64,
     },
@@ -224,6 +259,12 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             println!("owner {username} created (id {id})");
             Ok(())
         }
+        Command::ApiKey { which: ApiKeyCommand::Create { name, scopes, panels } } => {
+            let state = AppState::init(Config::from_env()?).await?;
+            let token = crate::api_keys::create(&state, &name, &scopes, panels.as_deref()).await?;
+            println!("{token}");
+            Ok(())
+        }
         Command::ServiceName { name } => {
             let promise = shared::domain::service_name::parse(&name);
             let json =
@@ -258,8 +299,13 @@ pub async fn run(cli: Cli) -> AppResult<()> {
                 Some(p) => Some(panel_id(&state, &p).await?),
                 None => None,
             };
-            let opts = sync::RunOptions { panel, until_idle, force: true, ..sync::RunOptions::default() };
-            let report = sync::run_with(&state, &opts).await?;
+            let opts = panelops_sync::RunOptions {
+                panel,
+                until_idle,
+                force: true,
+                ..panelops_sync::RunOptions::default()
+            };
+            let report = panelops_sync::run_with(&state, &opts).await?;
             print!("{}", crate::sync_summary::table(&report));
             match (report.errors(), report.busy()) {
                 (0, 0) => Ok(()),
@@ -272,14 +318,14 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::AiReview => {
             let state = AppState::init(Config::from_env()?).await?;
-            let report = ai_review::run(&state).await?;
+            let report = panelops_ai_review::run(&state).await?;
             let json = serde_json::to_string(&report).map_err(|e| AppError::internal(e.to_string()))?;
             println!("{json}");
             Ok(())
         }
         Command::Alerts { which: AlertsCommand::Run } => {
             let state = AppState::init(Config::from_env()?).await?;
-            let report = reports::alerts::run(&state).await?;
+            let report = panelops_reports::alerts::run(&state).await?;
             let json = serde_json::to_string(&report).map_err(|e| AppError::internal(e.to_string()))?;
             println!("{json}");
             Ok(())
@@ -319,6 +365,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Bench { which: BenchCommand::Sync { orders } } => crate::bench::sync(orders).await,
         Command::Bench { which: BenchCommand::Reports { orders } } => crate::bench::reports(orders).await,
         Command::Bench { which: BenchCommand::Api { orders } } => crate::bench::api(orders).await,
+        Command::Bench { which: BenchCommand::Export { orders } } => crate::bench::export(orders).await,
         Command::Bench { which: BenchCommand::Pages { orders } } => crate::bench::pages(orders).await,
         Command::Bench { which: BenchCommand::Hosted { orders } } => crate::bench::hosted(orders).await,
     }

@@ -104,8 +104,8 @@ pub async fn seed(state: &AppState, sims: &[SimHandle]) -> AppResult<DemoLogin> 
 async fn start_llm(state: &AppState) -> AppResult<LlmHandle> {
     let llm = LlmHandle::start(None)
         .map_err(|e| AppError::internal(format!("cannot start the stand-in model: {e}")))?;
-    let old = ai_review::settings::load(&state.db).await?;
-    let input = ai_review::settings::SettingsInput {
+    let old = panelops_ai_review::settings::load(&state.db).await?;
+    let input = panelops_ai_review::settings::SettingsInput {
         base_url: llm.base_url.clone(),
         api_key: None,
         model: testkit::llm::DEMO_MODEL.into(),
@@ -115,7 +115,7 @@ async fn start_llm(state: &AppState) -> AppResult<LlmHandle> {
         max_tokens_per_day: old.max_tokens_per_day,
         analysis_prompt: old.analysis_prompt,
     };
-    ai_review::settings::save(&state.db, &state.config.secret_key, &input).await?;
+    panelops_ai_review::settings::save(&state.db, &state.config.secret_key, &input).await?;
     println!("stand-in AI model: {} ({})", llm.base_url, testkit::llm::DEMO_MODEL);
     Ok(llm)
 }
@@ -123,7 +123,7 @@ async fn start_llm(state: &AppState) -> AppResult<LlmHandle> {
 /// A webhook alert channel to a loopback receiver that prints what it gets, so alerts are seen firing
 /// (here and in Alerts → History) without any account. Re-pointed on every start (a new port).
 async fn ensure_alert_channel(state: &AppState) -> AppResult<ReceiverHandle> {
-    use reports::alerts::channels::{self, ChannelInput, Kind};
+    use panelops_reports::alerts::channels::{self, ChannelInput, Kind};
     const NAME: &str = "Demo webhook (loopback)";
     let rx = ReceiverHandle::start()
         .map_err(|e| AppError::internal(format!("cannot start the alert receiver: {e}")))?;
@@ -132,7 +132,7 @@ async fn ensure_alert_channel(state: &AppState) -> AppResult<ReceiverHandle> {
         name: NAME.into(),
         kind: Some(Kind::Webhook),
         target: Some(format!("{}/demo-hook", rx.base_url)),
-        rules: reports::alerts::rules::Rule::ALL.to_vec(),
+        rules: panelops_reports::alerts::rules::Rule::ALL.to_vec(),
         all_panels: true,
         enabled: true,
         ..ChannelInput::default()

@@ -2,6 +2,7 @@
 //! in-process timers (the stand-in for EventBridge Scheduler), and the admin commands.
 
 pub mod alert_channels;
+pub mod api_keys;
 pub mod bench;
 pub mod cli;
 pub mod demo;

@@ -11,9 +11,9 @@ use shared::{AppError, AppResult, AppState, Routes};
 pub fn routes(state: &AppState) -> Routes {
     shared::health::routes(state)
         .merge(shared::routes::static_assets(state))
-        .merge(api::routes(state))
-        .merge(reports::routes(state))
-        .merge(ai_review::routes(state))
+        .merge(panelops_api::routes(state))
+        .merge(panelops_reports::routes(state))
+        .merge(panelops_ai_review::routes(state))
 }
 
 pub fn router(state: &AppState) -> Router {
@@ -44,11 +44,11 @@ pub fn start_timers(state: &AppState) {
     tokio::spawn(async move {
         let schedule = LocalSchedule::new(60);
         loop {
-            match sync::run(&s).await {
+            match panelops_sync::run(&s).await {
                 Ok(r) => tracing::debug!(?r, "sync run"),
                 Err(e) => tracing::warn!(error = %e, "sync run failed"),
             }
-            if let Err(e) = sync::schedule::reconcile(&s, &schedule).await {
+            if let Err(e) = panelops_sync::schedule::reconcile(&s, &schedule).await {
                 tracing::warn!(error = %e, "sync schedule not updated");
             }
             // As the EventBridge schedule would wake it, or at once after "Sync now".
@@ -64,7 +64,7 @@ pub fn start_timers(state: &AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            match reports::alerts::run(&s).await {
+            match panelops_reports::alerts::run(&s).await {
                 Ok(r) => tracing::debug!(?r, "alerts run"),
                 Err(e) => tracing::warn!(error = %e, "alerts run failed"),
             }
@@ -77,7 +77,7 @@ pub fn start_timers(state: &AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(120));
         loop {
             tick.tick().await;
-            match ai_review::run(&s).await {
+            match panelops_ai_review::run(&s).await {
                 Ok(r) => tracing::debug!(?r, "ai review run"),
                 Err(e) => tracing::warn!(error = %e, "ai review run failed"),
             }

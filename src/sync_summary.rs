@@ -1,6 +1,6 @@
 //! The per-resource summary `panelops sync` prints.
 
-pub fn table(report: &sync::RunReport) -> String {
+pub fn table(report: &panelops_sync::RunReport) -> String {
     if report.paused {
         return "the sync engine is paused (Settings → Sync)\n".into();
     }
@@ -40,7 +40,7 @@ pub fn table(report: &sync::RunReport) -> String {
         out.push_str(&format!(
             "{} resource(s) busy: another sync run holds them (a run that was stopped lets go within {} minutes)\n",
             report.busy(),
-            sync::LEASE_HEARTBEAT_SECS / 60
+            panelops_sync::LEASE_HEARTBEAT_SECS / 60
         ));
     }
     out

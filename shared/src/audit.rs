@@ -36,7 +36,14 @@ pub async fn record(
     panel_id: Option<i64>,
 ) -> AppResult<()> {
     let conn = db.connect().await?;
-    conn.execute(
+    conn.execute_stmt(stmt(actor, action, details, panel_id)).await?;
+    Ok(())
+}
+
+/// The statement that records an entry, for a caller's own write batch (an entry with the change
+/// it describes, in one round trip).
+pub fn stmt(actor: &Actor<'_>, action: &str, details: &str, panel_id: Option<i64>) -> Stmt {
+    Stmt::new(
         "INSERT INTO activity_log (at, staff_id, username, action, details, panel_id, ip, user_agent)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -50,8 +57,6 @@ pub async fn record(
             actor.client.user_agent.as_str()
         ],
     )
-    .await?;
-    Ok(())
 }
 
 #[derive(Clone, Debug)]

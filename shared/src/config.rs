@@ -49,12 +49,22 @@ pub struct Config {
     /// The console's address as staff open it (`https://ops.example.com`), for the links in alert
     /// messages; None = links are paths only.
     pub public_url: Option<String>,
+    /// How long one order write waits for its panel's answer; no answer in time is an "unknown"
+    /// outcome (never re-sent), re-read from the panel.
+    pub action_write_timeout: std::time::Duration,
+    /// How long one request spends sending an order action's writes before it answers (API Gateway
+    /// ends a request at 30 s); the action's page carries on with the rest.
+    pub action_slice: std::time::Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/panelops.db";
 
 /// API Gateway's HTTP API cuts a request at 30 s; the rest is room for the page around the answer.
 pub const DEFAULT_AI_PAGE_TIMEOUT_SECS: i64 = 25;
+/// One order write's wait for its panel.
+pub const DEFAULT_ACTION_TIMEOUT_SECS: i64 = 8;
+/// A slice of an order action: with one write's timeout it stays within API Gateway's 30 s.
+pub const DEFAULT_ACTION_SLICE_SECS: i64 = 18;
 
 impl Config {
     /// Reads the process environment. Locally a missing secret key is generated next to the database;
@@ -104,6 +114,16 @@ impl Config {
             )? as u64),
             base_path: base_path(get("PANELOPS_BASE_PATH").as_deref())?,
             public_url: public_url(get("PANELOPS_PUBLIC_URL").as_deref())?,
+            action_write_timeout: std::time::Duration::from_secs(parse_num(
+                &get,
+                "PANELOPS_ACTION_TIMEOUT_SECS",
+                DEFAULT_ACTION_TIMEOUT_SECS,
+            )? as u64),
+            action_slice: std::time::Duration::from_secs(parse_num(
+                &get,
+                "PANELOPS_ACTION_SLICE_SECS",
+                DEFAULT_ACTION_SLICE_SECS,
+            )? as u64),
         })
     }
 
@@ -119,6 +139,8 @@ impl Config {
             ai_page_timeout: std::time::Duration::from_secs(DEFAULT_AI_PAGE_TIMEOUT_SECS as u64),
             base_path: None,
             public_url: None,
+            action_write_timeout: std::time::Duration::from_secs(DEFAULT_ACTION_TIMEOUT_SECS as u64),
+            action_slice: std::time::Duration::from_secs(DEFAULT_ACTION_SLICE_SECS as u64),
             behind_proxy: false,
             allow_private_urls: true,
         }

@@ -10,6 +10,8 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export;
+pub mod form_post;
 pub mod fs_mode;
 pub mod health;
 pub mod invocation;

@@ -36,6 +36,11 @@ pub fn iso(ts: i64) -> String {
     write(ts, 'T', true, "+00:00")
 }
 
+/// ISO 8601 in UTC with a `Z` (`2026-11-23T14:05:09Z`), as CSV exports write times.
+pub fn iso_utc(ts: i64) -> String {
+    write(ts, 'T', true, "Z")
+}
+
 fn write(ts: i64, sep: char, seconds: bool, suffix: &str) -> String {
     match Stamp::of(ts) {
         Some(st) => st.write(sep, seconds, suffix),

@@ -167,9 +167,10 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
                 format!("My order {} is not moving", 1_000_000 + g.below(orders))
             };
             messages.push(format!(
-                "({panel}, {t}, {k}, '{}', {}, '{body}', {at})",
+                "({panel}, {t}, {k}, '{}', {}, '{body}', {at}, {})",
                 if staff { format!("agent{}", g.below(8)) } else { "customer".into() },
-                staff as i64
+                staff as i64,
+                shared::cache::ticket_messages::plain_length(&body)
             ));
             bodies.push(body);
         }
@@ -191,7 +192,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     .await?;
     insert_rows(
         &conn,
-        "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)",
+        "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created, plain_length)",
         messages.into_iter(),
     )
     .await?;

@@ -241,7 +241,7 @@ pub async fn hosted(orders: u64) -> AppResult<()> {
     };
     let sync_panel = shared::domain::panels::create(&remote.db, &remote.config.secret_key, &input).await?;
     shared::domain::sync::ensure_rows(&remote.db, sync_panel).await?;
-    let opts = sync::RunOptions {
+    let opts = panelops_sync::RunOptions {
         panel: Some(sync_panel),
         force: true,
         until_idle: true,
@@ -252,7 +252,7 @@ pub async fn hosted(orders: u64) -> AppResult<()> {
     proxy.delay(DELAY_MS);
     let before = proxy.count();
     let t = Instant::now();
-    let run = sync::run_with(&remote, &opts).await;
+    let run = panelops_sync::run_with(&remote, &opts).await;
     let sync_secs = t.elapsed().as_secs_f64();
     let sync_trips = proxy.count() - before;
     proxy.delay(0);

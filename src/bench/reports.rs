@@ -51,9 +51,11 @@ pub async fn reports(orders: u64) -> AppResult<()> {
     let now = bench.now;
     let conn = state.db.connect().await?;
     let scope = PanelScope::All;
-    let stuck =
-        bare(&conn, &[format!("SELECT 1 FROM orders_cache WHERE {}", reports::service_health::STUCK_SQL)])
-            .await?;
+    let stuck = bare(
+        &conn,
+        &[format!("SELECT 1 FROM orders_cache WHERE {}", panelops_reports::service_health::STUCK_SQL)],
+    )
+    .await?;
     let mut table = format!(
         "{orders} orders.\n\n| report | window | p50 ms | p95 ms | bare SQL p50 ms | ratio | rows returned | statements | target |\n|---|---|---|---|---|---|---|---|---|\n"
     );
@@ -107,25 +109,33 @@ pub async fn reports(orders: u64) -> AppResult<()> {
 }
 
 async fn run_report(conn: &Conn, scope: &PanelScope, name: &str, hours: i64, now: i64) -> AppResult<()> {
-    use reports::{service_health, tickets, top_spenders};
+    use panelops_reports::{service_health, tickets, top_spenders};
     match name {
         "service tracking" => {
-            let profile = service_health::profiles::chosen(conn, None).await?;
+            let (profile, _) =
+                panelops_reports::profiles::chosen::<service_health::ServiceProfile>(conn, None).await?;
             let p = service_health::ServiceHealthParams::from_profile(&profile, None, hours);
             service_health::service_health(conn, scope, &p, now).await?;
         }
         "margins" => {
-            let p = reports::margins::MarginParams { panel: None, window_hours: hours };
-            reports::margins::margins(conn, scope, &p, now).await?;
+            let p = panelops_reports::margins::MarginParams { panel: None, window_hours: hours };
+            panelops_reports::margins::margins(conn, scope, &p, now).await?;
         }
         "providers" => {
-            let profile = service_health::profiles::chosen(conn, None).await?;
+            let (profile, _) =
+                panelops_reports::profiles::chosen::<service_health::ServiceProfile>(conn, None).await?;
             let p = service_health::ServiceHealthParams::from_profile(&profile, None, hours);
-            reports::providers::providers(conn, scope, &reports::providers::ProviderParams::new(p), now)
-                .await?;
+            panelops_reports::providers::providers(
+                conn,
+                scope,
+                &panelops_reports::providers::ProviderParams::new(p),
+                now,
+            )
+            .await?;
         }
         "user tracking" => {
-            let profile = top_spenders::profiles::chosen(conn, None).await?;
+            let (profile, _) =
+                panelops_reports::profiles::chosen::<top_spenders::UserProfile>(conn, None).await?;
             let p = top_spenders::TopSpendersParams::from_profile(&profile, None, hours);
             top_spenders::top_spenders(conn, scope, &p, now).await?;
         }

@@ -80,17 +80,27 @@ pub(super) fn start_sim(orders: u64) -> AppResult<Sim> {
 }
 
 /// Peak resident memory of this process (MB), from the kernel's high-water mark.
-fn peak_rss_mb() -> f64 {
+pub(super) fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory of this process now (MB).
+pub(super) fn current_rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+/// A memory line of `/proc/self/status` (`VmRSS:`, `RssAnon:`…) in MB.
+pub(super) fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
 
 /// Starts a new high-water mark (Linux: writing 5 to clear_refs resets VmHWM).
-fn reset_peak_rss() {
+pub(super) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
@@ -134,7 +144,7 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
     let mut i = 0u64;
     let mut catching_up = None;
     let conn = state.db.connect_bulk().await?;
-    let table = &sync::resources::orders::TABLE;
+    let table = &panelops_sync::resources::orders::TABLE;
     let insert = |rows: usize| {
         let one = format!("({})", vec!["?"; table.columns.len()].join(","));
         format!(
@@ -175,14 +185,14 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
                     I(o.last_update),
                     I(0),
                 ];
-                sync::upsert::fingerprinted(table, row)
+                panelops_sync::upsert::fingerprinted(table, row)
             })
             .collect();
         let n = batch.len() as u64;
         let t = Instant::now();
         let tx = shared::db::write_tx(&conn).await?;
         if i == 0 {
-            let (guard, drops) = sync::resources::catch_up::begin(&state.db);
+            let (guard, drops) = panelops_sync::resources::catch_up::begin(&state.db);
             tx.batch(drops).await?;
             catching_up = Some(guard);
         }
@@ -199,7 +209,7 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
     }
     drop(catching_up);
     let t = Instant::now();
-    sync::resources::catch_up::put_back(&state.db, &conn, None).await?;
+    panelops_sync::resources::catch_up::put_back(&state.db, &conn, None).await?;
     spent += t.elapsed();
     Ok(visible as f64 / spent.as_secs_f64())
 }
@@ -241,7 +251,7 @@ pub async fn sync(orders: u64) -> AppResult<()> {
     let only_orders = Some(vec![Resource::Orders]);
     println!("syncing {orders} orders…");
     reset_peak_rss();
-    let opts = sync::RunOptions {
+    let opts = panelops_sync::RunOptions {
         panel: Some(panel),
         force: true,
         until_idle: true,
@@ -250,7 +260,7 @@ pub async fn sync(orders: u64) -> AppResult<()> {
         ..Default::default()
     };
     let t = Instant::now();
-    let full = sync::run_with(&state, &opts).await?;
+    let full = panelops_sync::run_with(&state, &opts).await?;
     let full_secs = t.elapsed().as_secs_f64();
     let rss = peak_rss_mb();
     if full.errors() > 0 {
@@ -265,9 +275,9 @@ pub async fn sync(orders: u64) -> AppResult<()> {
     let rate = cached as f64 / full_secs;
     // Nothing changed upstream: one scheduled-style run (new orders + due re-checks).
     let t = Instant::now();
-    let idle = sync::run_with(
+    let idle = panelops_sync::run_with(
         &state,
-        &sync::RunOptions {
+        &panelops_sync::RunOptions {
             panel: Some(panel),
             force: true,
             resources: only_orders,

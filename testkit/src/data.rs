@@ -136,6 +136,10 @@ pub struct PanelData {
     pub link_overrides: HashMap<i64, String>,
     /// Service names tests replace, by catalogue index.
     pub service_names: HashMap<usize, String>,
+    /// Failed orders resent (`POST /orders/resend`), with when: pending, then in progress, then done.
+    pub resent: HashMap<i64, i64>,
+    /// Orders whose cancel was requested at the provider.
+    pub cancel_requested: std::collections::HashSet<i64>,
 }
 
 const METHODS: &[&str] = &["perfectmoney", "payeer", "stripe", "coinbase", "binance_pay", "paypal"];
@@ -187,6 +191,8 @@ impl PanelData {
             overrides: HashMap::new(),
             link_overrides: HashMap::new(),
             service_names: HashMap::new(),
+            resent: HashMap::new(),
+            cancel_requested: Default::default(),
         };
         data.now = data.cfg.now;
         // Lifetime spend as the panel reports it: the charges of orders so far, refunds excluded.
@@ -353,6 +359,18 @@ impl PanelData {
     }
 
     fn apply_override(&self, mut o: Order) -> Order {
+        if let Some(&at) = self.resent.get(&o.id) {
+            // A resent order starts a new life at its provider: a minute pending, ten in progress.
+            let age = self.now - at;
+            o.external_id.get_or_insert_with(|| format!("R{}", o.id));
+            (o.status, o.remains, o.last_update) = if age < 60 {
+                ("pending", o.quantity, at)
+            } else if age < 660 {
+                ("in_progress", o.quantity - o.quantity * (age - 60) / 600, at + 60)
+            } else {
+                ("completed", 0, at + 660)
+            };
+        }
         if let Some(ov) = self.overrides.get(&o.id) {
             o.status = ov.status;
             o.remains = ov.remains;

@@ -36,6 +36,15 @@ pub struct Faults {
     pub future_created_order: Option<i64>,
     /// This order is listed with an unreadable creation time (its id still readable).
     pub garbled_created_order: Option<i64>,
+    /// Order write routes (`/orders/change-status`, `/orders/{id}/set-partial`, …) this panel does not
+    /// have: HTTP 404.
+    pub missing_writes: Vec<&'static str>,
+    /// Order write routes this panel answers HTTP 200 with `error_code` ≠ 0 "Unknown method".
+    pub unknown_method_writes: Vec<&'static str>,
+    /// Writes to these orders are refused (HTTP 400 with the panel's message); nothing changes.
+    pub refuse_orders: Vec<i64>,
+    /// The next N order writes are applied, then their answer hangs for `hang_ms`.
+    pub apply_then_hang: u32,
 }
 
 impl Faults {

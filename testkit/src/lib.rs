@@ -12,6 +12,7 @@ pub mod rng;
 pub mod server;
 pub mod smtp;
 pub mod sqld;
+pub mod writes;
 
 pub use data::SimConfig;
 pub use faults::Faults;

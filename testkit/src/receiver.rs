@@ -19,6 +19,8 @@ pub struct Received {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// When it arrived (per-chat limits are checked on these).
+    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -42,6 +44,9 @@ pub struct ReceiverState {
     pub fail_times: Option<u32>,
     /// Wait this long before answering (a receiver that times out).
     pub delay: Option<Duration>,
+    /// With a 429: the seconds to wait it asks for (Telegram's `parameters.retry_after`, else
+    /// `Retry-After`).
+    pub retry_after: Option<u64>,
     /// Every request that got a success answer, oldest first.
     pub received: Vec<Received>,
     /// Requests answered with a failure.
@@ -93,7 +98,7 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (delay, fail) = {
+    let (delay, fail, retry_after) = {
         let mut s = lock(&state);
         let fail = match (s.fail_status, s.fail_times) {
             (Some(_), Some(0)) => None,
@@ -104,7 +109,7 @@ async fn receive(
             (Some(code), None) => Some(code),
             (None, _) => None,
         };
-        (s.delay, fail)
+        (s.delay, fail, s.retry_after)
     };
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
@@ -113,6 +118,15 @@ async fn receive(
     if let Some(code) = fail {
         lock(&state).failed += 1;
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let (429, Some(secs)) = (code, retry_after) {
+            // As the services say it: Telegram in its body, Slack and others in a header.
+            if path.ends_with("/sendMessage") {
+                let body = json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {secs}"),
+                    "parameters": {"retry_after": secs}});
+                return (status, axum::Json(body)).into_response();
+            }
+            return (status, [("retry-after", secs.to_string())], "slow down").into_response();
+        }
         return (status, "the stand-in was told to fail").into_response();
     }
     let got = Received {
@@ -122,6 +136,7 @@ async fn receive(
             .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
+        at: std::time::Instant::now(),
     };
     let mut s = lock(&state);
     if s.log {

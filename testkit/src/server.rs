@@ -29,6 +29,10 @@ pub struct SimState {
     pub base_url: String,
     /// Some: this panel plays a rival; `action=services` answers its moving catalogue.
     pub rival: Option<crate::rival::Rival>,
+    /// Every order write that reached a handler: (route, order id), applied or refused.
+    pub writes: Vec<(String, i64)>,
+    /// Set by a write that applied under `Faults::apply_then_hang`: its answer never comes in time.
+    pub(crate) hang_after_write: bool,
 }
 
 #[derive(Clone)]
@@ -40,7 +44,7 @@ pub struct SimHandle {
     state: Arc<Mutex<SimState>>,
 }
 
-fn lock(m: &Mutex<SimState>) -> MutexGuard<'_, SimState> {
+pub(crate) fn lock(m: &Mutex<SimState>) -> MutexGuard<'_, SimState> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -67,6 +71,8 @@ impl SimHandle {
             realtime: realtime.then(|| (Instant::now(), now)),
             base_url: base_url.clone(),
             rival: None,
+            writes: Vec::new(),
+            hang_after_write: false,
         }));
         let (admin_key, services_key) = {
             let s = lock(&state);
@@ -81,6 +87,7 @@ impl SimHandle {
             .route("/adminapi/v2/tickets/{id}", get(one_ticket))
             .route("/adminapi/v2/tickets/{id}/reply", post(reply_ticket))
             .route("/api/v2", post(public_api))
+            .merge(crate::writes::routes())
             .with_state(state.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -159,7 +166,7 @@ enum Gate {
     Hang(u64),
 }
 
-fn envelope_error(status: StatusCode, code: i64, msg: &str) -> Response {
+pub(crate) fn envelope_error(status: StatusCode, code: i64, msg: &str) -> Response {
     (status, Json(json!({"data": [], "error_code": code, "error_message": msg}))).into_response()
 }
 
@@ -214,7 +221,7 @@ fn gate(s: &mut SimState, path: &str, key_ok: bool) -> Gate {
 }
 
 /// Runs the gate and the handler body under the lock, sleeping (slow, hang) outside it.
-async fn answer(
+pub(crate) async fn answer(
     state: &Arc<Mutex<SimState>>,
     path: &str,
     key: Option<&str>,
@@ -247,7 +254,7 @@ async fn answer(
     }
 }
 
-fn api_key(headers: &HeaderMap, q: &HashMap<String, String>) -> Option<String> {
+pub(crate) fn api_key(headers: &HeaderMap, q: &HashMap<String, String>) -> Option<String> {
     headers
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
@@ -548,8 +555,10 @@ async fn one_order(
         let d = &s.data;
         match id.parse::<i64>().ok().and_then(|id| d.order_index(id)) {
             Some(i) => {
-                Json(json!({"data": order_json(d, &d.order(i), true), "error_code": 0, "error_message": ""}))
-                    .into_response()
+                let o = d.order(i);
+                let mut v = order_json(d, &o, true);
+                v["actions"] = crate::writes::actions(d, &o);
+                Json(json!({"data": v, "error_code": 0, "error_message": ""})).into_response()
             }
             None => envelope_error(StatusCode::NOT_FOUND, 404, "Order not found"),
         }

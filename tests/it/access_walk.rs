@@ -7,20 +7,7 @@ use shared::auth::api_key::{self, NewKey};
 use shared::auth::{Role, Scope};
 use shared::Access;
 
-use crate::helpers::{Res, TestApp};
-
-/// Every `{param}` becomes `1` (panel 1, id 1, …), except the static file name.
-fn concrete(path: &str) -> String {
-    let mut out = String::new();
-    let mut rest = path.replace("{file}", "app.css");
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
-        out.push_str(&rest[..open]);
-        out.push('1');
-        rest = rest[open + close + 1..].to_string();
-    }
-    out + &rest
-}
+use crate::helpers::{concrete, Res, TestApp};
 
 fn is_sign_in_redirect(res: &Res) -> bool {
     res.status == StatusCode::SEE_OTHER && res.location().starts_with("/login")
@@ -45,6 +32,9 @@ async fn every_route_enforces_its_access_rule() {
         "INSERT INTO services_cache (panel_id, id, name, checked_at) VALUES (1, 1, 'Likes', 0)",
         "INSERT INTO payment_methods (id, internal_name, display_name, created) VALUES (1, 'pm', 'PM', 0)",
         "INSERT INTO service_reports (id, panel_id, service_id, reason, reported_at) VALUES (1, 1, 1, 'x', 0)",
+        // A finished order action on panel 1, its order re-read: its page sends and reads nothing.
+        "INSERT INTO order_actions (id, kind, actor, created_at, finished_at) VALUES (1, 'resend', 'owner1', 0, 0)",
+        "INSERT INTO order_action_items (action_id, seq, panel_id, order_id, state, status_after) VALUES (1, 0, 1, 1, 'done', 'pending')",
         // A shared canned reply: the ticket page then offers its Insert.
         "INSERT INTO canned_replies (id, title, body, created, updated) VALUES (50, 'Thanks', 'Thank you.', 0, 0)",
     ] {

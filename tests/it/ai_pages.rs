@@ -192,9 +192,10 @@ async fn flagged_replies_filter_and_an_owners_wrong_marks_count_as_disagreement(
     );
     // Verdict counts per staff for the ticket tracking report.
     let now = shared::time::now();
-    let counts = ai_review::verdict_counts(&app.state.db, &PanelScope::All, None, now - 86_400 * 30, now + 1)
-        .await
-        .unwrap();
+    let counts =
+        panelops_ai_review::verdict_counts(&app.state.db, &PanelScope::All, None, now - 86_400 * 30, now + 1)
+            .await
+            .unwrap();
     assert_eq!(counts["Alice"].bad, 2);
     assert_eq!(counts["Bora"].good, 1);
     assert_eq!(counts["Chen"].mediocre, 1);
@@ -217,9 +218,10 @@ async fn an_agent_of_panel_a_sees_nothing_of_panel_b() {
         app.post(&format!("/ai/tickets/{b}/901/translate"), Some(&agent), &[]).await.status,
         StatusCode::FORBIDDEN
     );
-    let counts = ai_review::verdict_counts(&app.state.db, &PanelScope::Only(vec![a]), None, 0, i64::MAX)
-        .await
-        .unwrap();
+    let counts =
+        panelops_ai_review::verdict_counts(&app.state.db, &PanelScope::Only(vec![a]), None, 0, i64::MAX)
+            .await
+            .unwrap();
     assert!(!counts.contains_key("Zed"));
     // Viewers read flagged replies but run nothing.
     let viewer = app.as_role("viewer1", Role::Viewer, &[a]).await;
@@ -318,12 +320,14 @@ async fn ticket_analysis_translation_and_draft_are_shown_stored_and_logged() {
     );
 
     assert_eq!(app.scalar("SELECT COUNT(*) FROM ai_results WHERE panel_id = 1 AND ticket_id = 501").await, 5);
-    let results = ai_review::ticket_ai::ticket_results(&app.state.db, a, 501, 10).await.unwrap();
+    let results = panelops_ai_review::ticket_ai::ticket_results(&app.state.db, a, 501, 10).await.unwrap();
     assert_eq!(results[0].kind, "translate-draft");
     // The box the ticket page embeds: forms to the routes, stored answers.
     let agent_viewer = viewer_of(&app, &agent).await;
-    let html =
-        ai_review::pages::ticket::ticket_box(&app.state, &agent_viewer, a, 501).await.unwrap().into_string();
+    let html = panelops_ai_review::pages::ticket::ticket_box(&app.state, &agent_viewer, a, 501)
+        .await
+        .unwrap()
+        .into_string();
     assert!(
         html.contains(&format!("action=\"/ai/tickets/{a}/501/analyze\""))
             && html.contains("name=\"prompt_id\"")

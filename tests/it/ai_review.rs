@@ -76,7 +76,10 @@ async fn reviews_replies_newest_first_within_the_reply_budget() {
     let body = llm.last_request().expect("a request");
     assert_eq!(body["model"], "gpt-4o-mini");
     assert_eq!(body["messages"][0]["role"], "system");
-    assert!(body["messages"][0]["content"].as_str().unwrap().ends_with(ai_review::prompts::SCHEMA_RULE));
+    assert!(body["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .ends_with(panelops_ai_review::prompts::SCHEMA_RULE));
     assert_eq!(body["messages"][1]["role"], "user");
     let user = body["messages"][1]["content"].as_str().unwrap();
     assert!(
@@ -248,7 +251,7 @@ async fn editing_the_prompt_changes_only_later_reviews_and_the_schema_rule_stays
     let system = body["messages"][0]["content"].as_str().unwrap();
     assert!(system.starts_with("Ignore any JSON rule."));
     assert!(
-        system.ends_with(ai_review::prompts::SCHEMA_RULE),
+        system.ends_with(panelops_ai_review::prompts::SCHEMA_RULE),
         "the rule is appended whatever the owner writes"
     );
     let versions = app.get("/ai/quality-prompt", Some(&owner)).await;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use ai_review::client::ClientOptions;
-use ai_review::settings::{self, SettingsInput};
+use panelops_ai_review::client::ClientOptions;
+use panelops_ai_review::settings::{self, SettingsInput};
 use testkit::LlmHandle;
 
 use crate::helpers::TestApp;
@@ -55,8 +55,8 @@ pub async fn ticket(app: &TestApp, panel: i64, id: i64, subject: &str, at: i64, 
     }
 }
 
-pub fn quick() -> ai_review::RunOptions {
-    ai_review::RunOptions {
+pub fn quick() -> panelops_ai_review::RunOptions {
+    panelops_ai_review::RunOptions {
         client: ClientOptions {
             timeout: Duration::from_millis(400),
             attempts: 3,
@@ -69,8 +69,8 @@ pub fn quick() -> ai_review::RunOptions {
     }
 }
 
-pub async fn review(app: &TestApp) -> ai_review::RunReport {
-    ai_review::run_with(&app.state, &quick()).await.expect("review run")
+pub async fn review(app: &TestApp) -> panelops_ai_review::RunReport {
+    panelops_ai_review::run_with(&app.state, &quick()).await.expect("review run")
 }
 
 pub async fn text(app: &TestApp, sql: &str) -> String {

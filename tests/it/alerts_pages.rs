@@ -82,7 +82,7 @@ async fn an_owner_adds_a_channel_tests_it_and_never_sees_its_secrets_again() {
         1
     );
     let conn = app.state.db.connect().await.unwrap();
-    let c = reports::alerts::channels::get(&conn, 2).await.unwrap().unwrap();
+    let c = panelops_reports::alerts::channels::get(&conn, 2).await.unwrap().unwrap();
     assert_eq!(c.target(&app.state.config.secret_key).unwrap(), "123456:SECRET-token");
 
     // Deleted.
@@ -182,4 +182,53 @@ async fn history_and_settings_pages_render_for_a_fresh_console() {
     assert!(page.body.contains("No alerts yet"), "{}", page.body);
     let page = app.get("/settings/alerts", Some(&owner)).await;
     assert!(page.body.contains("No channels yet") && page.body.contains("Service critical"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_channel_keeps_its_time_zone_and_digests_from_the_form() {
+    let (app, rx) = setup().await;
+    let owner = app.as_role("boss", Role::Owner, &[]).await;
+    let url = format!("{}/hook", rx.base_url);
+    let mut form = channel_form("Berlin", "slack", &url, &["1"]);
+    form.extend([
+        ("time_zone", "Mars/Olympus"),
+        ("quiet_start", "22:00"),
+        ("quiet_end", "07:00"),
+        ("digest_daily", "1"),
+        ("digest_hour", "8"),
+        ("digest_weekday", "5"),
+    ]);
+    let res = app.post("/settings/alerts", Some(&owner), &form).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.body.contains("Write the time zone by its name, like Europe/Berlin"), "{}", res.body);
+    // What was typed is kept.
+    assert!(
+        res.body.contains("value=\"Mars/Olympus\"") && res.body.contains("value=\"8\" selected"),
+        "{}",
+        res.body
+    );
+
+    form.retain(|(k, _)| *k != "time_zone");
+    form.push(("time_zone", "europe/berlin"));
+    form.push(("digest_weekly", "1"));
+    let res = app.post("/settings/alerts", Some(&owner), &form).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = app.follow(&res, Some(&owner)).await;
+    assert!(page.body.contains("22:00–07:00") && page.body.contains("Europe/Berlin"), "{}", page.body);
+    assert!(page.body.contains("daily at 08:00, weekly on Fridays"), "{}", page.body);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM alert_channels WHERE time_zone = 'Europe/Berlin' AND digest_daily = 1
+             AND digest_weekly = 1 AND digest_hour = 8 AND digest_weekday = 5 AND quiet_start = 1320"
+        )
+        .await,
+        1
+    );
+    // The edit form starts from what is saved.
+    let page = app.get("/settings/alerts?edit=1", Some(&owner)).await;
+    assert!(
+        page.body.contains("value=\"Europe/Berlin\"") && page.body.contains("value=\"5\" selected"),
+        "{}",
+        page.body
+    );
 }

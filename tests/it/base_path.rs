@@ -40,7 +40,7 @@ async fn invoke(router: &axum::Router, request: LambdaRequest) -> Value {
 #[tokio::test]
 async fn under_cargo_lambda_watch_links_forms_assets_and_redirects_keep_the_function_prefix() {
     let app = TestApp::new().await;
-    let console = api::app(&app.state);
+    let console = panelops_api::app(&app.state);
     let owner = app.as_role("owner1", Role::Owner, &[]).await;
     // Signed out: the redirect to the sign-in page stays under the console's prefix.
     let res = invoke(&console, watch_event("panelops-api", "/panels", None)).await;
@@ -83,7 +83,7 @@ async fn under_cargo_lambda_watch_links_forms_assets_and_redirects_keep_the_func
     assert_eq!(doc["servers"][0]["url"], "/lambda-url/panelops-api/adminapi/v2");
 
     // A report page, served by its own function, links back to the console's.
-    let reports = reports::app(&app.state);
+    let reports = panelops_reports::app(&app.state);
     let page =
         invoke(&reports, watch_event("panelops-reports", "/reports/service-health", Some(&owner))).await;
     let body = page["body"].as_str().unwrap_or_default();

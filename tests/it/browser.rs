@@ -236,20 +236,6 @@ async fn texts(client: &fantoccini::Client, css: &str) -> Vec<String> {
     out
 }
 
-async fn column(app: &TestApp, sql: &str) -> Vec<String> {
-    let conn = app.state.db.connect().await.unwrap();
-    let mut rows = conn.query(sql, ()).await.unwrap();
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await.unwrap() {
-        out.push(match r.get_value(0).unwrap() {
-            libsql::Value::Integer(i) => i.to_string(),
-            libsql::Value::Text(t) => t,
-            _ => String::new(),
-        });
-    }
-    out
-}
-
 /// Submits the page's filter form and waits for the next page to load.
 async fn submit_filters(client: &fantoccini::Client) {
     let old = client.find(Locator::Css("form.filters")).await.unwrap();
@@ -281,14 +267,11 @@ async fn staff_filter_orders_copy_ids_insert_canned_reply_and_import_csv() {
     client.goto(&format!("{base}/orders")).await.unwrap();
     assert_eq!(client.find_all(Locator::Css("input[name=sel]")).await.unwrap().len(), 50);
     assert!(client.find_all(Locator::Css(".chips a.chip")).await.unwrap().is_empty(), "no filter yet");
-    let user =
-        column(&app, "SELECT user FROM orders_cache GROUP BY user ORDER BY COUNT(*) DESC LIMIT 1").await;
+    let user = app.column("SELECT user FROM orders_cache GROUP BY user ORDER BY COUNT(*) DESC LIMIT 1").await;
     let user = &user[0];
-    let theirs = column(
-        &app,
-        &format!("SELECT id FROM orders_cache WHERE user = '{user}' ORDER BY created DESC, id DESC"),
-    )
-    .await;
+    let theirs = app
+        .column(&format!("SELECT id FROM orders_cache WHERE user = '{user}' ORDER BY created DESC, id DESC"))
+        .await;
     client.find(Locator::Id("f-q")).await.unwrap().send_keys(user).await.unwrap();
     submit_filters(client).await;
     let url = client.current_url().await.unwrap();
@@ -311,14 +294,10 @@ async fn staff_filter_orders_copy_ids_insert_canned_reply_and_import_csv() {
         "exactly their orders, newest first"
     );
 
-    let service = column(
-        &app,
-        &format!("SELECT service_id FROM orders_cache WHERE user = '{user}' GROUP BY service_id ORDER BY COUNT(*) DESC LIMIT 1"),
+    let service = app.column(&format!("SELECT service_id FROM orders_cache WHERE user = '{user}' GROUP BY service_id ORDER BY COUNT(*) DESC LIMIT 1"),
     )
     .await;
-    let both = column(
-        &app,
-        &format!("SELECT id FROM orders_cache WHERE user = '{user}' AND service_id = {} ORDER BY created DESC, id DESC", service[0]),
+    let both = app.column(&format!("SELECT id FROM orders_cache WHERE user = '{user}' AND service_id = {} ORDER BY created DESC, id DESC", service[0]),
     )
     .await;
     client.find(Locator::Id("f-service")).await.unwrap().select_by_value(&service[0]).await.unwrap();
@@ -368,7 +347,7 @@ async fn staff_filter_orders_copy_ids_insert_canned_reply_and_import_csv() {
     client.find(Locator::Id("body")).await.unwrap().send_keys("We started a refill for you.").await.unwrap();
     client.find(Locator::Css("form.card button[type=submit]")).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Css(".flash")).await.unwrap();
-    let ticket = column(&app, "SELECT id FROM tickets_cache ORDER BY id LIMIT 1").await;
+    let ticket = app.column("SELECT id FROM tickets_cache ORDER BY id LIMIT 1").await;
     client.goto(&format!("{base}/tickets/{panel}/{}", ticket[0])).await.unwrap();
     let reply = client.wait().for_element(Locator::Id("reply-message")).await.unwrap();
     reply.send_keys("Hello! ").await.unwrap();
@@ -393,7 +372,7 @@ async fn staff_filter_orders_copy_ids_insert_canned_reply_and_import_csv() {
     );
 
     // (d) Import a CSV file whose line 3 is bad: counts and the rejected line are shown.
-    let sid = column(&app, "SELECT id FROM services_cache ORDER BY id LIMIT 1").await;
+    let sid = app.column("SELECT id FROM services_cache ORDER BY id LIMIT 1").await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("descriptions.csv");
     std::fs::write(

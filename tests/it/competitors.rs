@@ -137,10 +137,10 @@ async fn rival_setup(app: &TestApp) -> (i64, i64, testkit::SimHandle) {
     (panel, c, rival)
 }
 
-async fn sync_competitors(app: &TestApp, panel: i64) -> sync::RunReport {
+async fn sync_competitors(app: &TestApp, panel: i64) -> panelops_sync::RunReport {
     let mut opts = sync_support::until_idle(panel, 0);
     opts.resources = Some(vec![Resource::Competitors]);
-    sync::run_with(&app.state, &opts).await.expect("sync run")
+    panelops_sync::run_with(&app.state, &opts).await.expect("sync run")
 }
 
 #[tokio::test]

@@ -93,8 +93,12 @@ async fn report_numbers_on_a_hand_built_history() {
     let app = TestApp::new().await;
     let t = 1_800_000_000;
     let b = build(&app, t).await;
-    let q = reports::competitors::ReportQuery { panel: Some(b.panel), profile: None, window_hours: Some(24) };
-    let r = reports::competitors::report(&app.state.db, &PanelScope::All, &q, t).await.unwrap();
+    let q = panelops_reports::competitors::ReportQuery {
+        panel: Some(b.panel),
+        profile: None,
+        window_hours: Some(24),
+    };
+    let r = panelops_reports::competitors::report(&app.state.db, &PanelScope::All, &q, t).await.unwrap();
     assert_eq!((r.from, r.to), (t - 86_400, t));
     assert_eq!(r.rows.iter().map(|s| s.service_id).collect::<Vec<_>>(), vec![100, 101, 102]);
     let s100 = &r.rows[0];
@@ -137,8 +141,12 @@ async fn report_numbers_on_a_hand_built_history() {
     );
     assert!(r.notes.is_empty(), "{:?}", r.notes);
     // A window reaching before Beta's history says so; its start values are its first ones.
-    let q = reports::competitors::ReportQuery { panel: Some(b.panel), profile: None, window_hours: Some(48) };
-    let r = reports::competitors::report(&app.state.db, &PanelScope::All, &q, t).await.unwrap();
+    let q = panelops_reports::competitors::ReportQuery {
+        panel: Some(b.panel),
+        profile: None,
+        window_hours: Some(48),
+    };
+    let r = panelops_reports::competitors::report(&app.state.db, &PanelScope::All, &q, t).await.unwrap();
     assert!(r.notes.iter().any(|n| n.contains("Beta Rival")), "{:?}", r.notes);
     assert_eq!(r.rows[0].rivals[1].start_at, Some(t - 100_000));
     // A profile narrows competitors and services.
@@ -150,8 +158,9 @@ async fn report_numbers_on_a_hand_built_history() {
         window_hours: 24,
     };
     let pid = profiles::create(&app.state.db, &input, "owner").await.unwrap();
-    let q = reports::competitors::ReportQuery { panel: None, profile: Some(pid), window_hours: None };
-    let r = reports::competitors::report(&app.state.db, &PanelScope::All, &q, t).await.unwrap();
+    let q =
+        panelops_reports::competitors::ReportQuery { panel: None, profile: Some(pid), window_hours: None };
+    let r = panelops_reports::competitors::report(&app.state.db, &PanelScope::All, &q, t).await.unwrap();
     assert_eq!(r.rows.len(), 1);
     assert_eq!((r.rows[0].service_id, r.rows[0].rivals.len(), r.window_hours), (101, 1, 24));
     assert_eq!(r.rows[0].rivals[0].rate_now, Some(2_800_000));

@@ -12,20 +12,6 @@ fn order_rows(body: &str) -> usize {
     body.matches("name=\"sel\"").count()
 }
 
-async fn ids(app: &TestApp, sql: &str) -> Vec<String> {
-    let conn = app.state.db.connect().await.unwrap();
-    let mut rows = conn.query(sql, ()).await.unwrap();
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await.unwrap() {
-        out.push(match r.get_value(0).unwrap() {
-            libsql::Value::Integer(i) => i.to_string(),
-            libsql::Value::Text(t) => t,
-            _ => String::new(),
-        });
-    }
-    out
-}
-
 /// The `href` of the "Older »" link, unescaped.
 fn next_href(body: &str) -> Option<String> {
     let at = body.find("rel=\"next\"")?;
@@ -61,22 +47,22 @@ async fn orders_filter_search_and_page_without_repeats() {
             None => break,
         }
     }
-    let expected: Vec<String> = ids(
-        &app,
-        "SELECT panel_id || ':' || id FROM orders_cache ORDER BY created DESC, panel_id DESC, id DESC",
-    )
-    .await;
+    let expected: Vec<String> = app
+        .column(
+            "SELECT panel_id || ':' || id FROM orders_cache ORDER BY created DESC, panel_id DESC, id DESC",
+        )
+        .await;
     assert_eq!(seen, expected, "pages walk the whole cache once, in order");
 
     // Status tab + service filter survive paging and match the database.
-    let fails = ids(&app, "SELECT id FROM orders_cache WHERE status = 'fail'").await;
+    let fails = app.column("SELECT id FROM orders_cache WHERE status = 'fail'").await;
     let res = app.get("/orders?status=fail", Some(&owner)).await;
     assert_eq!(order_rows(&res.body), fails.len().min(50));
     assert!(res.body.contains("aria-current=\"page\">Fail"));
-    let svc =
-        ids(&app, "SELECT service_id FROM orders_cache GROUP BY service_id ORDER BY COUNT(*) DESC LIMIT 1")
-            .await;
-    let n = ids(&app, &format!("SELECT id FROM orders_cache WHERE service_id = {}", svc[0])).await.len();
+    let svc = app
+        .column("SELECT service_id FROM orders_cache GROUP BY service_id ORDER BY COUNT(*) DESC LIMIT 1")
+        .await;
+    let n = app.column(&format!("SELECT id FROM orders_cache WHERE service_id = {}", svc[0])).await.len();
     let res = app.get(&format!("/orders?service={}", svc[0]), Some(&owner)).await;
     assert_eq!(order_rows(&res.body), n.min(50));
     if n > 50 {
@@ -86,7 +72,7 @@ async fn orders_filter_search_and_page_without_repeats() {
     assert!(res.body.contains("Service: "), "active filter shown as a chip");
 
     // Search by id, external id, link prefix and username.
-    let row = ids(&app, "SELECT id || '|' || external_id || '|' || link || '|' || user FROM orders_cache WHERE external_id IS NOT NULL LIMIT 1").await;
+    let row = app.column("SELECT id || '|' || external_id || '|' || link || '|' || user FROM orders_cache WHERE external_id IS NOT NULL LIMIT 1").await;
     let parts: Vec<&str> = row[0].split('|').collect();
     for (term, at_least) in [(parts[0], 1), (parts[1], 1), (parts[2], 1)] {
         let res = app.get(&format!("/orders?q={}", urlencode(term)), Some(&owner)).await;
@@ -96,7 +82,7 @@ async fn orders_filter_search_and_page_without_repeats() {
             "search {term} finds the order"
         );
     }
-    let by_user = ids(&app, &format!("SELECT id FROM orders_cache WHERE user = '{}'", parts[3])).await.len();
+    let by_user = app.column(&format!("SELECT id FROM orders_cache WHERE user = '{}'", parts[3])).await.len();
     let res = app.get(&format!("/orders?q={}", urlencode(parts[3])), Some(&owner)).await;
     assert_eq!(order_rows(&res.body), by_user.min(50));
     let none = app.get("/orders?q=nobody-like-this", Some(&owner)).await;
@@ -122,7 +108,7 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn order_detail_shows_provider_and_margin_and_selection_copies() {
     let (app, _sim, panel, owner) = synced().await;
-    let row = ids(&app, "SELECT id || '|' || external_id || '|' || provider || '|' || (charge - provider_charge) || '|' || link FROM orders_cache WHERE external_id IS NOT NULL LIMIT 1").await;
+    let row = app.column("SELECT id || '|' || external_id || '|' || provider || '|' || (charge - provider_charge) || '|' || link FROM orders_cache WHERE external_id IS NOT NULL LIMIT 1").await;
     let p: Vec<&str> = row[0].split('|').collect();
     let res = app.get(&format!("/orders/{panel}/{}", p[0]), Some(&owner)).await;
     assert_eq!(res.status, StatusCode::OK);
@@ -164,7 +150,7 @@ async fn hostile_panel_text_is_rendered_inert() {
     let panel = register(&app, &sim).await;
     sync_idle(&app, panel).await;
     let owner = app.as_role("owner1", Role::Owner, &[]).await;
-    let ticket = ids(&app, "SELECT id FROM tickets_cache ORDER BY id LIMIT 1").await;
+    let ticket = app.column("SELECT id FROM tickets_cache ORDER BY id LIMIT 1").await;
     for path in [
         "/orders",
         "/users",
@@ -209,7 +195,7 @@ async fn ticket_page_links_mentioned_orders_and_replies_through_the_panel() {
     assert!(page.body.contains("99999999") && page.body.contains("not in the cached orders"));
     assert!(page.body.contains("Refill started"), "canned replies offered");
     // Without script, choosing a canned reply pre-fills the reply box.
-    let cid = ids(&app, "SELECT id FROM canned_replies").await;
+    let cid = app.column("SELECT id FROM canned_replies").await;
     let filled = app.get(&format!("/tickets/{panel}/{tid}?canned={}", cid[0]), Some(&agent)).await;
     assert!(filled.body.contains(">We started a refill for you.</textarea>"));
     // Its Insert button posts the draft, so the form's token never goes into the address (history,
@@ -285,16 +271,16 @@ async fn a_panel_refusing_the_reply_is_a_clear_error() {
 async fn users_sort_and_user_page_lists_their_rows() {
     let (app, _sim, panel, owner) = synced().await;
     let top =
-        ids(&app, "SELECT id FROM users_cache ORDER BY balance DESC, panel_id DESC, id DESC LIMIT 1").await;
+        app.column("SELECT id FROM users_cache ORDER BY balance DESC, panel_id DESC, id DESC LIMIT 1").await;
     let res = app.get("/users?sort=balance&dir=desc", Some(&owner)).await;
     assert_eq!(res.status, StatusCode::OK);
     let first_link = res.body.find("href=\"/users/").map(|i| &res.body[i..i + 40]).unwrap_or("");
     assert!(first_link.starts_with(&format!("href=\"/users/{panel}/{}\"", top[0])), "{first_link}");
     assert!(res.body.contains("Balance ↓"));
     // Ascending keeps unknown values last too.
-    let first =
-        ids(&app, "SELECT id FROM users_cache ORDER BY last_auth IS NULL, last_auth, panel_id, id LIMIT 1")
-            .await;
+    let first = app
+        .column("SELECT id FROM users_cache ORDER BY last_auth IS NULL, last_auth, panel_id, id LIMIT 1")
+        .await;
     let res = app.get("/users?sort=last_auth&dir=asc", Some(&owner)).await;
     let first_link = res.body.find("href=\"/users/").map(|i| &res.body[i..i + 40]).unwrap_or("");
     assert!(first_link.starts_with(&format!("href=\"/users/{panel}/{}\"", first[0])), "{first_link}");
@@ -304,7 +290,7 @@ async fn users_sort_and_user_page_lists_their_rows() {
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.body.contains("Page must be a number from 1 to 1,000,000."));
     // Discounts arrive as strings; they sort as numbers: 5 before 10, both before 15.
-    let three = ids(&app, "SELECT id FROM users_cache ORDER BY id LIMIT 3").await;
+    let three = app.column("SELECT id FROM users_cache ORDER BY id LIMIT 3").await;
     app.exec("UPDATE users_cache SET discount = NULL").await;
     for (id, d) in three.iter().zip(["10", "5", "15"]) {
         app.exec(&format!("UPDATE users_cache SET discount = '{d}' WHERE id = {id}")).await;
@@ -312,7 +298,7 @@ async fn users_sort_and_user_page_lists_their_rows() {
     let res = app.get("/users?sort=discount&dir=asc", Some(&owner)).await;
     let at = |i: usize| res.body.find(&format!("/users/{panel}/{}\"", three[i])).unwrap_or(usize::MAX);
     assert!(at(1) < at(0) && at(0) < at(2) && at(2) != usize::MAX, "5, 10, 15: {:?}", [at(1), at(0), at(2)]);
-    let buyer = ids(&app, "SELECT u.id FROM users_cache u WHERE EXISTS (SELECT 1 FROM orders_cache o WHERE o.user = u.username) LIMIT 1").await;
+    let buyer = app.column("SELECT u.id FROM users_cache u WHERE EXISTS (SELECT 1 FROM orders_cache o WHERE o.user = u.username) LIMIT 1").await;
     let page = app.get(&format!("/users/{panel}/{}", buyer[0]), Some(&owner)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&format!("href=\"/orders/{panel}/")), "their orders are listed");
@@ -326,7 +312,7 @@ async fn shared_canned_replies_are_kept_by_those_who_see_every_panel() {
     let one_panel_admin = app.as_role("admin1", Role::Admin, &[panel]).await;
     let res = app.post("/canned-replies", Some(&owner), &[("title", "Refund"), ("body", "Refunded.")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    let shared = ids(&app, "SELECT id FROM canned_replies WHERE owner_id IS NULL").await;
+    let shared = app.column("SELECT id FROM canned_replies WHERE owner_id IS NULL").await;
     assert_eq!(shared.len(), 1, "the owner's reply is shared");
     // An admin of one panel may not rewrite what every panel's agents send, nor delete it.
     let path = format!("/canned-replies/{}", shared[0]);
@@ -336,19 +322,19 @@ async fn shared_canned_replies_are_kept_by_those_who_see_every_panel() {
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = app.post(&format!("{path}/delete"), Some(&one_panel_admin), &[]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    assert_eq!(ids(&app, "SELECT body FROM canned_replies").await, vec!["Refunded."]);
+    assert_eq!(app.column("SELECT body FROM canned_replies").await, vec!["Refunded."]);
     // Their own replies stay personal, and they are not offered the choice.
     let page = app.get("/canned-replies", Some(&one_panel_admin)).await;
     assert!(page.body.contains("Refund") && !page.body.contains("name=\"personal\""));
     app.post("/canned-replies", Some(&one_panel_admin), &[("title", "Mine"), ("body", "Hello.")]).await;
-    assert_eq!(ids(&app, "SELECT COUNT(*) FROM canned_replies WHERE owner_id IS NOT NULL").await, vec!["1"]);
+    assert_eq!(app.column("SELECT COUNT(*) FROM canned_replies WHERE owner_id IS NOT NULL").await, vec!["1"]);
 }
 
 #[tokio::test]
 async fn payments_show_method_names_and_explain_their_risk() {
     let (app, _sim, _panel, owner) = synced().await;
     let method =
-        ids(&app, "SELECT method FROM payments_cache GROUP BY method ORDER BY COUNT(*) DESC LIMIT 1").await;
+        app.column("SELECT method FROM payments_cache GROUP BY method ORDER BY COUNT(*) DESC LIMIT 1").await;
     let admin = app.as_role_of_all_panels("admin1", Role::Admin).await;
     let res = app
         .post(
@@ -402,7 +388,7 @@ async fn services_show_promise_empty_state_and_refresh() {
 
     // Report a service; an admin resolves it.
     let agent = app.as_role("agent1", Role::Agent, &[panel]).await;
-    let sid = ids(&app, "SELECT id FROM services_cache LIMIT 1").await;
+    let sid = app.column("SELECT id FROM services_cache LIMIT 1").await;
     let res = app
         .post(
             &format!("/services/{panel}/{}/report", sid[0]),
@@ -440,7 +426,7 @@ pub async fn upload(app: &TestApp, session: &Session, file: impl AsRef<[u8]>) ->
 #[tokio::test]
 async fn description_import_counts_lines_and_a_malformed_file_changes_nothing() {
     let (app, _sim, panel, owner) = synced().await;
-    let sid = ids(&app, "SELECT id FROM services_cache ORDER BY id LIMIT 2").await;
+    let sid = app.column("SELECT id FROM services_cache ORDER BY id LIMIT 2").await;
     let csv = format!("panel_id,service_id,description,note\n{panel},{},Real likes from active accounts,a\n{panel},oops,Bad,b\n", sid[0]);
     let res = upload(&app, &owner, &csv).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -498,9 +484,9 @@ async fn a_staff_member_of_panel_a_never_sees_panel_b() {
     sync_idle(&app, a).await;
     sync_idle(&app, b).await;
     let agent = app.as_role("agent1", Role::Agent, &[a]).await;
-    let b_order = ids(&app, &format!("SELECT id FROM orders_cache WHERE panel_id = {b} LIMIT 1")).await;
-    let b_user = ids(&app, &format!("SELECT username FROM users_cache WHERE panel_id = {b} LIMIT 1")).await;
-    let b_ticket = ids(&app, &format!("SELECT id FROM tickets_cache WHERE panel_id = {b} LIMIT 1")).await;
+    let b_order = app.column(&format!("SELECT id FROM orders_cache WHERE panel_id = {b} LIMIT 1")).await;
+    let b_user = app.column(&format!("SELECT username FROM users_cache WHERE panel_id = {b} LIMIT 1")).await;
+    let b_ticket = app.column(&format!("SELECT id FROM tickets_cache WHERE panel_id = {b} LIMIT 1")).await;
     for path in [
         "/orders".to_string(),
         format!("/orders?q={}", b_order[0]),

@@ -244,6 +244,21 @@ impl TestApp {
         rows.next().await.expect("row").expect("a row").get(0).expect("int")
     }
 
+    /// The first column of every row, as text (integers written out).
+    pub async fn column(&self, sql: &str) -> Vec<String> {
+        let conn = self.state.db.connect().await.expect("conn");
+        let mut rows = conn.query(sql, ()).await.expect("query");
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().await.expect("row") {
+            out.push(match r.get_value(0).expect("value") {
+                libsql::Value::Integer(i) => i.to_string(),
+                libsql::Value::Text(t) => t,
+                _ => String::new(),
+            });
+        }
+        out
+    }
+
     pub async fn exec(&self, sql: &str) {
         let conn = self.state.db.connect().await.expect("conn");
         conn.execute(sql, ()).await.expect("exec");
@@ -253,4 +268,37 @@ impl TestApp {
 /// Session token from a `Set-Cookie: po_session=…` header.
 pub fn session_token(res: &Res) -> Option<String> {
     res.cookie("po_session").and_then(|c| c.split(';').next().map(|kv| kv["po_session=".len()..].to_string()))
+}
+
+/// A route's path with every `{param}` as `1` (panel 1, id 1, …), except the static file name.
+pub fn concrete(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path.replace("{file}", "app.css");
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push_str(&rest[..open]);
+        out.push('1');
+        rest = rest[open + close + 1..].to_string();
+    }
+    out + &rest
+}
+
+/// Log lines written while a test's subscriber is set, to read back.
+#[derive(Clone, Default)]
+pub struct LogCapture(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
+    }
 }

@@ -92,11 +92,11 @@ async fn an_unreachable_database_is_a_clear_503_and_the_sync_retries() {
     let api = app.get("/reports/service-health.json", Some(&owner)).await;
     assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
     assert!(
-        sync::run_with(&app.state, &until_idle(panel, 0)).await.is_err(),
+        panelops_sync::run_with(&app.state, &until_idle(panel, 0)).await.is_err(),
         "the run reports the database error"
     );
     app.sqld.as_mut().unwrap().restart().unwrap();
-    let report = sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
+    let report = panelops_sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
     assert_eq!(report.errors(), 0, "{report:?}");
     assert_mirrors(&app, panel, &sim).await;
     assert_eq!(app.get("/orders", Some(&owner)).await.status, StatusCode::OK);
@@ -111,7 +111,7 @@ async fn a_server_killed_mid_sync_resumes_with_nothing_lost_or_duplicated() {
     let sim = sim(22, 20_000, false).await;
     let panel = register(&app, &sim).await;
     let state = app.state.clone();
-    let run = tokio::spawn(async move { sync::run_with(&state, &until_idle(panel, 0)).await });
+    let run = tokio::spawn(async move { panelops_sync::run_with(&state, &until_idle(panel, 0)).await });
     // Kill it once some orders are stored.
     let started = std::time::Instant::now();
     while app.scalar("SELECT COUNT(*) FROM orders_cache").await < 3_000
@@ -126,7 +126,7 @@ async fn a_server_killed_mid_sync_resumes_with_nothing_lost_or_duplicated() {
     assert!((3_000..20_000).contains(&stored), "killed part-way ({stored} stored)");
     // The killed run's hold lapses after its heartbeat; a new run takes over now.
     app.exec("UPDATE sync_state SET lease_until = 0").await;
-    let report = sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
+    let report = panelops_sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
     assert_eq!(report.errors(), 0, "{report:?}");
     assert_mirrors(&app, panel, &sim).await;
     assert_eq!(

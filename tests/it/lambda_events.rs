@@ -34,7 +34,7 @@ async fn the_sync_names_the_input_it_expects() {
     let app = TestApp::new().await;
     let run = |p: Value| {
         let state = app.state.clone();
-        async move { sync::lambda::handle(&state, None, event(p)).await }
+        async move { panelops_sync::lambda::handle(&state, None, event(p)).await }
     };
     let expected = r#"expected {"job":"sync"}"#;
     for bad in [json!({}), json!({"job": 5}), json!({"job": "ai-review"})] {
@@ -51,10 +51,10 @@ async fn the_sync_names_the_input_it_expects() {
 #[tokio::test]
 async fn the_ai_reviewer_names_both_events_it_expects() {
     let app = TestApp::new().await;
-    let router = ai_review::app(&app.state);
+    let router = panelops_ai_review::app(&app.state);
     let run = |p: Value| {
         let (state, router) = (app.state.clone(), router.clone());
-        async move { ai_review::lambda::handle(&state, router, event(p)).await }
+        async move { panelops_ai_review::lambda::handle(&state, router, event(p)).await }
     };
     for bad in [json!({}), json!({"hello": "there"})] {
         let msg = refused(run(bad).await);
@@ -84,10 +84,10 @@ pub fn http_event(path: &str) -> Value {
 #[tokio::test]
 async fn the_reports_function_runs_the_alerts_and_serves_pages() {
     let app = TestApp::new().await;
-    let router = reports::app(&app.state);
+    let router = panelops_reports::app(&app.state);
     let run = |p: Value| {
         let (state, router) = (app.state.clone(), router.clone());
-        async move { reports::lambda::handle(&state, router, event(p)).await }
+        async move { panelops_reports::lambda::handle(&state, router, event(p)).await }
     };
     let msg = refused(run(json!({"job": "sync"})).await);
     assert!(msg.starts_with(r#"panelops-reports expected {"job":"alerts"}"#), "{msg}");

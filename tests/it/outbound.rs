@@ -90,7 +90,7 @@ async fn a_redirect_never_carries_a_key_to_another_address() {
         enabled: true,
     };
     competitors::create(&app.state.db, &app.state.config.secret_key, &rival).await.unwrap();
-    let report = sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
+    let report = panelops_sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
     assert!(report.errors() > 0, "{report:?}");
     assert_eq!(leaked(&seen), Vec::<String>::new(), "the other address saw requests");
     // The sync row says where the panel pointed.
@@ -99,7 +99,7 @@ async fn a_redirect_never_carries_a_key_to_another_address() {
     assert!(page.body.contains(&format!("redirect to {elsewhere}/adminapi/v2/")), "{}", page.body);
 
     // The AI provider's key stays home too.
-    let ai = ai_review::settings::SettingsInput {
+    let ai = panelops_ai_review::settings::SettingsInput {
         base_url: format!("{redirecting}/v1"),
         api_key: Some(AI_KEY.into()),
         model: "gpt-4o-mini".into(),
@@ -109,7 +109,7 @@ async fn a_redirect_never_carries_a_key_to_another_address() {
         max_tokens_per_day: 100_000,
         analysis_prompt: String::new(),
     };
-    ai_review::settings::save(&app.state.db, &app.state.config.secret_key, &ai).await.unwrap();
+    panelops_ai_review::settings::save(&app.state.db, &app.state.config.secret_key, &ai).await.unwrap();
     let t0 = shared::time::now() - 1000;
     ticket(&app, panel, 1, "Orders", t0, &[(false, "bob", QUESTION), (true, "Alice", GOOD)]).await;
     let run = crate::ai_support::review(&app).await;
@@ -195,7 +195,7 @@ async fn calls_to_private_addresses_are_refused_before_connecting() {
             services_key: Some(SERVICES_KEY.into()),
         };
         let panel = panels::create(&app.state.db, &app.state.config.secret_key, &input).await.unwrap();
-        let report = sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
+        let report = panelops_sync::run_with(&app.state, &until_idle(panel, 0)).await.unwrap();
         assert!(report.errors() > 0, "{url}: {report:?}");
         let state = shared::domain::sync::get(&app.state.db, panel, shared::domain::sync::Resource::Orders)
             .await
@@ -204,7 +204,7 @@ async fn calls_to_private_addresses_are_refused_before_connecting() {
         let message = state.message.unwrap_or_default();
         assert!(message.contains("a private or local address"), "{url}: {message}");
     }
-    let ai = ai_review::settings::SettingsInput {
+    let ai = panelops_ai_review::settings::SettingsInput {
         base_url: format!("http://localhost:{port}/v1"),
         api_key: Some(AI_KEY.into()),
         model: "gpt-4o-mini".into(),
@@ -214,7 +214,7 @@ async fn calls_to_private_addresses_are_refused_before_connecting() {
         max_tokens_per_day: 100_000,
         analysis_prompt: String::new(),
     };
-    ai_review::settings::save(&app.state.db, &app.state.config.secret_key, &ai).await.unwrap();
+    panelops_ai_review::settings::save(&app.state.db, &app.state.config.secret_key, &ai).await.unwrap();
     let t0 = shared::time::now() - 1000;
     ticket(&app, 1, 1, "Orders", t0, &[(false, "bob", QUESTION), (true, "Alice", GOOD)]).await;
     let run = crate::ai_support::review(&app).await;

@@ -91,7 +91,9 @@ async fn the_overview_lists_what_needs_attention_with_counts_that_link_to_the_ro
     let (a, b) = seed(&app, now).await;
     // The alerts score the services (as their schedule does every minute): the Overview reads the
     // incidents they keep open.
-    reports::alerts::run_with(&app.state, &reports::alerts::Options::default(), now).await.unwrap();
+    panelops_reports::alerts::run_with(&app.state, &panelops_reports::alerts::Options::default(), now)
+        .await
+        .unwrap();
     let agent = app.as_role("agent", Role::Agent, &[a]).await;
     let res = app.get("/", Some(&agent)).await;
     assert_eq!(res.status, StatusCode::OK);

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use reports::tickets::{self, fetch, TicketParams};
+use panelops_reports::tickets::{self, fetch, TicketParams};
 use shared::auth::{PanelScope, Role};
 use shared::domain::sync::Resource;
 use shared::domain::text::{order_ids, plain_text};
@@ -14,11 +14,11 @@ use crate::reports_support::list;
 use crate::sync_support::{client, register, sim, until_idle, NOW};
 
 async fn sync_without_messages(app: &TestApp, panel: i64) {
-    let opts = sync::RunOptions {
+    let opts = panelops_sync::RunOptions {
         resources: Some(vec![Resource::Orders, Resource::Tickets]),
         ..until_idle(panel, 0)
     };
-    sync::run_with(&app.state, &opts).await.expect("sync");
+    panelops_sync::run_with(&app.state, &opts).await.expect("sync");
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM ticket_messages").await,
         0,

@@ -3,9 +3,9 @@
 //! edges; JSON, pages and the admin API; staff and keys of one panel never see another's.
 
 use axum::http::StatusCode;
-use reports::margins::{self, MarginParams, Sums};
-use reports::providers::{self, ProviderParams};
-use reports::service_health::ServiceHealthParams;
+use panelops_reports::margins::{self, MarginParams, Sums};
+use panelops_reports::providers::{self, ProviderParams};
+use panelops_reports::service_health::ServiceHealthParams;
 use shared::auth::{PanelScope, Role, Scope};
 use shared::cache::rollups;
 

@@ -2,7 +2,7 @@
 //! JSON equals the page; panel scope; snooze; drill-down.
 
 use axum::http::StatusCode;
-use reports::service_health::{self, ServiceHealthParams, ServiceHealthRow};
+use panelops_reports::service_health::{self, ServiceHealthParams, ServiceHealthRow};
 use shared::auth::{PanelScope, Role};
 
 use crate::helpers::TestApp;
@@ -71,7 +71,7 @@ pub async fn seed(app: &TestApp, t: i64, e: i64) -> (i64, i64) {
     (a, b)
 }
 
-fn params(panel: Option<i64>) -> ServiceHealthParams {
+pub fn params(panel: Option<i64>) -> ServiceHealthParams {
     ServiceHealthParams {
         panel,
         window_hours: 24,
@@ -370,5 +370,23 @@ async fn a_staff_member_without_panels_sees_empty_reports() {
         "/reports/ticket-tracking/services",
     ] {
         assert_eq!(app.get(path, Some(&nobody)).await.status, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_trends_last_day_is_the_24_hour_score() {
+    let app = TestApp::new().await;
+    let t = shared::time::now();
+    let (a, b) = seed(&app, t, 600).await;
+    let conn = app.state.db.connect().await.unwrap();
+    let p = ServiceHealthParams { window_hours: 24, ..params(None) };
+    let scope = PanelScope::Only(vec![a, b]);
+    let (rows, trend) = service_health::with_trend(&conn, &scope, &p, t, 7).await.unwrap();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        let series = trend.get(&(r.panel_id, r.service_id)).expect("every listed service has a trend");
+        assert_eq!(series.len(), 7);
+        // The last day covers the same orders as the 24-hour window: finished in it, stuck by its end.
+        assert_eq!(series[6].map(|s| (s * 100.0).round() / 100.0), Some(r.score), "service {}", r.service_id);
     }
 }

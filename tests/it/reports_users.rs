@@ -2,7 +2,7 @@
 //! minimums, sort order and top services on hand-built rows; JSON equals the page; scope.
 
 use axum::http::StatusCode;
-use reports::top_spenders::{self, TopSpendersParams};
+use panelops_reports::top_spenders::{self, TopSpendersParams};
 use shared::auth::{PanelScope, Role};
 
 use crate::helpers::TestApp;
@@ -125,4 +125,55 @@ async fn json_equals_the_page_and_scope_limits_both() {
     let detail =
         app.get(&format!("/reports/top-spenders/user?user_panel={b}&username=whale"), Some(&agent)).await;
     assert_eq!(detail.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_profile_is_created_edited_made_default_and_changes_the_list() {
+    let app = TestApp::new().await;
+    let t = shared::time::now();
+    let (a, _) = seed(&app, t).await;
+    let admin = app.as_role_of_all_panels("admin", Role::Admin).await;
+    let viewer = app.as_role("viewer", Role::Viewer, &[a]).await;
+    let form = |min_payments: &'static str, default: bool| {
+        let mut f =
+            vec![("name", "Payers"), ("user_ids", ""), ("min_payments", min_payments), ("min_spend", "0")];
+        if default {
+            f.push(("is_default", "1"));
+        }
+        f
+    };
+    let res = app.post("/reports/top-spenders/profiles", Some(&viewer), &form("2", false)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "a viewer cannot create profiles");
+    let res = app.post("/reports/top-spenders/profiles", Some(&admin), &form("2", false)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let id = app.scalar("SELECT MAX(id) FROM user_profiles").await;
+    let names = |body: &str| {
+        list(body).iter().map(|r| r["username"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>()
+    };
+    let body =
+        app.get(&format!("/reports/top-spenders.json?profile={id}&panel={a}"), Some(&viewer)).await.body;
+    assert_eq!(names(&body), vec!["carol"], "only carol has 2 completed payments in the window");
+    // A wrong value re-renders the form with its error and keeps what was typed.
+    let bad =
+        app.post(&format!("/reports/top-spenders/profiles/{id}"), Some(&admin), &form("many", false)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("Enter a whole number from 0 to 1000000.") && bad.body.contains("value=\"many\"")
+    );
+    let res = app.post(&format!("/reports/top-spenders/profiles/{id}"), Some(&admin), &form("1", true)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    // The new default is what the report reads without a profile.
+    let body = app.get(&format!("/reports/top-spenders.json?panel={a}"), Some(&viewer)).await.body;
+    assert_eq!(names(&body), vec!["bob", "carol"]);
+    let page = app.get("/reports/top-spenders/profiles", Some(&viewer)).await;
+    assert!(page.body.contains("User tracking profiles") && page.body.contains("Payers"));
+    assert!(!page.body.contains("/reports/top-spenders/profiles/new"), "viewers get no New button");
+    let del = app.post(&format!("/reports/top-spenders/profiles/{id}/delete"), Some(&admin), &[]).await;
+    assert_eq!(del.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.scalar(&format!("SELECT COUNT(*) FROM user_profiles WHERE id = {id}")).await,
+        1,
+        "the default stays"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM activity_log WHERE action LIKE 'user_profile.%'").await, 2);
 }

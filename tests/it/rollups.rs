@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use reports::margins::{self, MarginParams};
-use reports::service_health::{self, is_slow, ServiceHealthParams};
-use reports::top_spenders::{self, TopSpendersParams};
+use panelops_reports::margins::{self, MarginParams};
+use panelops_reports::service_health::{self, is_slow, ServiceHealthParams};
+use panelops_reports::top_spenders::{self, TopSpendersParams};
 use shared::auth::PanelScope;
 use shared::cache::rollups;
 use shared::domain::service_name;

@@ -1,32 +1,16 @@
 //! Stored secrets never appear in a rendered page, the database in clear, or a log line.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use axum::http::{Method, StatusCode};
 use shared::auth::Role;
 
-use crate::helpers::TestApp;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::helpers::{LogCapture, TestApp};
 
 const ADMIN_KEY: &str = "ppadm-SECRET-a1b2c3d4e5f6-7788";
 const SERVICES_KEY: &str = "ppsvc-SECRET-0f9e8d7c6b5a-4455";
 
 #[tokio::test]
 async fn keys_are_never_rendered_stored_in_clear_or_logged() {
-    let logs = Capture::default();
+    let logs = LogCapture::default();
     let sink = logs.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -99,7 +83,7 @@ async fn keys_are_never_rendered_stored_in_clear_or_logged() {
         let d: String = r.get(0).unwrap();
         assert!(!d.contains("SECRET"), "activity log: {d}");
     }
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(!text.contains("SECRET"), "a log line shows a key");
 }
 

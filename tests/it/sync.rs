@@ -102,18 +102,21 @@ async fn a_catch_up_cut_short_leaves_the_searches_working_and_the_indexes_come_b
     let panel = register(&app, &sim).await;
     let migrated = migrated_scattered_indexes().await;
     assert_eq!(migrated.len(), 3);
-    let catch_up = sync::RunOptions { catch_up_rows: 2_000, ..until_idle(panel, 0) };
-    let budgeted = sync::RunOptions { until_idle: false, max_pages: 3, ..catch_up.clone() };
-    let report = sync::run_with(&app.state, &budgeted).await.unwrap();
+    let catch_up = panelops_sync::RunOptions { catch_up_rows: 2_000, ..until_idle(panel, 0) };
+    let budgeted = panelops_sync::RunOptions { until_idle: false, max_pages: 3, ..catch_up.clone() };
+    let report = panelops_sync::run_with(&app.state, &budgeted).await.unwrap();
     assert!(
-        report.resources.iter().any(|r| r.resource == "orders" && r.outcome == sync::Outcome::Partial),
+        report
+            .resources
+            .iter()
+            .any(|r| r.resource == "orders" && r.outcome == panelops_sync::Outcome::Partial),
         "{report:?}"
     );
     assert_eq!(scattered_indexes(&app).await, migrated, "a run that stops on its budget puts them back");
 
     let run = tokio::spawn({
         let (state, opts) = (app.state.clone(), catch_up.clone());
-        async move { sync::run_with(&state, &opts).await }
+        async move { panelops_sync::run_with(&state, &opts).await }
     });
     let started = std::time::Instant::now();
     while app.scalar("SELECT COUNT(*) FROM orders_cache").await < 8_000 {
@@ -143,12 +146,12 @@ async fn a_catch_up_cut_short_leaves_the_searches_working_and_the_indexes_come_b
     // catch-up in another process (scheduled runs overlap on AWS): the next run leaves the indexes off.
     let paused = shared::domain::sync::EngineSettings { paused: true, ..Default::default() };
     shared::domain::sync::save_engine_settings(&app.state.db, &paused).await.unwrap();
-    let paused_run = sync::RunOptions { panel: Some(panel), ..Default::default() };
-    assert!(sync::run_with(&app.state, &paused_run).await.unwrap().paused);
+    let paused_run = panelops_sync::RunOptions { panel: Some(panel), ..Default::default() };
+    assert!(panelops_sync::run_with(&app.state, &paused_run).await.unwrap().paused);
     assert!(scattered_indexes(&app).await.is_empty(), "an overlapping run keeps a catch-up's indexes off");
     // Once the hold has run out, the next run syncs nothing but gives the indexes back.
     app.exec("UPDATE sync_state SET lease_until = 0").await;
-    assert!(sync::run_with(&app.state, &paused_run).await.unwrap().paused);
+    assert!(panelops_sync::run_with(&app.state, &paused_run).await.unwrap().paused);
     assert_eq!(scattered_indexes(&app).await, migrated);
     assert!(!app.get("/settings/sync", Some(&owner)).await.body.contains(notice));
 
@@ -187,9 +190,9 @@ async fn changes_within_one_interval(page_size: Option<i64>) {
     sim.advance(86_400);
     // The orders interval elapses (60 s): the due run picks the changes up.
     app.exec("UPDATE sync_state SET cycle_done_at = cycle_done_at - 61, last_fetched_at = last_fetched_at - 61, last_ok_at = last_ok_at - 61").await;
-    let report = sync::run_with(
+    let report = panelops_sync::run_with(
         &app.state,
-        &sync::RunOptions {
+        &panelops_sync::RunOptions {
             panel: Some(panel),
             client: crate::sync_support::client(0),
             ..Default::default()
@@ -198,7 +201,7 @@ async fn changes_within_one_interval(page_size: Option<i64>) {
     .await
     .unwrap();
     assert!(
-        report.resources.iter().any(|r| r.resource == "orders" && r.outcome == sync::Outcome::Ok),
+        report.resources.iter().any(|r| r.resource == "orders" && r.outcome == panelops_sync::Outcome::Ok),
         "{report:?}"
     );
     let open_after =
@@ -217,7 +220,7 @@ async fn currently_cached_follows_a_first_sync_page_by_page() {
     let panel = register(&app, &sim).await;
     let run = tokio::spawn({
         let (state, opts) = (app.state.clone(), until_idle(panel, 0));
-        async move { sync::run_with(&state, &opts).await }
+        async move { panelops_sync::run_with(&state, &opts).await }
     });
     let (mut mid_run, mut checks) = (0, 0);
     while !run.is_finished() {
@@ -267,12 +270,13 @@ async fn an_interrupted_run_resumes_to_the_same_result() {
     let opts = until_idle(panel, 0);
     // Cancel the run at several instants, mid-page included; each time the next run continues.
     for ms in [30u64, 80, 150, 250] {
-        let _ = tokio::time::timeout(Duration::from_millis(ms), sync::run_with(&app.state, &opts)).await;
+        let _ =
+            tokio::time::timeout(Duration::from_millis(ms), panelops_sync::run_with(&app.state, &opts)).await;
         settle_cancelled_run().await;
         // A cancelled run leaves its hold, which lasts minutes past its last page, not an hour…
         let held =
             app.scalar("SELECT COALESCE(MAX(lease_until), 0) FROM sync_state").await - shared::time::now();
-        assert!(held <= sync::LEASE_HEARTBEAT_SECS + 5, "held for {held} s");
+        assert!(held <= panelops_sync::LEASE_HEARTBEAT_SECS + 5, "held for {held} s");
         // …and an expired hold is taken over.
         app.exec("UPDATE sync_state SET lease_until = 0").await;
     }
@@ -327,7 +331,7 @@ async fn at_most_five_requests_per_second_under_concurrent_resources() {
     let releases = Releases::default();
     // This test's runtime runs every task of the sync on this thread.
     let logging = tracing::dispatcher::set_default(&releases.dispatch());
-    let report = sync::run_with(&app.state, &until_idle(panel, 5)).await.unwrap();
+    let report = panelops_sync::run_with(&app.state, &until_idle(panel, 5)).await.unwrap();
     drop(logging);
     assert_eq!(report.errors(), 0, "{report:?}");
     assert!(releases.count() > 20, "{} requests", releases.count());
@@ -503,14 +507,14 @@ async fn a_run_out_of_time_leaves_its_work_to_the_next_run() {
     let rows = app.scalar("SELECT COUNT(*) FROM sync_state").await;
     assert!(rows >= 6);
     // The Lambda's deadline has passed: nothing starts, nothing is half done.
-    let late = sync::RunOptions {
+    let late = panelops_sync::RunOptions {
         deadline: Some(std::time::Instant::now()),
         client: crate::sync_support::client(0),
         ..Default::default()
     };
-    let report = sync::run_with(&app.state, &late).await.unwrap();
+    let report = panelops_sync::run_with(&app.state, &late).await.unwrap();
     assert!(
-        report.resources.iter().all(|r| r.outcome == sync::Outcome::Later && r.fetched == 0),
+        report.resources.iter().all(|r| r.outcome == panelops_sync::Outcome::Later && r.fetched == 0),
         "{report:?}"
     );
     assert_eq!(sim.request_count(), 0);
@@ -519,14 +523,14 @@ async fn a_run_out_of_time_leaves_its_work_to_the_next_run() {
         rows
     );
     // The next run, with time, does it all.
-    let report = sync::run_with(
+    let report = panelops_sync::run_with(
         &app.state,
-        &sync::RunOptions { client: crate::sync_support::client(0), ..Default::default() },
+        &panelops_sync::RunOptions { client: crate::sync_support::client(0), ..Default::default() },
     )
     .await
     .unwrap();
     assert!(
-        report.resources.iter().any(|r| r.resource == "orders" && r.outcome == sync::Outcome::Ok),
+        report.resources.iter().any(|r| r.resource == "orders" && r.outcome == panelops_sync::Outcome::Ok),
         "{report:?}"
     );
     let visible = sim.with(|s| s.data.visible_count()) as i64;

@@ -128,8 +128,12 @@ async fn a_refused_services_key_stops_only_the_catalogue() {
     let key = app.state.config.secret_key.encrypt("not-the-services-key").unwrap();
     app.exec(&format!("UPDATE panels SET services_key_enc = '{key}' WHERE id = {panel}")).await;
     let report = sync_idle(&app, panel).await;
-    let failed: Vec<&str> =
-        report.resources.iter().filter(|r| r.outcome == ::sync::Outcome::Error).map(|r| r.resource).collect();
+    let failed: Vec<&str> = report
+        .resources
+        .iter()
+        .filter(|r| r.outcome == panelops_sync::Outcome::Error)
+        .map(|r| r.resource)
+        .collect();
     assert_eq!(failed, vec!["services"], "{report:?}");
     let row = sync::get(&app.state.db, panel, Resource::Services).await.unwrap().unwrap();
     assert!(row.message.unwrap_or_default().starts_with("Services API key:"), "the message names the key");

@@ -126,7 +126,7 @@ async fn paused_engine_skips_scheduled_runs() {
         &[("paused", "1"), ("concurrency", "2"), ("retention_days", "0")],
     )
     .await;
-    let report = ::sync::run(&app.state).await.unwrap();
+    let report = panelops_sync::run(&app.state).await.unwrap();
     assert!(report.paused && report.resources.is_empty());
     assert_eq!(sim.request_count(), 0);
     let _ = panel;
@@ -149,8 +149,8 @@ async fn changing_intervals_updates_the_schedule_once() {
     let a = app.add_panel("Alpha", "https://alpha.example", None).await;
     sync::ensure_rows(&app.state.db, a).await.unwrap();
     let rec = Recorder::default();
-    assert_eq!(::sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 60);
-    assert_eq!(::sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 60);
+    assert_eq!(panelops_sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 60);
+    assert_eq!(panelops_sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 60);
     assert_eq!(*rec.0.lock().unwrap(), vec![60], "applied once, not on every run");
     // Every interval raised to 10 minutes through the page: the schedule follows.
     let admin = app.as_role("admin1", Role::Admin, &[a]).await;
@@ -165,6 +165,6 @@ async fn changing_intervals_updates_the_schedule_once() {
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", r.as_str());
     }
-    assert_eq!(::sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 600);
+    assert_eq!(panelops_sync::schedule::reconcile(&app.state, &rec).await.unwrap(), 600);
     assert_eq!(*rec.0.lock().unwrap(), vec![60, 600]);
 }

@@ -50,8 +50,8 @@ pub fn admin_client(sim: &SimHandle, opts: &ClientOptions) -> shared::pp::AdminC
         .expect("client")
 }
 
-pub fn until_idle(panel: i64, per_second: u32) -> sync::RunOptions {
-    sync::RunOptions {
+pub fn until_idle(panel: i64, per_second: u32) -> panelops_sync::RunOptions {
+    panelops_sync::RunOptions {
         panel: Some(panel),
         force: true,
         until_idle: true,
@@ -60,8 +60,8 @@ pub fn until_idle(panel: i64, per_second: u32) -> sync::RunOptions {
     }
 }
 
-pub async fn sync_idle(app: &TestApp, panel: i64) -> sync::RunReport {
-    sync::run_with(&app.state, &until_idle(panel, 0)).await.expect("sync run")
+pub async fn sync_idle(app: &TestApp, panel: i64) -> panelops_sync::RunReport {
+    panelops_sync::run_with(&app.state, &until_idle(panel, 0)).await.expect("sync run")
 }
 
 /// Every row of `sql` (ordered; `?1` the panel) as text, read in slices: a remote server refuses an

@@ -150,9 +150,9 @@ fn concrete(pattern: &str) -> String {
 /// Each function's whole router (what its Lambda serves).
 fn functions(app: &TestApp) -> Vec<(&'static str, Routes)> {
     vec![
-        ("panelops-api", api::served(&app.state)),
-        ("panelops-reports", reports::served(&app.state)),
-        ("panelops-ai-review", ai_review::served(&app.state)),
+        ("panelops-api", panelops_api::served(&app.state)),
+        ("panelops-reports", panelops_reports::served(&app.state)),
+        ("panelops-ai-review", panelops_ai_review::served(&app.state)),
     ]
 }
 

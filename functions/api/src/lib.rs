@@ -1,6 +1,7 @@
 //! The staff console's pages (and, later, `/adminapi/v2`). `routes()` is what the local runner merges;
 //! `app()` is what the Lambda serves.
 
+pub mod actions;
 pub mod adminapi;
 pub mod audit_log;
 pub mod pages;

@@ -6,5 +6,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = shared::config::Config::from_env()?;
     // Database and migrations during init, not on the first request.
     let state = shared::AppState::init(config).await?;
-    lambda_http::run(api::app(&state)).await
+    lambda_http::run(panelops_api::app(&state)).await
 }

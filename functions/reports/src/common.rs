@@ -12,11 +12,28 @@ use shared::db::Conn;
 
 use shared::auth::{PanelScope, Viewer};
 use shared::ui::link;
-use shared::{AppError, AppResult};
+use shared::{AppError, AppResult, AppState};
 
 /// Query parameters as given (repeated names allowed); unknown names are ignored.
 #[derive(Debug, Default, Clone)]
 pub struct Params(pub Vec<(String, String)>);
+
+/// A report request: who asks, with which query (parsed, and as sent for links that repeat it).
+pub struct Ask {
+    pub state: AppState,
+    pub viewer: Viewer,
+    pub q: Params,
+    pub raw: Option<String>,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Ask {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> AppResult<Ask> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        let raw = parts.uri.query().map(str::to_string);
+        Ok(Ask { state: state.clone(), viewer, q: Params::parse(raw.as_deref())?, raw })
+    }
+}
 
 impl Params {
     pub fn parse(raw: Option<&str>) -> AppResult<Params> {

@@ -6,9 +6,12 @@
 pub mod alerts;
 pub mod common;
 pub mod competitors;
+pub mod exports;
 pub mod lambda;
 pub mod margins;
+pub mod profiles;
 pub mod providers;
+pub mod response_times;
 pub mod service_health;
 pub mod tickets;
 pub mod top_spenders;
@@ -24,6 +27,8 @@ pub fn routes(state: &AppState) -> Routes {
         .merge(margins::pages::routes(state))
         .merge(providers::pages::routes(state))
         .merge(tickets::pages::routes(state))
+        .merge(response_times::pages::routes(state))
+        .merge(exports::routes(state))
         .merge(competitors::routes(Routes::new(state)))
 }
 

@@ -8,10 +8,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init(true);
     let config = shared::config::Config::from_env()?;
     let state = shared::AppState::init(config).await?;
-    let router = reports::app(&state);
+    let router = panelops_reports::app(&state);
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let (state, router) = (state.clone(), router.clone());
-        async move { reports::lambda::handle(&state, router, event).await }
+        async move { panelops_reports::lambda::handle(&state, router, event).await }
     }))
     .await
 }

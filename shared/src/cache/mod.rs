@@ -6,6 +6,7 @@ pub mod orders;
 pub mod payments;
 pub mod rollups;
 pub mod services;
+pub mod speeds;
 pub mod ticket_messages;
 pub mod tickets;
 pub mod upsert;

@@ -187,7 +187,7 @@ pub fn replace_conversation(panel_id: i64, ticket_id: i64, msgs: &[MessageRow]) 
     // Many rows per statement, under SQLite's limit on bound parameters.
     const ROWS: usize = 1000;
     for (c, chunk) in sorted.chunks(ROWS).enumerate() {
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let first_seq = c * ROWS;
         let params = chunk.iter().enumerate().flat_map(|(k, m)| {
             [
@@ -198,17 +198,23 @@ pub fn replace_conversation(panel_id: i64, ticket_id: i64, msgs: &[MessageRow]) 
                 Sql::Integer(m.is_staff as i64),
                 Sql::Text(m.message.clone()),
                 Sql::Integer(m.created),
+                Sql::Integer(plain_length(&m.message)),
             ]
         });
         out.push(Stmt::new(
             format!(
-                "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created)
+                "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created, plain_length)
                  VALUES {values}"
             ),
             libsql::params_from_iter(params),
         ));
     }
     out
+}
+
+/// A message's length as Ticket tracking counts it: characters of its text with HTML stripped.
+pub fn plain_length(body: &str) -> i64 {
+    crate::domain::text::plain_text(body).chars().count() as i64
 }
 
 /// What `tickets_cache.order_ids` holds for a conversation (bodies in time order): every 6–10 digit

@@ -22,11 +22,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "ticket_read_failures", include_str!("../../migrations/0015_ticket_read_failures.sql")),
     (16, "alerts", include_str!("../../migrations/0016_alerts.sql")),
     (17, "rollups", include_str!("../../migrations/0017_rollups.sql")),
+    (18, "order_actions", include_str!("../../migrations/0018_order_actions.sql")),
     (19, "money", include_str!("../../migrations/0019_money.sql")),
+    (20, "delivery", include_str!("../../migrations/0020_delivery.sql")),
+    (21, "digests", include_str!("../../migrations/0021_digests.sql")),
+    (22, "reply_lengths", include_str!("../../migrations/0022_reply_lengths.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 19;
+pub const CURRENT_VERSION: i64 = 22;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

@@ -12,6 +12,10 @@
 
 use serde::Serialize;
 
+use crate::db::rows::opt_i64;
+use crate::db::Row;
+use crate::error::AppResult;
+
 /// Amounts are micro-units of the panel's currency.
 pub const LARGE_FIRST_DEPOSIT: i64 = 100_000_000;
 pub const VERY_LARGE_FIRST_DEPOSIT: i64 = 500_000_000;
@@ -57,6 +61,52 @@ impl Level {
 pub struct Risk {
     pub level: Level,
     pub reasons: Vec<String>,
+}
+
+/// What a payment's risk is judged on, read in the statement that reads the payment (the table
+/// aliased `p`), as the columns that follow its own: the account's age, earlier and recent deposits,
+/// what was spent right after, the method's bounds. The Payments page and the Risky payment alert
+/// read the same columns. INDEXED BY: without statistics (Turso takes no ANALYZE) SQLite 'finds' a
+/// user by scanning the panel's users and counts their payments through the panel's (panel, created)
+/// index — seconds per page at 100,000 orders instead of milliseconds.
+pub fn fact_columns() -> String {
+    format!(
+        "(SELECT created FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1),
+         (SELECT COUNT(*) FROM payments_cache e INDEXED BY payments_cache_user
+            WHERE e.panel_id = p.panel_id AND e.user = p.user AND e.created < p.created),
+         (SELECT COUNT(*) FROM payments_cache e INDEXED BY payments_cache_user WHERE e.panel_id = p.panel_id AND e.user = p.user
+            AND e.created >= p.created - {BURST_WINDOW_SECS} AND e.created <= p.created AND e.id != p.id),
+         (SELECT COALESCE(SUM(charge), 0) FROM orders_cache o INDEXED BY orders_cache_user WHERE o.panel_id = p.panel_id AND o.user = p.user
+            AND o.created >= p.created AND o.created <= p.created + {SPEND_WINDOW_SECS}),
+         (SELECT min_amount FROM payment_methods m WHERE m.internal_name = p.method),
+         (SELECT max_amount FROM payment_methods m WHERE m.internal_name = p.method)"
+    )
+}
+
+/// How many columns `fact_columns` reads.
+pub const FACT_COLUMN_COUNT: usize = 6;
+
+/// The facts of a payment of `amount` made at `created`, from the `fact_columns` starting at `first`.
+pub fn facts_from(r: &Row, first: usize, amount: i64, created: i64) -> AppResult<Facts> {
+    let at = |k: usize| (first + k) as i32;
+    Ok(Facts {
+        amount,
+        created,
+        account_created: opt_i64(r, at(0))?,
+        earlier_payments: r.get(at(1))?,
+        payments_last_hour: r.get(at(2))?,
+        spent_right_after: r.get(at(3))?,
+        method_min: opt_i64(r, at(4))?,
+        method_max: opt_i64(r, at(5))?,
+    })
+}
+
+/// A payment's risk: none (low, no reasons) without a user or an amount to judge.
+pub fn assess_payment(user: Option<&str>, amount: Option<i64>, facts: &Facts) -> Risk {
+    match (user, amount) {
+        (Some(_), Some(_)) => assess(facts),
+        _ => assess(&Facts::default()),
+    }
 }
 
 pub fn assess(f: &Facts) -> Risk {

@@ -151,3 +151,23 @@ impl AdminClient {
             .map(|_| ())
     }
 }
+
+impl AdminClient {
+    /// `GET /orders/{id}`: the order with its `actions` flags and `order_buttons` where the panel sends them.
+    pub async fn order(&self, id: i64) -> Result<Value, PpError> {
+        let v = self.get(&format!("/orders/{id}"), &[]).await?;
+        v.get("data")
+            .cloned()
+            .filter(Value::is_object)
+            .ok_or_else(|| PpError::Malformed("data is not an order".into()))
+    }
+
+    /// `POST <path>` with a JSON body: an order write. The caller's options decide the tries; writes
+    /// are not idempotent, so they are made with one.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, PpError> {
+        let url = format!("{}{path}", self.base);
+        self.transport
+            .send(|http| http.post(&url).header("X-Api-Key", self.key.expose()).json(body), check_envelope)
+            .await
+    }
+}

@@ -15,6 +15,20 @@ impl FormErrors {
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0.get(field).map(String::as_str)
     }
+    /// Errors of one field.
+    pub fn one(field: &'static str, msg: impl Into<String>) -> FormErrors {
+        let mut e = FormErrors::default();
+        e.add(field, msg);
+        e
+    }
+    /// The value when no error was added, else the errors.
+    pub fn or_ok<T>(self, value: impl FnOnce() -> T) -> Result<T, FormErrors> {
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

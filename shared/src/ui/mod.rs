@@ -1,5 +1,6 @@
 //! The console's look: one layout, one stylesheet, and the UI pieces every page reuses.
 
+pub mod actions;
 pub mod assets;
 pub mod components;
 pub mod error_page;
@@ -7,6 +8,7 @@ pub mod form;
 pub mod layout;
 pub mod listing;
 pub mod nav;
+pub mod speed;
 
 pub use components::*;
 pub use layout::{bare_page, page};

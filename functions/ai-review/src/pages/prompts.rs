@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::{html, Markup};
 
-use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Role, Viewer};
+use shared::auth::{Role, Viewer};
+use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input};
 use shared::{AppError, AppResult, AppState};
@@ -95,30 +95,28 @@ fn validate(data: &FormData) -> Result<NamedPrompt, FormErrors> {
     if system_prompt.is_empty() || system_prompt.chars().count() > 8000 {
         errors.add("system_prompt", "Write the prompt, up to 8000 characters.");
     }
-    if errors.is_empty() {
-        Ok(NamedPrompt { id: 0, title, model: Some(model).filter(|m| !m.is_empty()), system_prompt })
-    } else {
-        Err(errors)
-    }
+    errors.or_ok(|| NamedPrompt { id: 0, title, model: Some(model).filter(|m| !m.is_empty()), system_prompt })
 }
 
 pub async fn new_page(viewer: Viewer) -> Markup {
     ui::page(&viewer, "Add AI prompt", form(&viewer, None, &FormData::default(), &FormErrors::default()))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let p = match validate(&data) {
-        Ok(p) => p,
-        Err(e) => return Ok(ui::invalid(ui::page(&viewer, "Add AI prompt", form(&viewer, None, &data, &e)))),
+/// What saving or deleting prompt `id` did, for the log and the flash message.
+fn saved(id: i64, p: &NamedPrompt, action: &'static str, verb: &str) -> Saved {
+    let (details, flash) = (format!("#{id} {}", p.title), format!("Prompt {} {verb}.", p.title));
+    Saved { action, details, panel: None, to: "/ai/prompts".into(), flash }
+}
+
+pub async fn create(post: Post) -> AppResult<Response> {
+    let page = async |e: FormErrors| {
+        Ok(ui::page(&post.viewer, "Add AI prompt", form(&post.viewer, None, &post.data, &e)))
     };
-    let id = prompts::save(&state.db, None, &p, viewer.id()).await?;
-    crate::log(&state, &viewer, &client, "ai.prompt.created", &format!("#{id} {}", p.title), None).await?;
-    Ok(flash_redirect("/ai/prompts", &format!("Prompt {} added.", p.title), client.secure))
+    let save = async |p: NamedPrompt| {
+        let id = prompts::save(&post.state.db, None, &p, post.viewer.id()).await?;
+        Ok(Ok(saved(id, &p, "ai.prompt.created", "added")))
+    };
+    post.submit(validate(&post.data), page, save).await
 }
 
 async fn load(state: &AppState, id: i64) -> AppResult<NamedPrompt> {
@@ -138,34 +136,21 @@ pub async fn edit_page(
     ))
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let old = load(&state, id).await?;
-    let p = match validate(&data) {
-        Ok(p) => p,
-        Err(e) => {
-            let title = format!("AI prompt: {}", old.title);
-            return Ok(ui::invalid(ui::page(&viewer, &title, form(&viewer, Some(&old), &data, &e))));
-        }
+pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let old = load(&post.state, id).await?;
+    let page = async |e: FormErrors| {
+        let title = format!("AI prompt: {}", old.title);
+        Ok(ui::page(&post.viewer, &title, form(&post.viewer, Some(&old), &post.data, &e)))
     };
-    prompts::save(&state.db, Some(id), &p, viewer.id()).await?;
-    crate::log(&state, &viewer, &client, "ai.prompt.updated", &format!("#{id} {}", p.title), None).await?;
-    Ok(flash_redirect("/ai/prompts", &format!("Prompt {} saved.", p.title), client.secure))
+    let save = async |p: NamedPrompt| {
+        prompts::save(&post.state.db, Some(id), &p, post.viewer.id()).await?;
+        Ok(Ok(saved(id, &p, "ai.prompt.updated", "saved")))
+    };
+    post.submit(validate(&post.data), page, save).await
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let p = load(&state, id).await?;
-    prompts::delete(&state.db, id).await?;
-    crate::log(&state, &viewer, &client, "ai.prompt.deleted", &format!("#{id} {}", p.title), None).await?;
-    Ok(flash_redirect("/ai/prompts", &format!("Prompt {} deleted.", p.title), client.secure))
+pub async fn delete(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let p = load(&post.state, id).await?;
+    prompts::delete(&post.state.db, id).await?;
+    post.done(saved(id, &p, "ai.prompt.deleted", "deleted")).await
 }

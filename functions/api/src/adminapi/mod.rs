@@ -6,6 +6,7 @@ pub mod call;
 mod money;
 pub mod op;
 pub mod openapi;
+mod order_actions;
 mod orders;
 mod payments;
 mod reports;
@@ -24,6 +25,12 @@ pub fn api(state: &AppState) -> Api {
     Api::new(state)
         .op(&orders::LIST, orders::list)
         .op(&orders::ONE, orders::one)
+        .op(&order_actions::RESEND, order_actions::resend)
+        .op(&order_actions::REQUEST_CANCEL, order_actions::request_cancel)
+        .op(&order_actions::CANCEL, order_actions::cancel)
+        .op(&order_actions::CHANGE_STATUS, order_actions::change_status)
+        .op(&order_actions::SET_PARTIAL, order_actions::set_partial)
+        .op(&order_actions::EDIT_LINK, order_actions::edit_link)
         .op(&users::LIST, users::list)
         .op(&payments::LIST, payments::list)
         .op(&tickets::LIST, tickets::list)

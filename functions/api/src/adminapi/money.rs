@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{json, Map};
 
-use reports::{margins, providers, service_health};
+use panelops_reports::{margins, providers, service_health};
 use shared::auth::Scope;
 use shared::{AppResult, AppState};
 
@@ -128,7 +128,7 @@ pub static PROVIDERS: Op = Op {
 
 pub async fn providers(State(state): State<AppState>, call: Call) -> AppResult<Response> {
     let conn = state.db.connect().await?;
-    let (_, h) = service_health::pages::params_from(&conn, call.caller.panel, &params(&call)).await?;
+    let (_, h, _) = service_health::pages::params_from(&conn, call.caller.panel, &params(&call)).await?;
     let p = providers::ProviderParams::new(h);
     let rows = providers::providers(&conn, &call.caller.scope, &p, shared::time::now()).await?;
     page(&call, &rows, rows.len() as i64, Map::new())

@@ -9,8 +9,8 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use reports::common::Params;
-use reports::{competitors, service_health, tickets, top_spenders};
+use panelops_reports::common::Params;
+use panelops_reports::{competitors, service_health, tickets, top_spenders};
 use shared::auth::Scope;
 use shared::{AppError, AppResult, AppState};
 
@@ -84,7 +84,7 @@ pub static SERVICE_HEALTH: Op = Op {
 
 pub async fn service_health(State(state): State<AppState>, call: Call) -> AppResult<Response> {
     let conn = state.db.connect().await?;
-    let (_, p) = service_health::pages::params_from(&conn, call.caller.panel, &params(&call)).await?;
+    let (_, p, _) = service_health::pages::params_from(&conn, call.caller.panel, &params(&call)).await?;
     let rows = service_health::service_health(&conn, &call.caller.scope, &p, shared::time::now()).await?;
     page(&call, &rows, rows.len() as i64, Map::new())
 }
@@ -129,7 +129,7 @@ pub async fn top_spenders(State(state): State<AppState>, call: Call) -> AppResul
     let mut q = params(&call);
     q.0.retain(|(k, _)| k != "limit");
     let conn = state.db.connect().await?;
-    let (_, mut p) = top_spenders::pages::params_from(&conn, call.caller.panel, &q).await?;
+    let (_, mut p, _) = top_spenders::pages::params_from(&conn, call.caller.panel, &q).await?;
     p.limit = usize::try_from(offset.saturating_add(limit)).unwrap_or(usize::MAX);
     let (rows, total) =
         top_spenders::top_spenders(&conn, &call.caller.scope, &p, shared::time::now()).await?;
@@ -200,9 +200,9 @@ pub async fn tickets_services(State(state): State<AppState>, call: Call) -> AppR
     let now = shared::time::now();
     let scope = &call.caller.scope;
     let opts = tickets::fetch::live_options();
-    tickets::fetch::fetch_missing(&state, scope, &p, now, tickets::fetch::LIVE_FETCH_CAP, &opts).await?;
-    let conn = state.db.connect().await?;
-    let report = tickets::by_service(&conn, scope, &p, now).await?;
+    let (report, _) =
+        tickets::fetch::by_service_fetching(&state, scope, &p, now, tickets::fetch::LIVE_FETCH_CAP, &opts)
+            .await?;
     let mut extra = Map::new();
     extra.insert("unresolved".into(), report.unresolved.into());
     page(&call, &report.rows, report.rows.len() as i64, extra)

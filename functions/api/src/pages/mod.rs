@@ -1,6 +1,7 @@
 //! Console pages, one file per screen.
 
 mod account;
+mod actions;
 mod activity;
 mod alerts;
 mod api_docs;
@@ -8,6 +9,7 @@ mod api_keys;
 mod competitors;
 mod data;
 mod overview;
+mod panel_target;
 mod panels;
 mod session;
 mod setup;
@@ -44,8 +46,17 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/settings/alerts/{id}/delete", staff(Role::Admin), alerts::settings::delete)
         .post("/settings/alerts/{id}/test", staff(Role::Admin), alerts::settings::test)
         .get("/orders", staff(Role::Viewer), data::orders::list)
+        .get("/orders.csv", staff(Role::Viewer), data::exports::orders)
+        .get("/tickets.csv", staff(Role::Viewer), data::exports::tickets)
+        .get("/users.csv", staff(Role::Viewer), data::exports::users)
+        .get("/payments.csv", staff(Role::Viewer), data::exports::payments)
+        .get("/services.csv", staff(Role::Viewer), data::exports::services)
         .get("/orders/selection", staff(Role::Viewer), data::orders::selection)
         .get("/orders/{panel}/{id}", staff(Role::Viewer), data::orders::detail)
+        // Agents and up; each action's own role (admin for money and status) is checked by the handler.
+        .get(shared::ui::actions::CONFIRM_PATH, staff(Role::Agent), actions::confirm)
+        .post("/actions", staff(Role::Agent), actions::start)
+        .get("/actions/{id}", staff(Role::Agent), actions::page)
         .get("/tickets", staff(Role::Viewer), data::tickets::list)
         .get("/tickets/{panel}/{id}", staff(Role::Viewer), data::tickets::page)
         .post("/tickets/{panel}/{id}/reply", staff(Role::Agent), data::tickets::reply)
@@ -66,6 +77,7 @@ pub fn routes(state: &AppState) -> Routes {
                 .layer(DefaultBodyLimit::max(data::descriptions::MAX_BYTES + 64 * 1024)),
         )
         .get("/service-reports", staff(Role::Viewer), data::reports_list::list)
+        .get("/service-reports.csv", staff(Role::Viewer), data::reports_list::export)
         .post("/service-reports/{id}/resolve", staff(Role::Admin), data::reports_list::resolve)
         .get("/canned-replies", staff(Role::Viewer), data::canned::list)
         .post("/canned-replies", staff(Role::Agent), data::canned::create)
@@ -83,6 +95,7 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/panels/{id}", staff(Role::Admin), panels::edit_page)
         .post("/panels/{id}", staff(Role::Admin), panels::update)
         .post("/panels/{id}/status", staff(Role::Admin), panels::set_status)
+        .post("/panels/{id}/response-target", staff(Role::Admin), panel_target::save)
         .get("/settings/sync", staff(Role::Viewer), sync_settings::page)
         .post("/settings/sync/engine", staff(Role::Owner), sync_settings::engine)
         .post("/settings/sync/{id}/edit", staff(Role::Admin), sync_settings::edit)

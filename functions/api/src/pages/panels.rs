@@ -5,14 +5,12 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::{html, Markup};
 
-use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Role, Viewer};
+use shared::auth::{Role, Viewer};
 use shared::domain::panels::{self, checked_base_url, Panel, PanelInput, PanelStatus};
+use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, secret_input, secret_value, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link};
 use shared::{AppError, AppResult, AppState};
-
-use crate::audit_log::log;
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
     let all = panels::list(&state.db, &viewer.scope()).await?;
@@ -157,45 +155,41 @@ fn keys_follow_address(panel: &Panel, input: &PanelInput) -> Result<(), FormErro
     }
 }
 
-fn bad(
-    viewer: &Viewer,
-    title: &str,
-    panel: Option<&Panel>,
-    data: &FormData,
-    errors: &FormErrors,
-) -> Response {
-    // Never echo a typed key back into the page.
-    let safe = FormData(data.0.iter().filter(|(k, _)| !k.ends_with("_key")).cloned().collect());
-    let body = ui::page(viewer, title, form(viewer, panel, &safe, errors));
-    shared::ui::invalid(body)
+/// The form page again with its errors, without the typed keys: a key is never echoed into a page.
+fn again(post: &Post, title: &str, panel: Option<&Panel>, errors: &FormErrors) -> Markup {
+    ui::page(&post.viewer, title, form(&post.viewer, panel, &post.without(|k| k.ends_with("_key")), errors))
+}
+
+/// An address another panel has is the address field's error.
+fn taken<T>(r: AppResult<T>) -> AppResult<Result<T, FormErrors>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(AppError::Conflict(msg)) => Ok(Err(FormErrors::one("base_url", msg))),
+        Err(e) => Err(e),
+    }
+}
+
+fn saved(action: &'static str, details: String, id: i64, to: String, flash: String) -> Saved {
+    Saved { action, details, panel: Some(id), to, flash }
 }
 
 pub async fn new_page(viewer: Viewer) -> Markup {
     ui::page(&viewer, "Add panel", form(&viewer, None, &FormData::default(), &FormErrors::default()))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let input = match validate(&data, state.config.allow_private_urls).await {
-        Ok(i) => i,
-        Err(errors) => return Ok(bad(&viewer, "Add panel", None, &data, &errors)),
+pub async fn create(post: Post) -> AppResult<Response> {
+    let state = &post.state;
+    let valid = validate(&post.data, state.config.allow_private_urls).await;
+    let page = async |e: FormErrors| Ok(again(&post, "Add panel", None, &e));
+    let save = async |input: PanelInput| {
+        let id = match taken(panels::create(&state.db, &state.config.secret_key, &input).await)? {
+            Ok(id) => id,
+            Err(e) => return Ok(Err(e)),
+        };
+        let details = format!("Added {} ({})", input.name, input.base_url);
+        Ok(Ok(saved("panel.created", details, id, "/panels".into(), format!("Panel {} added.", input.name))))
     };
-    let id = match panels::create(&state.db, &state.config.secret_key, &input).await {
-        Ok(id) => id,
-        Err(AppError::Conflict(msg)) => {
-            let mut errors = FormErrors::default();
-            errors.add("base_url", msg);
-            return Ok(bad(&viewer, "Add panel", None, &data, &errors));
-        }
-        Err(e) => return Err(e),
-    };
-    let details = format!("Added {} ({})", input.name, input.base_url);
-    log(&state, &viewer, &client, "panel.created", &details, Some(id)).await?;
-    Ok(flash_redirect("/panels", &format!("Panel {} added.", input.name), client.secure))
+    post.submit(valid, page, save).await
 }
 
 async fn load(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Panel> {
@@ -210,7 +204,12 @@ pub async fn edit_page(
 ) -> AppResult<Markup> {
     let panel = load(&state, &viewer, id).await?;
     let title = format!("Panel: {}", panel.name);
-    Ok(ui::page(&viewer, &title, form(&viewer, Some(&panel), &FormData::default(), &FormErrors::default())))
+    let target = super::panel_target::minutes(&state, id).await?;
+    let body = maud::html! {
+        (form(&viewer, Some(&panel), &FormData::default(), &FormErrors::default()))
+        (super::panel_target::section(&viewer, id, target))
+    };
+    Ok(ui::page(&viewer, &title, body))
 }
 
 /// Which settings changed, in words, for the activity log (keys by name only).
@@ -239,54 +238,32 @@ fn changes(old: &Panel, new: &PanelInput) -> String {
     }
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let panel = load(&state, &viewer, id).await?;
+pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let (state, viewer) = (&post.state, &post.viewer);
+    let panel = load(state, viewer, id).await?;
     let title = format!("Panel: {}", panel.name);
-    let input = match validate(&data, state.config.allow_private_urls).await {
-        Ok(i) => i,
-        Err(errors) => return Ok(bad(&viewer, &title, Some(&panel), &data, &errors)),
+    let valid = match validate(&post.data, state.config.allow_private_urls).await {
+        Ok(input) => keys_follow_address(&panel, &input).map(|()| input),
+        Err(e) => Err(e),
     };
-    if let Err(errors) = keys_follow_address(&panel, &input) {
-        return Ok(bad(&viewer, &title, Some(&panel), &data, &errors));
-    }
-    match panels::update(&state.db, &state.config.secret_key, id, &input).await {
-        Ok(()) => {}
-        Err(AppError::Conflict(msg)) => {
-            let mut errors = FormErrors::default();
-            errors.add("base_url", msg);
-            return Ok(bad(&viewer, &title, Some(&panel), &data, &errors));
+    let page = async |e: FormErrors| Ok(again(&post, &title, Some(&panel), &e));
+    let save = async |input: PanelInput| {
+        if let Err(e) = taken(panels::update(&state.db, &state.config.secret_key, id, &input).await)? {
+            return Ok(Err(e));
         }
-        Err(e) => return Err(e),
-    }
-    log(
-        &state,
-        &viewer,
-        &client,
-        "panel.updated",
-        &format!("{}: {}", input.name, changes(&panel, &input)),
-        Some(id),
-    )
-    .await?;
-    Ok(flash_redirect(&link(&viewer, "/panels"), &format!("Panel {} saved.", input.name), client.secure))
+        let details = format!("{}: {}", input.name, changes(&panel, &input));
+        let flash = format!("Panel {} saved.", input.name);
+        Ok(Ok(saved("panel.updated", details, id, link(viewer, "/panels"), flash)))
+    };
+    post.submit(valid, page, save).await
 }
 
-pub async fn set_status(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let panel = load(&state, &viewer, id).await?;
-    let status = match data.get("status") {
-        Some("active") => PanelStatus::Active,
-        Some("paused") => PanelStatus::Paused,
+pub async fn set_status(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let (state, viewer) = (&post.state, &post.viewer);
+    let panel = load(state, viewer, id).await?;
+    let (status, action, word) = match post.data.get("status") {
+        Some("active") => (PanelStatus::Active, "panel.resumed", "resumed"),
+        Some("paused") => (PanelStatus::Paused, "panel.paused", "paused"),
         _ => return Err(AppError::bad_request("Status must be active or paused.")),
     };
     let input = PanelInput {
@@ -297,7 +274,6 @@ pub async fn set_status(
         services_key: None,
     };
     panels::update(&state.db, &state.config.secret_key, id, &input).await?;
-    let word = if status == PanelStatus::Paused { "paused" } else { "resumed" };
-    log(&state, &viewer, &client, &format!("panel.{word}"), &panel.name, Some(id)).await?;
-    Ok(flash_redirect(&link(&viewer, "/panels"), &format!("Panel {} {word}.", panel.name), client.secure))
+    let flash = format!("Panel {} {word}.", panel.name);
+    post.done(saved(action, panel.name.clone(), id, link(viewer, "/panels"), flash)).await
 }

@@ -4,15 +4,13 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::{html, Markup};
 
-use shared::auth::guard::flash_redirect;
 use shared::auth::staff::{self, NewStaff, Staff};
-use shared::auth::{session, ClientInfo, Role, Viewer};
+use shared::auth::{session, Role, Viewer};
 use shared::domain::panels::PanelRef;
+use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input};
 use shared::{AppError, AppResult, AppState};
-
-use crate::audit_log::log;
 
 fn panels_text(s: &Staff, all: &[PanelRef]) -> String {
     if s.role == Role::Owner || s.all_panels {
@@ -113,13 +111,12 @@ fn parse_access(data: &FormData, all: &[PanelRef], errors: &mut FormErrors) -> (
     (role, data.checked("all_panels"), panels)
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let all = viewer.panels.clone();
+fn saved(action: &'static str, details: String, flash: String) -> Saved {
+    Saved { action, details, panel: None, to: "/staff".into(), flash }
+}
+
+pub async fn create(post: Post) -> AppResult<Response> {
+    let (data, all) = (&post.data, &post.viewer.panels);
     let mut errors = FormErrors::default();
     let username = data.text("username");
     let password = data.get("password").unwrap_or("");
@@ -129,8 +126,11 @@ pub async fn create(
     if let Err(e) = shared::auth::password::check(password, &username) {
         errors.add("password", e);
     }
-    let (role, all_panels, chosen) = parse_access(&data, &all, &mut errors);
-    if errors.is_empty() {
+    let (role, all_panels, chosen) = parse_access(data, all, &mut errors);
+    let page = async |e: FormErrors| {
+        Ok(ui::page(&post.viewer, "Add staff member", new_form(&post.viewer, all, data, &e)))
+    };
+    let save = async |()| {
         let new = NewStaff {
             username: &username,
             password,
@@ -139,19 +139,17 @@ pub async fn create(
             panels: &chosen,
             only_if_first: false,
         };
-        match staff::create(&state.db, new).await {
-            Ok(id) => {
-                let details = format!("Added {username} as {role}");
-                log(&state, &viewer, &client, "staff.created", &details, None).await?;
-                let _ = id;
-                return Ok(flash_redirect("/staff", &format!("{username} added."), client.secure));
-            }
-            Err(AppError::Conflict(msg)) => errors.add("username", msg),
-            Err(e) => return Err(e),
+        match staff::create(&post.state.db, new).await {
+            Ok(_) => Ok(Ok(saved(
+                "staff.created",
+                format!("Added {username} as {role}"),
+                format!("{username} added."),
+            ))),
+            Err(AppError::Conflict(msg)) => Ok(Err(FormErrors::one("username", msg))),
+            Err(e) => Err(e),
         }
-    }
-    let body = ui::page(&viewer, "Add staff member", new_form(&viewer, &all, &data, &errors));
-    Ok(shared::ui::invalid(body))
+    };
+    post.submit(errors.or_ok(|| ()), page, save).await
 }
 
 fn edit_body(
@@ -205,17 +203,11 @@ pub async fn edit_page(
     ))
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let member = load(&state, id).await?;
-    let all = viewer.panels.clone();
+pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let (state, viewer, data) = (&post.state, &post.viewer, &post.data);
+    let member = load(state, id).await?;
     let mut errors = FormErrors::default();
-    let (role, all_panels, chosen) = parse_access(&data, &all, &mut errors);
+    let (role, all_panels, chosen) = parse_access(data, &viewer.panels, &mut errors);
     let active = data.checked("active");
     let loses_owner = member.role == Role::Owner && member.active && (role != Role::Owner || !active);
     if loses_owner && staff::active_owner_count(&state.db).await? <= 1 {
@@ -224,61 +216,43 @@ pub async fn update(
     if id == viewer.id() && !active {
         errors.add("form", "You cannot deactivate your own account.");
     }
-    if !errors.is_empty() {
-        let body = ui::page(
-            &viewer,
-            &format!("Staff: {}", member.username),
-            edit_body(&viewer, &member, &all, &data, &errors),
-        );
-        return Ok(shared::ui::invalid(body));
-    }
-    staff::update_access(&state.db, id, role, all_panels, active, &chosen).await?;
-    let details = format!(
-        "{}: role {}, {}, {}",
-        member.username,
-        role,
-        if all_panels || role == Role::Owner {
+    let page = async |e: FormErrors| {
+        let title = format!("Staff: {}", member.username);
+        Ok(ui::page(viewer, &title, edit_body(viewer, &member, &viewer.panels, data, &e)))
+    };
+    let save = async |()| {
+        staff::update_access(&state.db, id, role, all_panels, active, &chosen).await?;
+        let reach = if all_panels || role == Role::Owner {
             "all panels".to_string()
         } else {
             format!("panels {chosen:?}")
-        },
-        if active { "active" } else { "deactivated" }
-    );
-    log(&state, &viewer, &client, "staff.updated", &details, None).await?;
-    Ok(flash_redirect("/staff", &format!("{} saved.", member.username), client.secure))
+        };
+        let details = format!(
+            "{}: role {role}, {reach}, {}",
+            member.username,
+            if active { "active" } else { "deactivated" }
+        );
+        Ok(Ok(saved("staff.updated", details, format!("{} saved.", member.username))))
+    };
+    post.submit(errors.or_ok(|| ()), page, save).await
 }
 
-pub async fn reset_password(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let member = load(&state, id).await?;
-    let password = data.get("password").unwrap_or("");
-    if let Err(e) = shared::auth::password::check(password, &member.username) {
-        let all = viewer.panels.clone();
-        let mut errors = FormErrors::default();
-        errors.add("password", e);
-        let body = ui::page(
-            &viewer,
-            &format!("Staff: {}", member.username),
-            edit_body(&viewer, &member, &all, &FormData::default(), &errors),
-        );
-        return Ok(shared::ui::invalid(body));
-    }
-    staff::set_password(&state.db, id, &member.username, password).await?;
-    let keep = (id == viewer.id()).then_some(viewer.session_id);
-    let ended = session::delete_all_for(&state.db, id, keep).await?;
-    log(
-        &state,
-        &viewer,
-        &client,
-        "staff.password_reset",
-        &format!("{}: {ended} sessions ended", member.username),
-        None,
-    )
-    .await?;
-    Ok(flash_redirect("/staff", &format!("Password of {} reset.", member.username), client.secure))
+pub async fn reset_password(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let (state, viewer) = (&post.state, &post.viewer);
+    let member = load(state, id).await?;
+    let password = post.data.get("password").unwrap_or("");
+    let valid =
+        shared::auth::password::check(password, &member.username).map_err(|e| FormErrors::one("password", e));
+    let page = async |e: FormErrors| {
+        let body = edit_body(viewer, &member, &viewer.panels, &FormData::default(), &e);
+        Ok(ui::page(viewer, &format!("Staff: {}", member.username), body))
+    };
+    let save = async |_| {
+        staff::set_password(&state.db, id, &member.username, password).await?;
+        let keep = (id == viewer.id()).then_some(viewer.session_id);
+        let ended = session::delete_all_for(&state.db, id, keep).await?;
+        let details = format!("{}: {ended} sessions ended", member.username);
+        Ok(Ok(saved("staff.password_reset", details, format!("Password of {} reset.", member.username))))
+    };
+    post.submit(valid, page, save).await
 }

@@ -7,16 +7,15 @@ use axum::response::Response;
 use maud::{html, Markup};
 
 use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Role, Viewer};
+use shared::auth::{Role, Viewer};
 use shared::db::Reads;
 use shared::domain::panels::{self, PanelStatus};
 use shared::domain::sync::{self, EngineSettings, Resource, SyncRow, SyncStatus};
+use shared::form_post::{Post, Saved};
 use shared::time::now;
 use shared::ui::form::FormData;
 use shared::ui::{self, col, csrf_input, link, num};
 use shared::{AppError, AppResult, AppState};
-
-use crate::audit_log::log;
 
 /// `stopped`: the panel itself is in error (its Admin API key was refused): nothing retries on its own.
 fn status_cell(r: &SyncRow, t: i64, stopped: bool) -> Markup {
@@ -226,15 +225,10 @@ fn resource_of(data: &FormData) -> AppResult<Resource> {
         .ok_or_else(|| AppError::bad_request("Unknown resource."))
 }
 
-pub async fn edit(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let panel = panel_in_scope(&state, &viewer, id).await?;
-    let resource = resource_of(&data)?;
+pub async fn edit(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let Post { state, viewer, data, .. } = &post;
+    let panel = panel_in_scope(state, viewer, id).await?;
+    let resource = resource_of(data)?;
     let parse = |name: &str, label: &str| -> Result<i64, String> {
         data.text(name).parse::<i64>().map_err(|_| format!("{label} must be a whole number."))
     };
@@ -249,7 +243,7 @@ pub async fn edit(
                 row: Some((id, resource, data.text("interval"), data.text("page_size"))),
                 engine: None,
             };
-            return Ok(shared::ui::invalid(render(&state, &viewer, Some(&rejected)).await?));
+            return Ok(shared::ui::invalid(render(state, viewer, Some(&rejected)).await?));
         }
     };
     sync::ensure_rows(&state.db, id).await?;
@@ -261,18 +255,20 @@ pub async fn edit(
         resource.label(),
         if enabled { "on" } else { "off" }
     );
-    log(&state, &viewer, &client, "sync.settings_changed", &details, Some(id)).await?;
-    Ok(flash_redirect(&link(&viewer, "/settings/sync"), &format!("Saved: {details}."), client.secure))
+    let flash = format!("Saved: {details}.");
+    post.done(Saved {
+        action: "sync.settings_changed",
+        details,
+        panel: Some(id),
+        to: link(viewer, "/settings/sync"),
+        flash,
+    })
+    .await
 }
 
-pub async fn run_now(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let panel = panel_in_scope(&state, &viewer, id).await?;
+pub async fn run_now(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let Post { state, viewer, data, .. } = &post;
+    let panel = panel_in_scope(state, viewer, id).await?;
     if panel.status != PanelStatus::Active {
         // The engine skips it: say so instead of announcing a run that will not happen.
         let why = match panel.status {
@@ -282,34 +278,31 @@ pub async fn run_now(
                 panel.last_error.as_deref().unwrap_or("it is in error")
             ),
         };
-        return Ok(flash_redirect(
-            &link(&viewer, "/settings/sync"),
-            &format!("{} is not synced: {why}.", panel.name),
-            client.secure,
-        ));
+        let to = link(viewer, "/settings/sync");
+        return Ok(flash_redirect(&to, &format!("{} is not synced: {why}.", panel.name), post.client.secure));
     }
     let resource = match data.get("resource").filter(|r| !r.is_empty()) {
-        Some(_) => Some(resource_of(&data)?),
+        Some(_) => Some(resource_of(data)?),
         None => None,
     };
     sync::ensure_rows(&state.db, id).await?;
     sync::request_run(&state.db, id, resource).await?;
     state.sync_kick.notify_one();
     let what = resource.map(|r| r.label()).unwrap_or("everything");
-    log(&state, &viewer, &client, "sync.requested", &format!("{}: {what}", panel.name), Some(id)).await?;
-    Ok(flash_redirect(
-        &link(&viewer, "/settings/sync"),
-        &format!("Sync of {} ({what}) started; this page refreshes while it runs.", panel.name),
-        client.secure,
-    ))
+    let flash = format!("Sync of {} ({what}) started; this page refreshes while it runs.", panel.name);
+    let details = format!("{}: {what}", panel.name);
+    post.done(Saved {
+        action: "sync.requested",
+        details,
+        panel: Some(id),
+        to: link(viewer, "/settings/sync"),
+        flash,
+    })
+    .await
 }
 
-pub async fn engine(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
+pub async fn engine(post: Post) -> AppResult<Response> {
+    let Post { state, viewer, data, .. } = &post;
     let num = |k: &str| data.text(k).parse::<i64>();
     let rejected = |message: String| Rejected {
         message,
@@ -318,13 +311,13 @@ pub async fn engine(
     };
     let (Ok(concurrency), Ok(retention_days)) = (num("concurrency"), num("retention_days")) else {
         let why = rejected("Concurrency and retention must be whole numbers.".into());
-        return Ok(shared::ui::invalid(render(&state, &viewer, Some(&why)).await?));
+        return Ok(shared::ui::invalid(render(state, viewer, Some(&why)).await?));
     };
     let new = EngineSettings { paused: data.get("paused") == Some("1"), concurrency, retention_days };
     match sync::save_engine_settings(&state.db, &new).await {
         Ok(()) => {}
         Err(AppError::BadRequest(msg)) => {
-            return Ok(shared::ui::invalid(render(&state, &viewer, Some(&rejected(msg))).await?));
+            return Ok(shared::ui::invalid(render(state, viewer, Some(&rejected(msg))).await?));
         }
         Err(e) => return Err(e),
     }
@@ -332,6 +325,13 @@ pub async fn engine(
         "{}, concurrency {concurrency}, retention {retention_days} days",
         if new.paused { "paused" } else { "running" }
     );
-    log(&state, &viewer, &client, "sync.engine_changed", &details, None).await?;
-    Ok(flash_redirect(&link(&viewer, "/settings/sync"), &format!("Sync engine: {details}."), client.secure))
+    let flash = format!("Sync engine: {details}.");
+    post.done(Saved {
+        action: "sync.engine_changed",
+        details,
+        panel: None,
+        to: link(viewer, "/settings/sync"),
+        flash,
+    })
+    .await
 }

@@ -1,15 +1,21 @@
-//! Channels: where alerts go (Telegram, Slack, Discord, a generic signed webhook), which panels and
-//! rules each covers, and its quiet hours. Secrets (bot tokens, webhook URLs, the signing secret) are
-//! encrypted with `PANELOPS_SECRET_KEY` and never leave the server again, except the signing secret,
-//! shown once when the channel is made.
+//! Channels: where alerts go (Telegram, Slack, Discord, email, a generic signed webhook), which panels
+//! and rules each covers, its time zone, quiet hours and digests, as stored. Secrets (bot tokens,
+//! webhook URLs, the signing secret) are encrypted with `PANELOPS_SECRET_KEY` and never leave the
+//! server again, except the signing secret, shown once when the channel is made. How a channel is
+//! entered and written is `channel_input`.
 
 use libsql::params;
 use shared::auth::PanelScope;
-use shared::crypto::{random_token, SecretKey};
+use shared::crypto::SecretKey;
 use shared::db::{Conn, Reads, Row, Stmt};
 use shared::{AppError, AppResult};
 
+use super::digest::schedule::DigestSchedule;
 use super::rules::{self, Rule};
+use super::zone::{self, Quiet, Tz};
+
+pub use super::channel_input::{check_addresses, create, mail_recipients, update, validate, ChannelInput};
+pub use super::zone::{clock, parse_clock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -58,57 +64,6 @@ impl Kind {
     }
 }
 
-/// Quiet hours: from `start` to `end` (minutes of the day, local to `utc_offset` minutes east of UTC).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Quiet {
-    pub start: i64,
-    pub end: i64,
-    pub utc_offset: i64,
-}
-
-impl Quiet {
-    pub fn holds(&self, now: i64) -> bool {
-        let m = (now.div_euclid(60) + self.utc_offset).rem_euclid(1440);
-        match self.start.cmp(&self.end) {
-            std::cmp::Ordering::Less => m >= self.start && m < self.end,
-            std::cmp::Ordering::Greater => m >= self.start || m < self.end,
-            std::cmp::Ordering::Equal => false,
-        }
-    }
-}
-
-/// "22:00" → 1320.
-pub fn parse_clock(s: &str) -> Option<i64> {
-    let (h, m) = s.trim().split_once(':')?;
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
-}
-
-pub fn clock(minute: i64) -> String {
-    format!("{:02}:{:02}", minute / 60, minute % 60)
-}
-
-/// "+03:00" / "-5" / "UTC+5:30" → minutes east of UTC.
-pub fn parse_offset(s: &str) -> Option<i64> {
-    let t = s.trim().trim_start_matches("UTC").trim_start_matches("utc").trim();
-    if t.is_empty() || t == "0" || t == "Z" {
-        return Some(0);
-    }
-    let (sign, rest) = match t.as_bytes().first()? {
-        b'+' => (1, &t[1..]),
-        b'-' => (-1, &t[1..]),
-        _ => (1, t),
-    };
-    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 60 + m))
-}
-
-pub fn offset_text(minutes: i64) -> String {
-    let sign = if minutes < 0 { '-' } else { '+' };
-    format!("UTC{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
-}
-
 #[derive(Clone, Debug)]
 pub struct Channel {
     pub id: i64,
@@ -124,7 +79,8 @@ pub struct Channel {
     pub all_panels: bool,
     pub panels: Vec<i64>,
     pub quiet: Option<Quiet>,
-    pub utc_offset: i64,
+    pub time_zone: Tz,
+    pub digest: DigestSchedule,
     pub enabled: bool,
     pub created_by: Option<i64>,
     pub created_at: i64,
@@ -154,6 +110,15 @@ impl Channel {
         matches!(scope, PanelScope::All) || self.all_panels || self.panels.iter().any(|p| scope.allows(*p))
     }
 
+    /// Where a chat service counts its per-chat limit: channels posting to the same Telegram chat share
+    /// it (one message per second per chat), any other channel is its own.
+    pub fn pace_key(&self) -> String {
+        match (self.kind, &self.chat_id) {
+            (Kind::Telegram, Some(chat)) => format!("telegram:{}", chat.trim()),
+            _ => format!("channel:{}", self.id),
+        }
+    }
+
     pub fn target(&self, key: &SecretKey) -> AppResult<String> {
         Ok(key.decrypt(&self.target_enc)?)
     }
@@ -164,15 +129,16 @@ impl Channel {
 }
 
 const COLS: &str = "id, name, kind, target_hint, chat_id, api_base, rules, all_panels, quiet_start, quiet_end,
-    utc_offset, enabled, created_by, created_at, last_ok_at, last_error, last_error_at, target_enc, signing_enc,
-    mail_from, mail_to";
+    time_zone, enabled, created_by, created_at, last_ok_at, last_error, last_error_at, target_enc, signing_enc,
+    mail_from, mail_to, digest_daily, digest_weekly, digest_hour, digest_weekday";
 
 fn from_row(r: &Row) -> AppResult<Channel> {
     let kind: String = r.get(2)?;
     let rules_text: String = r.get(6)?;
-    let utc_offset: i64 = r.get(10)?;
+    // A zone this build's database does not know (an older tz release) counts as UTC.
+    let time_zone = zone::parse_zone(&r.get::<String>(10)?).unwrap_or(zone::UTC);
     let quiet = match (shared::db::opt_i64(r, 8)?, shared::db::opt_i64(r, 9)?) {
-        (Some(start), Some(end)) => Some(Quiet { start, end, utc_offset }),
+        (Some(start), Some(end)) => Some(Quiet { start, end, zone: time_zone }),
         _ => None,
     };
     Ok(Channel {
@@ -186,7 +152,13 @@ fn from_row(r: &Row) -> AppResult<Channel> {
         all_panels: r.get::<i64>(7)? != 0,
         panels: Vec::new(),
         quiet,
-        utc_offset,
+        time_zone,
+        digest: DigestSchedule {
+            daily: r.get::<i64>(21)? != 0,
+            weekly: r.get::<i64>(22)? != 0,
+            hour: r.get(23)?,
+            weekday: r.get(24)?,
+        },
         enabled: r.get::<i64>(11)? != 0,
         created_by: shared::db::opt_i64(r, 12)?,
         created_at: r.get(13)?,
@@ -231,278 +203,6 @@ pub async fn get(conn: &Conn, id: i64) -> AppResult<Option<Channel>> {
     Ok(list(conn).await?.into_iter().find(|c| c.id == id))
 }
 
-/// A channel as entered (the page's form or the CLI). `target` None keeps the stored one on update.
-#[derive(Debug, Default)]
-pub struct ChannelInput {
-    pub name: String,
-    pub kind: Option<Kind>,
-    /// The URL (webhook, Slack, Discord, SMTP) or the bot token (Telegram).
-    pub target: Option<String>,
-    pub chat_id: Option<String>,
-    pub api_base: Option<String>,
-    pub mail_from: Option<String>,
-    pub mail_to: Option<String>,
-    pub rules: Vec<Rule>,
-    pub all_panels: bool,
-    pub panels: Vec<i64>,
-    pub quiet: Option<(i64, i64)>,
-    pub utc_offset: i64,
-    pub enabled: bool,
-}
-
-/// What the page shows of a target: the host of a URL, the last 4 of a token.
-fn hint(kind: Kind, target: &str) -> String {
-    match kind {
-        Kind::Telegram => format!("token •••• {}", shared::crypto::last4(target)),
-        _ => match url::Url::parse(target) {
-            Ok(u) => format!("{}://{}/…", u.scheme(), u.host_str().unwrap_or("")),
-            Err(_) => "••••".into(),
-        },
-    }
-}
-
-/// Checks a channel's fields; Err is (field, sentence).
-pub fn validate(input: &ChannelInput, creating: bool) -> Result<Kind, (&'static str, String)> {
-    if input.name.trim().is_empty() || input.name.chars().count() > 80 {
-        return Err(("name", "Enter a name of up to 80 characters.".into()));
-    }
-    let kind = input.kind.ok_or(("kind", "Choose a kind of channel.".to_string()))?;
-    match (&input.target, creating) {
-        (None, true) => {
-            let what = match kind {
-                Kind::Telegram => "the bot token",
-                Kind::Email => "the SMTP server's URL",
-                _ => "the webhook URL",
-            };
-            return Err(("target", format!("Enter {what}.")));
-        }
-        (Some(t), _) if kind == Kind::Email => {
-            let ok = url::Url::parse(t)
-                .is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
-            if !ok {
-                return Err((
-                    "target",
-                    "Enter the server as smtp://user:password@host:587?tls=required (STARTTLS) or smtps://user:password@host:465.".into(),
-                ));
-            }
-        }
-        (Some(t), _) if kind != Kind::Telegram => {
-            let ok = url::Url::parse(t)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            if !ok {
-                return Err(("target", "Enter the full webhook URL, starting with https://.".into()));
-            }
-        }
-        (Some(t), _) if t.contains(char::is_whitespace) || t.contains('/') => {
-            return Err((
-                "target",
-                "A bot token looks like 123456:ABC-DEF…, without spaces or slashes.".into(),
-            ));
-        }
-        _ => {}
-    }
-    if kind == Kind::Telegram && input.chat_id.as_deref().is_none_or(|c| c.trim().is_empty()) {
-        return Err(("chat_id", "Enter the chat id (e.g. -1001234567890 or @channelname).".into()));
-    }
-    if let Some(base) = &input.api_base {
-        if !url::Url::parse(base).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
-            return Err(("api_base", "Enter an address like https://api.telegram.org.".into()));
-        }
-    }
-    if kind == Kind::Email {
-        let from = input.mail_from.as_deref().unwrap_or("").trim();
-        if from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(("mail_from", "Enter the sender's address, like alerts@example.com.".into()));
-        }
-        let to = input.mail_to.as_deref().unwrap_or("");
-        if mail_recipients(to).is_none() {
-            return Err(("mail_to", "Enter one or more addresses, separated by commas.".into()));
-        }
-    }
-    if input.rules.is_empty() {
-        return Err(("rules", "Choose at least one rule.".into()));
-    }
-    if !input.all_panels && input.panels.is_empty() {
-        return Err(("panels", "Choose the panels this channel covers, or All panels.".into()));
-    }
-    Ok(kind)
-}
-
-/// The recipients of an email channel, or None if one of them is no address.
-pub fn mail_recipients(text: &str) -> Option<Vec<lettre::message::Mailbox>> {
-    let list: Vec<&str> = text.split(',').map(str::trim).filter(|a| !a.is_empty()).collect();
-    if list.is_empty() {
-        return None;
-    }
-    list.iter().map(|a| a.parse().ok()).collect()
-}
-
-/// Refuses addresses the console will not call (private or local ones, unless the operator allows
-/// them): told now, on the form, rather than at the first alert.
-pub async fn check_addresses(
-    input: &ChannelInput,
-    allow_private: bool,
-) -> Result<(), (&'static str, String)> {
-    if input.kind != Some(Kind::Telegram) {
-        if let Some(t) = &input.target {
-            shared::outbound::check_destination(t.trim(), allow_private)
-                .await
-                .map_err(|e| ("target", e.to_string()))?;
-        }
-    }
-    if let Some(b) = &input.api_base {
-        shared::outbound::check_destination(b.trim(), allow_private)
-            .await
-            .map_err(|e| ("api_base", e.to_string()))?;
-    }
-    Ok(())
-}
-
-/// Which channel a write names: a known id, or the one the same transaction has just inserted.
-#[derive(Clone, Copy)]
-enum Which {
-    Id(i64),
-    JustInserted,
-}
-
-impl Which {
-    fn sql(self) -> String {
-        match self {
-            Which::Id(id) => id.to_string(),
-            Which::JustInserted => "(SELECT MAX(id) FROM alert_channels)".into(),
-        }
-    }
-}
-
-fn opt(v: &Option<String>) -> libsql::Value {
-    v.as_ref()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(|s| libsql::Value::from(s.to_string()))
-        .unwrap_or(libsql::Value::Null)
-}
-
-/// Everything but the secrets, the kind and the creator: the same statements for a new channel and
-/// an edited one (its settings, then its panels replaced).
-fn settings_stmts(which: Which, input: &ChannelInput) -> Vec<Stmt> {
-    let id = which.sql();
-    let (qs, qe) = match input.quiet {
-        Some((s, e)) => (s.into(), e.into()),
-        None => (libsql::Value::Null, libsql::Value::Null),
-    };
-    let mut out = vec![
-        Stmt::new(
-            format!(
-                "UPDATE alert_channels SET name = ?1, chat_id = ?2, api_base = ?3, rules = ?4, all_panels = ?5,
-                   quiet_start = ?6, quiet_end = ?7, utc_offset = ?8, enabled = ?9, mail_from = ?10, mail_to = ?11
-                 WHERE id = {id}"
-            ),
-            params![
-                input.name.trim(),
-                opt(&input.chat_id),
-                opt(&input.api_base),
-                rules::list_text(&input.rules),
-                input.all_panels as i64,
-                qs,
-                qe,
-                input.utc_offset,
-                input.enabled as i64,
-                opt(&input.mail_from),
-                opt(&input.mail_to)
-            ],
-        ),
-        Stmt::new(format!("DELETE FROM alert_channel_panels WHERE channel_id = {id}"), ()),
-    ];
-    if !input.all_panels {
-        for p in &input.panels {
-            out.push(Stmt::new(
-                format!(
-                    "INSERT OR IGNORE INTO alert_channel_panels (channel_id, panel_id) VALUES ({id}, ?1)"
-                ),
-                params![*p],
-            ));
-        }
-    }
-    out
-}
-
-/// Creates a channel in one write; returns its id and, for a webhook, its signing secret (shown once).
-pub async fn create(
-    conn: &Conn,
-    key: &SecretKey,
-    input: &ChannelInput,
-    created_by: Option<i64>,
-    now: i64,
-) -> AppResult<(i64, Option<String>)> {
-    let kind = validate(input, true).map_err(|(_, m)| AppError::BadRequest(m))?;
-    let target = input.target.as_deref().unwrap_or("").trim().to_string();
-    let signing = (kind == Kind::Webhook).then(random_token);
-    let signing_enc = signing.as_deref().map(|s| key.encrypt(s)).transpose()?;
-    let mut stmts = vec![Stmt::new(
-        "INSERT INTO alert_channels (name, kind, target_enc, target_hint, signing_enc, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-        params![
-            input.name.trim(),
-            kind.as_str(),
-            key.encrypt(&target)?,
-            hint(kind, &target),
-            signing_enc.map(libsql::Value::from).unwrap_or(libsql::Value::Null),
-            created_by.map(libsql::Value::from).unwrap_or(libsql::Value::Null),
-            now
-        ],
-    )];
-    // The rest in the same transaction, naming the row just inserted (writes are serialised).
-    stmts.extend(settings_stmts(Which::JustInserted, input));
-    let mut out = conn.write_batch(stmts).await?;
-    let id = match out.first_mut() {
-        Some(rows) => rows.next().await?.map(|r| r.get::<i64>(0)).transpose()?,
-        None => None,
-    };
-    Ok((id.ok_or_else(|| AppError::internal("the new channel has no id"))?, signing))
-}
-
-/// Updates a channel in one write; a blank target keeps the stored one.
-pub async fn update(conn: &Conn, key: &SecretKey, id: i64, input: &ChannelInput) -> AppResult<()> {
-    let kind = validate(input, false).map_err(|(_, m)| AppError::BadRequest(m))?;
-    let mut stmts = settings_stmts(Which::Id(id), input);
-    if let Some(t) = input.target.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        stmts.push(Stmt::new(
-            "UPDATE alert_channels SET target_enc = ?1, target_hint = ?2 WHERE id = ?3",
-            params![key.encrypt(t)?, hint(kind, t), id],
-        ));
-    }
-    conn.write_batch(stmts).await?;
-    Ok(())
-}
-
 pub async fn delete(conn: &Conn, id: i64) -> AppResult<bool> {
     Ok(conn.execute("DELETE FROM alert_channels WHERE id = ?1", params![id]).await? > 0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quiet_hours_wrap_midnight_in_the_channels_zone() {
-        let q = Quiet { start: 22 * 60, end: 7 * 60, utc_offset: 180 };
-        // 20:00 UTC is 23:00 at UTC+3: quiet. 05:00 UTC is 08:00 there: not.
-        assert!(q.holds(20 * 3600));
-        assert!(!q.holds(5 * 3600));
-        assert!(q.holds(3 * 3600));
-        let day = Quiet { start: 9 * 60, end: 17 * 60, utc_offset: 0 };
-        assert!(day.holds(12 * 3600) && !day.holds(18 * 3600));
-        assert!(!Quiet { start: 60, end: 60, utc_offset: 0 }.holds(60 * 60));
-    }
-
-    #[test]
-    fn clocks_and_offsets_parse() {
-        assert_eq!(parse_clock("22:00"), Some(1320));
-        assert_eq!(parse_clock("24:00"), None);
-        assert_eq!(parse_offset("+03:00"), Some(180));
-        assert_eq!(parse_offset("UTC-5"), Some(-300));
-        assert_eq!(parse_offset("5:30"), Some(330));
-        assert_eq!(parse_offset("+15"), None);
-        assert_eq!(offset_text(-330), "UTC-05:30");
-    }
 }

@@ -1,7 +1,6 @@
-//! Deliveries: which messages are due (a new incident, a reminder after the rule's cooldown, the one
-//! "resolved", a failed one whose wait is over), claimed as rows in one write transaction so two runs
-//! never send the same message, then sent channel by channel at once — a slow or failing channel
-//! never holds back another — and the outcomes written back in one more transaction.
+//! Deliveries: which messages are due (incidents' messages, `due`; digests, `digest`), claimed as rows
+//! in one write transaction so two runs never send the same message, then sent (`outbox`) — a slow or
+//! failing channel never holds back another — and the outcomes written back in one more transaction.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -9,14 +8,16 @@ use std::time::{Duration, Instant};
 use libsql::params;
 use serde::Serialize;
 use shared::crypto::SecretKey;
-use shared::db::{Conn, Reads, Row, Stmt};
+use shared::db::{Conn, Reads, Stmt};
 use shared::AppResult;
 
 use super::channels::{self, Channel};
+use super::digest;
+use super::due::{self, DeliveryRow};
 use super::incidents;
-use super::message::{self, Event, Incident, Message};
+use super::message::{self, Incident};
+use super::outbox::{self, Outcome, Target};
 use super::rules::{self, RuleBook};
-use super::send::{self, SendError};
 
 /// A claimed message nobody finished (the run stopped) is taken again after this.
 const LEASE_SECS: i64 = 120;
@@ -24,8 +25,6 @@ const LEASE_SECS: i64 = 120;
 pub const MAX_ATTEMPTS: i64 = 9;
 /// "Resolved" messages are still sent this long after the incident resolved (a run that was down).
 const RESOLVED_WINDOW_SECS: i64 = 3 * 86_400;
-/// An event's message is still sent this long after it opened (quiet hours, a channel that was down).
-const EVENT_WINDOW_SECS: i64 = 86_400;
 
 /// How sending behaves; the defaults are what the schedule uses, tests shorten them.
 #[derive(Clone, Copy, Debug)]
@@ -63,132 +62,7 @@ pub struct Delivered {
     pub errors: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
-struct DeliveryRow {
-    id: i64,
-    incident_id: i64,
-    channel_id: i64,
-    event: Event,
-    seq: i64,
-    status: String,
-    attempts: i64,
-    claimed_until: i64,
-    created_at: i64,
-}
-
-fn delivery_from(r: &Row) -> AppResult<Option<DeliveryRow>> {
-    let kind: String = r.get(3)?;
-    let Some(event) = Event::parse(&kind) else { return Ok(None) };
-    Ok(Some(DeliveryRow {
-        id: r.get(0)?,
-        incident_id: r.get(1)?,
-        channel_id: r.get(2)?,
-        event,
-        seq: r.get(4)?,
-        status: r.get(5)?,
-        attempts: r.get(6)?,
-        claimed_until: r.get(7)?,
-        created_at: r.get(8)?,
-    }))
-}
-
-/// A message due: a new row to insert, or a failed row to take again.
-enum Due {
-    New { incident: usize, channel: usize, event: Event, seq: i64 },
-    Retry { id: i64, incident: usize, channel: usize, event: Event },
-}
-
-/// What happened to one claimed message.
-enum Outcome {
-    Sent {
-        attempts: i64,
-    },
-    Failed {
-        attempts: i64,
-        error: SendError,
-    },
-    /// Not tried: the channel failed on an earlier message of this run.
-    Skipped {
-        error: String,
-    },
-    /// Not tried: the run's time was up; the next run takes it.
-    Released,
-}
-
-fn due_list(
-    book: &RuleBook,
-    channels: &[Channel],
-    incidents: &[Incident],
-    deliveries: &[DeliveryRow],
-    now: i64,
-) -> Vec<Due> {
-    let mut by_pair: HashMap<(i64, i64), Vec<&DeliveryRow>> = HashMap::new();
-    for d in deliveries {
-        by_pair.entry((d.incident_id, d.channel_id)).or_default().push(d);
-    }
-    let mut out = Vec::new();
-    for (ci, c) in channels.iter().enumerate() {
-        if !c.enabled {
-            continue;
-        }
-        let quiet = c.quiet.is_some_and(|q| q.holds(now));
-        for (ii, i) in incidents.iter().enumerate() {
-            if !c.covers(i.rule, i.panel_id) {
-                continue;
-            }
-            let settings = book.get(i.rule);
-            if quiet && !settings.urgent {
-                continue;
-            }
-            let rows = by_pair.get(&(i.id, c.id)).map(Vec::as_slice).unwrap_or(&[]);
-            let open = i.resolved_at.is_none();
-            for d in rows {
-                let stale = open != (d.event != Event::Resolved) && i.rule.resolves();
-                if d.status != "sent" && d.claimed_until <= now && d.attempts < MAX_ATTEMPTS && !stale {
-                    out.push(Due::Retry { id: d.id, incident: ii, channel: ci, event: d.event });
-                }
-            }
-            let opened = rows.iter().find(|d| d.event == Event::Opened);
-            if !i.rule.resolves() {
-                if opened.is_none() && i.opened_at >= now - EVENT_WINDOW_SECS {
-                    out.push(Due::New { incident: ii, channel: ci, event: Event::Opened, seq: 0 });
-                }
-                continue;
-            }
-            if open {
-                match opened {
-                    None => out.push(Due::New { incident: ii, channel: ci, event: Event::Opened, seq: 0 }),
-                    Some(_) => {
-                        let last = rows
-                            .iter()
-                            .filter(|d| matches!(d.event, Event::Opened | Event::Reminder))
-                            .map(|d| d.created_at)
-                            .max()
-                            .unwrap_or(i.opened_at);
-                        if last <= now - settings.cooldown_minutes * 60 {
-                            let seq = rows.iter().filter(|d| d.event == Event::Reminder).map(|d| d.seq).max();
-                            let seq = seq.unwrap_or(0) + 1;
-                            out.push(Due::New { incident: ii, channel: ci, event: Event::Reminder, seq });
-                        }
-                    }
-                }
-            } else if opened.is_some_and(|d| d.status == "sent")
-                && !rows.iter().any(|d| d.event == Event::Resolved)
-            {
-                out.push(Due::New { incident: ii, channel: ci, event: Event::Resolved, seq: 0 });
-            }
-        }
-    }
-    out
-}
-
-/// Everything a channel's sender needs, owned (it runs as its own task).
-struct ChannelJob {
-    channel: Channel,
-    messages: Vec<Message>,
-}
-
-/// Finds, claims, sends and records every due message.
+/// Finds, claims, sends and records every due message: incidents' and digests'.
 pub async fn deliver(
     conn: &Conn,
     key: &SecretKey,
@@ -205,15 +79,8 @@ pub async fn deliver(
         .add(Stmt::new("SELECT id, name FROM panels", ()), |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)));
     let since = now - RESOLVED_WINDOW_SECS;
     let incidents = incidents::recent_read(&mut reads, since);
-    let deliveries = reads.add(
-        Stmt::new(
-            "SELECT id, incident_id, channel_id, kind, seq, status, attempts, claimed_until, created_at
-             FROM alert_deliveries WHERE incident_id IN
-               (SELECT id FROM alert_incidents WHERE resolved_at IS NULL OR resolved_at >= ?1)",
-            params![since],
-        ),
-        delivery_from,
-    );
+    let deliveries = due::recent_read(&mut reads, since);
+    let digests = digest::recent_read(&mut reads, now);
     let mut done = reads.run(conn).await?;
     let channels = channels::with_panels(done.all(chans).await?, done.all(links).await?);
     let book = RuleBook::from_rows(done.all(book).await?);
@@ -222,191 +89,49 @@ pub async fn deliver(
     // Oldest first: a channel hears about things in the order they happened.
     incidents.sort_by_key(|i| i.id);
     let deliveries: Vec<DeliveryRow> = done.all(deliveries).await?.into_iter().flatten().collect();
+    let digest_rows: Vec<digest::DigestRow> = done.all(digests).await?.into_iter().flatten().collect();
 
-    let due = due_list(&book, &channels, &incidents, &deliveries, now);
-    if due.is_empty() {
+    let due = due::due_list(&book, &channels, &incidents, &deliveries, MAX_ATTEMPTS, now);
+    let due_digests = digest::due_list(&channels, &digest_rows, MAX_ATTEMPTS, now);
+    if due.is_empty() && due_digests.is_empty() {
         return Ok(Delivered::default());
     }
-    // The claim: whoever's statement returns the row sends it.
+    // The claim: one transaction for every message of the run; whoever's statement returns the row
+    // sends it.
     let lease = now + LEASE_SECS;
-    let stmts: Vec<Stmt> = due
-        .iter()
-        .map(|d| match d {
-            Due::New { incident, channel, event, seq } => Stmt::new(
-                "INSERT INTO alert_deliveries (incident_id, channel_id, kind, seq, status, attempts, claimed_until, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 'sending', 0, ?5, ?6) ON CONFLICT DO NOTHING RETURNING id",
-                params![incidents[*incident].id, channels[*channel].id, event.as_str(), *seq, lease, now],
-            ),
-            Due::Retry { id, .. } => Stmt::new(
-                "UPDATE alert_deliveries SET status = 'sending', claimed_until = ?1
-                 WHERE id = ?2 AND status != 'sent' AND claimed_until <= ?3 AND attempts < ?4 RETURNING id",
-                params![lease, *id, now, MAX_ATTEMPTS],
-            ),
-        })
-        .collect();
-    let mut claimed = conn.write_batch(stmts).await?;
-    let mut jobs: HashMap<usize, ChannelJob> = HashMap::new();
-    for (d, rows) in due.iter().zip(claimed.iter_mut()) {
+    let mut stmts: Vec<Stmt> =
+        due.iter().map(|d| d.claim(&incidents, &channels, lease, MAX_ATTEMPTS, now)).collect();
+    stmts.extend(due_digests.iter().map(|d| digest::claim(d, &channels, lease, MAX_ATTEMPTS, now)));
+    let mut claimed = conn.write_batch(stmts).await?.into_iter();
+    let mut messages = Vec::new();
+    for d in &due {
+        let Some(mut rows) = claimed.next() else { break };
         let Some(row) = rows.next().await? else { continue };
         let id: i64 = row.get(0)?;
-        let (incident, channel, event) = match d {
-            Due::New { incident, channel, event, .. } | Due::Retry { incident, channel, event, .. } => {
-                (*incident, *channel, *event)
-            }
-        };
+        let (incident, channel, event) = d.parts();
         let i = &incidents[incident];
         let panel = panel_names.get(&i.panel_id).map(String::as_str).unwrap_or("a deleted panel");
         let msg = message::for_incident(event, id, i, panel, public_url, now);
-        jobs.entry(channel)
-            .or_insert_with(|| ChannelJob { channel: channels[channel].clone(), messages: Vec::new() })
-            .messages
-            .push(msg);
+        messages.push((channels[channel].clone(), Target::Delivery(id), msg));
     }
-    let client =
-        send::client(allow_private, opts.timeout).map_err(|e| shared::AppError::internal(e.message))?;
-    let deadline = started + opts.budget;
-    let mut tasks = tokio::task::JoinSet::new();
-    for (_, job) in jobs {
-        let (client, key, opts) = (client.clone(), key.clone(), *opts);
-        tasks
-            .spawn(async move { run_channel(job, &client, &key, allow_private, &opts, now, deadline).await });
-    }
-    let mut outcomes = Vec::new();
-    while let Some(res) = tasks.join_next().await {
-        match res {
-            Ok(list) => outcomes.push(list),
-            Err(e) => tracing::error!(error = %e, "an alert channel's sender stopped"),
-        }
-    }
-    record(conn, outcomes, now).await
-}
-
-/// Sends one channel's messages in order, keeping its service's pace.
-async fn run_channel(
-    job: ChannelJob,
-    client: &reqwest::Client,
-    key: &SecretKey,
-    allow_private: bool,
-    opts: &Options,
-    now: i64,
-    deadline: Instant,
-) -> (Channel, Vec<(i64, Outcome)>) {
-    let mut out = Vec::new();
-    let mut broken: Option<String> = None;
-    for (n, msg) in job.messages.iter().enumerate() {
-        if let Some(why) = &broken {
-            out.push((msg.delivery_id, Outcome::Skipped { error: format!("not sent: {why}") }));
-            continue;
-        }
-        if Instant::now() >= deadline {
-            out.push((msg.delivery_id, Outcome::Released));
-            continue;
-        }
-        if n > 0 && opts.spacing {
-            tokio::time::sleep(job.channel.kind.spacing()).await;
-        }
-        let outcome = send_with_retries(client, key, allow_private, &job.channel, msg, opts, now).await;
-        if let Outcome::Failed { error, .. } = &outcome {
-            broken = Some(format!("an earlier message failed ({})", error.message));
-        }
-        out.push((msg.delivery_id, outcome));
-    }
-    (job.channel, out)
-}
-
-async fn send_with_retries(
-    client: &reqwest::Client,
-    key: &SecretKey,
-    allow_private: bool,
-    channel: &Channel,
-    msg: &Message,
-    opts: &Options,
-    now: i64,
-) -> Outcome {
-    let mut wait = opts.backoff;
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        match send::send(client, key, allow_private, channel, msg, now, opts.timeout).await {
-            Ok(()) => return Outcome::Sent { attempts },
-            Err(error) if !error.retry || attempts >= opts.attempts as i64 => {
-                return Outcome::Failed { attempts, error }
-            }
-            Err(_) => {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
+    let mut results = Vec::new();
+    for d in &due_digests {
+        let Some(mut rows) = claimed.next() else { break };
+        let Some(row) = rows.next().await? else { continue };
+        let id: i64 = row.get(0)?;
+        let c = &channels[d.channel()];
+        match digest::message(conn, c, &d.window(), id, public_url).await {
+            Ok(msg) => messages.push((c.clone(), Target::Digest(id), msg)),
+            // Counted as a failed attempt: the next run tries again.
+            Err(e) => {
+                let error = super::send::SendError::again(format!("the digest could not be computed: {e}"));
+                results.push((c.clone(), Target::Digest(id), Outcome::Failed { attempts: 1, error }));
             }
         }
     }
-}
-
-/// Writes every outcome and each channel's last success or error: one transaction.
-async fn record(
-    conn: &Conn,
-    outcomes: Vec<(Channel, Vec<(i64, Outcome)>)>,
-    now: i64,
-) -> AppResult<Delivered> {
-    let mut report = Delivered::default();
-    let mut stmts = Vec::new();
-    for (channel, list) in outcomes {
-        let mut last_error = None;
-        let mut any_ok = false;
-        for (id, outcome) in list {
-            match outcome {
-                Outcome::Sent { attempts } => {
-                    report.sent += 1;
-                    any_ok = true;
-                    stmts.push(Stmt::new(
-                        "UPDATE alert_deliveries SET status = 'sent', sent_at = ?1, attempts = attempts + ?2, error = NULL
-                         WHERE id = ?3",
-                        params![now, attempts, id],
-                    ));
-                }
-                Outcome::Failed { attempts, error } => {
-                    report.failed += 1;
-                    report.errors.push(format!("{}: {}", channel.name, error.message));
-                    // A refusal that retrying cannot mend is given up at once.
-                    let given_up = if error.retry { 0 } else { MAX_ATTEMPTS };
-                    // The next run may try again after a minute per attempt so far (at most an hour).
-                    stmts.push(Stmt::new(
-                        "UPDATE alert_deliveries SET status = 'failed', attempts = MAX(attempts + ?1, ?2), error = ?3,
-                           claimed_until = ?4 + MIN(3600, 60 * (attempts + ?1)) WHERE id = ?5",
-                        params![attempts, given_up, error.message.as_str(), now, id],
-                    ));
-                    last_error = Some(error.message);
-                }
-                Outcome::Skipped { error } => {
-                    report.failed += 1;
-                    stmts.push(Stmt::new(
-                        "UPDATE alert_deliveries SET status = 'failed', error = ?1, claimed_until = ?2 WHERE id = ?3",
-                        params![error, now + 60, id],
-                    ));
-                }
-                Outcome::Released => {
-                    stmts.push(Stmt::new(
-                        "UPDATE alert_deliveries SET claimed_until = ?1 WHERE id = ?2",
-                        params![now, id],
-                    ));
-                }
-            }
-        }
-        if any_ok {
-            stmts.push(Stmt::new(
-                "UPDATE alert_channels SET last_ok_at = ?1 WHERE id = ?2",
-                params![now, channel.id],
-            ));
-        }
-        if let Some(e) = last_error {
-            stmts.push(Stmt::new(
-                "UPDATE alert_channels SET last_error = ?1, last_error_at = ?2 WHERE id = ?3",
-                params![e, now, channel.id],
-            ));
-        }
-    }
-    if !stmts.is_empty() {
-        conn.write_batch(stmts).await?;
-    }
-    Ok(report)
+    let groups = outbox::group(messages);
+    results.extend(outbox::send_all(groups, key, allow_private, opts, now, started + opts.budget).await?);
+    outbox::record(conn, results, now).await
 }
 
 /// "Send test": one message to one channel now, recorded like any delivery; the result in words.
@@ -434,14 +159,14 @@ pub async fn send_test(
         None => return Err(shared::AppError::internal("the test delivery has no id")),
     };
     let msg = message::test(id, &channel.name, public_url);
-    let client =
-        send::client(allow_private, opts.timeout).map_err(|e| shared::AppError::internal(e.message))?;
-    let outcome = send_with_retries(&client, key, allow_private, channel, &msg, opts, now).await;
+    let client = super::send::client(allow_private, opts.timeout)
+        .map_err(|e| shared::AppError::internal(e.message))?;
+    let (outcome, _) = outbox::send_with_retries(&client, key, allow_private, channel, &msg, opts, now).await;
     let result = match &outcome {
         Outcome::Failed { error, .. } => Err(error.message.clone()),
         _ => Ok(()),
     };
     // A test belongs to no incident: the schedule never takes it again.
-    record(conn, vec![(channel.clone(), vec![(id, outcome)])], shared::time::now()).await?;
+    outbox::record(conn, vec![(channel.clone(), Target::Delivery(id), outcome)], shared::time::now()).await?;
     Ok(result)
 }

@@ -1,7 +1,8 @@
 //! What the rules find now: one [`Finding`] per thing that needs someone. Service critical reuses the
-//! Service tracking computation (default profile, 24 h); the other rules are one batch of reads.
+//! Service tracking computation (default profile, 24 h); the other rules are one batch of reads (the
+//! single-event rules' reads and findings are in `events`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use libsql::params;
 use shared::auth::PanelScope;
@@ -9,7 +10,7 @@ use shared::db::{Conn, Read, Reads, Stmt};
 use shared::AppResult;
 
 use super::rules::{Rule, RuleBook};
-use crate::service_health::{self, profiles, ServiceHealthParams, STUCK_SQL};
+use crate::service_health::{self, ServiceHealthParams, ServiceProfile, STUCK_SQL};
 use shared::cache::orders::FAILED_SQL;
 
 /// A ticket pending longer than this is backlog (Ticket tracking lists it), not news: connecting a
@@ -162,7 +163,7 @@ pub fn sync_trouble(
 
 /// Every finding of every rule, for every panel that is not paused.
 pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<Finding>> {
-    let profile = profiles::chosen(conn, None).await?;
+    let (profile, _) = crate::profiles::chosen::<ServiceProfile>(conn, None).await?;
     let stuck_before = now - profile.stuck_after_hours * 3600;
     let waiting = book.get(Rule::WaitingTicket).threshold.max(1.0) as i64 * 60;
     let deposit = (book.get(Rule::BigDeposit).threshold * 1_000_000.0).round() as i64;
@@ -235,10 +236,12 @@ pub async fn evaluate(conn: &Conn, book: &RuleBook, now: i64) -> AppResult<Vec<F
             ))
         },
     );
+    let events = super::events::reads(&mut reads, book, now);
     let mut done = reads.run(conn).await?;
     let panels = done.all(panels).await?;
     let active: HashMap<i64, &Panel> = panels.iter().filter(|p| !p.paused).map(|p| (p.id, p)).collect();
-    let mut out = Vec::new();
+    let active_ids: HashSet<i64> = active.keys().copied().collect();
+    let mut out = super::events::findings(events, &mut done, book, &active_ids).await?;
 
     // Service critical.
     let limit = book.get(Rule::ServiceCritical).threshold;

@@ -14,6 +14,8 @@ pub enum Event {
     Resolved,
     /// "Send test" on the settings page.
     Test,
+    /// A daily or weekly digest (its own row in `alert_digests`, not a delivery of an incident).
+    Digest,
 }
 
 impl Event {
@@ -23,11 +25,14 @@ impl Event {
             Event::Reminder => "reminder",
             Event::Resolved => "resolved",
             Event::Test => "test",
+            Event::Digest => "digest",
         }
     }
 
     pub fn parse(s: &str) -> Option<Event> {
-        [Event::Opened, Event::Reminder, Event::Resolved, Event::Test].into_iter().find(|e| e.as_str() == s)
+        [Event::Opened, Event::Reminder, Event::Resolved, Event::Test, Event::Digest]
+            .into_iter()
+            .find(|e| e.as_str() == s)
     }
 }
 
@@ -62,6 +67,19 @@ pub struct Message {
     pub opened_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub text: String,
+    /// A digest's numbers (panels, worst services, open incidents, staff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<serde_json::Value>,
+}
+
+impl Message {
+    /// What `X-Panelops-Delivery` carries: digests count their own ids.
+    pub fn delivery_key(&self) -> String {
+        match self.event {
+            Event::Digest => format!("digest-{}", self.delivery_id),
+            _ => self.delivery_id.to_string(),
+        }
+    }
 }
 
 /// `path` under the console's public address when one is configured (`PANELOPS_PUBLIC_URL`).
@@ -83,7 +101,7 @@ pub fn for_incident(
     let link = absolute(public_url, &i.link);
     let head = format!("{} · {panel}: {}", i.rule.label(), i.title);
     let text = match event {
-        Event::Opened | Event::Test => format!("{head}\n{}\n{link}", i.detail),
+        Event::Opened | Event::Test | Event::Digest => format!("{head}\n{}\n{link}", i.detail),
         Event::Reminder => {
             format!("Still open after {}: {head}\n{}\n{link}", duration_words(now - i.opened_at), i.detail)
         }
@@ -107,13 +125,21 @@ pub fn for_incident(
         opened_at: Some(i.opened_at),
         resolved_at: i.resolved_at,
         text,
+        digest: None,
     }
 }
 
-pub fn test(delivery_id: i64, channel: &str, public_url: Option<&str>) -> Message {
-    let link = absolute(public_url, "/alerts");
+/// A message of no incident (a test, a digest).
+fn of_no_incident(
+    event: Event,
+    delivery_id: i64,
+    title: String,
+    detail: String,
+    text: String,
+    link: String,
+) -> Message {
     Message {
-        event: Event::Test,
+        event,
         delivery_id,
         incident_id: None,
         rule: None,
@@ -121,15 +147,32 @@ pub fn test(delivery_id: i64, channel: &str, public_url: Option<&str>) -> Messag
         panel_id: None,
         panel: None,
         subject: None,
-        title: format!("Test of the channel {channel}"),
-        detail: "panelops reaches this channel: alerts will arrive here.".into(),
-        text: format!("Test from panelops: the channel {channel} works. Alerts will arrive here.\n{link}"),
+        title,
+        detail,
         link,
         opened_at: None,
         resolved_at: None,
+        text,
+        digest: None,
     }
 }
 
+pub fn test(delivery_id: i64, channel: &str, public_url: Option<&str>) -> Message {
+    let link = absolute(public_url, "/alerts");
+    of_no_incident(
+        Event::Test,
+        delivery_id,
+        format!("Test of the channel {channel}"),
+        "panelops reaches this channel: alerts will arrive here.".into(),
+        format!("Test from panelops: the channel {channel} works. Alerts will arrive here.\n{link}"),
+        link,
+    )
+}
+
+/// A digest: `title` is its first line, `text` the whole of it.
+pub fn digest(id: i64, title: String, text: String, link: String, data: serde_json::Value) -> Message {
+    Message { digest: Some(data), ..of_no_incident(Event::Digest, id, title, String::new(), text, link) }
+}
 /// `text` cut to `n` characters, with an ellipsis when cut.
 pub fn shorten(text: &str, n: usize) -> String {
     match text.char_indices().nth(n) {

@@ -1,15 +1,22 @@
 //! Alerts: the built-in rules watch the numbers the reports compute, open one incident per thing that
 //! needs someone, and tell each channel that covers it once — a reminder after the rule's cooldown
-//! while it stays open, one "resolved" when it clears. [`run`] is the scheduled job
-//! (`{"job":"alerts"}` every minute, `panelops alerts run`, `serve`'s timer).
+//! while it stays open, one "resolved" when it clears — and each channel that asks for them gets a
+//! daily or weekly digest at its hour. [`run`] is the scheduled job (`{"job":"alerts"}` every minute,
+//! `panelops alerts run`, `serve`'s timer).
 
+pub mod channel_input;
 pub mod channels;
 pub mod deliver;
+pub mod digest;
+pub mod due;
 pub mod evaluate;
+pub mod events;
 pub mod incidents;
 pub mod message;
+pub mod outbox;
 pub mod rules;
 pub mod send;
+pub mod zone;
 
 use serde::Serialize;
 use shared::db::Reads;

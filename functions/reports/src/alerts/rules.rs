@@ -15,17 +15,23 @@ pub enum Rule {
     BigDeposit,
     ProviderFailing,
     BadReply,
+    NewWhale,
+    RiskyPayment,
+    RivalUndercut,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 10] = [
         Rule::ServiceCritical,
         Rule::StuckOrders,
         Rule::ProviderFailing,
         Rule::SyncTrouble,
         Rule::WaitingTicket,
         Rule::BigDeposit,
+        Rule::NewWhale,
+        Rule::RiskyPayment,
         Rule::BadReply,
+        Rule::RivalUndercut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +43,9 @@ impl Rule {
             Rule::BigDeposit => "big_deposit",
             Rule::ProviderFailing => "provider_failing",
             Rule::BadReply => "bad_reply",
+            Rule::NewWhale => "new_whale",
+            Rule::RiskyPayment => "risky_payment",
+            Rule::RivalUndercut => "rival_undercut",
         }
     }
 
@@ -53,6 +62,9 @@ impl Rule {
             Rule::BigDeposit => "Big deposit",
             Rule::ProviderFailing => "Provider failing",
             Rule::BadReply => "Bad reply",
+            Rule::NewWhale => "New whale",
+            Rule::RiskyPayment => "Risky payment",
+            Rule::RivalUndercut => "Rival undercut",
         }
     }
 
@@ -66,6 +78,9 @@ impl Rule {
             Rule::BigDeposit => "fires once for a completed payment of at least this amount",
             Rule::ProviderFailing => "fires when this % or more of a provider's orders of the last hour failed (at least 10 orders)",
             Rule::BadReply => "fires once when the AI reviewer judges a staff reply bad (no threshold)",
+            Rule::NewWhale => "fires once for a user who deposits at least this amount (completed payments) within 24 h of signing up",
+            Rule::RiskyPayment => "fires once for a payment whose fraud risk (as the Payments page computes it) is high (no threshold)",
+            Rule::RivalUndercut => "fires once when a rival's rate on a confirmed match drops to at least this % below ours",
         }
     }
 
@@ -78,6 +93,9 @@ impl Rule {
             Rule::BigDeposit => 500.0,
             Rule::ProviderFailing => 30.0,
             Rule::BadReply => 0.0,
+            Rule::NewWhale => 200.0,
+            Rule::RiskyPayment => 0.0,
+            Rule::RivalUndercut => 10.0,
         }
     }
 
@@ -88,12 +106,15 @@ impl Rule {
 
     /// False for an event (a payment): it opens once and has no "resolved" message or reminder.
     pub fn resolves(self) -> bool {
-        !matches!(self, Rule::BigDeposit | Rule::BadReply)
+        !matches!(
+            self,
+            Rule::BigDeposit | Rule::BadReply | Rule::NewWhale | Rule::RiskyPayment | Rule::RivalUndercut
+        )
     }
 
-    /// False for a rule that fires on a fact alone (a bad verdict).
+    /// False for a rule that fires on a fact alone (a bad verdict, a high risk).
     pub fn has_threshold(self) -> bool {
-        !matches!(self, Rule::BadReply)
+        !matches!(self, Rule::BadReply | Rule::RiskyPayment)
     }
 }
 

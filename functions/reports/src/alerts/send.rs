@@ -40,20 +40,41 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", hmac_sha256_hex(secret.as_bytes(), format!("{timestamp}.{body}").as_bytes()))
 }
 
-/// What a failed send says, in words, and whether trying again may help.
+/// What a failed send says, in words, whether trying again may help, and how long the service asked
+/// to wait first (a 429's `retry_after` or `Retry-After`).
 #[derive(Debug, Clone)]
 pub struct SendError {
     pub message: String,
     pub retry: bool,
+    pub retry_after: Option<Duration>,
 }
 
 impl SendError {
-    fn final_(message: impl Into<String>) -> SendError {
-        SendError { message: message.into(), retry: false }
+    pub fn final_(message: impl Into<String>) -> SendError {
+        SendError { message: message.into(), retry: false, retry_after: None }
     }
-    fn again(message: impl Into<String>) -> SendError {
-        SendError { message: message.into(), retry: true }
+    pub fn again(message: impl Into<String>) -> SendError {
+        SendError { message: message.into(), retry: true, retry_after: None }
     }
+}
+
+/// The most characters a message may have on each service (Discord 2,000, Telegram 4,096); a longer
+/// digest is cut.
+fn max_chars(kind: Kind) -> usize {
+    match kind {
+        Kind::Discord => 1_990,
+        Kind::Telegram => 4_000,
+        Kind::Slack => 30_000,
+        Kind::Webhook | Kind::Email => usize::MAX,
+    }
+}
+
+/// How long a 429 asked to wait: Telegram's `parameters.retry_after`, or the `Retry-After` header.
+fn retry_after(header: Option<&str>, body: &str) -> Option<Duration> {
+    let from_body = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["parameters"]["retry_after"].as_u64());
+    from_body.or_else(|| header.and_then(|h| h.trim().parse::<u64>().ok())).map(Duration::from_secs)
 }
 
 pub fn client(allow_private: bool, timeout: Duration) -> Result<reqwest::Client, SendError> {
@@ -78,18 +99,19 @@ pub async fn send(
     if channel.kind == Kind::Email {
         return send_email(&target, allow_private, channel, msg, timeout).await;
     }
+    let text = super::message::shorten(&msg.text, max_chars(channel.kind));
     let (url, body) = match channel.kind {
         Kind::Email => unreachable!("sent above"),
         Kind::Webhook => (target, serde_json::to_string(msg).unwrap_or_default()),
-        Kind::Slack => (target, json!({ "text": msg.text }).to_string()),
+        Kind::Slack => (target, json!({ "text": text }).to_string()),
         Kind::Discord => {
-            (target, json!({ "content": msg.text, "allowed_mentions": { "parse": [] } }).to_string())
+            (target, json!({ "content": text, "allowed_mentions": { "parse": [] } }).to_string())
         }
         Kind::Telegram => {
             let base = channel.api_base.as_deref().unwrap_or(TELEGRAM_API).trim_end_matches('/');
             let body = json!({
                 "chat_id": channel.chat_id.as_deref().unwrap_or(""),
-                "text": msg.text,
+                "text": text,
                 "disable_web_page_preview": true,
             });
             (format!("{base}/bot{target}/sendMessage"), body.to_string())
@@ -105,7 +127,7 @@ pub async fn send(
         req = req
             .header(TIMESTAMP_HEADER, now.to_string())
             .header(SIGNATURE_HEADER, signature(&secret, now, &body))
-            .header(DELIVERY_HEADER, msg.delivery_id.to_string())
+            .header(DELIVERY_HEADER, msg.delivery_key())
             .header(EVENT_HEADER, msg.event.as_str());
     }
     let res = req.body(body).send().await.map_err(|e| {
@@ -125,6 +147,7 @@ pub async fn send(
             outbound::redirect_target(&res)
         )));
     }
+    let asked = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
     let text = res.text().await.unwrap_or_default();
     let said = super::message::shorten(text.trim(), 200);
     if status.is_success() {
@@ -138,7 +161,8 @@ pub async fn send(
     }
     let retry = status.as_u16() == 429 || status.is_server_error() || status.as_u16() == 408;
     let message = format!("HTTP {}: {said}", status.as_u16());
-    Err(SendError { message, retry })
+    let retry_after = (status.as_u16() == 429).then(|| retry_after(asked.as_deref(), &text)).flatten();
+    Err(SendError { message, retry, retry_after })
 }
 
 /// An email over SMTP: `smtp://user:password@host:587?tls=required` speaks STARTTLS, `smtps://…:465`
@@ -185,6 +209,14 @@ async fn send_email(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_429_says_how_long_to_wait() {
+        let telegram = r#"{"ok":false,"error_code":429,"parameters":{"retry_after":3}}"#;
+        assert_eq!(retry_after(None, telegram), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(Some("7"), "slow down"), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after(None, "slow down"), None);
+    }
 
     #[test]
     fn hmac_matches_rfc_4231() {

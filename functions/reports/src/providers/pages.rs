@@ -26,7 +26,7 @@ pub fn routes(state: &AppState) -> Routes {
 
 /// Service tracking's profile and overrides, the window defaulting to 24 h.
 async fn params_from(conn: &shared::db::Conn, viewer: &Viewer, q: &Params) -> AppResult<ProviderParams> {
-    let (_, health) = health_params(conn, viewer.panel, q).await?;
+    let (_, health, _) = health_params(conn, viewer.panel, q).await?;
     Ok(ProviderParams::new(health))
 }
 

@@ -1,9 +1,11 @@
 //! Service tracking (health): stuck, finished and slow orders per service, the score and its colour,
 //! computed exactly as the spec defines them. `service_health` needs no HTTP: the admin API reuses it.
 
+mod drill;
 pub mod pages;
 pub mod profiles;
 pub mod snooze;
+pub mod trend;
 
 use std::collections::HashMap;
 
@@ -12,11 +14,13 @@ use serde::Serialize;
 use shared::db::{Conn, Reads, Stmt};
 
 use shared::auth::PanelScope;
+use shared::cache::speeds::{self, Speed};
 use shared::domain::service_name;
 use shared::AppResult;
 
 use crate::common::{collect, ids_text, round2, Buckets};
 pub use profiles::ServiceProfile;
+pub use trend::{score_trend, Trend};
 
 /// Stuck statuses; the same text as the partial index `orders_cache_stuck` so the query uses it.
 pub const STUCK_SQL: &str =
@@ -72,6 +76,11 @@ pub struct ServiceHealthRow {
     pub score: f64,
     pub status: &'static str,
     pub snoozed_until: Option<i64>,
+    /// Measured speed: the median units per day of the orders completed in the last 7 days, with how
+    /// many of them kept the promised speed (`shared::cache::speeds`).
+    pub measured: Option<Speed>,
+    /// The share of those orders that kept the promise, in percent; `None` with no promise or no orders.
+    pub kept_pct: Option<f64>,
 }
 
 /// `100 − min(60, stuck × 5) − slow%`, never below 0.
@@ -150,12 +159,11 @@ struct Summed {
 /// Every service of the scope with stuck orders or at least `min_orders` finished ones, summed in SQL:
 /// finished orders from the hourly roll-up plus the window's partial hours at both ends, slow ones
 /// counted at the speed stored in the catalogue, stuck ones from their partial index. One statement.
-fn summed_stmt(sc: &str, p: &ServiceHealthParams, now: i64) -> Stmt {
+fn sums_cte(sc: &str, p: &ServiceHealthParams, now: i64) -> String {
     let from = now - p.window_hours * 3600;
     let hours = Buckets::cut(from, now, 3600);
     let svc = p.service_sql();
     let stuck_before = now - p.stuck_after_hours * 3600;
-    let slow = slow_count_sql("k.panel_id", "k.service_id", "s.min_per_day");
     let edges = hours.edges_sql("last_update").map(|edge| {
         format!(
             "SELECT panel_id, service_id, 1, 0 FROM orders_cache INDEXED BY orders_cache_finished
@@ -163,8 +171,8 @@ fn summed_stmt(sc: &str, p: &ServiceHealthParams, now: i64) -> Stmt {
         )
     });
     // One grouping of every source, so no join needs an index.
-    let sql = format!(
-        "WITH sums(panel_id, service_id, finished, stuck) AS (
+    format!(
+        "sums(panel_id, service_id, finished, stuck) AS (
             SELECT panel_id, service_id, SUM(f), SUM(st) FROM (
                 SELECT panel_id, service_id, finished AS f, 0 AS st FROM rollup_finished_hours
                 WHERE {sc} AND hour >= {first} AND hour < {end}{svc}
@@ -172,19 +180,33 @@ fn summed_stmt(sc: &str, p: &ServiceHealthParams, now: i64) -> Stmt {
                 UNION ALL
                 SELECT panel_id, service_id, 0, 1 FROM orders_cache INDEXED BY orders_cache_stuck
                 WHERE {sc} AND {STUCK_SQL} AND created < {stuck_before} AND service_id IS NOT NULL{svc})
-            GROUP BY panel_id, service_id HAVING SUM(st) > 0 OR SUM(f) >= ?4)
+            GROUP BY panel_id, service_id HAVING SUM(st) > 0 OR SUM(f) >= ?4)",
+        first = hours.first,
+        end = hours.end,
+        head = edges[0],
+        tail = edges[1],
+    )
+}
+
+/// The statements' parameters: ?1 window start, ?2 now, ?3 slow multiplier, ?4 min orders.
+fn report_params(p: &ServiceHealthParams, now: i64) -> Vec<libsql::Value> {
+    let from = now - p.window_hours * 3600;
+    vec![from.into(), now.into(), p.slow_multiplier.into(), p.min_orders.into()]
+}
+
+fn summed_stmt(sc: &str, p: &ServiceHealthParams, now: i64) -> Stmt {
+    let slow = slow_count_sql("k.panel_id", "k.service_id", "s.min_per_day");
+    let sql = format!(
+        "WITH {}
          SELECT k.panel_id, k.service_id, k.finished, k.stuck,
             COALESCE(s.name, (SELECT service_name FROM orders_cache o INDEXED BY orders_cache_service
                 WHERE o.service_id = k.service_id AND o.panel_id = k.panel_id AND o.service_name IS NOT NULL LIMIT 1)),
             COALESCE(s.min_per_day, -1),
             CASE WHEN s.min_per_day > 0 AND k.finished > 0 THEN {slow} ELSE 0 END
          FROM sums k LEFT JOIN services_cache s ON s.panel_id = k.panel_id AND s.id = k.service_id",
-        first = hours.first,
-        end = hours.end,
-        head = edges[0],
-        tail = edges[1],
+        sums_cte(sc, p, now)
     );
-    Stmt::new(sql, params![from, now, p.slow_multiplier, p.min_orders])
+    Stmt::new(sql, report_params(p, now))
 }
 
 /// The slow orders of services whose speed the catalogue does not hold as their name says (not in the
@@ -218,11 +240,23 @@ pub async fn service_health(
     p: &ServiceHealthParams,
     now: i64,
 ) -> AppResult<Vec<ServiceHealthRow>> {
+    Ok(with_trend(conn, scope, p, now, 0).await?.0)
+}
+
+/// The report and, over the last `trend_days` days, each listed service's score per day, read in the
+/// same round trip (the trend keys on the report's own list, in SQL).
+pub async fn with_trend(
+    conn: &Conn,
+    scope: &PanelScope,
+    p: &ServiceHealthParams,
+    now: i64,
+    trend_days: i64,
+) -> AppResult<(Vec<ServiceHealthRow>, Trend)> {
     let scope = &crate::common::explicit(conn, scope).await?;
     let sc = scope.sql("panel_id", p.panel);
     if sc == "0" {
         // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Trend::new()));
     }
     let mut reads = Reads::new();
     let summed = reads.add(summed_stmt(&sc, p, now), |r| {
@@ -236,10 +270,37 @@ pub async fn service_health(
         })
     });
     let snoozes = snooze::active_read(&mut reads, &sc, now);
+    let measured = reads.add(
+        Stmt::new(
+            format!("SELECT panel_id, service_id, {} FROM service_speeds WHERE {sc}", speeds::COLUMNS),
+            (),
+        ),
+        |r| Ok(((r.get::<i64>(0)?, r.get::<i64>(1)?), speeds::speed_from(r, 2)?)),
+    );
+    // The trend's keys are the report's services at their stored speed (`sums`, computed again).
+    let keys = format!(
+        "WITH {}, k(panel_id, service_id, speed) AS MATERIALIZED (SELECT k.panel_id, k.service_id, COALESCE(s.min_per_day, 0)
+         FROM sums k LEFT JOIN services_cache s ON s.panel_id = k.panel_id AND s.id = k.service_id)",
+        sums_cte(&sc, p, now)
+    );
+    let trend_reads = (trend_days > 0).then(|| {
+        trend::add_reads(
+            &mut reads,
+            &keys,
+            report_params(p, now),
+            report_params(p, now),
+            "?3",
+            p,
+            trend_days,
+            now,
+        )
+    });
     let mut done = reads.run(conn).await?;
     let mut summed = done.all(summed).await?;
     let snoozed: HashMap<(i64, i64), i64> =
         done.all(snoozes).await?.into_iter().map(|(pa, s, u)| ((pa, s), u)).collect();
+    let mut measured: HashMap<(i64, i64), Speed> =
+        done.all(measured).await?.into_iter().filter_map(|(k, s)| Some((k, s?))).collect();
     summed.retain(|x| p.include_snoozed || !snoozed.contains_key(&x.key));
     // The speed the name promises; where the stored one is not it, count the slow orders again at it.
     let speeds: Vec<Option<u64>> =
@@ -251,6 +312,15 @@ pub async fn service_health(
         .filter_map(|(x, speed)| speed.filter(|v| *v > 0).map(|v| (x.key, v)))
         .collect();
     let recounted = slow_at(conn, p, now, &recount).await?;
+    let mut trend = match trend_reads {
+        Some(r) => trend::collect_series(&mut done, r, trend_days).await?,
+        None => Trend::new(),
+    };
+    if trend_days > 0 && !recount.is_empty() {
+        // Services whose stored speed is stale: their trend again, at the speed their name promises.
+        let stale: Vec<((i64, i64), Option<u64>)> = recount.iter().map(|(k, v)| (*k, Some(*v))).collect();
+        trend.extend(score_trend(conn, scope, p, &stale, trend_days, now).await?);
+    }
     let mut out = Vec::new();
     for (x, speed) in summed.into_iter().zip(speeds) {
         let slow = if x.stored_speed == speed.map_or(0, |v| v as i64) {
@@ -272,6 +342,8 @@ pub async fn service_health(
             score: round2(sc),
             status: status(sc),
             snoozed_until: snoozed.get(&x.key).copied(),
+            kept_pct: measured.get(&x.key).and_then(Speed::kept_pct),
+            measured: measured.remove(&x.key),
         });
     }
     out.sort_by(|a, b| {
@@ -280,7 +352,7 @@ pub async fn service_health(
             .then(b.stuck.cmp(&a.stuck))
             .then((a.panel_id, a.service_id).cmp(&(b.panel_id, b.service_id)))
     });
-    Ok(out)
+    Ok((out, trend))
 }
 
 /// Which orders a drill-down shows.
@@ -394,86 +466,6 @@ pub async fn orders(
     }
     all.truncate(limit);
     Ok(all)
-}
-
-/// Each listed service's score per day over the last `days` days (oldest first): that day's finished
-/// and slow orders, and the orders stuck now that were already stuck at the day's end. None = no data.
-/// `keys` are the listed services with the speed their name promises. Two statements in one batch,
-/// summed in SQL: one row per service each (a column per day), whatever the orders.
-pub async fn score_trend(
-    conn: &Conn,
-    scope: &PanelScope,
-    p: &ServiceHealthParams,
-    keys: &[((i64, i64), Option<u64>)],
-    days: i64,
-    now: i64,
-) -> AppResult<HashMap<(i64, i64), Vec<Option<f64>>>> {
-    let mut out: HashMap<(i64, i64), Vec<Option<f64>>> = HashMap::new();
-    let keys: Vec<&((i64, i64), Option<u64>)> = keys.iter().filter(|(k, _)| scope.allows(k.0)).collect();
-    if keys.is_empty() || days < 1 {
-        return Ok(out);
-    }
-    let start = now - days * 86_400;
-    let values: Vec<String> =
-        keys.iter().map(|((pa, s), speed)| format!("({pa}, {s}, {})", speed.unwrap_or(0))).collect();
-    let with = format!("WITH k(panel_id, service_id, speed) AS (VALUES {})", values.join(","));
-    // The day of a last update, as `(last_update - start) / 86400` clamped to the last day.
-    let day = format!("MIN((o.last_update - {start}) / 86400, {})", days - 1);
-    let slow = "k.speed > 0 AND CAST(o.last_update - o.created AS REAL) * k.speed > MAX(COALESCE(o.quantity, 0), 0) * ?1 * 86400.0";
-    let mut cols = Vec::new();
-    for d in 0..days {
-        cols.push(format!("SUM({day} = {d})"));
-        cols.push(format!("SUM({day} = {d} AND {slow})"));
-    }
-    let finished = format!(
-        "{with} SELECT k.panel_id, k.service_id, {} FROM k JOIN orders_cache o INDEXED BY orders_cache_finished_service
-         ON o.panel_id = k.panel_id AND o.service_id = k.service_id
-         WHERE o.{FINISHED_SQL} AND o.last_update >= {start} AND o.last_update <= {now}
-         GROUP BY k.panel_id, k.service_id",
-        cols.join(", ")
-    );
-    let stuck_cols: Vec<String> = (0..days)
-        .map(|d| format!("SUM(o.created < {})", start + (d + 1) * 86_400 - p.stuck_after_hours * 3600))
-        .collect();
-    let stuck = format!(
-        "{with} SELECT k.panel_id, k.service_id, {} FROM k JOIN orders_cache o INDEXED BY orders_cache_stuck
-         ON o.panel_id = k.panel_id AND o.service_id = k.service_id
-         WHERE {} AND o.created < {} GROUP BY k.panel_id, k.service_id",
-        stuck_cols.join(", "),
-        STUCK_SQL.replace("status", "o.status").replace("remains", "o.remains"),
-        now - p.stuck_after_hours * 3600
-    );
-    fn cells(r: &shared::db::Row) -> AppResult<((i64, i64), Vec<i64>)> {
-        let n = r.column_count() - 2;
-        let v = (0..n).map(|i| Ok(shared::db::opt_i64(r, i + 2)?.unwrap_or(0))).collect::<AppResult<_>>()?;
-        Ok(((r.get(0)?, r.get(1)?), v))
-    }
-    let mut reads = Reads::new();
-    let fin = reads.add(Stmt::new(finished, params![p.slow_multiplier]), cells);
-    let st = reads.add(Stmt::new(stuck, ()), cells);
-    let mut done = reads.run(conn).await?;
-    let fin: HashMap<(i64, i64), Vec<i64>> = done.all(fin).await?.into_iter().collect();
-    let st: HashMap<(i64, i64), Vec<i64>> = done.all(st).await?.into_iter().collect();
-    for (key, _) in keys {
-        let (f, s) = (fin.get(key), st.get(key));
-        if f.is_none() && s.is_none() {
-            continue;
-        }
-        let series = (0..days as usize)
-            .map(|d| {
-                let (finished, slow) = f.map_or((0, 0), |v| (v[2 * d], v[2 * d + 1]));
-                let stuck = s.map_or(0, |v| v[d]);
-                if finished == 0 && stuck == 0 {
-                    None
-                } else {
-                    let pct = if finished == 0 { 0.0 } else { slow as f64 * 100.0 / finished as f64 };
-                    Some(score(stuck, pct))
-                }
-            })
-            .collect();
-        out.insert(*key, series);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

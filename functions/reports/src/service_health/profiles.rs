@@ -1,13 +1,16 @@
 //! Service tracking profiles: which services, Stuck after, Slow multiplier, Min orders. Profile 1 is
-//! created by the migration as the default; the default cannot be deleted.
+//! created by the migration as the default. Stored, listed and edited by [`crate::profiles`].
 
-use libsql::params;
+use libsql::Value;
+use maud::{html, Markup};
 use serde::Serialize;
-use shared::db::{Conn, Read, Reads, Stmt};
+use shared::db::Row;
+use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
+use shared::ui::{col, num, Col};
+use shared::AppResult;
 
-use shared::{AppError, AppResult};
-
-use crate::common::{collect, ids_text, parse_ids};
+use crate::common::{ids_text, parse_ids};
+use crate::profiles::{Head, Paths, Profile};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceProfile {
@@ -22,113 +25,111 @@ pub struct ServiceProfile {
     pub created: i64,
 }
 
-const COLS: &str = "id, name, services, stuck_after_hours, slow_multiplier, min_orders, is_default, created";
-
-fn from_row(r: &shared::db::Row) -> AppResult<ServiceProfile> {
-    let services: String = r.get(2)?;
-    Ok(ServiceProfile {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        services: parse_ids(&services).unwrap_or_default(),
-        stuck_after_hours: r.get(3)?,
-        slow_multiplier: r.get(4)?,
-        min_orders: r.get(5)?,
-        is_default: r.get::<i64>(6)? != 0,
-        created: r.get(7)?,
-    })
-}
-
-pub async fn list(conn: &Conn) -> AppResult<Vec<ServiceProfile>> {
-    let rows = conn
-        .query(&format!("SELECT {COLS} FROM service_profiles ORDER BY is_default DESC, name, id"), ())
-        .await?;
-    collect(rows, from_row).await
-}
-
-pub async fn get(conn: &Conn, id: i64) -> AppResult<Option<ServiceProfile>> {
-    let rows = conn.query(&format!("SELECT {COLS} FROM service_profiles WHERE id = ?1"), params![id]).await?;
-    Ok(collect(rows, from_row).await?.into_iter().next())
-}
-
-/// The default profile (the first profile if none is marked default), as `chosen(conn, None)` picks it,
-/// added to a batch.
-pub fn default_read(reads: &mut Reads) -> Read<ServiceProfile> {
-    reads.add(
-        Stmt::new(
-            format!("SELECT {COLS} FROM service_profiles ORDER BY is_default DESC, name, id LIMIT 1"),
-            (),
-        ),
-        from_row,
-    )
-}
-
-/// The chosen profile, or the default one (the first profile if none is marked default).
-pub async fn chosen(conn: &Conn, id: Option<i64>) -> AppResult<ServiceProfile> {
-    if let Some(id) = id {
-        return get(conn, id).await?.ok_or_else(|| AppError::bad_request("profile: no profile has that id."));
-    }
-    list(conn).await?.into_iter().next().ok_or_else(|| AppError::internal("no service tracking profile"))
-}
-
-#[derive(Debug)]
-pub struct ProfileInput {
-    pub name: String,
+/// A service tracking profile's settings, as the form gives them.
+pub struct Settings {
     pub services: Vec<i64>,
     pub stuck_after_hours: i64,
     pub slow_multiplier: f64,
     pub min_orders: i64,
-    pub is_default: bool,
 }
 
-pub async fn save(conn: &Conn, id: Option<i64>, p: &ProfileInput, now: i64) -> AppResult<i64> {
-    let tx = shared::db::write_tx(conn).await?;
-    if p.is_default {
-        tx.execute("UPDATE service_profiles SET is_default = 0", ()).await?;
-    }
-    let id = match id {
-        Some(id) => {
-            tx.execute(
-                "UPDATE service_profiles SET name = ?1, services = ?2, stuck_after_hours = ?3, slow_multiplier = ?4,
-                 min_orders = ?5, is_default = CASE WHEN ?6 THEN 1 ELSE is_default END WHERE id = ?7",
-                params![
-                    p.name.as_str(),
-                    ids_text(&p.services),
-                    p.stuck_after_hours,
-                    p.slow_multiplier,
-                    p.min_orders,
-                    p.is_default,
-                    id
-                ],
-            )
-            .await?;
-            id
-        }
-        None => {
-            tx.execute(
-                "INSERT INTO service_profiles (name, services, stuck_after_hours, slow_multiplier, min_orders, is_default, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    p.name.as_str(),
-                    ids_text(&p.services),
-                    p.stuck_after_hours,
-                    p.slow_multiplier,
-                    p.min_orders,
-                    p.is_default as i64,
-                    now
-                ],
-            )
-            .await?;
-            tx.last_insert_rowid()
-        }
+impl Profile for ServiceProfile {
+    type Settings = Settings;
+    const TABLE: &'static str = "service_profiles";
+    const COLUMNS: &'static [&'static str] =
+        &["services", "stuck_after_hours", "slow_multiplier", "min_orders"];
+    const KIND: &'static str = "service tracking";
+    const ACTIONS: [&'static str; 3] =
+        ["service_profile.created", "service_profile.updated", "service_profile.deleted"];
+    const PATHS: Paths = Paths {
+        report: "/reports/service-health",
+        list: "/reports/service-health/profiles",
+        new: "/reports/service-health/profiles/new",
+        item: "/reports/service-health/profiles/{id}",
+        delete: "/reports/service-health/profiles/{id}/delete",
     };
-    tx.commit().await?;
-    Ok(id)
-}
 
-/// Deletes a profile unless it is the default.
-pub async fn delete(conn: &Conn, id: i64) -> AppResult<bool> {
-    let tx = shared::db::write_tx(conn).await?;
-    let n = tx.execute("DELETE FROM service_profiles WHERE id = ?1 AND is_default = 0", params![id]).await?;
-    tx.commit().await?;
-    Ok(n > 0)
+    fn head(&self) -> Head<'_> {
+        Head { id: self.id, name: &self.name, is_default: self.is_default, created: self.created }
+    }
+    fn from_row(r: &Row) -> AppResult<Self> {
+        Ok(ServiceProfile {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            is_default: r.get::<i64>(2)? != 0,
+            created: r.get(3)?,
+            services: parse_ids(&r.get::<String>(4)?).unwrap_or_default(),
+            stuck_after_hours: r.get(5)?,
+            slow_multiplier: r.get(6)?,
+            min_orders: r.get(7)?,
+        })
+    }
+    fn bind(s: &Settings) -> Vec<Value> {
+        vec![
+            ids_text(&s.services).into(),
+            s.stuck_after_hours.into(),
+            s.slow_multiplier.into(),
+            s.min_orders.into(),
+        ]
+    }
+    fn list_columns() -> Vec<Col<'static>> {
+        vec![col("Services"), num("Stuck after"), num("Slow multiplier"), num("Min orders")]
+    }
+    fn list_cells(&self) -> Markup {
+        html! {
+            td { @if self.services.is_empty() { "All" } @else { (ids_text(&self.services)) } }
+            td.num { (self.stuck_after_hours) "h" } td.num { "×" (self.slow_multiplier) } td.num { (self.min_orders) }
+        }
+    }
+    fn fields(saved: Option<&Self>, value: &dyn Fn(&str, String) -> String, errors: &FormErrors) -> Markup {
+        let services = value("services", saved.map(|p| ids_text(&p.services)).unwrap_or_default());
+        let stuck = value("stuck_after_hours", saved.map_or(12, |p| p.stuck_after_hours).to_string());
+        let slow = value("slow_multiplier", saved.map_or(2.0, |p| p.slow_multiplier).to_string());
+        let min_orders = value("min_orders", saved.map_or(5, |p| p.min_orders).to_string());
+        let services_help = "Service ids separated by commas; leave empty to track every service.";
+        let min_orders_help =
+            "A service without stuck orders is listed once it has this many finished orders in the window.";
+        html! {
+            (field(Field { name: "services", label: "Services", help: Some(services_help), error: errors.get("services") },
+                text_input("services", &services, false, "text")))
+            (field(Field { name: "stuck_after_hours", label: "Stuck after (hours)", help: Some("An open order older than this with remains > 0 is stuck."), error: errors.get("stuck_after_hours") },
+                text_input("stuck_after_hours", &stuck, true, "number")))
+            (field(Field { name: "slow_multiplier", label: "Slow multiplier", help: Some("Slow = took longer than quantity ÷ min/day × this, in days."), error: errors.get("slow_multiplier") },
+                text_input("slow_multiplier", &slow, true, "text")))
+            (field(Field { name: "min_orders", label: "Min orders", help: Some(min_orders_help), error: errors.get("min_orders") },
+                text_input("min_orders", &min_orders, true, "number")))
+        }
+    }
+    fn validate(data: &FormData, e: &mut FormErrors) -> Settings {
+        let services = parse_ids(&data.text("services")).unwrap_or_else(|m| {
+            e.add("services", m);
+            Vec::new()
+        });
+        let int = |e: &mut FormErrors, f: &'static str, lo: i64, hi: i64| match data.text(f).parse::<i64>() {
+            Ok(n) if (lo..=hi).contains(&n) => n,
+            _ => {
+                e.add(f, format!("Enter a whole number from {lo} to {hi}."));
+                0
+            }
+        };
+        let stuck_after_hours = int(e, "stuck_after_hours", 1, 2160);
+        let min_orders = int(e, "min_orders", 0, 1_000_000);
+        let slow_multiplier = match data.text("slow_multiplier").parse::<f64>() {
+            Ok(m) if m.is_finite() && (0.1..=100.0).contains(&m) => m,
+            _ => {
+                e.add("slow_multiplier", "Enter a number from 0.1 to 100, e.g. 2 or 1.5.");
+                2.0
+            }
+        };
+        Settings { services, stuck_after_hours, slow_multiplier, min_orders }
+    }
+    fn describe(s: &Settings) -> String {
+        format!(
+            "stuck after {}h, slow ×{}, min orders {}, services [{}]",
+            s.stuck_after_hours,
+            s.slow_multiplier,
+            s.min_orders,
+            ids_text(&s.services)
+        )
+    }
 }

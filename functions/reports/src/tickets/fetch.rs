@@ -10,12 +10,15 @@ use serde::Serialize;
 use shared::auth::PanelScope;
 use shared::cache::ticket_messages;
 use shared::crypto::Secret;
+use shared::db::{Read, Reads, Stmt};
 use shared::domain::panels;
 use shared::pp::{AdminClient, ClientOptions};
 use shared::{AppResult, AppState};
 
-use super::TicketParams;
-use crate::common::collect;
+use super::{services, ServiceReport, TicketParams};
+
+/// A ticket without messages: (panel, id, last update).
+type Missing = (i64, i64, i64);
 
 /// At most this many tickets are fetched live per request.
 pub const LIVE_FETCH_CAP: usize = 80;
@@ -48,22 +51,56 @@ pub async fn missing(
     now: i64,
 ) -> AppResult<Vec<(i64, i64, i64)>> {
     let scope = &crate::common::explicit(conn, scope).await?;
+    let mut reads = Reads::new();
+    let Some(read) = missing_read(&mut reads, scope, p, now) else { return Ok(Vec::new()) };
+    reads.run(conn).await?.all(read).await
+}
+
+/// [`missing`] as a read of a batch (None: nothing is in scope).
+fn missing_read(reads: &mut Reads, scope: &PanelScope, p: &TicketParams, now: i64) -> Option<Read<Missing>> {
     let sc = scope.sql("t.panel_id", p.panel);
     if sc == "0" {
-        return Ok(Vec::new());
+        return None;
     }
-    let rows = conn
-        .query(
-            &format!(
-                "SELECT t.panel_id, t.id, COALESCE(t.last_update, t.created) FROM tickets_cache t INDEXED BY tickets_cache_created
-                 WHERE {sc} AND t.created >= ?1 AND t.created <= ?2 AND t.messages_synced IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM ticket_messages m WHERE m.panel_id = t.panel_id AND m.ticket_id = t.id)
-                 ORDER BY t.created DESC, t.panel_id, t.id"
-            ),
-            params![now - p.window_hours * 3600, now],
-        )
-        .await?;
-    collect(rows, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).await
+    let sql = format!(
+        "SELECT t.panel_id, t.id, COALESCE(t.last_update, t.created) FROM tickets_cache t INDEXED BY tickets_cache_created
+         WHERE {sc} AND t.created >= ?1 AND t.created <= ?2 AND t.messages_synced IS NULL
+         AND NOT EXISTS (SELECT 1 FROM ticket_messages m WHERE m.panel_id = t.panel_id AND m.ticket_id = t.id)
+         ORDER BY t.created DESC, t.panel_id, t.id"
+    );
+    Some(reads.add(Stmt::new(sql, params![now - p.window_hours * 3600, now]), |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    }))
+}
+
+/// By service with its live fetch: the report and the missing tickets are read in one round trip;
+/// only when some are missing are they fetched and the report read again.
+pub async fn by_service_fetching(
+    state: &AppState,
+    scope: &PanelScope,
+    p: &TicketParams,
+    now: i64,
+    cap: usize,
+    opts: &ClientOptions,
+) -> AppResult<(ServiceReport, FetchOutcome)> {
+    let conn = state.db.connect().await?;
+    let scope = &crate::common::explicit(&conn, scope).await?;
+    let mut reads = Reads::new();
+    let missing = missing_read(&mut reads, scope, p, now);
+    let service = services::add_reads(&mut reads, scope, p, now);
+    let mut done = reads.run(&conn).await?;
+    let missing = match missing {
+        Some(read) => done.all(read).await?,
+        None => Vec::new(),
+    };
+    if missing.is_empty() {
+        return Ok((services::finish(&conn, &mut done, service).await?, FetchOutcome::default()));
+    }
+    drop((done, conn));
+    let outcome = fetch_these(state, missing, cap, opts).await?;
+    // A new connection: the panel calls may have outlasted a remote stream.
+    let conn = state.db.connect().await?;
+    Ok((services::by_service(&conn, scope, p, now).await?, outcome))
 }
 
 /// Fetches up to `cap` missing conversations, panel by panel; a panel without a key or that fails is
@@ -79,6 +116,16 @@ pub async fn fetch_missing(
     let conn = state.db.connect().await?;
     let all = missing(&conn, scope, p, now).await?;
     drop(conn);
+    fetch_these(state, all, cap, opts).await
+}
+
+/// Fetches the first `cap` of these missing conversations.
+async fn fetch_these(
+    state: &AppState,
+    all: Vec<Missing>,
+    cap: usize,
+    opts: &ClientOptions,
+) -> AppResult<FetchOutcome> {
     let mut out = FetchOutcome { still_missing: all.len(), ..Default::default() };
     let take: Vec<(i64, i64, i64)> = all.into_iter().take(cap).collect();
     let mut panel_ids: Vec<i64> = take.iter().map(|t| t.0).collect();

@@ -3,19 +3,23 @@
 //! ticket mapped to services; unresolved tickets; the live fetch of missing messages. Everything here
 //! needs no HTTP: the admin API reuses these functions.
 
+pub mod by_staff;
 pub mod fetch;
 pub mod pages;
+pub mod services;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+pub use services::{by_service, ServiceReport, ServiceTicketRow, TicketIds};
+
+use std::collections::{BTreeMap, HashMap};
 
 use libsql::params;
 use serde::Serialize;
 use shared::db::Conn;
 
 use shared::auth::PanelScope;
-use shared::cache::ticket_messages;
+
 use shared::domain::ai_verdicts::{self, Judged, VerdictCounts};
-use shared::domain::text::{complaint, plain_text};
+use shared::domain::text::plain_text;
 use shared::AppResult;
 
 use crate::common::{collect, round2};
@@ -190,9 +194,9 @@ pub async fn by_staff(
     p: &TicketParams,
     now: i64,
 ) -> AppResult<Vec<StaffRow>> {
-    let all = replies(conn, scope, p, now).await?;
+    let scope = &crate::common::explicit(conn, scope).await?;
     let ai = ai_verdict_counts(conn, scope, p, now).await?;
-    Ok(summarise(&all, &ai))
+    by_staff::by_staff_sums(conn, scope, p, now, &ai).await
 }
 
 /// The mediocre and bad AI verdicts of replies in the window, by (panel, ticket, seq).
@@ -248,223 +252,44 @@ pub struct StaffStatRow {
     pub avg_response_minutes: Option<f64>,
 }
 
-/// Staff statistics: Answered tickets and Average response time (min) per staff member.
+/// Staff statistics: Answered tickets and Average response time (min) per staff member. Summed in
+/// SQL (the previous message of each reply by a window function), so one row per staff member comes
+/// back, not the window's conversations.
 pub async fn staff_statistics(
     conn: &Conn,
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,
 ) -> AppResult<Vec<StaffStatRow>> {
-    let all = replies(conn, scope, p, now).await?;
-    // staff → (tickets answered, response times)
-    type Acc = (HashSet<(i64, i64)>, Vec<i64>);
-    let mut by: BTreeMap<&str, Acc> = BTreeMap::new();
-    for r in &all {
-        let e = by.entry(r.staff.as_str()).or_default();
-        e.0.insert((r.panel_id, r.ticket_id));
-        if let Some(s) = r.response_seconds {
-            e.1.push(s);
-        }
-    }
-    let mut out: Vec<StaffStatRow> = by
-        .into_iter()
-        .map(|(staff, (tickets, resp))| StaffStatRow {
-            staff: staff.to_string(),
-            answered_tickets: tickets.len() as i64,
-            avg_response_minutes: (!resp.is_empty())
-                .then(|| round2(resp.iter().sum::<i64>() as f64 / resp.len() as f64 / 60.0)),
-        })
-        .collect();
-    out.sort_by(|a, b| b.answered_tickets.cmp(&a.answered_tickets).then(a.staff.cmp(&b.staff)));
-    Ok(out)
-}
-
-// ---- By service ----
-
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct ServiceTicketRow {
-    pub panel_id: i64,
-    pub service_id: i64,
-    pub service_name: String,
-    /// Tickets mentioning at least one order of this service.
-    pub tickets: i64,
-    /// Distinct order ids of this service mentioned.
-    pub orders: i64,
-    pub top_complaint: Option<String>,
-}
-
-/// A ticket created in the window with the order ids found in its messages.
-#[derive(Clone, Debug, Serialize)]
-pub struct TicketIds {
-    pub panel_id: i64,
-    pub ticket_id: i64,
-    pub subject: String,
-    pub status: Option<String>,
-    pub created: i64,
-    /// Every 6–10 digit number in its messages, in order of first appearance.
-    pub order_ids: Vec<i64>,
-    /// Those found in the panel's cached orders: (order id, service id).
-    pub matched: Vec<(i64, i64)>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ServiceReport {
-    pub rows: Vec<ServiceTicketRow>,
-    /// Tickets in the window with no parsable id, or whose ids are in no cached order.
-    pub unresolved: i64,
-    pub tickets: Vec<TicketIds>,
-}
-
-/// Tickets created in the window, each with its order ids and the cached orders they match.
-pub async fn tickets_with_ids(
-    conn: &Conn,
-    scope: &PanelScope,
-    p: &TicketParams,
-    now: i64,
-) -> AppResult<Vec<TicketIds>> {
     let scope = &crate::common::explicit(conn, scope).await?;
-    let from = now - p.window_hours * 3600;
-    let sc = scope.sql("t.panel_id", p.panel);
-    if sc == "0" {
-        return Ok(Vec::new());
-    }
-    let rows = conn
-        .query(
-            &format!(
-                "SELECT t.panel_id, t.id, COALESCE(t.subject, ''), t.status, t.created, t.order_ids
-                 FROM tickets_cache t INDEXED BY tickets_cache_created
-                 WHERE {sc} AND t.created >= ?1 AND t.created <= ?2
-                 ORDER BY t.panel_id, t.id"
-            ),
-            params![from, now],
-        )
-        .await?;
-    // Tickets whose ids were not worked out when their messages were stored: (panel → ticket ids).
-    let mut unread: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    let mut tickets: Vec<TicketIds> = collect(rows, |r| {
-        let (panel_id, ticket_id) = (r.get::<i64>(0)?, r.get::<i64>(1)?);
-        let order_ids = match shared::db::opt_text(r, 5)? {
-            Some(ids) => ticket_messages::parse_order_ids(&ids),
-            None => {
-                unread.entry(panel_id).or_default().push(ticket_id);
-                Vec::new()
-            }
-        };
-        Ok(TicketIds {
-            panel_id,
-            ticket_id,
-            subject: r.get::<String>(2)?,
-            status: shared::db::opt_text(r, 3)?,
-            created: r.get::<i64>(4)?,
-            order_ids,
-            matched: Vec::new(),
+    let sc = scope.sql("panel_id", p.panel);
+    // `staff_name`'s rule in SQL: the trimmed sender, else "(unnamed staff)".
+    let sql = format!(
+        "WITH t AS (SELECT DISTINCT panel_id, ticket_id FROM ticket_messages
+                WHERE {sc} AND is_staff = 1 AND created >= ?1 AND created <= ?2),
+         m AS (SELECT m.panel_id, m.ticket_id, m.is_staff, m.sender_name, m.created,
+                LAG(m.is_staff) OVER w AS prev_staff, LAG(m.created) OVER w AS prev_created
+             FROM t JOIN ticket_messages m ON m.panel_id = t.panel_id AND m.ticket_id = t.ticket_id
+             WINDOW w AS (PARTITION BY m.panel_id, m.ticket_id ORDER BY m.created, m.seq))
+         SELECT COALESCE(NULLIF(TRIM(sender_name, ' ' || char(9, 10, 11, 12, 13)), ''), '(unnamed staff)') AS staff,
+             COUNT(DISTINCT panel_id || ':' || ticket_id),
+             SUM(CASE WHEN prev_staff = 0 THEN created - prev_created END),
+             COUNT(CASE WHEN prev_staff = 0 THEN 1 END)
+         FROM m WHERE is_staff = 1 AND created >= ?1 AND created <= ?2
+         GROUP BY staff"
+    );
+    let rows = conn.query(&sql, params![now - p.window_hours * 3600, now]).await?;
+    let mut out = collect(rows, |r| {
+        let (total, n) = (shared::db::opt_i64(r, 2)?.unwrap_or(0), r.get::<i64>(3)?);
+        Ok(StaffStatRow {
+            staff: r.get(0)?,
+            answered_tickets: r.get(1)?,
+            avg_response_minutes: (n > 0).then(|| round2(total as f64 / n as f64 / 60.0)),
         })
     })
     .await?;
-    for (panel, ids) in unread {
-        let messages = crate::common::in_chunks(
-            conn,
-            &ids,
-            |list| {
-                format!(
-                    "SELECT ticket_id, message FROM ticket_messages WHERE panel_id = {panel} AND ticket_id IN ({list})
-                     ORDER BY ticket_id, created, seq"
-                )
-            },
-            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
-        )
-        .await?;
-        let mut by = ticket_messages::ByConversation::default();
-        messages.iter().for_each(|(ticket, body)| by.push(*ticket, body));
-        let found: HashMap<i64, Vec<i64>> = by.finish().into_iter().collect();
-        for t in tickets.iter_mut().filter(|t| t.panel_id == panel) {
-            if let Some(ids) = found.get(&t.ticket_id) {
-                t.order_ids = ids.clone();
-            }
-        }
-    }
-    // Look the ids up in each ticket's own panel.
-    let mut wanted: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for t in &tickets {
-        wanted.entry(t.panel_id).or_default().extend(&t.order_ids);
-    }
-    let mut found: HashMap<(i64, i64), i64> = HashMap::new();
-    for (panel, mut ids) in wanted {
-        ids.sort_unstable();
-        ids.dedup();
-        let services = crate::common::in_chunks(
-            conn,
-            &ids,
-            |list| {
-                format!(
-                    "SELECT id, service_id FROM orders_cache WHERE panel_id = {panel} AND id IN ({list}) AND service_id IS NOT NULL"
-                )
-            },
-            |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
-        )
-        .await?;
-        found.extend(services.into_iter().map(|(id, s)| ((panel, id), s)));
-    }
-    for t in &mut tickets {
-        t.matched =
-            t.order_ids.iter().filter_map(|o| found.get(&(t.panel_id, *o)).map(|s| (*o, *s))).collect();
-    }
-    Ok(tickets)
-}
-
-/// By service: tickets, distinct orders and top complaint per service; unresolved above the table.
-pub async fn by_service(
-    conn: &Conn,
-    scope: &PanelScope,
-    p: &TicketParams,
-    now: i64,
-) -> AppResult<ServiceReport> {
-    let tickets = tickets_with_ids(conn, scope, p, now).await?;
-    // (panel, service) → (tickets, order ids, complaint counts)
-    type Acc = (HashSet<i64>, HashSet<i64>, HashMap<String, i64>);
-    let mut acc: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
-    let mut unresolved = 0;
-    for t in &tickets {
-        if t.matched.is_empty() {
-            unresolved += 1;
-            continue;
-        }
-        let mut seen_here: HashSet<(i64, i64)> = HashSet::new();
-        for (oid, sid) in &t.matched {
-            let e = acc.entry((t.panel_id, *sid)).or_default();
-            e.1.insert(*oid);
-            if seen_here.insert((t.panel_id, *sid)) {
-                e.0.insert(t.ticket_id);
-                *e.2.entry(complaint(&t.subject).to_string()).or_default() += 1;
-            }
-        }
-    }
-    let names = crate::common::service_names(conn, &acc.keys().copied().collect::<Vec<_>>()).await?;
-    let mut rows: Vec<ServiceTicketRow> = acc
-        .into_iter()
-        .map(|(key, (tk, orders, complaints))| {
-            let top_complaint = complaints
-                .into_iter()
-                .filter(|(c, _)| !c.is_empty())
-                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-                .map(|c| c.0);
-            ServiceTicketRow {
-                panel_id: key.0,
-                service_id: key.1,
-                service_name: names.get(&key).cloned().unwrap_or_else(|| format!("Service {}", key.1)),
-                tickets: tk.len() as i64,
-                orders: orders.len() as i64,
-                top_complaint,
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.tickets
-            .cmp(&a.tickets)
-            .then(b.orders.cmp(&a.orders))
-            .then((a.panel_id, a.service_id).cmp(&(b.panel_id, b.service_id)))
-    });
-    Ok(ServiceReport { rows, unresolved, tickets })
+    out.sort_by(|a, b| b.answered_tickets.cmp(&a.answered_tickets).then(a.staff.cmp(&b.staff)));
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Ticket tracking pages (By staff, By service, Flagged replies, their drill-downs) and Staff
 //! statistics, each also as `.json` where the issue lists one.
 
-use axum::extract::{RawQuery, State};
+use crate::common::Ask;
 use axum::response::Response;
 use maud::{html, Markup};
 
@@ -9,10 +9,10 @@ use shared::auth::{Role, Viewer};
 use shared::ui::{self, col, num};
 use shared::{Access, AppError, AppResult, AppState, Routes};
 
-use super::fetch::{fetch_missing, live_options, FetchOutcome, LIVE_FETCH_CAP};
+use super::fetch::{by_service_fetching, live_options, FetchOutcome, LIVE_FETCH_CAP};
 use super::{
-    ai_judged, by_service, by_staff, replies, staff_statistics, Reply, TicketParams, QUICK_FIRE_CHARS,
-    QUICK_FIRE_SECS,
+    ai_judged, by_service, by_staff, replies, staff_statistics, Reply, ServiceReport, TicketParams,
+    QUICK_FIRE_CHARS, QUICK_FIRE_SECS,
 };
 use crate::common::{self, bars, duration, envelope, explain, href, window_tabs, Params, WINDOW_TABS};
 
@@ -59,11 +59,12 @@ fn ai_flagged_href(viewer: &Viewer, staff: &str, verdict: Option<&str>, window_h
     href(viewer, "/ai/flagged", &q)
 }
 
-fn sub_nav(viewer: &Viewer, p: &TicketParams, current: &str) -> Markup {
+pub(crate) fn sub_nav(viewer: &Viewer, p: &TicketParams, current: &str) -> Markup {
     let items = [
         (STAFF, "By staff"),
         (SERVICES, "By service"),
         (FLAGGED, "Flagged replies"),
+        (crate::response_times::pages::PATH, "Response times"),
         (STATS, "Staff statistics"),
     ];
     html! {
@@ -91,23 +92,15 @@ fn staff_explain(p: &TicketParams) -> Markup {
     })
 }
 
-async fn staff_json(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn staff_json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     Ok(envelope(&by_staff(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?, None))
 }
 
-async fn staff_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn staff_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     let rows = by_staff(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
@@ -146,7 +139,8 @@ async fn staff_page(
             }
         }
         p.summary { (rows.len()) " staff members · " (rows.iter().map(|r| r.replies).sum::<i64>()) " replies · "
-            a href=(format!("{STAFF}.json?window_hours={}", p.window_hours)) { "JSON" } }
+            a href=(format!("{STAFF}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(STAFF, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&[col("Staff"), num("Replies"), num("Avg length"), num("Avg response"), num("🔴 Quick fires"), num("🔁 Repeated"), num("Score"), num("AI good"), num("AI mediocre"), num("AI bad")],
             &table_rows, ui::empty_state("No staff replies in this window. Try a longer window; ticket messages arrive with the sync (Settings → Sync).", None)))
     };
@@ -165,26 +159,21 @@ fn fetch_note(f: &FetchOutcome) -> Markup {
     }
 }
 
-async fn live_fetch(
+/// By service for this viewer, with the live fetch of missing conversations.
+async fn live_report(
     state: &AppState,
     viewer: &Viewer,
     p: &TicketParams,
     now: i64,
-) -> AppResult<FetchOutcome> {
-    fetch_missing(state, &viewer.listed_scope(), p, now, LIVE_FETCH_CAP, &live_options()).await
+) -> AppResult<(ServiceReport, FetchOutcome)> {
+    by_service_fetching(state, &viewer.listed_scope(), p, now, LIVE_FETCH_CAP, &live_options()).await
 }
 
-async fn services_json(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn services_json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let now = shared::time::now();
-    let fetched = live_fetch(&state, &viewer, &p, now).await?;
-    let conn = state.db.connect().await?;
-    let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
+    let (report, fetched) = live_report(&state, &viewer, &p, now).await?;
     let mut resp = envelope(&report.rows, Some(("unresolved", report.unresolved.into())));
     if fetched.still_missing > 0 {
         resp.headers_mut().insert("x-messages-missing", fetched.still_missing.into());
@@ -192,17 +181,11 @@ async fn services_json(
     Ok(resp)
 }
 
-async fn services_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn services_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let now = shared::time::now();
-    let fetched = live_fetch(&state, &viewer, &p, now).await?;
-    let conn = state.db.connect().await?;
-    let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
+    let (report, fetched) = live_report(&state, &viewer, &p, now).await?;
     let many = viewer.panel.is_none() && viewer.panels.len() > 1;
     let sample = |panel: i64, sid: i64| {
         let mut qq = wh(&p);
@@ -244,18 +227,15 @@ async fn services_page(
         (fetch_note(&fetched))
         p.summary { strong { a href=(href(&viewer, "/reports/ticket-tracking/services/tickets", &unresolved_q)) { (report.unresolved) " unresolved" } }
             " of " (report.tickets.len()) " tickets in the window · "
-            a href=(format!("{SERVICES}.json?window_hours={}", p.window_hours)) { "JSON" } }
+            a href=(format!("{SERVICES}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(SERVICES, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&cols, &table_rows, ui::empty_state("No ticket in this window mentions a cached order. Try a longer window, or check that orders are synced (Settings → Sync).", None)))
     };
     Ok(ui::page(&viewer, "Ticket tracking — by service", content))
 }
 
-async fn service_tickets_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn service_tickets_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let service = match (q.int("service_panel", 1..=i64::MAX)?, q.int("service", 0..=i64::MAX)?) {
         (Some(pa), Some(s)) => {
@@ -304,12 +284,8 @@ async fn service_tickets_page(
     Ok(ui::page(&viewer, &title, content))
 }
 
-async fn flagged_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn flagged_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let kind = q.get("kind").unwrap_or("flagged");
     if !["flagged", "quick", "repeated", "ai", "all"].contains(&kind) {
@@ -376,23 +352,15 @@ async fn flagged_page(
     Ok(ui::page(&viewer, "Flagged replies", content))
 }
 
-async fn stats_json(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn stats_json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     Ok(envelope(&staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?, None))
 }
 
-async fn stats_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn stats_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     let rows = staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
@@ -420,7 +388,8 @@ async fn stats_page(
         }))
         (window_tabs(&viewer, STATS, WINDOW_TABS, p.window_hours, &[]))
         @if !chart.is_empty() { (bars("Average response time per staff member", &chart, "min")) }
-        p.summary { a href=(format!("{STATS}.json?window_hours={}", p.window_hours)) { "JSON" } }
+        p.summary { a href=(format!("{STATS}.json?window_hours={}", p.window_hours)) { "JSON" }
+            " · " (crate::exports::link(STATS, Some(&format!("window_hours={}", p.window_hours)))) }
         (ui::table(&[col("Staff"), num("Answered Ticket"), num("Average Response Time (min)")], &table_rows,
             ui::empty_state("No staff replies in this window. Ticket messages arrive with the sync (Settings → Sync).", None)))
     };

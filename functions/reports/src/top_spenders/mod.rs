@@ -4,11 +4,9 @@
 pub mod pages;
 pub mod profiles;
 
-use std::collections::{BTreeMap, HashMap};
-
 use libsql::params;
 use serde::Serialize;
-use shared::db::{Conn, Reads, Stmt};
+use shared::db::{Conn, Stmt};
 
 use shared::auth::PanelScope;
 use shared::AppResult;
@@ -59,20 +57,11 @@ pub struct TopSpenderRow {
     pub top_services: Vec<i64>,
 }
 
-/// One qualifying user as the report's query returns it: (panel, username), their sums, and how many
-/// qualified in all.
-type Ranked = ((i64, String), Acc, usize);
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Acc {
-    spend: i64,
-    pay_count: i64,
-    pay_total: i64,
-}
-
 /// The users who qualify, best first, at most `p.limit`, summed and ranked in SQL: window spend from
 /// the daily roll-up plus the partial days at both ends from the orders' covering created index,
-/// completed payments from theirs. Returns a page of users, not the window's orders.
+/// completed payments from theirs; then each listed user's cached details and their 3 most-ordered
+/// services in the window (by order count; ties by lower id). Returns a page of users, not the
+/// window's orders, in one statement.
 fn ranked_stmt(sc: &str, p: &TopSpendersParams, from: i64, now: i64) -> Stmt {
     let days = Buckets::cut(from, now, 86_400);
     // A profile restricted to user ids keeps the users the cache knows by one of those ids.
@@ -103,8 +92,15 @@ fn ranked_stmt(sc: &str, p: &TopSpendersParams, from: i64, now: i64) -> Stmt {
             WHERE {sc} AND created >= ?1 AND created <= ?2 AND user IS NOT NULL AND status = 'completed')
          GROUP BY panel_id, user
          HAVING SUM(n) >= ?3 AND SUM(spend) >= ?4 AND (SUM(spend) > 0 OR SUM(n) > 0){only})
-         SELECT panel_id, user, spend, n, total, (SELECT COUNT(*) FROM g) FROM g
-         ORDER BY spend DESC, total DESC, panel_id, user LIMIT ?5",
+         , r AS (SELECT panel_id, user, spend, n, total FROM g ORDER BY spend DESC, total DESC, panel_id, user LIMIT ?5)
+         SELECT r.panel_id, r.user, r.spend, r.n, r.total, (SELECT COUNT(*) FROM g), u.id, u.email, u.created, u.spent,
+            (SELECT group_concat(service_id, ' ') FROM (
+                SELECT o.service_id FROM orders_cache o INDEXED BY orders_cache_user
+                WHERE o.panel_id = r.panel_id AND o.user = r.user AND o.created >= ?1 AND o.created <= ?2
+                AND o.service_id IS NOT NULL GROUP BY o.service_id ORDER BY COUNT(*) DESC, o.service_id LIMIT 3))
+         FROM r LEFT JOIN users_cache u ON u.panel_id = r.panel_id
+            AND u.id = (SELECT id FROM users_cache WHERE panel_id = r.panel_id AND username = r.user LIMIT 1)
+         ORDER BY r.spend DESC, r.total DESC, r.panel_id, r.user",
         first = days.first,
         end = days.end,
         head = edges[0],
@@ -113,8 +109,7 @@ fn ranked_stmt(sc: &str, p: &TopSpendersParams, from: i64, now: i64) -> Stmt {
     Stmt::new(sql, params![from, now, p.min_payments, p.min_spend, p.limit as i64])
 }
 
-/// The report and how many users qualified (the list holds at most `limit` of them). Two round trips:
-/// the ranked page, then the listed users' details and top services together.
+/// The report and how many users qualified (the list holds at most `limit` of them). One round trip.
 pub async fn top_spenders(
     conn: &Conn,
     scope: &PanelScope,
@@ -128,113 +123,36 @@ pub async fn top_spenders(
         // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
         return Ok((Vec::new(), 0));
     }
-    let list: Vec<Ranked> = shared::db::read_all(conn, |reads| {
-        reads.add(ranked_stmt(&sc, p, from, now), |r| {
-            let acc = Acc { spend: r.get(2)?, pay_count: r.get(3)?, pay_total: r.get(4)? };
-            Ok(((r.get(0)?, r.get(1)?), acc, r.get::<i64>(5)? as usize))
-        })
-    })
-    .await?;
-    let total = list.first().map_or(0, |l| l.2);
-    let keys: Vec<(i64, String)> = list.iter().map(|l| l.0.clone()).collect();
-    let (users, top) = details(conn, &keys, from, now).await?;
+    let list: Vec<(TopSpenderRow, usize)> =
+        shared::db::read_all(conn, |reads| reads.add(ranked_stmt(&sc, p, from, now), ranked_row)).await?;
+    let total = list.first().map_or(0, |l| l.1);
     let out = list
         .into_iter()
-        .map(|(k, a, _)| {
-            let u = users.get(&k);
-            let joined = u.and_then(|u| u.2);
-            TopSpenderRow {
-                panel_id: k.0,
-                user_id: u.map(|u| u.0),
-                email: u.and_then(|u| u.1.clone()),
-                joined,
-                is_new: joined.is_some_and(|j| j >= from && j <= now),
-                payments_count: a.pay_count,
-                payments_total: a.pay_total,
-                spend_window: a.spend,
-                lifetime_spent: u.and_then(|u| u.3),
-                top_services: top.get(&k).cloned().unwrap_or_default(),
-                username: k.1,
-            }
+        .map(|(mut row, _)| {
+            row.is_new = row.joined.is_some_and(|j| j >= from && j <= now);
+            row
         })
         .collect();
     Ok((out, total))
 }
 
-/// (panel, username) → (id, email, created, spent)
-type UserInfo = (i64, Option<String>, Option<i64>, Option<i64>);
-
-/// The cached details and the 3 most-ordered service ids in the window (by order count; ties by lower
-/// id) of these users: every statement in one batch, a few hundred usernames each.
-async fn details(
-    conn: &Conn,
-    keys: &[(i64, String)],
-    from: i64,
-    to: i64,
-) -> AppResult<(HashMap<(i64, String), UserInfo>, HashMap<(i64, String), Vec<i64>>)> {
-    let mut by_panel: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
-    for (panel, name) in keys {
-        by_panel.entry(*panel).or_default().push(name);
-    }
-    let mut reads = Reads::new();
-    let (mut infos, mut tops) = (Vec::new(), Vec::new());
-    for (panel, names) in by_panel {
-        for chunk in names.chunks(500) {
-            let marks = vec!["?"; chunk.len()].join(",");
-            let names: Vec<libsql::Value> =
-                chunk.iter().map(|n| libsql::Value::Text(n.to_string())).collect();
-            infos.push(reads.add(
-                Stmt::new(
-                    format!(
-                        "SELECT panel_id, username, id, email, created, spent FROM users_cache
-                         WHERE panel_id = {panel} AND username IN ({marks})"
-                    ),
-                    names.clone(),
-                ),
-                |r| {
-                    let info = (
-                        r.get::<i64>(2)?,
-                        shared::db::opt_text(r, 3)?,
-                        shared::db::opt_i64(r, 4)?,
-                        shared::db::opt_i64(r, 5)?,
-                    );
-                    Ok(((r.get::<i64>(0)?, r.get::<String>(1)?), info))
-                },
-            ));
-            let mut args = vec![libsql::Value::Integer(from), libsql::Value::Integer(to)];
-            args.extend(names);
-            tops.push(reads.add(
-                Stmt::new(
-                    format!(
-                        "SELECT panel_id, user, service_id, COUNT(*) FROM orders_cache WHERE panel_id = {panel}
-                         AND created >= ?1 AND created <= ?2 AND service_id IS NOT NULL AND user IN ({marks})
-                         GROUP BY user, service_id"
-                    ),
-                    args,
-                ),
-                |r| Ok(((r.get::<i64>(0)?, r.get::<String>(1)?), (r.get::<i64>(2)?, r.get::<i64>(3)?))),
-            ));
-        }
-    }
-    let mut done = reads.run(conn).await?;
-    let mut users = HashMap::new();
-    for read in infos {
-        users.extend(done.all(read).await?);
-    }
-    let mut counts: HashMap<(i64, String), Vec<(i64, i64)>> = HashMap::new();
-    for read in tops {
-        for (k, sn) in done.all(read).await? {
-            counts.entry(k).or_default().push(sn);
-        }
-    }
-    let top = counts
-        .into_iter()
-        .map(|(k, mut v)| {
-            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            (k, v.into_iter().take(3).map(|x| x.0).collect())
-        })
-        .collect();
-    Ok((users, top))
+/// One row of [`ranked_stmt`], and how many users qualified in all (`is_new` is the caller's).
+fn ranked_row(r: &shared::db::Row) -> AppResult<(TopSpenderRow, usize)> {
+    let top = shared::db::opt_text(r, 10)?.unwrap_or_default();
+    let row = TopSpenderRow {
+        panel_id: r.get(0)?,
+        username: r.get(1)?,
+        spend_window: r.get(2)?,
+        payments_count: r.get(3)?,
+        payments_total: r.get(4)?,
+        user_id: shared::db::opt_i64(r, 6)?,
+        email: shared::db::opt_text(r, 7)?,
+        joined: shared::db::opt_i64(r, 8)?,
+        is_new: false,
+        lifetime_spent: shared::db::opt_i64(r, 9)?,
+        top_services: top.split_ascii_whitespace().filter_map(|s| s.parse().ok()).collect(),
+    };
+    Ok((row, r.get::<i64>(5)? as usize))
 }
 
 #[derive(Clone, Debug, Serialize)]

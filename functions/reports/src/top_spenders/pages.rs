@@ -1,37 +1,27 @@
 //! User tracking pages: the report (HTML and `.json`), a user's rows in the window, and profiles.
 
-use axum::extract::{Path, RawQuery, State};
+use crate::common::Ask;
 use axum::response::Response;
 use maud::{html, Markup};
 
-use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Role, Viewer};
+use shared::auth::Role;
 use shared::pp::money;
-use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
-use shared::ui::{self, col, csrf_input, link, num};
+use shared::ui::{self, col, link, num};
 use shared::{Access, AppError, AppResult, AppState, Routes};
 
-use super::profiles::{self, ProfileInput, UserProfile};
+use super::profiles::UserProfile;
 use super::{restriction, top_spenders, user_activity, TopSpendersParams};
-use crate::common::{self, envelope, explain, href, ids_text, parse_ids, window_tabs, Params};
+use crate::common::{self, envelope, explain, href, ids_text, window_tabs, Params};
 
 const PATH: &str = "/reports/top-spenders";
 const TABS: &[i64] = &[12, 24, 48, 72, 96];
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
-    // Profiles are shared by every panel.
-    let admin = Access::AllPanels(Role::Admin);
-    Routes::new(state)
+    crate::profiles::editor::routes::<UserProfile>(Routes::new(state))
         .get(PATH, v, page)
         .get("/reports/top-spenders.json", v, json)
         .get("/reports/top-spenders/user", v, user_page)
-        .get("/reports/top-spenders/profiles", v, profiles_page)
-        .get("/reports/top-spenders/profiles/new", admin, new_profile_page)
-        .post("/reports/top-spenders/profiles", admin, create_profile)
-        .get("/reports/top-spenders/profiles/{id}", admin, edit_profile_page)
-        .post("/reports/top-spenders/profiles/{id}", admin, update_profile)
-        .post("/reports/top-spenders/profiles/{id}/delete", admin, delete_profile)
 }
 
 /// `panel` is the chosen panel, already checked against the caller's scope (the guard does it for
@@ -40,8 +30,9 @@ pub async fn params_from(
     conn: &shared::db::Conn,
     panel: Option<i64>,
     q: &Params,
-) -> AppResult<(UserProfile, TopSpendersParams)> {
-    let profile = profiles::chosen(conn, q.int("profile", 1..=i64::MAX)?).await?;
+) -> AppResult<(UserProfile, TopSpendersParams, Vec<UserProfile>)> {
+    let (profile, all) =
+        crate::profiles::chosen::<UserProfile>(conn, q.int("profile", 1..=i64::MAX)?).await?;
     let mut p = TopSpendersParams::from_profile(&profile, panel, common::window_hours(q, 24)?);
     if let Some(v) = q.int("min_payments", 0..=1_000_000)? {
         p.min_payments = v;
@@ -52,13 +43,13 @@ pub async fn params_from(
     if let Some(v) = q.int("limit", 1..=1000)? {
         p.limit = v as usize;
     }
-    Ok((profile, p))
+    Ok((profile, p, all))
 }
 
-async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Response> {
-    let q = Params::parse(raw.as_deref())?;
+async fn json(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
     let conn = state.db.connect().await?;
-    let (_, p) = params_from(&conn, viewer.panel, &q).await?;
+    let (_, p, _) = params_from(&conn, viewer.panel, &q).await?;
     let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     Ok(envelope(&rows, Some(("total", total.into()))))
 }
@@ -98,12 +89,11 @@ fn how_to_read(p: &TopSpendersParams) -> Markup {
     })
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, raw } = ask;
     let conn = state.db.connect().await?;
-    let (profile, p) = params_from(&conn, viewer.panel, &q).await?;
+    let (profile, p, all_profiles) = params_from(&conn, viewer.panel, &q).await?;
     let (rows, total) = top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
-    let all_profiles = profiles::list(&conn).await?;
     let keep = keep(&profile, &q);
     let detail = |panel: i64, user: &str| {
         href(
@@ -154,18 +144,15 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         }
         (window_tabs(&viewer, PATH, TABS, p.window_hours, &keep))
         p.summary { (total) " users qualify" @if total > rows.len() { " · showing the top " (rows.len()) } " · "
-            a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" } }
+            a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
+            " · " (crate::exports::link(PATH, raw.as_deref())) }
         (ui::table(&[col("User"), col("Joined"), num("Payments"), num("Spend (window)"), num("Lifetime"), col("Top services")], &table_rows, empty))
     };
     Ok(ui::page(&viewer, "User tracking", content))
 }
 
-async fn user_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Markup> {
-    let q = Params::parse(raw.as_deref())?;
+async fn user_page(ask: Ask) -> AppResult<Markup> {
+    let Ask { state, viewer, q, .. } = ask;
     let hours = common::window_hours(&q, 24)?;
     let now = shared::time::now();
     let from = now - hours * 3600;
@@ -207,219 +194,4 @@ async fn user_page(
         }
     };
     Ok(ui::page(&viewer, "User activity in the window", content))
-}
-
-// ---- Profiles ----
-
-async fn profiles_page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Markup> {
-    let conn = state.db.connect().await?;
-    let list = profiles::list(&conn).await?;
-    let admin = viewer.is(Role::Admin);
-    let rows: Vec<Markup> = list
-        .iter()
-        .map(|p| html! { tr {
-            td { a href=(href(&viewer, PATH, &[("profile", p.id.to_string())])) { (p.name) } @if p.is_default { " " span.label { "default" } } }
-            td { @if p.user_ids.is_empty() { "All" } @else { (ids_text(&p.user_ids)) } }
-            td.num { (p.min_payments) } td.num { (money::usd(p.min_spend)) }
-            td { (ui::time(p.created)) }
-            td { @if admin { a href=(format!("/reports/top-spenders/profiles/{}", p.id)) { "Edit" } } }
-        } })
-        .collect();
-    let content = html! {
-        @if admin { p.actions { a.button href="/reports/top-spenders/profiles/new" { "New profile" } } }
-        (ui::table(&[col("Name"), col("Users"), num("Min payments"), num("Min spend"), col("Created"), col("")],
-            &rows, ui::empty_state("No profiles yet: create one.", None)))
-    };
-    Ok(ui::page(&viewer, "User tracking profiles", content))
-}
-
-fn profile_form(viewer: &Viewer, p: Option<&UserProfile>, data: &FormData, errors: &FormErrors) -> Markup {
-    let action = p
-        .map(|p| format!("/reports/top-spenders/profiles/{}", p.id))
-        .unwrap_or("/reports/top-spenders/profiles".into());
-    let v = |name: &str, saved: String| data.get(name).map(str::to_string).unwrap_or(saved);
-    html! {
-        form.card method="post" action=(action) {
-            (csrf_input(viewer))
-            (field(Field { name: "name", label: "Name", help: None, error: errors.get("name") },
-                text_input("name", &v("name", p.map(|p| p.name.clone()).unwrap_or_default()), true, "text")))
-            (field(Field { name: "user_ids", label: "Users", help: Some("User ids separated by commas; leave empty for every user."), error: errors.get("user_ids") },
-                text_input("user_ids", &v("user_ids", p.map(|p| ids_text(&p.user_ids)).unwrap_or_default()), false, "text")))
-            (field(Field { name: "min_payments", label: "Min payments", help: Some("Drop users with fewer completed payments in the window."), error: errors.get("min_payments") },
-                text_input("min_payments", &v("min_payments", p.map(|p| p.min_payments).unwrap_or(0).to_string()), true, "number")))
-            (field(Field { name: "min_spend", label: "Min spend ($)", help: Some("Drop users whose window spend is below this amount."), error: errors.get("min_spend") },
-                text_input("min_spend", &v("min_spend", money::format(p.map(|p| p.min_spend).unwrap_or(0))), true, "text")))
-            div.field { label { input type="checkbox" name="is_default" value="1" checked[p.is_some_and(|p| p.is_default) || data.checked("is_default")]; " Default profile" } }
-            div.actions {
-                button type="submit" { "Save profile" }
-                a href=(link(viewer, "/reports/top-spenders/profiles")) { "Cancel" }
-            }
-        }
-        @if let Some(p) = p {
-            @if !p.is_default {
-                form method="post" action=(format!("/reports/top-spenders/profiles/{}/delete", p.id)) {
-                    (csrf_input(viewer))
-                    button.danger type="submit" data-confirm="Delete this profile?" { "Delete profile" }
-                }
-            }
-        }
-    }
-}
-
-fn validate(data: &FormData) -> Result<ProfileInput, FormErrors> {
-    let mut e = FormErrors::default();
-    let name = data.text("name");
-    if name.is_empty() || name.chars().count() > 80 {
-        e.add("name", "Enter a name of up to 80 characters.");
-    }
-    let user_ids = parse_ids(&data.text("user_ids")).unwrap_or_else(|m| {
-        e.add("user_ids", m);
-        Vec::new()
-    });
-    let min_payments = match data.text("min_payments").parse::<i64>() {
-        Ok(n) if (0..=1_000_000).contains(&n) => n,
-        _ => {
-            e.add("min_payments", "Enter a whole number from 0 to 1000000.");
-            0
-        }
-    };
-    let min_spend = match money::parse_decimal(&data.text("min_spend")) {
-        Some(m) if m >= 0 => m,
-        _ => {
-            e.add("min_spend", "Enter an amount like 0, 25 or 12.50.");
-            0
-        }
-    };
-    if e.is_empty() {
-        Ok(ProfileInput { name, user_ids, min_payments, min_spend, is_default: data.checked("is_default") })
-    } else {
-        Err(e)
-    }
-}
-
-async fn new_profile_page(viewer: Viewer) -> Markup {
-    ui::page(
-        &viewer,
-        "New user tracking profile",
-        profile_form(&viewer, None, &FormData::default(), &FormErrors::default()),
-    )
-}
-
-async fn load(conn: &shared::db::Conn, id: i64) -> AppResult<UserProfile> {
-    profiles::get(conn, id).await?.ok_or_else(|| AppError::not_found("That profile"))
-}
-
-async fn edit_profile_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<i64>,
-) -> AppResult<Markup> {
-    let conn = state.db.connect().await?;
-    let p = load(&conn, id).await?;
-    Ok(ui::page(
-        &viewer,
-        &format!("Profile: {}", p.name),
-        profile_form(&viewer, Some(&p), &FormData::default(), &FormErrors::default()),
-    ))
-}
-
-async fn create_profile(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let input = match validate(&data) {
-        Ok(i) => i,
-        Err(e) => {
-            return Ok(ui::invalid(ui::page(
-                &viewer,
-                "New user tracking profile",
-                profile_form(&viewer, None, &data, &e),
-            )))
-        }
-    };
-    let conn = state.db.connect().await?;
-    let id = profiles::save(&conn, None, &input, shared::time::now()).await?;
-    common::log(
-        &state,
-        &viewer,
-        &client,
-        "user_profile.created",
-        &format!("Created user tracking profile {} (#{id})", input.name),
-        None,
-    )
-    .await?;
-    Ok(flash_redirect(
-        "/reports/top-spenders/profiles",
-        &format!("Profile {} created.", input.name),
-        client.secure,
-    ))
-}
-
-async fn update_profile(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let conn = state.db.connect().await?;
-    let old = load(&conn, id).await?;
-    let input = match validate(&data) {
-        Ok(i) => i,
-        Err(e) => {
-            return Ok(ui::invalid(ui::page(
-                &viewer,
-                &format!("Profile: {}", old.name),
-                profile_form(&viewer, Some(&old), &data, &e),
-            )))
-        }
-    };
-    profiles::save(&conn, Some(id), &input, shared::time::now()).await?;
-    let details = format!(
-        "Updated user tracking profile {} (#{id}): min payments {}, min spend {}, users [{}]",
-        input.name,
-        input.min_payments,
-        money::format(input.min_spend),
-        ids_text(&input.user_ids)
-    );
-    common::log(&state, &viewer, &client, "user_profile.updated", &details, None).await?;
-    Ok(flash_redirect(
-        "/reports/top-spenders/profiles",
-        &format!("Profile {} saved.", input.name),
-        client.secure,
-    ))
-}
-
-async fn delete_profile(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let conn = state.db.connect().await?;
-    let p = load(&conn, id).await?;
-    if p.is_default {
-        return Ok(flash_redirect(
-            "/reports/top-spenders/profiles",
-            "The default profile cannot be deleted: make another profile the default first.",
-            client.secure,
-        ));
-    }
-    profiles::delete(&conn, id).await?;
-    common::log(
-        &state,
-        &viewer,
-        &client,
-        "user_profile.deleted",
-        &format!("Deleted user tracking profile {} (#{id})", p.name),
-        None,
-    )
-    .await?;
-    Ok(flash_redirect(
-        "/reports/top-spenders/profiles",
-        &format!("Profile {} deleted.", p.name),
-        client.secure,
-    ))
 }

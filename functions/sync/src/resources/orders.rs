@@ -227,7 +227,18 @@ pub async fn step(ctx: &Ctx<'_>, position: &Value) -> Result<Step, SyncError> {
             tracing::warn!(panel = ctx.panel_id, error = %e, "could not rebuild the orders' search indexes yet");
         }
     }
+    if step.done {
+        measure_speeds(ctx).await;
+    }
     Ok(step)
+}
+
+/// A cycle is done: the services' measured speeds are summed again if they are older than
+/// `speeds::REFRESH_SECS`. The orders are stored whatever happens here, so a failure is only logged.
+async fn measure_speeds(ctx: &Ctx<'_>) {
+    if let Err(e) = shared::cache::speeds::refresh(ctx.conn, ctx.panel_id, shared::time::now(), false).await {
+        tracing::warn!(panel = ctx.panel_id, error = %e, "could not measure the services' speeds");
+    }
 }
 
 /// An open order as the cache holds it: its id and the fingerprint of its stored row.
@@ -359,6 +370,9 @@ async fn recheck(ctx: &Ctx<'_>, mut p: Position) -> Result<Step, SyncError> {
     let mut stmts = upsert(&TABLE, rows);
     stmts.push(position_stmt(ctx.panel_id, Resource::Orders, &step));
     conn.write_batch(stmts).await?;
+    if step.done {
+        measure_speeds(ctx).await;
+    }
     Ok(step)
 }
 

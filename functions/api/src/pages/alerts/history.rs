@@ -1,15 +1,16 @@
-//! Alerts → History: every incident, newest first, with what each channel was sent and how it went.
-//! Filterable by rule, state, channel and failed deliveries; staff see incidents of their panels only.
+//! Alerts → History: every incident, newest first, with what each channel was sent and how it went,
+//! and the latest digests. Filterable by rule, state, channel and failed deliveries; staff see
+//! incidents of their panels only, and digests of the channels that cover one of their panels.
 
 use std::collections::HashMap;
 
 use axum::extract::State;
 use maud::{html, Markup};
 
-use reports::alerts::channels;
-use reports::alerts::incidents;
-use reports::alerts::message::Incident;
-use reports::alerts::rules::Rule;
+use panelops_reports::alerts::channels;
+use panelops_reports::alerts::incidents;
+use panelops_reports::alerts::message::Incident;
+use panelops_reports::alerts::rules::Rule;
 use shared::auth::Viewer;
 use shared::db::{Reads, Stmt};
 use shared::ui::listing::ListQuery;
@@ -27,6 +28,42 @@ struct Sent {
     attempts: i64,
     error: Option<String>,
     at: i64,
+}
+
+/// A digest as the history lists it.
+struct DigestSent {
+    channel_id: i64,
+    channel: String,
+    period: String,
+    period_start: i64,
+    status: String,
+    attempts: i64,
+    error: Option<String>,
+    at: i64,
+}
+
+/// The digests listed under the incidents (the newest; a digest is a channel's, not an incident's).
+const DIGESTS_SHOWN: usize = 20;
+
+fn digests_table(list: &[DigestSent]) -> Markup {
+    let rows: Vec<Markup> = list
+        .iter()
+        .map(|d| {
+            html! { tr {
+                td { (ui::time(d.at)) }
+                td { (d.channel) }
+                td { (d.period) " from " (ui::time(d.period_start)) }
+                td { (ui::status_label(&d.status))
+                     @if d.attempts > 1 { " " span.muted { "(" (d.attempts) " attempts)" } }
+                     @if let Some(e) = &d.error { br; span.error { (ui::cut(e, 120)) } } }
+            } }
+        })
+        .collect();
+    html! {
+        h2 { "Digests" }
+        (ui::table(&[col("When"), col("Channel"), col("Period"), col("Result")], &rows,
+            ui::empty_state("No digests yet: choose a daily or weekly digest on a channel.", Some(("/settings/alerts", "Alert channels")))))
+    }
 }
 
 pub async fn page(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
@@ -100,6 +137,26 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             })
         },
     );
+    let digests = reads.add(
+        Stmt::new(
+            "SELECT d.channel_id, c.name, d.period, d.period_start, d.status, d.attempts, d.error,
+               COALESCE(d.sent_at, d.created_at)
+             FROM alert_digests d JOIN alert_channels c ON c.id = d.channel_id ORDER BY d.id DESC LIMIT 200",
+            (),
+        ),
+        |r| {
+            Ok(DigestSent {
+                channel_id: r.get(0)?,
+                channel: r.get(1)?,
+                period: r.get(2)?,
+                period_start: r.get(3)?,
+                status: r.get(4)?,
+                attempts: r.get(5)?,
+                error: shared::db::opt_text(r, 6)?,
+                at: r.get(7)?,
+            })
+        },
+    );
     let (chans, links) = channels::list_reads(&mut reads);
     let mut done = reads.run(&state.db.connect().await?).await?;
     let mut list: Vec<Incident> = done.all(list).await?.into_iter().flatten().collect();
@@ -114,6 +171,14 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         .into_iter()
         .filter(|c| c.visible_to(&scope))
         .map(|c| (c.id, c.name))
+        .collect();
+    let digests: Vec<DigestSent> = done
+        .all(digests)
+        .await?
+        .into_iter()
+        .filter(|d| chans.iter().any(|(id, _)| *id == d.channel_id))
+        .filter(|d| channel.is_none_or(|c| c == d.channel_id) && (!failed || d.status == "failed"))
+        .take(DIGESTS_SHOWN)
         .collect();
 
     let rows: Vec<Markup> = list
@@ -175,6 +240,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             if chips.is_empty() { ui::empty_state("No alerts yet: nothing has needed anyone.", Some(("/settings/alerts", "Alert channels"))) }
             else { ui::empty_state("No alerts match these filters.", Some((PATH, "Clear filters"))) }))
         (ui::pager(first.as_deref(), next.as_deref()))
+        @if before.is_none() && rule.is_none() && status.is_none() { (digests_table(&digests)) }
     };
     Ok(ui::page(&viewer, "Alert history", content))
 }

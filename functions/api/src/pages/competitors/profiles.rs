@@ -6,16 +6,15 @@ use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Role, Viewer};
+use shared::auth::{Role, Viewer};
 use shared::domain::competitors::profiles::{self, parse_ids, Profile, ProfileInput, MAX_WINDOW_HOURS};
 use shared::domain::competitors::{self, Competitor};
+use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link, num};
 use shared::{AppError, AppResult, AppState};
 
 use super::{panel_select, tabs, working_panel};
-use crate::audit_log::log;
 
 fn window_label(h: i64) -> String {
     if h % 24 == 0 {
@@ -160,11 +159,7 @@ fn validate(
             168
         }
     };
-    if errors.is_empty() {
-        Ok(ProfileInput { panel_id, name, competitor_ids, service_ids, window_hours })
-    } else {
-        Err(errors)
-    }
+    errors.or_ok(|| ProfileInput { panel_id, name, competitor_ids, service_ids, window_hours })
 }
 
 #[derive(Deserialize)]
@@ -201,81 +196,52 @@ pub async fn edit_page(
     ))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let rivals = competitors::list(&state.db, &viewer.scope(), None).await?;
-    let input = match validate(&viewer, &data, None, &rivals) {
-        Ok(i) => i,
-        Err(errors) => {
-            return Ok(ui::invalid(ui::page(
-                &viewer,
-                "New competitor profile",
-                form(&viewer, None, &rivals, &data, &errors),
-            )))
-        }
-    };
-    let id = profiles::create(&state.db, &input, &viewer.staff.username).await?;
-    let details = format!("Profile {} (id {id}), window {} h", input.name, input.window_hours);
-    log(&state, &viewer, &client, "competitor_profile.created", &details, Some(input.panel_id)).await?;
-    Ok(flash_redirect(
-        &link(&viewer, "/competitors/profiles"),
-        &format!("Profile {} added.", input.name),
-        client.secure,
-    ))
+/// What a profile's save or delete did, for the log and the flash message.
+fn saved(viewer: &Viewer, action: &'static str, details: String, panel: i64, flash: String) -> Saved {
+    Saved { action, details, panel: Some(panel), to: link(viewer, "/competitors/profiles"), flash }
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let p = profiles::get_in_scope(&state.db, &viewer.scope(), id).await?;
-    let rivals = competitors::list(&state.db, &viewer.scope(), None).await?;
-    let input = match validate(&viewer, &data, Some(p.panel_id), &rivals) {
-        Ok(i) => i,
-        Err(errors) => {
-            let title = format!("Competitor profile: {}", p.name);
-            return Ok(ui::invalid(ui::page(
-                &viewer,
-                &title,
-                form(&viewer, Some(&p), &rivals, &data, &errors),
-            )));
-        }
+pub async fn create(post: Post) -> AppResult<Response> {
+    let viewer = &post.viewer;
+    let rivals = competitors::list(&post.state.db, &viewer.scope(), None).await?;
+    let page = async |e: FormErrors| {
+        Ok(ui::page(viewer, "New competitor profile", form(viewer, None, &rivals, &post.data, &e)))
     };
-    profiles::update(&state.db, id, &input).await?;
-    let details = format!(
-        "Profile {}: {} competitors, {} services, window {} h",
-        input.name,
-        input.competitor_ids.len(),
-        input.service_ids.len(),
-        input.window_hours
-    );
-    log(&state, &viewer, &client, "competitor_profile.updated", &details, Some(p.panel_id)).await?;
-    Ok(flash_redirect(
-        &link(&viewer, "/competitors/profiles"),
-        &format!("Profile {} saved.", input.name),
-        client.secure,
-    ))
+    let save = async |input: ProfileInput| {
+        let id = profiles::create(&post.state.db, &input, &viewer.staff.username).await?;
+        let details = format!("Profile {} (id {id}), window {} h", input.name, input.window_hours);
+        let flash = format!("Profile {} added.", input.name);
+        Ok(Ok(saved(viewer, "competitor_profile.created", details, input.panel_id, flash)))
+    };
+    post.submit(validate(viewer, &post.data, None, &rivals), page, save).await
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let p = profiles::get_in_scope(&state.db, &viewer.scope(), id).await?;
-    profiles::delete(&state.db, id).await?;
-    log(&state, &viewer, &client, "competitor_profile.deleted", &p.name, Some(p.panel_id)).await?;
-    Ok(flash_redirect(
-        &link(&viewer, "/competitors/profiles"),
-        &format!("Profile {} deleted.", p.name),
-        client.secure,
-    ))
+pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let viewer = &post.viewer;
+    let p = profiles::get_in_scope(&post.state.db, &viewer.scope(), id).await?;
+    let rivals = competitors::list(&post.state.db, &viewer.scope(), None).await?;
+    let page = async |e: FormErrors| {
+        let title = format!("Competitor profile: {}", p.name);
+        Ok(ui::page(viewer, &title, form(viewer, Some(&p), &rivals, &post.data, &e)))
+    };
+    let save = async |input: ProfileInput| {
+        profiles::update(&post.state.db, id, &input).await?;
+        let details = format!(
+            "Profile {}: {} competitors, {} services, window {} h",
+            input.name,
+            input.competitor_ids.len(),
+            input.service_ids.len(),
+            input.window_hours
+        );
+        let flash = format!("Profile {} saved.", input.name);
+        Ok(Ok(saved(viewer, "competitor_profile.updated", details, p.panel_id, flash)))
+    };
+    post.submit(validate(viewer, &post.data, Some(p.panel_id), &rivals), page, save).await
+}
+
+pub async fn delete(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let p = profiles::get_in_scope(&post.state.db, &post.viewer.scope(), id).await?;
+    profiles::delete(&post.state.db, id).await?;
+    let flash = format!("Profile {} deleted.", p.name);
+    post.done(saved(&post.viewer, "competitor_profile.deleted", p.name, p.panel_id, flash)).await
 }

@@ -12,6 +12,7 @@ use shared::auth::{ClientInfo, Role, Viewer};
 use shared::domain::competitors::{self, Competitor, CompetitorInput};
 use shared::domain::panels::checked_base_url;
 use shared::domain::sync::{self as sync_state, Resource};
+use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, secret_input, secret_value, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link, num};
 use shared::{AppError, AppResult, AppState};
@@ -162,23 +163,27 @@ async fn validate(
     if api_key.as_ref().is_some_and(|k| k.len() > 512 || k.chars().any(char::is_whitespace)) {
         errors.add("api_key", "A key has no spaces and is at most 512 characters.");
     }
-    if errors.is_empty() {
-        Ok(CompetitorInput { panel_id, name, base_url, api_key, enabled: data.checked("enabled") })
-    } else {
-        Err(errors)
+    errors.or_ok(|| CompetitorInput { panel_id, name, base_url, api_key, enabled: data.checked("enabled") })
+}
+
+/// The form page again with its errors, without the typed key: a key is never echoed into a page.
+fn again(post: &Post, title: &str, c: Option<&Competitor>, errors: &FormErrors) -> Markup {
+    ui::page(&post.viewer, title, form(&post.viewer, c, &post.without(|k| k == "api_key"), errors))
+}
+
+/// What the store refuses, on the field it concerns: an address another competitor has, or a new
+/// address without its key (the old key would be sent there).
+fn store_errors<T>(r: AppResult<T>) -> AppResult<Result<T, FormErrors>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(AppError::Conflict(msg)) => Ok(Err(FormErrors::one("base_url", msg))),
+        Err(AppError::BadRequest(msg)) => Ok(Err(FormErrors::one("api_key", msg))),
+        Err(e) => Err(e),
     }
 }
 
-fn bad(
-    viewer: &Viewer,
-    title: &str,
-    c: Option<&Competitor>,
-    data: &FormData,
-    errors: &FormErrors,
-) -> Response {
-    // Never echo a typed key back into the page.
-    let safe = FormData(data.0.iter().filter(|(k, _)| k != "api_key").cloned().collect());
-    ui::invalid(ui::page(viewer, title, form(viewer, c, &safe, errors)))
+fn saved(viewer: &Viewer, action: &'static str, details: String, panel: i64, flash: String) -> Saved {
+    Saved { action, details, panel: Some(panel), to: link(viewer, "/competitors"), flash }
 }
 
 pub async fn new_page(viewer: Viewer) -> Markup {
@@ -192,36 +197,24 @@ pub async fn new_page(viewer: Viewer) -> Markup {
     ui::page(&viewer, "Add competitor panel", body)
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let title = "Add competitor panel";
-    let input = match validate(&viewer, &data, true, state.config.allow_private_urls).await {
-        Ok(i) => i,
-        Err(errors) => return Ok(bad(&viewer, title, None, &data, &errors)),
+pub async fn create(post: Post) -> AppResult<Response> {
+    let (state, viewer) = (&post.state, &post.viewer);
+    let valid = validate(viewer, &post.data, true, state.config.allow_private_urls).await;
+    let page = async |e: FormErrors| Ok(again(&post, "Add competitor panel", None, &e));
+    let save = async |input: CompetitorInput| {
+        let id = match store_errors(competitors::create(&state.db, &state.config.secret_key, &input).await)? {
+            Ok(id) => id,
+            Err(e) => return Ok(Err(e)),
+        };
+        // The first catalogue is fetched on the next engine run.
+        sync_state::ensure_rows(&state.db, input.panel_id).await?;
+        sync_state::request_run(&state.db, input.panel_id, Some(Resource::Competitors)).await?;
+        let details = format!("Added competitor {} ({}, id {id})", input.name, input.base_url);
+        let flash =
+            format!("Competitor panel {} added; its catalogue is fetched on the next sync.", input.name);
+        Ok(Ok(saved(viewer, "competitor.created", details, input.panel_id, flash)))
     };
-    let id = match competitors::create(&state.db, &state.config.secret_key, &input).await {
-        Ok(id) => id,
-        Err(AppError::Conflict(msg)) => {
-            let mut errors = FormErrors::default();
-            errors.add("base_url", msg);
-            return Ok(bad(&viewer, title, None, &data, &errors));
-        }
-        Err(e) => return Err(e),
-    };
-    // The first catalogue is fetched on the next engine run.
-    sync_state::ensure_rows(&state.db, input.panel_id).await?;
-    sync_state::request_run(&state.db, input.panel_id, Some(Resource::Competitors)).await?;
-    let details = format!("Added competitor {} ({}, id {id})", input.name, input.base_url);
-    log(&state, &viewer, &client, "competitor.created", &details, Some(input.panel_id)).await?;
-    Ok(flash_redirect(
-        &link(&viewer, "/competitors"),
-        &format!("Competitor panel {} added; its catalogue is fetched on the next sync.", input.name),
-        client.secure,
-    ))
+    post.submit(valid, page, save).await
 }
 
 #[derive(Deserialize)]
@@ -250,35 +243,8 @@ pub async fn edit_page(
     Ok(ui::page(&viewer, &title, form(&viewer, Some(&c), &FormData::default(), &FormErrors::default())))
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let c = competitors::get_in_scope(&state.db, &viewer.scope(), id).await?;
-    let title = format!("Competitor panel: {}", c.name);
-    let mut input = match validate(&viewer, &data, false, state.config.allow_private_urls).await {
-        Ok(i) => i,
-        Err(errors) => return Ok(bad(&viewer, &title, Some(&c), &data, &errors)),
-    };
-    input.panel_id = c.panel_id;
-    match competitors::update(&state.db, &state.config.secret_key, id, &input).await {
-        Ok(()) => {}
-        Err(AppError::Conflict(msg)) => {
-            let mut errors = FormErrors::default();
-            errors.add("base_url", msg);
-            return Ok(bad(&viewer, &title, Some(&c), &data, &errors));
-        }
-        // A new address without the key (it would be sent there).
-        Err(AppError::BadRequest(msg)) => {
-            let mut errors = FormErrors::default();
-            errors.add("api_key", msg);
-            return Ok(bad(&viewer, &title, Some(&c), &data, &errors));
-        }
-        Err(e) => return Err(e),
-    }
+/// What an update changed, in words.
+fn changes(c: &Competitor, input: &CompetitorInput) -> String {
     let mut changes = Vec::new();
     if c.name != input.name {
         changes.push(format!("name {:?} → {:?}", c.name, input.name));
@@ -292,40 +258,39 @@ pub async fn update(
     if input.api_key.is_some() {
         changes.push("API key replaced".into());
     }
-    let details = format!(
-        "{}: {}",
-        input.name,
-        if changes.is_empty() { "no changes".into() } else { changes.join("; ") }
-    );
-    log(&state, &viewer, &client, "competitor.updated", &details, Some(c.panel_id)).await?;
-    Ok(flash_redirect(
-        &link(&viewer, "/competitors"),
-        &format!("Competitor panel {} saved.", input.name),
-        client.secure,
-    ))
+    let what = if changes.is_empty() { "no changes".into() } else { changes.join("; ") };
+    format!("{}: {what}", input.name)
 }
 
-pub async fn set_enabled(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
+pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let (state, viewer) = (&post.state, &post.viewer);
     let c = competitors::get_in_scope(&state.db, &viewer.scope(), id).await?;
-    let enabled = match data.get("enabled") {
-        Some("1") => true,
-        Some("0") => false,
+    let title = format!("Competitor panel: {}", c.name);
+    let valid = validate(viewer, &post.data, false, state.config.allow_private_urls).await;
+    let page = async |e: FormErrors| Ok(again(&post, &title, Some(&c), &e));
+    let save = async |mut input: CompetitorInput| {
+        input.panel_id = c.panel_id;
+        if let Err(e) =
+            store_errors(competitors::update(&state.db, &state.config.secret_key, id, &input).await)?
+        {
+            return Ok(Err(e));
+        }
+        let flash = format!("Competitor panel {} saved.", input.name);
+        Ok(Ok(saved(viewer, "competitor.updated", changes(&c, &input), c.panel_id, flash)))
+    };
+    post.submit(valid, page, save).await
+}
+
+pub async fn set_enabled(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let c = competitors::get_in_scope(&post.state.db, &post.viewer.scope(), id).await?;
+    let (enabled, action, word) = match post.data.get("enabled") {
+        Some("1") => (true, "competitor.enabled", "enabled"),
+        Some("0") => (false, "competitor.disabled", "disabled"),
         _ => return Err(AppError::bad_request("Enabled must be 1 or 0.")),
     };
-    competitors::set_enabled(&state.db, id, enabled).await?;
-    let word = if enabled { "enabled" } else { "disabled" };
-    log(&state, &viewer, &client, &format!("competitor.{word}"), &c.name, Some(c.panel_id)).await?;
-    Ok(flash_redirect(
-        &link(&viewer, "/competitors"),
-        &format!("Competitor panel {} {word}.", c.name),
-        client.secure,
-    ))
+    competitors::set_enabled(&post.state.db, id, enabled).await?;
+    let flash = format!("Competitor panel {} {word}.", c.name);
+    post.done(saved(&post.viewer, action, c.name, c.panel_id, flash)).await
 }
 
 /// Sync now: the panel's `competitors` resource runs on the next engine run, whatever its interval.

@@ -6,14 +6,12 @@ use axum::response::Response;
 use maud::{html, Markup};
 use shared::db::{read_all, Read, Reads, Stmt};
 
-use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Role, Viewer};
+use shared::auth::{Role, Viewer};
 use shared::db::rows::opt_i64;
+use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input};
 use shared::{AppError, AppResult, AppState};
-
-use crate::audit_log::log;
 
 pub struct Canned {
     pub id: i64,
@@ -118,35 +116,36 @@ fn validate(data: &FormData) -> FormErrors {
     errors
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let errors = validate(&data);
-    if !errors.is_empty() {
-        let conn = state.db.connect().await?;
-        let all = read_all(&conn, |r| visible(r, viewer.id())).await?;
-        return Ok(ui::invalid(ui::page(
-            &viewer,
-            "Canned replies",
-            list_content(&viewer, &all, &data, &errors),
-        )));
-    }
-    // Others keep personal replies only.
-    let owner = if keeps_shared(&viewer) && !data.checked("personal") { None } else { Some(viewer.id()) };
-    let now = shared::time::now();
-    let conn = state.db.connect().await?;
-    let tx = shared::db::write_tx(&conn).await?;
-    tx.execute(
-        "INSERT INTO canned_replies (title, body, owner_id, created, updated) VALUES (?1, ?2, ?3, ?4, ?4)",
-        libsql::params![data.text("title"), data.text("body"), owner, now],
-    )
-    .await?;
-    tx.commit().await?;
-    log(&state, &viewer, &client, "canned_reply.created", &data.text("title"), None).await?;
-    Ok(flash_redirect("/canned-replies", &format!("Added “{}”.", data.text("title")), client.secure))
+/// Stores one statement's change to the canned replies; the reply's title is what the log says.
+async fn write(
+    post: &Post,
+    stmt: Stmt,
+    action: &'static str,
+    flash: String,
+) -> AppResult<Result<Saved, FormErrors>> {
+    post.state.db.connect().await?.write_batch(vec![stmt]).await?;
+    let details = post.data.text("title");
+    Ok(Ok(Saved { action, details, panel: None, to: "/canned-replies".into(), flash }))
+}
+
+pub async fn create(post: Post) -> AppResult<Response> {
+    let viewer = &post.viewer;
+    let page = async |errors: FormErrors| {
+        let all = read_all(&post.state.db.connect().await?, |r| visible(r, viewer.id())).await?;
+        Ok(ui::page(viewer, "Canned replies", list_content(viewer, &all, &post.data, &errors)))
+    };
+    let save = async |()| {
+        // Others keep personal replies only.
+        let owner =
+            if keeps_shared(viewer) && !post.data.checked("personal") { None } else { Some(viewer.id()) };
+        let (title, body) = (post.data.text("title"), post.data.text("body"));
+        let stmt = Stmt::new(
+            "INSERT INTO canned_replies (title, body, owner_id, created, updated) VALUES (?1, ?2, ?3, ?4, ?4)",
+            libsql::params![title.as_str(), body, owner, shared::time::now()],
+        );
+        write(&post, stmt, "canned_reply.created", format!("Added “{title}”.")).await
+    };
+    post.submit(validate(&post.data).or_ok(|| ()), page, save).await
 }
 
 async fn load(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Canned> {
@@ -178,50 +177,42 @@ pub async fn edit_page(
     Ok(ui::page(&viewer, "Edit canned reply", content))
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let c = load(&state, &viewer, id).await?;
-    let errors = validate(&data);
-    if !errors.is_empty() {
-        return Ok(ui::invalid(ui::page(
-            &viewer,
-            "Edit canned reply",
-            form(&viewer, Some(&c), &data, &errors),
-        )));
-    }
-    let owner = match (keeps_shared(&viewer), data.checked("personal")) {
-        (true, false) => None,
-        (true, true) => Some(c.owner_id.unwrap_or(viewer.id())),
-        (false, _) => c.owner_id,
+pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let viewer = &post.viewer;
+    let c = load(&post.state, viewer, id).await?;
+    let page = async |errors: FormErrors| {
+        Ok(ui::page(viewer, "Edit canned reply", form(viewer, Some(&c), &post.data, &errors)))
     };
-    let conn = state.db.connect().await?;
-    let tx = shared::db::write_tx(&conn).await?;
-    tx.execute(
-        "UPDATE canned_replies SET title = ?1, body = ?2, owner_id = ?3, updated = ?4 WHERE id = ?5",
-        libsql::params![data.text("title"), data.text("body"), owner, shared::time::now(), id],
-    )
-    .await?;
-    tx.commit().await?;
-    log(&state, &viewer, &client, "canned_reply.updated", &data.text("title"), None).await?;
-    Ok(flash_redirect("/canned-replies", "Saved.", client.secure))
+    let save = async |()| {
+        let owner = match (keeps_shared(viewer), post.data.checked("personal")) {
+            (true, false) => None,
+            (true, true) => Some(c.owner_id.unwrap_or(viewer.id())),
+            (false, _) => c.owner_id,
+        };
+        let stmt = Stmt::new(
+            "UPDATE canned_replies SET title = ?1, body = ?2, owner_id = ?3, updated = ?4 WHERE id = ?5",
+            libsql::params![post.data.text("title"), post.data.text("body"), owner, shared::time::now(), id],
+        );
+        write(&post, stmt, "canned_reply.updated", "Saved.".into()).await
+    };
+    post.submit(validate(&post.data).or_ok(|| ()), page, save).await
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let c = load(&state, &viewer, id).await?;
-    let conn = state.db.connect().await?;
-    let tx = shared::db::write_tx(&conn).await?;
-    tx.execute("DELETE FROM canned_replies WHERE id = ?1", [id]).await?;
-    tx.commit().await?;
-    log(&state, &viewer, &client, "canned_reply.deleted", &c.title, None).await?;
-    Ok(flash_redirect("/canned-replies", &format!("Deleted “{}”.", c.title), client.secure))
+pub async fn delete(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let c = load(&post.state, &post.viewer, id).await?;
+    post.state
+        .db
+        .connect()
+        .await?
+        .write_batch(vec![Stmt::new("DELETE FROM canned_replies WHERE id = ?1", [id])])
+        .await?;
+    let flash = format!("Deleted “{}”.", c.title);
+    post.done(Saved {
+        action: "canned_reply.deleted",
+        details: c.title,
+        panel: None,
+        to: "/canned-replies".into(),
+        flash,
+    })
+    .await
 }

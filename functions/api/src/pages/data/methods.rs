@@ -6,15 +6,13 @@ use axum::response::Response;
 use maud::{html, Markup};
 use shared::db::{read_all, Read, Reads, Stmt};
 
-use shared::auth::guard::flash_redirect;
-use shared::auth::{ClientInfo, Role, Viewer};
+use shared::auth::{Role, Viewer};
 use shared::db::rows::opt_i64;
+use shared::form_post::{Post, Saved};
 use shared::pp::money;
 use shared::ui::form::{field, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, num};
 use shared::{AppError, AppResult, AppState};
-
-use crate::audit_log::log;
 
 pub struct Method {
     pub id: i64,
@@ -110,11 +108,7 @@ fn validate(data: &FormData) -> Result<Input, FormErrors> {
             errors.add("max", "Max must be at least Min.");
         }
     }
-    if errors.is_empty() {
-        Ok(Input { internal_name, display_name, min, max })
-    } else {
-        Err(errors)
-    }
+    errors.or_ok(|| Input { internal_name, display_name, min, max })
 }
 
 fn content(viewer: &Viewer, all: &[Method], data: &FormData, errors: &FormErrors) -> Markup {
@@ -177,34 +171,33 @@ async fn save(state: &AppState, id: Option<i64>, i: &Input) -> AppResult<Result<
     Ok(Ok(()))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    data: FormData,
-) -> AppResult<Response> {
-    let input = match validate(&data) {
-        Ok(i) => i,
-        Err(errors) => {
-            let conn = state.db.connect().await?;
-            let all = read_all(&conn, all).await?;
-            return Ok(ui::invalid(ui::page(
-                &viewer,
-                "Payment methods",
-                content(&viewer, &all, &data, &errors),
-            )));
-        }
-    };
-    if let Err(msg) = save(&state, None, &input).await? {
-        let mut errors = FormErrors::default();
-        errors.add("internal_name", msg);
-        let conn = state.db.connect().await?;
-        let all = read_all(&conn, all).await?;
-        return Ok(ui::invalid(ui::page(&viewer, "Payment methods", content(&viewer, &all, &data, &errors))));
-    }
+/// A saved method's log entry and message; a name another method has is the name field's error.
+fn saved(
+    input: &Input,
+    stored: Result<(), String>,
+    action: &'static str,
+    verb: &str,
+) -> Result<Saved, FormErrors> {
     let details = format!("{} → {}", input.internal_name, input.display_name);
-    log(&state, &viewer, &client, "payment_method.created", &details, None).await?;
-    Ok(flash_redirect("/payment-methods", &format!("Added {details}."), client.secure))
+    stored.map_err(|msg| FormErrors::one("internal_name", msg))?;
+    Ok(Saved {
+        action,
+        flash: format!("{verb} {details}."),
+        details,
+        panel: None,
+        to: "/payment-methods".into(),
+    })
+}
+
+pub async fn create(post: Post) -> AppResult<Response> {
+    let page = async |errors: FormErrors| {
+        let all = read_all(&post.state.db.connect().await?, all).await?;
+        Ok(ui::page(&post.viewer, "Payment methods", content(&post.viewer, &all, &post.data, &errors)))
+    };
+    let save = async |input: Input| {
+        Ok(saved(&input, save(&post.state, None, &input).await?, "payment_method.created", "Added"))
+    };
+    post.submit(validate(&post.data), page, save).await
 }
 
 async fn load(state: &AppState, id: i64) -> AppResult<Method> {
@@ -232,49 +225,32 @@ pub async fn edit_page(
     Ok(ui::page(&viewer, "Edit payment method", content))
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-    data: FormData,
-) -> AppResult<Response> {
-    let m = load(&state, id).await?;
-    let result = match validate(&data) {
-        Ok(input) => save(&state, Some(id), &input).await?.map(|_| input),
-        Err(errors) => {
-            return Ok(ui::invalid(ui::page(
-                &viewer,
-                "Edit payment method",
-                form(&viewer, Some(&m), &data, &errors),
-            )))
-        }
+pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let m = load(&post.state, id).await?;
+    let page = async |errors: FormErrors| {
+        Ok(ui::page(&post.viewer, "Edit payment method", form(&post.viewer, Some(&m), &post.data, &errors)))
     };
-    match result {
-        Ok(input) => {
-            let details = format!("{} → {}", input.internal_name, input.display_name);
-            log(&state, &viewer, &client, "payment_method.updated", &details, None).await?;
-            Ok(flash_redirect("/payment-methods", &format!("Saved {details}."), client.secure))
-        }
-        Err(msg) => {
-            let mut errors = FormErrors::default();
-            errors.add("internal_name", msg);
-            Ok(ui::invalid(ui::page(&viewer, "Edit payment method", form(&viewer, Some(&m), &data, &errors))))
-        }
-    }
+    let save = async |input: Input| {
+        Ok(saved(&input, save(&post.state, Some(id), &input).await?, "payment_method.updated", "Saved"))
+    };
+    post.submit(validate(&post.data), page, save).await
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    client: ClientInfo,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let m = load(&state, id).await?;
-    let conn = state.db.connect().await?;
-    let tx = shared::db::write_tx(&conn).await?;
-    tx.execute("DELETE FROM payment_methods WHERE id = ?1", [id]).await?;
-    tx.commit().await?;
-    log(&state, &viewer, &client, "payment_method.deleted", &m.internal_name, None).await?;
-    Ok(flash_redirect("/payment-methods", &format!("Deleted {}.", m.display_name), client.secure))
+pub async fn delete(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
+    let m = load(&post.state, id).await?;
+    post.state
+        .db
+        .connect()
+        .await?
+        .write_batch(vec![Stmt::new("DELETE FROM payment_methods WHERE id = ?1", [id])])
+        .await?;
+    let flash = format!("Deleted {}.", m.display_name);
+    post.done(Saved {
+        action: "payment_method.deleted",
+        details: m.internal_name,
+        panel: None,
+        to: "/payment-methods".into(),
+        flash,
+    })
+    .await
 }

@@ -4,6 +4,7 @@
 pub mod canned;
 pub mod cursor;
 pub mod descriptions;
+pub mod exports;
 pub mod methods;
 pub mod orders;
 pub mod payments;

@@ -24,6 +24,7 @@ const FILTERS: &[(&str, &str)] = &[
     ("provider", "Provider"),
     ("from", "Created from"),
     ("to", "Created to"),
+    ("refill", "Refill"),
     ("q", "Search"),
 ];
 
@@ -36,7 +37,7 @@ pub fn order_from(r: &shared::db::Row) -> AppResult<Order> {
 }
 
 /// The WHERE clause of the list's filters (the panel scope included).
-fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         if OrderStatus::parse(s).is_none() && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -80,8 +81,24 @@ fn search(term: &str, w: &mut Where) {
     w.bind_all(&alts.join(" OR "), args);
 }
 
+/// The `refill=eligible` condition: delivered orders still inside their service's refill window, the
+/// windows read from the catalogue's names (one read).
+async fn refill_condition(conn: &shared::db::Conn, viewer: &Viewer, w: &mut Where) -> AppResult<()> {
+    let sql = format!("SELECT panel_id, id, name FROM services_cache WHERE {}", viewer.panel_sql("panel_id"));
+    let services = shared::db::read_all(conn, |r| {
+        r.add(Stmt::new(sql, ()), |row| Ok((row.get(0)?, row.get(1)?, row.get::<String>(2)?)))
+    })
+    .await?;
+    w.cond(shared::domain::refill::eligible_sql(&services, shared::time::now()));
+    Ok(())
+}
+
 pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
     let mut w = conditions(&viewer, &q)?;
+    let conn = state.db.connect().await?;
+    if q.choice("refill", "Refill", &["eligible"])?.is_some() {
+        refill_condition(&conn, &viewer, &mut w).await?;
+    }
     let cursor = Cursor::parse(q.get("after"))?;
     if let Some(c) = &cursor {
         c.push_condition("created", &mut w);
@@ -95,7 +112,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let list = reads.add(Stmt::new(sql, libsql::params_from_iter(w.args)), order_from);
     let providers = super::distinct(&mut reads, &viewer, "orders_cache", "provider");
     let services = super::services_in_view(&mut reads, &viewer);
-    let mut done = reads.run(&state.db.connect().await?).await?;
+    let mut done = reads.run(&conn).await?;
     let mut orders = done.all(list).await?;
     let (providers, services) = (done.all(providers).await?, done.all(services).await?);
     let more = orders.len() > PAGE;
@@ -150,13 +167,21 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                     option value="" { "Any provider" }
                     @for p in &providers { option value=(p) selected[q.get("provider") == Some(p.as_str())] { (p) } }
                 } }
+            div { label for="f-refill" { "Refill" }
+                select #f-refill name="refill" {
+                    option value="" { "Any" }
+                    option value="eligible" selected[q.get("refill") == Some("eligible")] { "Inside the refill window" }
+                } }
             div { label for="f-from" { "Created from" } input #f-from type="date" name="from" value=(q.get("from").unwrap_or("")); }
             div { label for="f-to" { "to" } input #f-to type="date" name="to" value=(q.get("to").unwrap_or("")); }
             button type="submit" { "Filter" }
         }
-        (ui::chips(&chips, &q.href("/orders", &["after", "status", "mode", "source", "service", "provider", "from", "to", "q"], &[])))
+        (ui::chips(&chips, &q.href("/orders", &["after", "status", "mode", "source", "service", "provider", "from", "to", "refill", "q"], &[])))
+        p.exports { (shared::export::link(&q.href("/orders.csv", &["after"], &[]))) }
         form method="get" action="/orders/selection" data-selection {
             (super::selection_bar())
+            input type="hidden" name="back" value=(q.href("/orders", &[], &[]));
+            (ui::actions::bulk_buttons(&viewer))
             (ui::table(&[col(""), col("ID"), col("User"), num("Charge"), col("Link"), num("Start count"), num("Quantity"),
                 col("Service"), col("Status"), num("Remains"), col("Created"), col("Mode")], &rows,
                 if chips.is_empty() { ui::empty_state("No orders are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync"))) }
@@ -213,6 +238,9 @@ pub async fn detail(
     let o = order_from(&r)?;
     let margin = o.charge.zip(o.provider_charge).map(|(c, p)| c - p);
     let cur = o.currency.as_deref();
+    let now = shared::time::now();
+    let refill = shared::domain::refill::Window::of(&o);
+    let delivered = OrderStatus::FINISHED.iter().any(|s| s.as_str() == o.status);
     let content = html! {
         dl.facts {
             dt { "Panel" } dd { (viewer.panel_name(o.panel_id)) }
@@ -221,6 +249,11 @@ pub async fn detail(
             dt { "User" } dd { (super::user_link(o.panel_id, o.user.as_deref(), 80)) }
             dt { "Status" } dd { (ui::status_label(&o.status)) }
             dt { "Service" } dd { (ui::opt_num(o.service_id)) " · " (o.service_name.as_deref().unwrap_or("")) }
+            dt { "Refill" } dd data-refill=(if refill.open_at(now) && delivered { "eligible" } else { "no" }) {
+                (refill.describe(now))
+                @if refill.open_at(now) && !delivered {
+                    span.muted { @if OrderStatus::is_final(&o.status) { " (not delivered: nothing to refill)" } @else { " (once delivered)" } }
+                } }
             dt { "Provider" } dd { (o.provider.as_deref().unwrap_or("—")) }
             dt { "Link" } dd { @if let Some(l) = &o.link { (super::safe_link(l, 120)) } }
             dt { "Charge" } dd { (ui::money(o.charge, cur)) }
@@ -235,6 +268,7 @@ pub async fn detail(
             dt { "Created" } dd { (ui::time(o.created)) }
             dt { "Last update" } dd { (ui::opt_time(o.last_update)) }
         }
+        (actions_box(&viewer, &o))
         p { a href=(ui::link(&viewer, "/orders")) { "← All orders" } }
     };
     Ok(ui::page(&viewer, &format!("Order {}", o.id), content))
@@ -279,4 +313,32 @@ pub async fn selection(State(state): State<AppState>, viewer: Viewer, q: ListQue
         }
     };
     Ok(ui::page(&viewer, "Selected orders", content))
+}
+
+/// The order's actions the viewer may start, each opening its confirmation; those that do not apply
+/// say why.
+fn actions_box(viewer: &Viewer, o: &Order) -> Markup {
+    use shared::domain::order_actions::{ActionKind, Params};
+    let kinds: Vec<ActionKind> = ActionKind::ALL.into_iter().filter(|k| viewer.is(k.min_role())).collect();
+    if kinds.is_empty() {
+        return html! {};
+    }
+    let sel = format!("{}:{}", o.panel_id, o.id);
+    let back = format!("/orders/{}/{}", o.panel_id, o.id);
+    html! {
+        section.actions aria-label="Actions" {
+            h2 { "Actions" }
+            form method="get" action=(ui::actions::CONFIRM_PATH) {
+                input type="hidden" name="sel" value=(sel);
+                input type="hidden" name="back" value=(back);
+                @for k in &kinds {
+                    @match k.refuses(o, &Params::default()) {
+                        None => { button.secondary type="submit" name="action" value=(k.as_str()) { (k.label()) "…" } " " }
+                        Some(why) => { button.secondary type="button" disabled title=(why) { (k.label()) } " " }
+                    }
+                }
+            }
+            p.help { "Each opens a confirmation first; nothing is sent before it." }
+        }
+    }
 }

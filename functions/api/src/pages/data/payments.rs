@@ -43,54 +43,28 @@ pub fn of_user(reads: &mut Reads, panel_id: i64, user_id: i64) -> Read<Payment> 
     )
 }
 
-/// A payment of the list with what its fraud risk needs, read in the same statement (columns after
-/// `PAYMENT_COLUMNS`): the user's account age and balance, earlier and recent deposits, and what they
-/// spent right after it. INDEXED BY: without statistics (Turso takes no ANALYZE) SQLite 'finds' a user
-/// by scanning the panel's users and counts their payments through the panel's (panel, created)
-/// index — seconds per page at 100,000 orders instead of milliseconds. The same indexed lookups per row as a query per row, in one statement.
-const RISK_COLUMNS: &str = "
-    (SELECT created FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1),
-    (SELECT COUNT(*) FROM payments_cache e INDEXED BY payments_cache_user
-       WHERE e.panel_id = p.panel_id AND e.user = p.user AND e.created < p.created),
-    (SELECT COUNT(*) FROM payments_cache e INDEXED BY payments_cache_user WHERE e.panel_id = p.panel_id AND e.user = p.user
-       AND e.created >= p.created - ?1 AND e.created <= p.created AND e.id != p.id),
-    (SELECT COALESCE(SUM(charge), 0) FROM orders_cache o INDEXED BY orders_cache_user WHERE o.panel_id = p.panel_id AND o.user = p.user
-       AND o.created >= p.created AND o.created <= p.created + ?2),
-    (SELECT balance FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
-
-/// A listed payment, the facts its risk is judged on (method bounds aside), and the user's balance.
+/// A listed payment, the facts its risk is judged on, and the user's balance.
 pub(crate) struct Listed {
-    pub payment: Payment,
+    pub(crate) payment: Payment,
     facts: Facts,
-    balance: Option<i64>,
+    pub(super) balance: Option<i64>,
 }
 
-fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
+/// The user's balance, after the payment's columns and its risk's (`fraud::fact_columns`).
+const BALANCE_COLUMN: &str =
+    "(SELECT balance FROM users_cache u INDEXED BY users_cache_username WHERE u.panel_id = p.panel_id AND u.username = p.user LIMIT 1)";
+const FIRST_FACT: usize = 11;
+
+pub(crate) fn listed_from(r: &shared::db::Row) -> AppResult<Listed> {
     let payment = payment_from(r)?;
-    let facts = Facts {
-        amount: payment.amount.unwrap_or(0),
-        created: payment.created,
-        account_created: opt_i64(r, 11)?,
-        earlier_payments: r.get(12)?,
-        payments_last_hour: r.get(13)?,
-        spent_right_after: r.get(14)?,
-        ..Facts::default()
-    };
-    Ok(Listed { payment, facts, balance: opt_i64(r, 15)? })
+    let facts = fraud::facts_from(r, FIRST_FACT, payment.amount.unwrap_or(0), payment.created)?;
+    let balance = opt_i64(r, (FIRST_FACT + fraud::FACT_COLUMN_COUNT) as i32)?;
+    Ok(Listed { payment, facts, balance })
 }
 
-/// The risk of a listed payment, with its method's bounds; none without a user or an amount.
-pub(crate) fn risk_of(l: &Listed, by_name: &HashMap<&str, &Method>) -> Risk {
-    let p = &l.payment;
-    if p.user.is_none() || p.amount.is_none() {
-        return fraud::assess(&Facts::default());
-    }
-    let method = p.method.as_deref().and_then(|m| by_name.get(m).copied());
-    fraud::assess(&Facts {
-        method_min: method.and_then(|m| m.min),
-        method_max: method.and_then(|m| m.max),
-        ..l.facts.clone()
-    })
+/// The risk of a listed payment; none without a user or an amount.
+pub(crate) fn risk_of(l: &Listed) -> Risk {
+    fraud::assess_payment(l.payment.user.as_deref(), l.payment.amount, &l.facts)
 }
 
 /// The newest payments (at most `limit`) created from `since` in the panels of `scope_sql`, with what
@@ -99,10 +73,11 @@ pub(crate) fn recent_read(reads: &mut Reads, scope_sql: &str, since: i64, limit:
     reads.add(
         Stmt::new(
             format!(
-                "SELECT {PAYMENT_COLUMNS}, {RISK_COLUMNS} FROM payments_cache p INDEXED BY payments_cache_created_all
-                 WHERE created >= ?3 AND {scope_sql} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {limit}"
+                "SELECT {PAYMENT_COLUMNS}, {}, {BALANCE_COLUMN} FROM payments_cache p INDEXED BY payments_cache_created_all
+                 WHERE created >= ?1 AND {scope_sql} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {limit}",
+                fraud::fact_columns()
             ),
-            libsql::params![fraud::BURST_WINDOW_SECS, fraud::SPEND_WINDOW_SECS, since],
+            libsql::params![since],
         ),
         listed_from,
     )
@@ -123,7 +98,8 @@ fn list_index(q: &ListQuery) -> &'static str {
     }
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+/// The WHERE clause of the list's filters (the panel scope included).
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         w.bind("status = ?", s);
@@ -131,26 +107,39 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     if let Some(m) = q.get("method") {
         w.bind("method = ?", m);
     }
-    super::created_range(&mut w, &q)?;
+    super::created_range(&mut w, q)?;
     if let Some(term) = q.get("q") {
         match term.trim_start_matches('#').parse::<i64>() {
             Ok(id) => w.bind_all("id = ? OR user = ?", [Value::Integer(id), Value::Text(term.into())]),
             Err(_) => w.bind("user = ?", term),
         }
     }
+    Ok(w)
+}
+
+/// The list's statement before its conditions, and the parameters the risk columns take first.
+pub(super) fn select_with_risk(q: &ListQuery) -> (String, Vec<Value>) {
+    (
+        format!(
+            "SELECT {PAYMENT_COLUMNS}, {}, {BALANCE_COLUMN} FROM payments_cache p {}",
+            fraud::fact_columns(),
+            list_index(q)
+        ),
+        Vec::new(),
+    )
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let mut w = conditions(&viewer, &q)?;
     let cursor = Cursor::parse(q.get("after"))?;
     if let Some(c) = &cursor {
         c.push_condition("created", &mut w);
     }
-    // The list's own parameters follow the two windows of the risk columns.
-    let mut args = vec![Value::Integer(fraud::BURST_WINDOW_SECS), Value::Integer(fraud::SPEND_WINDOW_SECS)];
     let conditions = w.sql();
-    args.extend(w.args);
+    let args = w.args;
     let sql = format!(
-        "SELECT {PAYMENT_COLUMNS}, {RISK_COLUMNS} FROM payments_cache p {} WHERE {}
-         ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
-        list_index(&q),
-        conditions,
+        "{} WHERE {conditions} ORDER BY created DESC, panel_id DESC, id DESC LIMIT {}",
+        select_with_risk(&q).0,
         PAGE + 1
     );
     let mut reads = Reads::new();
@@ -165,7 +154,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let more = listed.len() > PAGE;
     listed.truncate(PAGE);
     let by_name: HashMap<&str, &Method> = known.iter().map(|m| (m.internal_name.as_str(), m)).collect();
-    let risks: Vec<Risk> = listed.iter().map(|l| risk_of(l, &by_name)).collect();
+    let risks: Vec<Risk> = listed.iter().map(risk_of).collect();
     let balances: Vec<Option<i64>> = listed.iter().map(|l| l.balance).collect();
     let pays: Vec<Payment> = listed.into_iter().map(|l| l.payment).collect();
 
@@ -215,6 +204,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             button type="submit" { "Filter" }
         }
         (ui::chips(&chips, &q.href("/payments", &["after", "status", "method", "from", "to", "q"], &[])))
+        p.exports { (shared::export::link(&q.href("/payments.csv", &["after"], &[]))) }
         details.howto {
             summary { "How the fraud risk is computed" }
             ul {

@@ -14,27 +14,66 @@ use shared::{AppError, AppResult, AppState};
 
 use crate::audit_log::log;
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+/// The tab chosen (open, resolved, all) and the statement of its reports, newest first, in the
+/// viewer's panels; `limit` caps the page (the export takes them all).
+fn select(viewer: &Viewer, q: &ListQuery, limit: Option<u32>) -> AppResult<(String, String)> {
     let status = q.choice("status", "Status", &["open", "resolved", "all"])?.unwrap_or("open".into());
     let cond = match status.as_str() {
         "open" => "r.resolved_at IS NULL",
         "resolved" => "r.resolved_at IS NOT NULL",
         _ => "1",
     };
+    let sql = format!(
+        "SELECT r.id, r.panel_id, r.service_id, s.name, r.reason, a.username, r.reported_at, b.username, r.resolved_at
+         FROM service_reports r
+         LEFT JOIN services_cache s ON s.panel_id = r.panel_id AND s.id = r.service_id
+         LEFT JOIN staff a ON a.id = r.reported_by LEFT JOIN staff b ON b.id = r.resolved_by
+         WHERE {} AND {cond} ORDER BY r.reported_at DESC, r.id DESC {}",
+        viewer.panel_sql("r.panel_id"),
+        limit.map(|l| format!("LIMIT {l}")).unwrap_or_default()
+    );
+    Ok((status, sql))
+}
+
+/// Every report of the tab as CSV (service reports are few: read whole).
+pub async fn export(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Response> {
+    use shared::export as csv;
+    let (_, sql) = select(&viewer, &q, None)?;
     let conn = state.db.connect().await?;
-    let mut rows = conn
-        .query(
-            &format!(
-                "SELECT r.id, r.panel_id, r.service_id, s.name, r.reason, a.username, r.reported_at, b.username, r.resolved_at
-                 FROM service_reports r
-                 LEFT JOIN services_cache s ON s.panel_id = r.panel_id AND s.id = r.service_id
-                 LEFT JOIN staff a ON a.id = r.reported_by LEFT JOIN staff b ON b.id = r.resolved_by
-                 WHERE {} AND {cond} ORDER BY r.reported_at DESC, r.id DESC LIMIT 500",
-                viewer.panel_sql("r.panel_id")
-            ),
-            (),
-        )
-        .await?;
+    let mut rows = conn.query(&sql, ()).await?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await? {
+        let resolved = opt_i64(&r, 8)?;
+        out.push(vec![
+            csv::time(r.get::<i64>(6)?),
+            csv::text(viewer.panel_name(r.get(1)?)),
+            csv::int(r.get::<i64>(2)?),
+            csv::opt_text(opt_text(&r, 3)?.as_deref()),
+            csv::text(r.get::<String>(4)?),
+            csv::opt_text(opt_text(&r, 5)?.as_deref()),
+            csv::text(if resolved.is_some() { "resolved" } else { "open" }),
+            csv::time(resolved),
+            csv::opt_text(opt_text(&r, 7)?.as_deref()),
+        ]);
+    }
+    let header = &[
+        "Reported at",
+        "Panel",
+        "Service ID",
+        "Service",
+        "Reason",
+        "Reported by",
+        "Status",
+        "Resolved",
+        "Resolved by",
+    ];
+    Ok(csv::whole_response("service-reports", header, &out))
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let (status, sql) = select(&viewer, &q, Some(500))?;
+    let conn = state.db.connect().await?;
+    let mut rows = conn.query(&sql, ()).await?;
     let admin = viewer.is(Role::Admin);
     let mut out = Vec::new();
     while let Some(r) = rows.next().await? {
@@ -63,6 +102,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         .collect();
     let content = html! {
         (ui::tabs(&tabs))
+        p.exports { (shared::export::link(&q.href("/service-reports.csv", &[], &[("status", status.clone())]))) }
         (ui::table(&[col("Reported at"), col("Panel"), col("Service"), col("Reason"), col("Reported by"), col("Status"), col("Resolved")], &out,
             ui::empty_state("No service reports here. Staff report a service from the Services page.", Some(("/services", "Open Services")))))
     };

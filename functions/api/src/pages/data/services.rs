@@ -9,6 +9,7 @@ use shared::auth::InScope;
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
+use shared::cache::speeds;
 use shared::db::rows::{opt_i64, opt_text};
 use shared::db::Where;
 use shared::domain::service_name;
@@ -23,8 +24,18 @@ use crate::audit_log::log;
 const PAGE: i64 = 200;
 pub const EMPTY: &str = "Click Refresh or set a Services API key in Panels settings.";
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
-    let page = q.page()?;
+/// The list's statement before its WHERE: the service, its description and its measured speed.
+pub(super) fn select_sql() -> String {
+    format!(
+        "SELECT s.panel_id, s.id, s.name, s.type, s.category, s.rate, s.min, s.max, d.description, {}
+         FROM services_cache s LEFT JOIN service_descriptions d ON d.panel_id = s.panel_id AND d.service_id = s.id
+         LEFT JOIN service_speeds sp ON sp.panel_id = s.panel_id AND sp.service_id = s.id",
+        speeds::prefixed("sp")
+    )
+}
+
+/// The WHERE clause of the list's search (the panel scope included), over `services_cache s`.
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> Where {
     let mut w = Where::new(viewer.panel_sql("s.panel_id"));
     w.cond("s.removed_at IS NULL");
     if let Some(term) = q.get("q") {
@@ -34,10 +45,15 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             Err(_) => w.bind("s.name LIKE ? ESCAPE '\\'", like),
         }
     }
+    w
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let page = q.page()?;
+    let w = conditions(&viewer, &q);
     let sql = format!(
-        "SELECT s.panel_id, s.id, s.name, s.type, s.category, s.rate, s.min, s.max, d.description
-         FROM services_cache s LEFT JOIN service_descriptions d ON d.panel_id = s.panel_id AND d.service_id = s.id
-         WHERE {} ORDER BY s.panel_id, s.id LIMIT {} OFFSET {}",
+        "{} WHERE {} ORDER BY s.panel_id, s.id LIMIT {} OFFSET {}",
+        select_sql(),
         w.sql(),
         PAGE + 1,
         (page - 1) * PAGE
@@ -56,6 +72,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             opt_i64(&r, 6)?,
             opt_i64(&r, 7)?,
             opt_text(&r, 8)?,
+            speeds::speed_from(&r, 9)?,
         ));
     }
     drop(conn);
@@ -64,7 +81,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let agent = viewer.is(Role::Agent);
     let many_panels = viewer.panel.is_none() && viewer.panels.len() > 1;
     // All rows in one buffer: 200 rows, each its own string, were a measurable part of the page.
-    let body = html! { @for (panel_id, id, name, kind, category, rate, min, max, description) in &services {
+    let body = html! { @for (panel_id, id, name, kind, category, rate, min, max, description, speed) in &services {
         @let promise = service_name::summary_cached(name);
         tr {
             td { (id) @if many_panels { br; span.muted { (viewer.panel_name(*panel_id)) } } }
@@ -78,6 +95,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             td.num { (ui::rate(*rate)) }
             td.num { (ui::opt_num(*min)) }
             td.num { (ui::opt_num(*max)) }
+            (ui::speed::measured_cells(speed.as_ref()))
             td { @if agent { a.small href={ "/services/" (panel_id) "/" (id) "/report" } { "Report" } } }
         }
     } };
@@ -91,6 +109,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                 div { label for="f-q" { "Search" } input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Name or id" accesskey="s"; }
                 button type="submit" { "Filter" }
             }
+            (shared::export::link(&q.href("/services.csv", &["page"], &[])))
             @if agent {
                 form method="post" action="/services/refresh" {
                     (csrf_input(&viewer))
@@ -99,7 +118,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
                 }
             }
         }
-        (ui::table(&[col("ID"), col("Name"), col("Type"), num("Rate"), num("Min"), num("Max"), col("")], rows,
+        (ui::table(&[col("ID"), col("Name"), col("Type"), num("Rate"), num("Min"), num("Max"), num("Measured/day"), num("Kept"), col("")], rows,
             if q.get("q").is_some() { ui::empty_state("No services match this search.", Some(("/services", "Clear search"))) }
             else { ui::empty_state(EMPTY, Some(("/panels", "Open Panels settings"))) }))
         @if prev.is_some() || next.is_some() {

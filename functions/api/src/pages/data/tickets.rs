@@ -32,20 +32,20 @@ const FILTERS: &[(&str, &str)] = &[
     ("q", "Search"),
 ];
 
-struct Ticket {
-    panel_id: i64,
-    id: i64,
-    user: Option<String>,
-    subject: Option<String>,
-    status: Option<String>,
-    assignee: Option<String>,
-    created: i64,
-    last_update: Option<i64>,
+pub(super) struct Ticket {
+    pub(super) panel_id: i64,
+    pub(super) id: i64,
+    pub(super) user: Option<String>,
+    pub(super) subject: Option<String>,
+    pub(super) status: Option<String>,
+    pub(super) assignee: Option<String>,
+    pub(super) created: i64,
+    pub(super) last_update: Option<i64>,
 }
 
-const TICKET_COLUMNS: &str = "panel_id, id, user, subject, status, assignee, created, last_update";
+pub(super) const TICKET_COLUMNS: &str = "panel_id, id, user, subject, status, assignee, created, last_update";
 
-fn ticket_from(r: &shared::db::Row) -> AppResult<Ticket> {
+pub(super) fn ticket_from(r: &shared::db::Row) -> AppResult<Ticket> {
     Ok(Ticket {
         panel_id: r.get(0)?,
         id: r.get(1)?,
@@ -58,7 +58,8 @@ fn ticket_from(r: &shared::db::Row) -> AppResult<Ticket> {
     })
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+/// The WHERE clause of the list's filters (the panel scope included).
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> AppResult<Where> {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         w.bind("status = ?", s);
@@ -66,13 +67,18 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     if let Some(a) = q.get("assignee") {
         w.bind("assignee = ?", a);
     }
-    super::created_range(&mut w, &q)?;
+    super::created_range(&mut w, q)?;
     if let Some(term) = q.get("q") {
         match term.trim_start_matches('#').parse::<i64>() {
             Ok(id) => w.bind("id = ?", id),
             Err(_) => w.bind("user = ?", term),
         }
     }
+    Ok(w)
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let mut w = conditions(&viewer, &q)?;
     let cursor = Cursor::parse(q.get("after"))?;
     if let Some(c) = &cursor {
         c.push_condition("created", &mut w);
@@ -140,6 +146,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             button type="submit" { "Filter" }
         }
         (ui::chips(&chips, &q.href("/tickets", &["after", "status", "assignee", "from", "to", "q"], &[])))
+        p.exports { (shared::export::link(&q.href("/tickets.csv", &["after"], &[]))) }
         (ui::table(&[col("ID"), col("User"), col("Subject"), col("Status"), col("Assignee"), col("Created"), col("Last update")], &rows,
             if chips.is_empty() { ui::empty_state("No tickets are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync"))) }
             else { ui::empty_state("No tickets match these filters.", Some(("/tickets", "Clear filters"))) }))

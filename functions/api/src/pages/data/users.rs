@@ -29,11 +29,8 @@ const SORTS: &[(&str, &str)] = &[
     ("discount", "CAST(discount AS REAL)"),
 ];
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
-    let sort =
-        q.choice("sort", "Sort", &SORTS.iter().map(|s| s.0).collect::<Vec<_>>())?.unwrap_or("created".into());
-    let dir = q.choice("dir", "Direction", &["asc", "desc"])?.unwrap_or("desc".into());
-    let page = q.page()?;
+/// The WHERE clause of the list's filters (the panel scope included).
+pub(super) fn conditions(viewer: &Viewer, q: &ListQuery) -> Where {
     let mut w = Where::new(viewer.panel_sql("panel_id"));
     if let Some(s) = q.get("status") {
         w.bind("status = ?", s);
@@ -49,6 +46,15 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             }
         }
     }
+    w
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let sort =
+        q.choice("sort", "Sort", &SORTS.iter().map(|s| s.0).collect::<Vec<_>>())?.unwrap_or("created".into());
+    let dir = q.choice("dir", "Direction", &["asc", "desc"])?.unwrap_or("desc".into());
+    let page = q.page()?;
+    let w = conditions(&viewer, &q);
     let column = SORTS.iter().find(|s| s.0 == sort).map(|s| s.1).unwrap_or("created");
     // NULLs last whichever the direction: unknown values are not the biggest or smallest. `NULLS LAST`
     // (not `column IS NULL` first) keeps the (column, panel_id, id) index usable: no sort of the table.
@@ -109,6 +115,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             button type="submit" { "Filter" }
         }
         (ui::chips(&chips, &q.href("/users", &["page", "status", "q"], &[])))
+        p.exports { (shared::export::link(&q.href("/users.csv", &["page", "sort", "dir"], &[]))) }
         div.tablewrap { table.data {
             thead { tr {
                 th scope="col" { (sortable("ID", "id")) } th scope="col" { "Username" }

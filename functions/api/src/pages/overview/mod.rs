@@ -8,7 +8,7 @@ mod reads;
 use axum::extract::State;
 use maud::{html, Markup};
 
-use reports::margins::Sums;
+use panelops_reports::margins::Sums;
 use shared::auth::{Role, Viewer};
 use shared::domain::panels::{self, PanelStatus};
 use shared::ui::{self, link};
@@ -105,7 +105,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
                     (work(o.waiting_over as usize, &format!("tickets waiting more than {} min for a reply", o.waiting_minutes), &link(&viewer, "/tickets?status=pending"), html! {
                         ul { @for t in &o.waiting {
                             li { a href=(link(&viewer, &format!("/tickets/{}/{}", t.panel_id, t.id))) { "#" (t.id) } " " (ui::cut(&t.subject, 50))
-                                " · waiting " (reports::alerts::evaluate::duration_words(now - t.since)) }
+                                " · waiting " (panelops_reports::alerts::evaluate::duration_words(now - t.since)) }
                         } } }))
                     (work(o.flagged as usize, "replies flagged by the AI (24 h)", &link(&viewer, "/ai/flagged?window=24h"), html! {}))
                     (work(o.high_risk, &format!("high-risk payments among the last 24 h's {}", if o.payments_judged >= reads::RISK_PAYMENTS { format!("newest {}", reads::RISK_PAYMENTS) } else { "payments".to_string() }),
@@ -116,7 +116,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
                 div.card {
                     h2 { "Orders today (UTC)" }
                     p.stat { a href=(link(&viewer, &format!("/orders?from={}", chrono::Utc::now().format("%Y-%m-%d")))) { (o.orders_today) } }
-                    p { (reports::common::sparkline(&spark, max_hour, "Orders per hour today")) " orders per hour" }
+                    p { (panelops_reports::common::sparkline(&spark, max_hour, "Orders per hour today")) " orders per hour" }
                 }
                 div.card {
                     h2 { "Panels" }

@@ -6,17 +6,16 @@
 
 use std::collections::BTreeMap;
 
-use reports::alerts::evaluate::{self, Panel, ProviderHour, SyncRow};
-use reports::alerts::rules::{self, Rule, RuleBook};
-use reports::margins::{self, Sums};
-use reports::service_health::{profiles, ServiceProfile, STUCK_SQL};
+use panelops_reports::alerts::evaluate::{self, Panel, ProviderHour, SyncRow};
+use panelops_reports::alerts::rules::{self, Rule, RuleBook};
+use panelops_reports::margins::{self, Sums};
+use panelops_reports::service_health::{ServiceProfile, STUCK_SQL};
 use shared::auth::Viewer;
 use shared::db::{Conn, Read, Reads, Stmt};
 use shared::domain::fraud::Level;
 use shared::domain::panels;
 use shared::AppResult;
 
-use crate::pages::data::methods;
 use crate::pages::data::payments::{recent_read, risk_of, Listed};
 
 /// Payments the Overview judges: the newest of the last 24 hours, at most this many.
@@ -70,7 +69,6 @@ struct Batch {
     waiting: Read<Ticket>,
     waiting_over: Read<(i64, i64)>,
     payments: Read<Listed>,
-    methods: Read<methods::Method>,
     same_hours: Read<(i64, Sums)>,
     per_hour: Read<(i64, i64)>,
     critical: Read<(i64, i64, String)>,
@@ -143,7 +141,7 @@ fn batch(reads: &mut Reads, viewer: &Viewer, scope: &str, now: i64) -> Batch {
         critical,
         panels: panels::list_read(reads, &viewer.scope()),
         counts,
-        profile: profiles::default_read(reads),
+        profile: panelops_reports::profiles::default_read::<ServiceProfile>(reads),
         rules: rules::read(reads),
         all_panels: evaluate::panels_read(reads),
         sync: evaluate::sync_read(reads),
@@ -151,7 +149,6 @@ fn batch(reads: &mut Reads, viewer: &Viewer, scope: &str, now: i64) -> Batch {
         waiting,
         waiting_over,
         payments: recent_read(reads, scope, now - 86_400, RISK_PAYMENTS),
-        methods: methods::all(reads),
         same_hours: margins::same_hours_read(reads, scope, COMPARE_DAYS, now),
         per_hour,
     }
@@ -187,10 +184,8 @@ pub async fn read(conn: &Conn, viewer: &Viewer, now: i64) -> AppResult<Overview>
     o.waiting = done.all(b.waiting).await?;
     (o.waiting_minutes, o.waiting_over) = done.first(b.waiting_over).await?.unwrap_or_default();
     let listed = done.all(b.payments).await?;
-    let known = done.all(b.methods).await?;
-    let by_name = known.iter().map(|m| (m.internal_name.as_str(), m)).collect();
     o.payments_judged = listed.len();
-    o.high_risk = listed.iter().filter(|l| risk_of(l, &by_name).level == Level::High).count();
+    o.high_risk = listed.iter().filter(|l| risk_of(l).level == Level::High).count();
     o.same_hours = done.all(b.same_hours).await?;
     let midnight_hour = (now - now.rem_euclid(86_400)) / 3600;
     o.per_hour = vec![0; ((now / 3600 - midnight_hour) + 1).clamp(1, 24) as usize];

@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+mod refill;
+use refill::refill;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Refill {
@@ -154,45 +157,6 @@ fn multiplier_of(before: &str) -> f64 {
         Some(b'm') => 1_000_000.0,
         _ => 1.0,
     }
-}
-
-/// Words of the name: runs of letters, digits and the infinity sign.
-fn tokens(lower: &str) -> Vec<&str> {
-    lower.split(|c: char| !(c.is_alphanumeric() || c == '∞')).filter(|t| !t.is_empty()).collect()
-}
-
-fn refill(lower: &str) -> Option<Refill> {
-    if let Some(i) = lower.find("refill") {
-        let after = lower[i + "refill".len()..].trim_start_matches([':', ' ', '-']);
-        if after.starts_with("no") || after.starts_with("none") {
-            return Some(Refill::Days(0));
-        }
-        let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if let Ok(d) = digits.parse::<u32>() {
-            return Some(Refill::Days(d));
-        }
-        if after.starts_with("lifetime") || lower[..i].trim_end().ends_with("lifetime") {
-            return Some(Refill::Lifetime("lifetime"));
-        }
-    }
-    if lower.contains("no refill") {
-        return Some(Refill::Days(0));
-    }
-    for t in tokens(lower) {
-        if t == "nr" {
-            return Some(Refill::Days(0));
-        }
-        if t == "r∞" {
-            return Some(Refill::Lifetime("lifetime"));
-        }
-        if let Some(d) = t.strip_prefix('r').and_then(|d| d.parse::<u32>().ok()) {
-            return Some(Refill::Days(d));
-        }
-    }
-    if tokens(lower).contains(&"lifetime") {
-        return Some(Refill::Lifetime("lifetime"));
-    }
-    None
 }
 
 fn start(name: &str, lower: &str) -> Option<String> {
