@@ -27,10 +27,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "delivery", include_str!("../../migrations/0020_delivery.sql")),
     (21, "digests", include_str!("../../migrations/0021_digests.sql")),
     (22, "reply_lengths", include_str!("../../migrations/0022_reply_lengths.sql")),
+    (23, "pending_since", include_str!("../../migrations/0023_pending_since.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 22;
+pub const CURRENT_VERSION: i64 = 23;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

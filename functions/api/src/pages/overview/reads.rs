@@ -98,7 +98,7 @@ fn batch(reads: &mut Reads, viewer: &Viewer, scope: &str, now: i64) -> Batch {
         Stmt::new(
             format!(
                 "SELECT panel_id, id, COALESCE(subject, ''), COALESCE(last_update, created) FROM tickets_cache
-                 INDEXED BY tickets_cache_pending WHERE {scope} AND status = 'pending'
+                 INDEXED BY tickets_cache_pending_since WHERE {scope} AND status = 'pending'
                  ORDER BY COALESCE(last_update, created) LIMIT {WAITING_LISTED}"
             ),
             (),
@@ -106,12 +106,15 @@ fn batch(reads: &mut Reads, viewer: &Viewer, scope: &str, now: i64) -> Batch {
         |r| Ok(Ticket { panel_id: r.get(0)?, id: r.get(1)?, subject: r.get(2)?, since: r.get(3)? }),
     );
     // Pending tickets that waited longer than the Waiting ticket rule's minutes (its stored threshold,
-    // else its default, rounded as the rule rounds it): one count, no grouping of every pending ticket.
+    // else its default, rounded as the rule rounds it): every pending ticket (a covering count) less
+    // the few that came in since, from the index by waiting time — no pass over every pending ticket.
     let waiting_over = reads.add(
         Stmt::new(
             format!(
-                "SELECT m, (SELECT COUNT(*) FROM tickets_cache INDEXED BY tickets_cache_pending
-                   WHERE {scope} AND status = 'pending' AND COALESCE(last_update, created) < ?1 - m * 60)
+                "SELECT m, (SELECT COUNT(*) FROM tickets_cache INDEXED BY tickets_cache_status
+                   WHERE status = 'pending' AND {scope})
+                 - (SELECT COUNT(*) FROM tickets_cache INDEXED BY tickets_cache_pending_since
+                   WHERE {scope} AND status = 'pending' AND COALESCE(last_update, created) >= ?1 - m * 60)
                  FROM (SELECT CAST(MAX(COALESCE((SELECT threshold FROM alert_rules WHERE rule = ?2), ?3), 1.0) AS INTEGER) AS m)"
             ),
             libsql::params![now, Rule::WaitingTicket.as_str(), Rule::WaitingTicket.default_threshold()],
