@@ -8,7 +8,7 @@ use crate::db::Conn;
 use libsql::params;
 
 use crate::auth::PanelScope;
-use crate::db::{opt_text, Db};
+use crate::db::{opt_text, Db, Read, Reads, Stmt};
 use crate::error::AppResult;
 
 /// AI verdicts of one staff member's replies.
@@ -40,18 +40,34 @@ pub async fn counts_on(
     from: i64,
     to: i64,
 ) -> AppResult<HashMap<String, VerdictCounts>> {
+    let mut reads = Reads::new();
+    let read = counts_read(&mut reads, scope, panel, from, to);
+    Ok(fold(reads.run(conn).await?.all(read).await?))
+}
+
+/// [`counts_on`] as a read of a batch: (staff name, verdict, how many); [`fold`] sums them up.
+pub fn counts_read(
+    reads: &mut Reads,
+    scope: &PanelScope,
+    panel: Option<i64>,
+    from: i64,
+    to: i64,
+) -> Read<(String, String, i64)> {
     let sql = format!(
         "SELECT staff_name, verdict, COUNT(*) FROM ai_reviews
          WHERE status = 'done' AND reply_at >= ?1 AND reply_at < ?2 AND {}
          GROUP BY staff_name, verdict",
         scope.sql("panel_id", panel)
     );
-    let mut rows = conn.query(&sql, params![from, to]).await?;
+    reads.add(Stmt::new(sql, params![from, to]), |r| {
+        Ok((opt_text(r, 0)?.unwrap_or_default(), r.get(1)?, r.get(2)?))
+    })
+}
+
+/// Verdict counts per staff name from [`counts_read`]'s rows.
+pub fn fold(rows: Vec<(String, String, i64)>) -> HashMap<String, VerdictCounts> {
     let mut out: HashMap<String, VerdictCounts> = HashMap::new();
-    while let Some(r) = rows.next().await? {
-        let name = opt_text(&r, 0)?.unwrap_or_default();
-        let verdict: String = r.get(1)?;
-        let n: i64 = r.get(2)?;
+    for (name, verdict, n) in rows {
         let e = out.entry(name).or_default();
         match verdict.as_str() {
             "good" => e.good += n,
@@ -60,7 +76,7 @@ pub async fn counts_on(
             _ => {}
         }
     }
-    Ok(out)
+    out
 }
 
 /// The one definition of a flagged reply: reviewed, judged mediocre or bad. Windows apply to the

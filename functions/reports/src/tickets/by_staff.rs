@@ -2,13 +2,13 @@
 //! customer message right before it) and the customer messages after it (before the next staff reply),
 //! by window functions over its conversation; then per staff member in SQL, with the length stored
 //! with each message. Replies stored before lengths were (`plain_length` NULL) come back one by one and
-//! are counted here. One round trip, one row per staff member.
+//! are counted here. One round trip (the AI verdicts' counts ride in it), one row per staff member.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use shared::auth::PanelScope;
 use shared::db::{Conn, Reads, Stmt};
-use shared::domain::ai_verdicts::VerdictCounts;
+use shared::domain::ai_verdicts;
 use shared::domain::text::plain_text;
 use shared::AppResult;
 
@@ -54,7 +54,6 @@ pub async fn by_staff_sums(
     scope: &PanelScope,
     p: &TicketParams,
     now: i64,
-    ai: &HashMap<String, VerdictCounts>,
 ) -> AppResult<Vec<StaffRow>> {
     let sc = scope.sql("panel_id", p.panel);
     let with = replies_cte(&sc);
@@ -82,7 +81,10 @@ pub async fn by_staff_sums(
         let body = shared::db::opt_text(r, 1)?.unwrap_or_default();
         Ok((r.get::<String>(0)?, body, shared::db::opt_i64(r, 2)?, r.get::<i64>(3)?))
     });
+    // The AI reviewer's verdicts on the window's replies, in the same round trip (its end is exclusive).
+    let verdicts = ai_verdicts::counts_read(&mut reads, scope, p.panel, now - p.window_hours * 3600, now + 1);
     let mut done = reads.run(conn).await?;
+    let ai = super::by_report_name(ai_verdicts::fold(done.all(verdicts).await?));
     let mut by: BTreeMap<String, Sums> = done.all(summed).await?.into_iter().collect();
     for (staff, body, resp, customer_after) in done.all(legacy).await? {
         let length = plain_text(&body).chars().count();

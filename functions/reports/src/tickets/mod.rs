@@ -177,6 +177,11 @@ pub async fn ai_verdict_counts(
     let from = now - p.window_hours * 3600;
     // The report's window includes `now`; the verdict query's end is exclusive.
     let raw = ai_verdicts::counts_on(conn, scope, p.panel, from, now + 1).await?;
+    Ok(by_report_name(raw))
+}
+
+/// Verdict counts keyed by staff as the report names them.
+pub fn by_report_name(raw: HashMap<String, VerdictCounts>) -> HashMap<String, VerdictCounts> {
     let mut out: HashMap<String, VerdictCounts> = HashMap::new();
     for (name, c) in raw {
         let e = out.entry(staff_name(Some(&name))).or_default();
@@ -184,7 +189,7 @@ pub async fn ai_verdict_counts(
         e.mediocre += c.mediocre;
         e.bad += c.bad;
     }
-    Ok(out)
+    out
 }
 
 /// By staff: one row per staff member with replies in the window, most replies first.
@@ -195,8 +200,7 @@ pub async fn by_staff(
     now: i64,
 ) -> AppResult<Vec<StaffRow>> {
     let scope = &crate::common::explicit(conn, scope).await?;
-    let ai = ai_verdict_counts(conn, scope, p, now).await?;
-    by_staff::by_staff_sums(conn, scope, p, now, &ai).await
+    by_staff::by_staff_sums(conn, scope, p, now).await
 }
 
 /// The mediocre and bad AI verdicts of replies in the window, by (panel, ticket, seq).
