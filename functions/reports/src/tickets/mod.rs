@@ -10,7 +10,7 @@ pub mod services;
 
 pub use services::{by_service, ServiceReport, ServiceTicketRow, TicketIds};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use libsql::params;
 use serde::Serialize;
@@ -166,20 +166,6 @@ pub fn staff_score(replies: i64, quick_fires: i64, repeated: i64) -> i64 {
     (100.0 - 50.0 * quick_fires as f64 / r - 50.0 * repeated as f64 / r).round().clamp(0.0, 100.0) as i64
 }
 
-/// The AI reviewer's verdict counts per staff member (named as the report names them) for replies
-/// created in the window.
-pub async fn ai_verdict_counts(
-    conn: &Conn,
-    scope: &PanelScope,
-    p: &TicketParams,
-    now: i64,
-) -> AppResult<HashMap<String, VerdictCounts>> {
-    let from = now - p.window_hours * 3600;
-    // The report's window includes `now`; the verdict query's end is exclusive.
-    let raw = ai_verdicts::counts_on(conn, scope, p.panel, from, now + 1).await?;
-    Ok(by_report_name(raw))
-}
-
 /// Verdict counts keyed by staff as the report names them.
 pub fn by_report_name(raw: HashMap<String, VerdictCounts>) -> HashMap<String, VerdictCounts> {
     let mut out: HashMap<String, VerdictCounts> = HashMap::new();
@@ -213,38 +199,6 @@ pub async fn ai_judged(
     let from = now - p.window_hours * 3600;
     let list = ai_verdicts::judged(conn, scope, p.panel, from, now + 1).await?;
     Ok(list.into_iter().map(|j| ((j.panel_id, j.ticket_id, j.seq), j)).collect())
-}
-
-pub fn summarise(all: &[Reply], ai: &HashMap<String, VerdictCounts>) -> Vec<StaffRow> {
-    let mut by: BTreeMap<&str, Vec<&Reply>> = BTreeMap::new();
-    for r in all {
-        by.entry(r.staff.as_str()).or_default().push(r);
-    }
-    let mut out: Vec<StaffRow> = by
-        .into_iter()
-        .map(|(staff, rs)| {
-            let n = rs.len() as i64;
-            let resp: Vec<i64> = rs.iter().filter_map(|r| r.response_seconds).collect();
-            let quick_fires = rs.iter().filter(|r| r.quick_fire).count() as i64;
-            let repeated = rs.iter().filter(|r| r.repeated).count() as i64;
-            let v = ai.get(staff).copied().unwrap_or_default();
-            StaffRow {
-                staff: staff.to_string(),
-                replies: n,
-                avg_length: round2(rs.iter().map(|r| r.length as f64).sum::<f64>() / n as f64),
-                avg_response_seconds: (!resp.is_empty())
-                    .then(|| round2(resp.iter().sum::<i64>() as f64 / resp.len() as f64)),
-                quick_fires,
-                repeated,
-                score: staff_score(n, quick_fires, repeated),
-                ai_good: v.good,
-                ai_mediocre: v.mediocre,
-                ai_bad: v.bad,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| b.replies.cmp(&a.replies).then(a.staff.cmp(&b.staff)));
-    out
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
