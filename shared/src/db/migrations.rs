@@ -83,6 +83,20 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// first deploy) each take the write lock in turn and decide what to apply only once they hold it,
 /// so the first applies them and the others find nothing left to do.
 pub async fn migrate(db: &Db) -> AppResult<usize> {
+    // Every step may meet another starting process's lock (its switch to WAL, its migrations): wait.
+    let started = std::time::Instant::now();
+    loop {
+        match migrate_once(db).await {
+            Err(AppError::Db(e)) if is_busy(&e) && started.elapsed() < LOCK_WAIT => {
+                tracing::info!("another process holds the database's write lock; waiting to migrate");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn migrate_once(db: &Db) -> AppResult<usize> {
     let conn = db.connect().await?;
     let done = applied(&conn).await?;
     newer_than_known(&done)?;
@@ -94,16 +108,7 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
     if done.contains(&3) {
         crate::domain::sync::build_missing_scattered_indexes(&conn, || false).await?;
     }
-    let started = std::time::Instant::now();
-    loop {
-        match apply_pending(&conn).await {
-            Err(AppError::Db(e)) if is_busy(&e) && started.elapsed() < LOCK_WAIT => {
-                tracing::info!("another process holds the database's write lock; waiting to migrate");
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            }
-            other => return other,
-        }
-    }
+    apply_pending(&conn).await
 }
 
 fn is_busy(message: &str) -> bool {

@@ -78,8 +78,17 @@ impl Db {
                 // needs the file to itself: wait for other processes starting at the same moment.
                 let conn = db.connect()?;
                 conn.execute_batch("PRAGMA busy_timeout=5000;").await?;
-                let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
-                while rows.next().await?.is_some() {}
+                // The switch can meet another starting process's lock without the busy handler
+                // waiting for it (SQLite answers "locked" at once): try again for a while.
+                let started = std::time::Instant::now();
+                loop {
+                    match wal(&conn).await {
+                        Err(e) if e.to_string().contains("locked") && started.elapsed().as_secs() < 10 => {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                        }
+                        other => break other?,
+                    }
+                }
                 Backend::File { db, idle: Arc::new(Mutex::new(Vec::new())) }
             }
             DatabaseMode::Remote { url, token } => Backend::Remote(Arc::new(Remote::new(url, token)?)),
@@ -195,4 +204,11 @@ impl Db {
 /// fails half-way with "database is locked" because another connection wrote first.
 pub async fn write_tx(conn: &Conn) -> DbResult<Tx<'_>> {
     conn.transaction().await
+}
+
+/// Sets a local file to WAL (a property of the file, set once).
+async fn wal(conn: &libsql::Connection) -> Result<(), libsql::Error> {
+    let mut rows = conn.query("PRAGMA journal_mode=WAL", ()).await?;
+    while rows.next().await?.is_some() {}
+    Ok(())
 }
