@@ -17,7 +17,7 @@ use super::{service_health, snooze, ServiceHealthParams, ServiceHealthRow};
 use crate::common::{self, envelope, explain, href, ids_text, sparkline, window_tabs, Params, WINDOW_TABS};
 
 pub(super) const PATH: &str = "/reports/service-health";
-const TREND_DAYS: i64 = 7;
+pub const TREND_DAYS: i64 = 7;
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
@@ -98,7 +98,7 @@ fn how_to_read(p: &ServiceHealthParams) -> Markup {
         ul {
             li { "Snooze 24h hides a service; Copy ID copies its id for tickets and messages." }
             li { "The red bar appears when services are critical: snooze them all or copy all their ids at once." }
-            li { "Every number opens the orders behind it. The trend shows each day's score over the last " (TREND_DAYS) " days (that day's finished and slow orders, plus today's stuck orders that were already stuck then)." }
+            li { "Every number opens the orders behind it. The trend shows the score of each of the last " (TREND_DAYS) " calendar days (UTC, today so far last): that day's finished and slow orders, plus today's stuck orders that were already stuck at its end." }
             li { "Tune Stuck after, Slow multiplier and Min orders in the profile. The report reads the local order cache: if it looks stale, check Settings → Sync." }
         }
         h3 { "Time windows" }
