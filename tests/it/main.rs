@@ -28,6 +28,7 @@ mod console_fixes;
 mod data_pages;
 mod delivery;
 mod exports;
+mod exports_history;
 mod file_modes;
 mod forms;
 mod health;
