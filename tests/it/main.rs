@@ -29,6 +29,7 @@ mod data_pages;
 mod delivery;
 mod exports;
 mod exports_history;
+mod exports_reports;
 mod file_modes;
 mod forms;
 mod health;
