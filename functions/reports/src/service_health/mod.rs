@@ -154,31 +154,41 @@ struct Summed {
     /// The speed stored with the catalogue name (-1 = none stored) and the slow orders counted at it.
     stored_speed: i64,
     slow: i64,
+    /// The trend's stuck orders per day, its finished and slow per day from the roll-up, and whether
+    /// the roll-up holds the multiplier.
+    trend: Option<(Vec<i64>, Vec<i64>, bool)>,
 }
 
 /// Every service of the scope with stuck orders or at least `min_orders` finished ones, summed in SQL:
 /// finished orders from the hourly roll-up plus the window's partial hours at both ends, slow ones
-/// counted at the speed stored in the catalogue, stuck ones from their partial index. One statement.
-fn sums_cte(sc: &str, p: &ServiceHealthParams, now: i64) -> String {
+/// counted at the speed stored in the catalogue, stuck ones from their partial index — with, for a
+/// trend of `days` days, the stuck orders at each day's end (`t0`…) from the same pass. One statement.
+fn sums_cte(sc: &str, p: &ServiceHealthParams, now: i64, days: i64) -> String {
     let from = now - p.window_hours * 3600;
     let hours = Buckets::cut(from, now, 3600);
     let svc = p.service_sql();
     let stuck_before = now - p.stuck_after_hours * 3600;
+    let stuck_days = trend::stuck_columns("created", p, days, now);
+    let zeros: String = stuck_days.iter().map(|_| ", 0").collect();
+    let stuck_cols: String = stuck_days.iter().map(|c| format!(", {c}")).collect();
+    let names: String = (0..days).map(|d| format!(", t{d}")).collect();
+    let named_zeros: String = (0..days).map(|d| format!(", 0 AS t{d}")).collect();
+    let sums: String = (0..days).map(|d| format!(", SUM(t{d})")).collect();
     let edges = hours.edges_sql("last_update").map(|edge| {
         format!(
-            "SELECT panel_id, service_id, 1, 0 FROM orders_cache INDEXED BY orders_cache_finished
+            "SELECT panel_id, service_id, 1, 0{zeros} FROM orders_cache INDEXED BY orders_cache_finished
              WHERE {sc} AND {FINISHED_SQL} AND {edge} AND service_id IS NOT NULL{svc}"
         )
     });
     // One grouping of every source, so no join needs an index.
     format!(
-        "sums(panel_id, service_id, finished, stuck) AS (
-            SELECT panel_id, service_id, SUM(f), SUM(st) FROM (
-                SELECT panel_id, service_id, finished AS f, 0 AS st FROM rollup_finished_hours
+        "sums(panel_id, service_id, finished, stuck{names}) AS (
+            SELECT panel_id, service_id, SUM(f), SUM(st){sums} FROM (
+                SELECT panel_id, service_id, finished AS f, 0 AS st{named_zeros} FROM rollup_finished_hours
                 WHERE {sc} AND hour >= {first} AND hour < {end}{svc}
                 UNION ALL {head} UNION ALL {tail}
                 UNION ALL
-                SELECT panel_id, service_id, 0, 1 FROM orders_cache INDEXED BY orders_cache_stuck
+                SELECT panel_id, service_id, 0, 1{stuck_cols} FROM orders_cache INDEXED BY orders_cache_stuck
                 WHERE {sc} AND {STUCK_SQL} AND created < {stuck_before} AND service_id IS NOT NULL{svc})
             GROUP BY panel_id, service_id HAVING SUM(st) > 0 OR SUM(f) >= ?4)",
         first = hours.first,
@@ -194,17 +204,31 @@ fn report_params(p: &ServiceHealthParams, now: i64) -> Vec<libsql::Value> {
     vec![from.into(), now.into(), p.slow_multiplier.into(), p.min_orders.into()]
 }
 
-fn summed_stmt(sc: &str, p: &ServiceHealthParams, now: i64) -> Stmt {
+/// The report in one statement: a row per listed service, with its trend's columns when `days` > 0
+/// (stuck per day `t0…`, finished and slow per day from the roll-up `f0, s0…`, and whether the roll-up
+/// holds the multiplier at all).
+fn summed_stmt(sc: &str, p: &ServiceHealthParams, now: i64, days: i64) -> Stmt {
     let slow = slow_count_sql("k.panel_id", "k.service_id", "s.min_per_day");
+    let (with_trend, trend_cols, trend_join) = if days > 0 {
+        let stuck: String = (0..days).map(|d| format!(", k.t{d}")).collect();
+        let rolled: String = (0..days).map(|d| format!(", tr.f{d}, tr.s{d}")).collect();
+        (
+            format!(", {}", trend::rollup_cte(sc, "?3", days, now)),
+            format!("{stuck}{rolled}, EXISTS (SELECT 1 FROM slow_multipliers WHERE multiplier = ?3)"),
+            "LEFT JOIN tr ON tr.panel_id = k.panel_id AND tr.service_id = k.service_id",
+        )
+    } else {
+        (String::new(), String::new(), "")
+    };
     let sql = format!(
-        "WITH {}
+        "WITH {}{with_trend}
          SELECT k.panel_id, k.service_id, k.finished, k.stuck,
             COALESCE(s.name, (SELECT service_name FROM orders_cache o INDEXED BY orders_cache_service
                 WHERE o.service_id = k.service_id AND o.panel_id = k.panel_id AND o.service_name IS NOT NULL LIMIT 1)),
             COALESCE(s.min_per_day, -1),
-            CASE WHEN s.min_per_day > 0 AND k.finished > 0 THEN {slow} ELSE 0 END
-         FROM sums k LEFT JOIN services_cache s ON s.panel_id = k.panel_id AND s.id = k.service_id",
-        sums_cte(sc, p, now)
+            CASE WHEN s.min_per_day > 0 AND k.finished > 0 THEN {slow} ELSE 0 END{trend_cols}
+         FROM sums k LEFT JOIN services_cache s ON s.panel_id = k.panel_id AND s.id = k.service_id {trend_join}",
+        sums_cte(sc, p, now, days)
     );
     Stmt::new(sql, report_params(p, now))
 }
@@ -258,8 +282,17 @@ pub async fn with_trend(
         // INDEXED BY has no plan for a constant-false condition; nothing is in scope anyway.
         return Ok((Vec::new(), Trend::new()));
     }
+    let days = trend_days.max(0);
     let mut reads = Reads::new();
-    let summed = reads.add(summed_stmt(&sc, p, now), |r| {
+    let summed = reads.add(summed_stmt(&sc, p, now, days), |r| {
+        // With a trend: stuck per day, finished and slow per day, and the multiplier held (3 × days + 1).
+        let days = (r.column_count() - 7) / 3;
+        let trend = if days > 0 {
+            let held = r.get::<i64>(7 + 3 * days)? != 0;
+            Some((trend::ints(r, 7, days)?, trend::ints(r, 7 + days, 2 * days)?, held))
+        } else {
+            None
+        };
         Ok(Summed {
             key: (r.get(0)?, r.get(1)?),
             finished: r.get(2)?,
@@ -267,6 +300,7 @@ pub async fn with_trend(
             name: shared::db::opt_text(r, 4)?,
             stored_speed: r.get(5)?,
             slow: r.get(6)?,
+            trend,
         })
     });
     let snoozes = snooze::active_read(&mut reads, &sc, now);
@@ -277,25 +311,6 @@ pub async fn with_trend(
         ),
         |r| Ok(((r.get::<i64>(0)?, r.get::<i64>(1)?), speeds::speed_from(r, 2)?)),
     );
-    // The trend's keys are the report's services at their stored speed (`sums`, computed again).
-    let keys = format!(
-        "WITH {}, k(panel_id, service_id, speed) AS MATERIALIZED (SELECT k.panel_id, k.service_id, COALESCE(s.min_per_day, 0)
-         FROM sums k LEFT JOIN services_cache s ON s.panel_id = k.panel_id AND s.id = k.service_id)",
-        sums_cte(&sc, p, now)
-    );
-    let trend_reads = (trend_days > 0).then(|| {
-        trend::add_reads(
-            &mut reads,
-            &keys,
-            report_params(p, now),
-            report_params(p, now),
-            "?3",
-            trend::Source::StoredSpeed,
-            p,
-            trend_days,
-            now,
-        )
-    });
     let mut done = reads.run(conn).await?;
     let mut summed = done.all(summed).await?;
     let snoozed: HashMap<(i64, i64), i64> =
@@ -306,22 +321,30 @@ pub async fn with_trend(
     // The speed the name promises; where the stored one is not it, count the slow orders again at it.
     let speeds: Vec<Option<u64>> =
         summed.iter().map(|x| x.name.as_deref().and_then(|n| service_name::parse(n).min_per_day)).collect();
+    let stale = |x: &Summed, speed: &Option<u64>| x.stored_speed != speed.map_or(0, |v| v as i64);
     let recount: Vec<((i64, i64), u64)> = summed
         .iter()
         .zip(&speeds)
-        .filter(|(x, speed)| x.finished > 0 && x.stored_speed != speed.map_or(0, |v| v as i64))
+        .filter(|(x, speed)| x.finished > 0 && stale(x, speed))
         .filter_map(|(x, speed)| speed.filter(|v| *v > 0).map(|v| (x.key, v)))
         .collect();
     let recounted = slow_at(conn, p, now, &recount).await?;
-    let mut trend = match trend_reads {
-        Some(r) => trend::collect_series(&mut done, r, trend_days).await?,
-        None => Trend::new(),
-    };
-    if trend_days > 0 && !recount.is_empty() {
-        // Services whose stored speed is stale: their trend again, at the speed their name promises.
-        let stale: Vec<((i64, i64), Option<u64>)> = recount.iter().map(|(k, v)| (*k, Some(*v))).collect();
-        trend.extend(score_trend(conn, scope, p, &stale, trend_days, now).await?);
+    // The trend from the report's own row, except where the roll-up cannot say: then from the orders.
+    let mut trend = Trend::new();
+    let mut from_orders = Vec::new();
+    for (x, speed) in summed.iter().zip(&speeds) {
+        match &x.trend {
+            Some((stuck, rolled, true)) if !stale(x, speed) => {
+                let series = trend::series(rolled, stuck, days);
+                if series.iter().any(Option::is_some) {
+                    trend.insert(x.key, series);
+                }
+            }
+            Some(_) => from_orders.push((x.key, *speed)),
+            None => {}
+        }
     }
+    trend.extend(score_trend(conn, scope, p, &from_orders, days, now).await?);
     let mut out = Vec::new();
     for (x, speed) in summed.into_iter().zip(speeds) {
         let slow = if x.stored_speed == speed.map_or(0, |v| v as i64) {
