@@ -170,7 +170,7 @@ fn sums_cte(sc: &str, p: &ServiceHealthParams, now: i64, days: i64) -> String {
     let stuck_before = now - p.stuck_after_hours * 3600;
     let stuck_days = trend::stuck_columns("created", p, days, now);
     let zeros: String = stuck_days.iter().map(|_| ", 0").collect();
-    let stuck_cols: String = stuck_days.iter().map(|c| format!(", {c}")).collect();
+    let stuck_cols: String = stuck_days.iter().map(|c| format!(", SUM({c})")).collect();
     let names: String = (0..days).map(|d| format!(", t{d}")).collect();
     let named_zeros: String = (0..days).map(|d| format!(", 0 AS t{d}")).collect();
     let sums: String = (0..days).map(|d| format!(", SUM(t{d})")).collect();
@@ -180,16 +180,19 @@ fn sums_cte(sc: &str, p: &ServiceHealthParams, now: i64, days: i64) -> String {
              WHERE {sc} AND {FINISHED_SQL} AND {edge} AND service_id IS NOT NULL{svc}"
         )
     });
-    // One grouping of every source, so no join needs an index.
+    // One grouping of every source, so no join needs an index; the roll-up and the stuck orders are
+    // summed per service first (the outer grouping then sorts about a row per service, not every
+    // bucket and stuck order: a fifth of the statement at a million orders).
     format!(
         "sums(panel_id, service_id, finished, stuck{names}) AS (
             SELECT panel_id, service_id, SUM(f), SUM(st){sums} FROM (
-                SELECT panel_id, service_id, finished AS f, 0 AS st{named_zeros} FROM rollup_finished_hours
-                WHERE {sc} AND hour >= {first} AND hour < {end}{svc}
+                SELECT panel_id, service_id, SUM(finished) AS f, 0 AS st{named_zeros} FROM rollup_finished_hours
+                WHERE {sc} AND hour >= {first} AND hour < {end}{svc} GROUP BY panel_id, service_id
                 UNION ALL {head} UNION ALL {tail}
                 UNION ALL
-                SELECT panel_id, service_id, 0, 1{stuck_cols} FROM orders_cache INDEXED BY orders_cache_stuck
-                WHERE {sc} AND {STUCK_SQL} AND created < {stuck_before} AND service_id IS NOT NULL{svc})
+                SELECT panel_id, service_id, 0, COUNT(*){stuck_cols} FROM orders_cache INDEXED BY orders_cache_stuck
+                WHERE {sc} AND {STUCK_SQL} AND created < {stuck_before} AND service_id IS NOT NULL{svc}
+                GROUP BY panel_id, service_id)
             GROUP BY panel_id, service_id HAVING SUM(st) > 0 OR SUM(f) >= ?4)",
         first = hours.first,
         end = hours.end,
