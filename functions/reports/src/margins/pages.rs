@@ -13,7 +13,7 @@ use shared::{Access, AppResult, AppState, Routes};
 use super::{
     chart, last_costed, margins, scope_sql, CostedOrder, MarginParams, Margins, ServiceMargin, Sums,
 };
-use crate::common::{self, envelope, explain, href, window_tabs, Params, WINDOW_TABS};
+use crate::common::{self, envelope, explain, href, json_link, window_tabs, Params, WINDOW_TABS};
 
 const PATH: &str = "/reports/margins";
 const CHART_DAYS: i64 = 30;
@@ -176,7 +176,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 (t.orders) " orders, revenue " (ui::money(Some(t.revenue), cur(t))) ", margin " strong { (ui::money(Some(t.margin), cur(t))) } " (" (pct(t.margin_pct)) ")"
                 @if t.cost_unknown > 0 { ", " (t.cost_unknown) " with cost unknown" }
             }
-            " · " a href=(format!("{PATH}.json{}", raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
+            " · " (json_link(PATH, raw.as_deref()))
         }
         (chart::by_day(&days, CHART_DAYS, today))
         h2 { "Per service" }

@@ -10,7 +10,7 @@ use shared::ui::{self, col, num};
 use shared::{Access, AppResult, AppState, Routes};
 
 use super::{orders, providers, ProviderOrder, ProviderParams, ProviderRow, NO_PROVIDER};
-use crate::common::{envelope, explain, href, window_tabs, Params, WINDOW_TABS};
+use crate::common::{envelope, explain, href, json_link, window_tabs, Params, WINDOW_TABS};
 use crate::margins::Sums;
 use crate::service_health::{pages::params_from as health_params, ServiceHealthParams};
 
@@ -129,7 +129,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         (window_tabs(&viewer, PATH, WINDOW_TABS, h.window_hours, &[]))
         p.summary {
             (rows.len()) " providers · "
-            a href=(format!("{PATH}.json{}", raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
+            (json_link(PATH, raw.as_deref()))
         }
         (ui::table(&cols, &table_rows, ui::empty_state("No provider had orders in this window or has stuck orders. Try a longer window; if the cache is empty, check Settings → Sync.", Some(("/settings/sync", "Open Settings → Sync")))))
     };

@@ -14,7 +14,10 @@ use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::profiles::ServiceProfile;
 use super::{service_health, snooze, ServiceHealthParams, ServiceHealthRow};
-use crate::common::{self, envelope, explain, href, ids_text, sparkline, window_tabs, Params, WINDOW_TABS};
+use crate::common::{
+    self, envelope, explain, href, ids_text, json_link, sparkline, window_tabs, Params, ProfileFilters,
+    WINDOW_TABS,
+};
 
 pub(super) const PATH: &str = "/reports/service-health";
 const TREND_DAYS: i64 = 7;
@@ -213,20 +216,20 @@ async fn page(ask: Ask) -> AppResult<Markup> {
         "No service has stuck orders or enough finished orders in this window. Try a longer window or lower Min orders in the profile; if the cache is empty, check Settings → Sync.",
         Some(("/settings/sync", "Open Settings → Sync")),
     );
+    let filters = ProfileFilters {
+        path: PATH,
+        window_hours: p.window_hours,
+        profiles: all_profiles.iter().map(|pr| (pr.id, pr.name.as_str(), pr.is_default)).collect(),
+        chosen: profile.id,
+        profiles_path: "/reports/service-health/profiles",
+    };
+    let summary = html! {
+        "Stuck after " (p.stuck_after_hours) "h · slow × " (p.slow_multiplier) " · min orders " (p.min_orders)
+        @if !p.services.is_empty() { " · services " (ids_text(&p.services)) }
+    };
     let content = html! {
         (how_to_read(&p))
-        form.filters method="get" action=(PATH) {
-            @if let Some(pn) = viewer.panel { input type="hidden" name="panel" value=(pn); }
-            input type="hidden" name="window_hours" value=(p.window_hours);
-            div { label for="profile" { "Profile" }
-                select #profile name="profile" data-autosubmit {
-                    @for pr in &all_profiles { option value=(pr.id) selected[pr.id == profile.id] { (pr.name) @if pr.is_default { " (default)" } } }
-                } }
-            noscript { button type="submit" { "Show" } }
-            a href=(link(&viewer, "/reports/service-health/profiles")) { "Profiles" }
-            span.muted { "Stuck after " (p.stuck_after_hours) "h · slow × " (p.slow_multiplier) " · min orders " (p.min_orders)
-                @if !p.services.is_empty() { " · services " (ids_text(&p.services)) } }
-        }
+        (filters.form(&viewer, summary))
         (window_tabs(&viewer, PATH, WINDOW_TABS, p.window_hours, &keep))
         @if !critical.is_empty() {
             div.redbar role="alert" {
@@ -252,7 +255,7 @@ async fn page(ask: Ask) -> AppResult<Markup> {
             a href=(all_href("finished")) { (total(|r| r.finished)) " finished" } " · "
             a href=(all_href("slow")) { (total(|r| r.slow)) " slow" }
             " in the last " (p.window_hours) "h · "
-            a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
+            (json_link(PATH, raw.as_deref()))
             " · " (crate::exports::link(PATH, raw.as_deref()))
         }
         // The rows' checkboxes and Snooze buttons belong to one form: selected rows are snoozed together.

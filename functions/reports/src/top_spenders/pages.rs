@@ -6,12 +6,14 @@ use maud::{html, Markup};
 
 use shared::auth::Role;
 use shared::pp::money;
-use shared::ui::{self, col, link, num};
+use shared::ui::{self, col, num};
 use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::profiles::UserProfile;
 use super::{restriction, top_spenders, user_activity, TopSpendersParams};
-use crate::common::{self, envelope, explain, href, ids_text, window_tabs, Params};
+use crate::common::{
+    self, envelope, explain, href, ids_text, json_link, window_tabs, Params, ProfileFilters,
+};
 
 const PATH: &str = "/reports/top-spenders";
 const TABS: &[i64] = &[12, 24, 48, 72, 96];
@@ -129,22 +131,20 @@ async fn page(ask: Ask) -> AppResult<Markup> {
         "No user paid or ordered in this window above the profile's minimums. Try a longer window or lower Min payments / Min spend; if the cache is empty, check Settings → Sync.",
         None,
     );
+    let filters = ProfileFilters {
+        path: PATH,
+        window_hours: p.window_hours,
+        profiles: all_profiles.iter().map(|pr| (pr.id, pr.name.as_str(), pr.is_default)).collect(),
+        chosen: profile.id,
+        profiles_path: "/reports/top-spenders/profiles",
+    };
+    let summary = html! { "Min payments " (p.min_payments) " · min spend " (money::usd(p.min_spend)) " · " (restriction(&p.user_ids)) };
     let content = html! {
         (how_to_read(&p))
-        form.filters method="get" action=(PATH) {
-            @if let Some(pn) = viewer.panel { input type="hidden" name="panel" value=(pn); }
-            input type="hidden" name="window_hours" value=(p.window_hours);
-            div { label for="profile" { "Profile" }
-                select #profile name="profile" data-autosubmit {
-                    @for pr in &all_profiles { option value=(pr.id) selected[pr.id == profile.id] { (pr.name) @if pr.is_default { " (default)" } } }
-                } }
-            noscript { button type="submit" { "Show" } }
-            a href=(link(&viewer, "/reports/top-spenders/profiles")) { "Profiles" }
-            span.muted { "Min payments " (p.min_payments) " · min spend " (money::usd(p.min_spend)) " · " (restriction(&p.user_ids)) }
-        }
+        (filters.form(&viewer, summary))
         (window_tabs(&viewer, PATH, TABS, p.window_hours, &keep))
         p.summary { (total) " users qualify" @if total > rows.len() { " · showing the top " (rows.len()) } " · "
-            a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
+            (json_link(PATH, raw.as_deref()))
             " · " (crate::exports::link(PATH, raw.as_deref())) }
         (ui::table(&[col("User"), col("Joined"), num("Payments"), num("Spend (window)"), num("Lifetime"), col("Top services")], &table_rows, empty))
     };
