@@ -4,7 +4,6 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use shared::auth::{Role, Viewer};
 use shared::domain::competitors::profiles::{self, parse_ids, Profile, ProfileInput, MAX_WINDOW_HOURS};
@@ -12,9 +11,9 @@ use shared::domain::competitors::{self, Competitor};
 use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link, num};
-use shared::{AppError, AppResult, AppState};
+use shared::{AppResult, AppState};
 
-use super::{panel_select, tabs, working_panel};
+use super::{panel_select, tabs, working_panel, IdQuery};
 
 fn window_label(h: i64) -> String {
     if h % 24 == 0 {
@@ -162,11 +161,6 @@ fn validate(
     errors.or_ok(|| ProfileInput { panel_id, name, competitor_ids, service_ids, window_hours })
 }
 
-#[derive(Deserialize)]
-pub struct IdQuery {
-    id: Option<String>,
-}
-
 /// New (no id) or edit (`?id=N`).
 pub async fn edit_page(
     State(state): State<AppState>,
@@ -174,13 +168,7 @@ pub async fn edit_page(
     Query(q): Query<IdQuery>,
 ) -> AppResult<Markup> {
     let rivals = competitors::list(&state.db, &viewer.scope(), None).await?;
-    let id = match q.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            Some(s.parse::<i64>().map_err(|_| AppError::bad_request("id must be a profile's number."))?)
-        }
-        None => None,
-    };
-    let Some(id) = id else {
+    let Some(id) = q.id("a profile")? else {
         let body = html! {
             @if viewer.panels.is_empty() { (ui::empty_state("No panels are shared with you.", None)) }
             @else { (form(&viewer, None, &rivals, &FormData::default(), &FormErrors::default())) }

@@ -5,7 +5,6 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
@@ -17,7 +16,7 @@ use shared::ui::form::{field, secret_input, secret_value, text_input, Field, For
 use shared::ui::{self, col, csrf_input, link, num};
 use shared::{AppError, AppResult, AppState};
 
-use super::{panel_select, tabs, working_panel};
+use super::{panel_select, tabs, working_panel, IdQuery};
 use crate::audit_log::log;
 
 fn status_cell(c: &Competitor) -> Markup {
@@ -217,24 +216,13 @@ pub async fn create(post: Post) -> AppResult<Response> {
     post.submit(valid, page, save).await
 }
 
-#[derive(Deserialize)]
-pub struct IdQuery {
-    id: Option<String>,
-}
-
 /// `/competitors/edit?id=N` (a query rather than a path, so a bare link shows where to go).
 pub async fn edit_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<IdQuery>,
 ) -> AppResult<Markup> {
-    let id = match q.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            Some(s.parse::<i64>().map_err(|_| AppError::bad_request("id must be a competitor's number."))?)
-        }
-        None => None,
-    };
-    let Some(id) = id else {
+    let Some(id) = q.id("a competitor")? else {
         let body = html! { (tabs(&viewer, "")) (ui::empty_state("Choose a competitor panel to edit.", Some(("/competitors", "Competitor panels")))) };
         return Ok(ui::page(&viewer, "Edit competitor panel", body));
     };
