@@ -27,7 +27,9 @@ fn form(viewer: &Viewer, s: &AiSettings, data: &FormData, errors: &FormErrors, u
         form.card method="post" action="/ai/settings" {
             (csrf_input(viewer))
             h2 { "Provider" }
-            (field(Field { name: "base_url", label: "Provider URL", help: Some("An OpenAI-compatible endpoint: https://api.openai.com/v1 (default), https://openrouter.ai/api/v1, or a local http://127.0.0.1:11434/v1. A user name or password in the address is dropped: the key goes in API key."), error: errors.get("base_url") },
+            (field(Field { name: "base_url", label: "Provider URL", help: Some("An OpenAI-compatible endpoint: https://api.openai.com/v1 (default), \
+                https://openrouter.ai/api/v1, or a local http://127.0.0.1:11434/v1. A user name or password in the address is dropped: the key goes \
+                in API key."), error: errors.get("base_url") },
                 text_input("base_url", &value("base_url", s.base_url.clone()), false, "text")))
             @if owner {
                 (field(Field { name: "api_key", label: "API key", help: Some(&key_help), error: errors.get("api_key") },
@@ -38,16 +40,21 @@ fn form(viewer: &Viewer, s: &AiSettings, data: &FormData, errors: &FormErrors, u
                     p { (ui::secret_hint(s.api_key_last4.as_deref())) " " span.muted { "Only an owner can change the AI key." } }
                 }
             }
-            (field(Field { name: "model", label: "Default model", help: Some("Used by the reviewer and by prompts without their own model, e.g. gpt-4o-mini."), error: errors.get("model") },
+            (field(Field { name: "model", label: "Default model", help: Some("Used by the reviewer and by prompts without their own model, e.g. \
+                gpt-4o-mini."), error: errors.get("model") },
                 text_input("model", &value("model", s.model.clone()), false, "text")))
-            (field(Field { name: "translation_language", label: "Translation Language", help: Some("Ticket conversations are translated into this language."), error: errors.get("translation_language") },
+            (field(Field { name: "translation_language", label: "Translation Language", help: Some("Ticket conversations are translated into this \
+                language."), error: errors.get("translation_language") },
                 text_input("translation_language", &value("translation_language", s.translation_language.clone()), false, "text")))
             h2 { "Reviewer budget" }
-            (field(Field { name: "max_replies_per_run", label: "Max replies per run", help: Some("Staff replies the scheduled reviewer sends to the model in one run (every 5 minutes). 0 turns the reviewer off."), error: errors.get("max_replies_per_run") },
+            (field(Field { name: "max_replies_per_run", label: "Max replies per run", help: Some("Staff replies the scheduled reviewer sends to the \
+                model in one run (every 5 minutes). 0 turns the reviewer off."), error: errors.get("max_replies_per_run") },
                 text_input("max_replies_per_run", &value("max_replies_per_run", s.max_replies_per_run.to_string()), false, "number")))
-            (field(Field { name: "max_tokens_per_run", label: "Max tokens per run", help: Some("A run ends before its calls could go over this; the rest waits for the next run."), error: errors.get("max_tokens_per_run") },
+            (field(Field { name: "max_tokens_per_run", label: "Max tokens per run", help: Some("A run ends before its calls could go over this; the \
+                rest waits for the next run."), error: errors.get("max_tokens_per_run") },
                 text_input("max_tokens_per_run", &value("max_tokens_per_run", s.max_tokens_per_run.to_string()), false, "number")))
-            (field(Field { name: "max_tokens_per_day", label: "Max tokens per day", help: Some(&format!("The reviewer stops for the day (UTC) before going over this. Used today: {used} tokens.")), error: errors.get("max_tokens_per_day") },
+            (field(Field { name: "max_tokens_per_day", label: "Max tokens per day", help: Some(&format!("The reviewer stops for the day (UTC) before \
+                going over this. Used today: {used} tokens.")), error: errors.get("max_tokens_per_day") },
                 text_input("max_tokens_per_day", &value("max_tokens_per_day", s.max_tokens_per_day.to_string()), false, "number")))
             h2 { "AI Analysis Prompt" }
             div.field.invalid[errors.get("analysis_prompt").is_some()] {

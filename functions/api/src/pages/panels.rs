@@ -83,11 +83,13 @@ fn form(viewer: &Viewer, panel: Option<&Panel>, data: &FormData, errors: &FormEr
             (csrf_input(viewer))
             (field(Field { name: "name", label: "Name", help: None, error: errors.get("name") },
                 text_input("name", &value("name", panel.map(|p| p.name.as_str())), true, "text")))
-            (field(Field { name: "base_url", label: "URL", help: Some("The panel's address, e.g. https://yourpanel.com (an /admin/adminapi/v2 address is fine too)."), error: errors.get("base_url") },
+            (field(Field { name: "base_url", label: "URL", help: Some("The panel's address, e.g. https://yourpanel.com (an /admin/adminapi/v2 address \
+                is fine too)."), error: errors.get("base_url") },
                 text_input("base_url", &value("base_url", panel.map(|p| p.base_url.as_str())), true, "text")))
             (field(Field { name: "admin_key", label: "Admin API key", help: Some(&admin_help), error: errors.get("admin_key") },
                 secret_input("admin_key")))
-            (field(Field { name: "services_key", label: "Services API key", help: Some(&format!("A customer API key of this panel, for its service catalogue. {svc_help}")), error: errors.get("services_key") },
+            (field(Field { name: "services_key", label: "Services API key", help: Some(&format!("A customer API key of this panel, for its service \
+                catalogue. {svc_help}")), error: errors.get("services_key") },
                 secret_input("services_key")))
             (field(Field { name: "status", label: "Status", help: Some("Paused panels are not synced."), error: errors.get("status") },
                 html! { select #status name="status" {

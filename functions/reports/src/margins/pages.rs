@@ -57,9 +57,12 @@ fn how_to_read(p: &MarginParams) -> Markup {
     explain(html! {
         ul {
             li { "Orders created in the last " strong { (p.window_hours) " hours" } ", canceled and failed left out (nothing was charged for them)." }
-            li { "Revenue = the sum of their charges. Cost = the sum of what the provider charged (" code { "provider_charge" } "). Orders the panel sent without a provider charge are counted apart as " strong { "cost unknown" } ": their revenue is in Revenue, but not in the margin." }
+            li { "Revenue = the sum of their charges. Cost = the sum of what the provider charged (" code { "provider_charge" }
+                "). Orders the panel sent without a provider charge are counted apart as " strong { "cost unknown" }
+                ": their revenue is in Revenue, but not in the margin." }
             li { "Margin = revenue of the orders whose cost is known − their cost. Margin % = margin ÷ that revenue × 100." }
-            li { "Services " strong.neg { "sold below cost" } " (margin < 0) come first, in red, with the rate we charge and the provider's charge on the last " (LAST_ORDERS) " orders." }
+            li { "Services " strong.neg { "sold below cost" } " (margin < 0) come first, in red, with the rate we charge and the provider's charge on \
+                the last " (LAST_ORDERS) " orders." }
             li { "Money is never added across currencies: every number is per currency." }
             li { "The chart shows the last " (CHART_DAYS) " days by day (UTC), whatever the window." }
         }
@@ -173,14 +176,16 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
             @if m.totals.is_empty() { "No orders in this window." }
             @for (i, t) in m.totals.iter().enumerate() {
                 @if i > 0 { " · " }
-                (t.orders) " orders, revenue " (ui::money(Some(t.revenue), cur(t))) ", margin " strong { (ui::money(Some(t.margin), cur(t))) } " (" (pct(t.margin_pct)) ")"
+                (t.orders) " orders, revenue " (ui::money(Some(t.revenue), cur(t)))
+                ", margin " strong { (ui::money(Some(t.margin), cur(t))) } " (" (pct(t.margin_pct)) ")"
                 @if t.cost_unknown > 0 { ", " (t.cost_unknown) " with cost unknown" }
             }
             " · " (json_link(PATH, raw.as_deref()))
         }
         (chart::by_day(&days, CHART_DAYS, today))
         h2 { "Per service" }
-        (ui::table(&cols, &rows, ui::empty_state("No orders were created in this window (canceled and failed left out). Try a longer window; if the cache is empty, check Settings → Sync.", Some(("/settings/sync", "Open Settings → Sync")))))
+        (ui::table(&cols, &rows, ui::empty_state("No orders were created in this window (canceled and failed left out). Try a longer window; if the \
+            cache is empty, check Settings → Sync.", Some(("/settings/sync", "Open Settings → Sync")))))
         @if many_panels {
             h2 { "Per panel" }
             (ui::table(&money_cols(vec![col("Panel")]), &panel_rows, html! {}))

@@ -123,13 +123,17 @@ async fn page(ask: Ask) -> AppResult<Markup> {
     let content = html! {
         (sub_nav(viewer, &p, PATH))
         (explain(html! {
-            p { "Over the tickets created in the last " strong { (p.window_hours) " hours" } ". Staff are the senders of staff messages, as in By staff; a ticket counts for the staff member who answered it first." }
+            p { "Over the tickets created in the last " strong { (p.window_hours) " hours" } ". Staff are the senders of staff messages, as in By \
+                staff; a ticket counts for the staff member who answered it first." }
             ul {
-                li { "First response — ticket created → first staff reply. Median: the middle value (the mean of the two middle ones); P90: the value 90 % of answered tickets stay at or under (nearest rank)." }
+                li { "First response — ticket created → first staff reply. Median: the middle value (the mean of the two middle ones); P90: the value \
+                    90 % of answered tickets stay at or under (nearest rank)." }
                 li { "Resolution — ticket created → closed (a closed ticket's last update); the median over closed tickets." }
-                li { "Reopen rate — tickets where the customer wrote again after the ticket was closed, or after a staff reply left quiet for " (QUIET_SECS / 3600) " hours, ÷ tickets." }
+                li { "Reopen rate — tickets where the customer wrote again after the ticket was closed, or after a staff reply left quiet for "
+                    (QUIET_SECS / 3600) " hours, ÷ tickets." }
                 li { "Replies/ticket — staff replies in those tickets ÷ tickets." }
-                li { "Over target — answered later than the panel's response target (Panels → edit, default 60 minutes); by panel, also tickets still unanswered past it." }
+                li { "Over target — answered later than the panel's response target (Panels → edit, default 60 minutes); by panel, also tickets still \
+                    unanswered past it." }
             }
         }))
         (window_tabs(viewer, PATH, WINDOW_TABS, p.window_hours, &[]))

@@ -86,23 +86,31 @@ fn how_to_read(p: &ServiceHealthParams) -> Markup {
         h3 { "What counts as stuck or slow" }
         ul {
             li { "Stuck — orders currently in pending, in_progress, processing or an awaiting state, created more than "
-                 strong { (p.stuck_after_hours) " hours" } " ago, with remains > 0. Counted over the whole cache: the window does not hide older stuck orders." }
+                 strong { (p.stuck_after_hours) " hours" } " ago, with remains > 0. Counted over the whole cache: the window does not hide older \
+                     stuck orders." }
             li { "Finished — completed or partial orders whose last update falls inside the last " strong { (p.window_hours) " hours" } "." }
             li { "Slow — finished orders whose completion time (last update − created) is longer than quantity ÷ min speed per day × "
-                 strong { (m) } " days. The min speed is parsed from the service name (e.g. “Speed: 5-10K/Day” → 5,000/day); a service with no speed in its name has no slow orders." }
+                 strong { (m) } " days. The min speed is parsed from the service name (e.g. “Speed: 5-10K/Day” → 5,000/day); a service with no speed \
+                     in its name has no slow orders." }
             li { "Slow% = slow ÷ finished × 100 (0 when nothing finished)." }
-            li { "Measured/day — the median delivered units per day (quantity ÷ (last update − created)) of the service's orders completed in the last 7 days, whatever the window; Kept — the share of them delivered at the promised min speed or faster. Summed by the sync every 10 minutes." }
+            li { "Measured/day — the median delivered units per day (quantity ÷ (last update − created)) of the service's orders completed in the \
+                last 7 days, whatever the window; Kept — the share of them delivered at the promised min speed or faster. Summed by the sync every 10 \
+                minutes." }
         }
         h3 { "Score formula" }
-        p { code { "score = 100 − min(60, stuck × 5) − slow%" } ", never below 0. Each stuck order shaves 5 points (at most 60), then the slow ratio is subtracted. Stuck weighs heaviest because frozen orders block customers." }
+        p { code { "score = 100 − min(60, stuck × 5) − slow%" } ", never below 0. Each stuck order shaves 5 points (at most 60), then the slow ratio \
+            is subtracted. Stuck weighs heaviest because frozen orders block customers." }
         h3 { "Which services are listed" }
-        p { "A service is listed when it has stuck orders or at least " strong { (p.min_orders) } " finished orders in the window. Snoozed services are hidden for everyone until the snooze expires." }
+        p { "A service is listed when it has stuck orders or at least " strong { (p.min_orders) } " finished orders in the window. Snoozed services \
+            are hidden for everyone until the snooze expires." }
         h3 { "How to act" }
         ul {
             li { "Snooze 24h hides a service; Copy ID copies its id for tickets and messages." }
             li { "The red bar appears when services are critical: snooze them all or copy all their ids at once." }
-            li { "Every number opens the orders behind it. The trend shows each day's score over the last " (TREND_DAYS) " days (that day's finished and slow orders, plus today's stuck orders that were already stuck then)." }
-            li { "Tune Stuck after, Slow multiplier and Min orders in the profile. The report reads the local order cache: if it looks stale, check Settings → Sync." }
+            li { "Every number opens the orders behind it. The trend shows each day's score over the last " (TREND_DAYS) " days (that day's finished \
+                and slow orders, plus today's stuck orders that were already stuck then)." }
+            li { "Tune Stuck after, Slow multiplier and Min orders in the profile. The report reads the local order cache: if it looks stale, check \
+                Settings → Sync." }
         }
         h3 { "Time windows" }
         p { "Each tab re-aggregates from scratch: Last 2h shows real-time issues, Last 72h recurring patterns. Custom h… takes any number of hours." }

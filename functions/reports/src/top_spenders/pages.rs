@@ -69,13 +69,15 @@ fn keep(profile: &UserProfile, q: &Params) -> Vec<(&'static str, String)> {
 fn how_to_read(p: &TopSpendersParams) -> Markup {
     explain(html! {
         h3 { "Goal" }
-        p { "Spot top spenders and new high-value sign-ups in any chosen window. Follow up with whales, run welcome offers, or catch new sign-ups depositing big amounts." }
+        p { "Spot top spenders and new high-value sign-ups in any chosen window. Follow up with whales, run welcome offers, or catch new sign-ups \
+            depositing big amounts." }
         h3 { "Columns" }
         ul {
             li { "User — panel + id + username/email. 🆕 when the user signed up inside the last " (p.window_hours) " hours." }
             li { "Joined — sign-up date." }
             li { "Payments — count and total of payments with status completed created inside the window." }
-            li { "Spend (window) — the sum of the charges of the user's orders created inside the window, excluding canceled and fail orders. The list is sorted by this column, highest first." }
+            li { "Spend (window) — the sum of the charges of the user's orders created inside the window, excluding canceled and fail orders. The \
+                list is sorted by this column, highest first." }
             li { "Lifetime — the user's spent as the panel reports it (all time)." }
             li { "Top services — the user's 3 most-ordered service ids in the window, by order count." }
         }
@@ -87,7 +89,8 @@ fn how_to_read(p: &TopSpendersParams) -> Markup {
             li { "Only users with a payment or an order charge in the window are listed; at most " (p.limit) " rows are shown." }
         }
         h3 { "Window" }
-        p { "Pick 12/24/48/72/96h or a custom number of hours. The report re-aggregates from scratch each time. Every number opens the orders and payments behind it." }
+        p { "Pick 12/24/48/72/96h or a custom number of hours. The report re-aggregates from scratch each time. Every number opens the orders and \
+            payments behind it." }
     })
 }
 

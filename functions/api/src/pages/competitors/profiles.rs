@@ -44,7 +44,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
                     a href=(link(&viewer, &format!("/competitors/profiles/edit?id={}", p.id))) { "Edit" }
                     form method="post" action=(format!("/competitors/profiles/{}/delete", p.id)) {
                         (csrf_input(&viewer))
-                        button.danger type="submit" data-confirm={ "Delete the profile “" (p.name) "”? Its report goes; the rivals' price history stays." } { "Delete" }
+                        button.danger type="submit" data-confirm={ "Delete the profile “" (p.name) "”? Its report goes; the rivals' price history \
+                            stays." } { "Delete" }
                     }
                 } } }
             } }
@@ -113,9 +114,11 @@ fn form(
                 p.help { "None ticked: every competitor of the panel." }
                 @if let Some(e) = errors.get("competitor_ids") { p.error { (e) } }
             }
-            (field(Field { name: "service_ids", label: "Tracking (our service ids)", help: Some("Comma-separated ids of our services; blank tracks every service with a confirmed match."), error: errors.get("service_ids") },
+            (field(Field { name: "service_ids", label: "Tracking (our service ids)", help: Some("Comma-separated ids of our services; blank tracks \
+                every service with a confirmed match."), error: errors.get("service_ids") },
                 text_input("service_ids", &services, false, "text")))
-            (field(Field { name: "window_hours", label: "Window (hours)", help: Some("How far back the report compares: 12, 24, 48, 72, 96, 168 (a week), 720 (30 days)…"), error: errors.get("window_hours") },
+            (field(Field { name: "window_hours", label: "Window (hours)", help: Some("How far back the report compares: 12, 24, 48, 72, 96, 168 (a \
+                week), 720 (30 days)…"), error: errors.get("window_hours") },
                 text_input("window_hours", &window, true, "number")))
             div.actions {
                 button type="submit" { @if p.is_some() { "Save profile" } @else { "Add profile" } }

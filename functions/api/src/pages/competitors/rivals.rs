@@ -86,7 +86,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
     };
     let content = html! {
         (tabs(&viewer, "/competitors"))
-        p.help { "Each competitor's catalogue is read through its public API (/api/v2?action=services) — open a regular customer account on the rival panel and copy its API key. Synced every 12h (Settings → Sync, resource Competitors); manual sync available per row. A failed sync keeps the last good catalogue and shows the error." }
+        p.help { "Each competitor's catalogue is read through its public API (/api/v2?action=services) — open a regular customer account on the rival \
+            panel and copy its API key. Synced every 12h (Settings → Sync, resource Competitors); manual sync available per row. A failed sync keeps \
+            the last good catalogue and shows the error." }
         @if admin { p.actions { a.button href=(link(&viewer, "/competitors/new")) { "Add competitor panel" } } }
         (ui::table(&cols, &rows, empty))
     };
@@ -115,7 +117,8 @@ fn form(viewer: &Viewer, c: Option<&Competitor>, data: &FormData, errors: &FormE
             }
             (field(Field { name: "name", label: "Name", help: None, error: errors.get("name") },
                 text_input("name", &value("name", c.map(|c| c.name.as_str())), true, "text")))
-            (field(Field { name: "base_url", label: "Base URL", help: Some("The rival panel's address, e.g. https://rival.example (its /api/v2 is used)."), error: errors.get("base_url") },
+            (field(Field { name: "base_url", label: "Base URL", help: Some("The rival panel's address, e.g. https://rival.example (its /api/v2 is \
+                used)."), error: errors.get("base_url") },
                 text_input("base_url", &value("base_url", c.map(|c| c.base_url.as_str())), true, "text")))
             (field(Field { name: "api_key", label: "API key", help: Some(&key_help), error: errors.get("api_key") },
                 secret_input("api_key")))
