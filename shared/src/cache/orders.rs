@@ -144,20 +144,7 @@ pub const UNCHARGED_SQL: &str = "('canceled', 'fail')";
 pub const FAILED_SQL: &str = "('error', 'fail')";
 
 /// An order as the console shows it.
-#[derive(Clone, Debug)]
-pub struct Order {
-    pub panel_id: i64,
-    /// Everything else, as the panel sent it.
-    pub row: OrderRow,
-}
-
-/// A cached row reads as the panel's row it holds (`o.status`), its panel beside it.
-impl std::ops::Deref for Order {
-    type Target = OrderRow;
-    fn deref(&self) -> &OrderRow {
-        &self.row
-    }
-}
+pub type Order = super::Cached<OrderRow>;
 
 /// The columns `Order::from_row` reads, in its order.
 pub const COLUMNS: &str =

@@ -30,19 +30,7 @@ pub const TABLE: Table = Table {
 };
 
 /// A payment as the console shows it.
-pub struct Payment {
-    pub panel_id: i64,
-    /// Everything else, as the panel sent it.
-    pub row: PaymentRow,
-}
-
-/// A cached row reads as the panel's row it holds (`o.status`), its panel beside it.
-impl std::ops::Deref for Payment {
-    type Target = PaymentRow;
-    fn deref(&self) -> &PaymentRow {
-        &self.row
-    }
-}
+pub type Payment = super::Cached<PaymentRow>;
 
 /// The columns `payment_from` reads, in its order.
 pub const PAYMENT_COLUMNS: &str =

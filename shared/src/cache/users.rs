@@ -30,19 +30,7 @@ pub const TABLE: Table = Table {
 };
 
 /// A customer as the console shows them.
-pub struct User {
-    pub panel_id: i64,
-    /// Everything else, as the panel sent it.
-    pub row: UserRow,
-}
-
-/// A cached row reads as the panel's row it holds (`o.status`), its panel beside it.
-impl std::ops::Deref for User {
-    type Target = UserRow;
-    fn deref(&self) -> &UserRow {
-        &self.row
-    }
-}
+pub type User = super::Cached<UserRow>;
 
 /// The columns `user_from` reads, in its order.
 pub const USER_COLUMNS: &str =
