@@ -20,6 +20,14 @@ const STAFF: &str = "/reports/ticket-tracking/staff";
 const SERVICES: &str = "/reports/ticket-tracking/services";
 const FLAGGED: &str = "/reports/ticket-tracking/flagged";
 const STATS: &str = "/reports/staff-statistics";
+/// What Flagged replies can show: `kind` and its label.
+const FLAGGED_KINDS: &[(&str, &str)] = &[
+    ("flagged", "Flagged (quick fire, repeated or AI)"),
+    ("quick", "Quick fires"),
+    ("repeated", "Repeated"),
+    ("ai", "AI mediocre or bad"),
+    ("all", "All replies"),
+];
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
@@ -235,7 +243,8 @@ async fn services_page(ask: Ask) -> AppResult<Markup> {
                 li { "Order ids are every 6–10 digit number in the ticket's message bodies (longer or shorter numbers are not order ids). Each is \
                     looked up in the cached orders of the ticket's own panel → service id and name." }
                 li { "Tickets — tickets that mention at least one order of the service. Orders — distinct order ids of that service mentioned." }
-                li { "Top complaint — the most frequent ticket subject among them, with the prefix before the last “ - ” cut (“Orders - Refill” → “Refill”)." }
+                li { "Top complaint — the most frequent ticket subject among them, with the prefix before the last “ - ” cut \
+                    (“Orders - Refill” → “Refill”)." }
                 li { "Unresolved — tickets in the window with no parsable id, or whose ids are in no cached order." }
                 li { "Tickets whose messages are not in the database are fetched live from their panel (at most " (LIVE_FETCH_CAP)
                     " per request) and stored, so later requests read only the database." }
@@ -308,7 +317,7 @@ async fn flagged_page(ask: Ask) -> AppResult<Markup> {
     let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let kind = q.get("kind").unwrap_or("flagged");
-    if !["flagged", "quick", "repeated", "ai", "all"].contains(&kind) {
+    if !FLAGGED_KINDS.iter().any(|(k, _)| *k == kind) {
         return Err(AppError::bad_request("kind must be flagged, quick, repeated, ai or all."));
     }
     let staff = q.get("staff").map(str::to_string);
@@ -364,7 +373,7 @@ async fn flagged_page(ask: Ask) -> AppResult<Markup> {
                 option value="" { "All staff" }
                 @for n in &names { option value=(n) selected[staff.as_deref() == Some(*n)] { (n) } } } }
             div { label for="kind" { "Show" } select #kind name="kind" {
-                @for (k, l) in [("flagged", "Flagged (quick fire, repeated or AI)"), ("quick", "Quick fires"), ("repeated", "Repeated"), ("ai", "AI mediocre or bad"), ("all", "All replies")] {
+                @for &(k, l) in FLAGGED_KINDS {
                     option value=(k) selected[k == kind] { (l) } } } }
             button type="submit" { "Show" }
         }
