@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use maud::{html, Markup};
 
+use shared::audit::Changes;
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::ui::form::{field, secret_input, secret_value, text_input, Field, FormData, FormErrors};
@@ -169,37 +170,23 @@ fn is_loopback(u: &url::Url) -> bool {
 
 /// What changed, in words, for the activity log (the key by name only).
 fn changes(old: &AiSettings, new: &SettingsInput) -> String {
-    let mut out = Vec::new();
-    if old.base_url != new.base_url {
-        out.push(format!("provider {} → {}", old.base_url, new.base_url));
-    }
-    match new.api_key.as_deref() {
-        Some("") => out.push("API key cleared".into()),
-        Some(_) => out.push("API key replaced".into()),
-        None => {}
-    }
-    if old.model != new.model {
-        out.push(format!("model {} → {}", old.model, new.model));
-    }
-    if old.translation_language != new.translation_language {
-        out.push(format!("translation language {} → {}", old.translation_language, new.translation_language));
-    }
+    let mut c = Changes::default();
+    c.plain("provider", &old.base_url, &new.base_url);
+    c.secret("API key", new.api_key.as_deref());
+    c.plain("model", &old.model, &new.model);
+    c.plain("translation language", &old.translation_language, &new.translation_language);
     if (old.max_replies_per_run, old.max_tokens_per_run, old.max_tokens_per_day)
         != (new.max_replies_per_run, new.max_tokens_per_run, new.max_tokens_per_day)
     {
-        out.push(format!(
+        c.say(format!(
             "budget {} replies/run, {} tokens/run, {} tokens/day",
             new.max_replies_per_run, new.max_tokens_per_run, new.max_tokens_per_day
         ));
     }
     if old.analysis_prompt != new.analysis_prompt {
-        out.push("analysis prompt edited".into());
+        c.say("analysis prompt edited");
     }
-    if out.is_empty() {
-        "no changes".into()
-    } else {
-        out.join("; ")
-    }
+    c.text()
 }
 
 pub async fn save(

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
 
+use shared::audit::Changes;
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::domain::competitors::{self, Competitor, CompetitorInput};
@@ -236,21 +237,16 @@ pub async fn edit_page(
 
 /// What an update changed, in words.
 fn changes(c: &Competitor, input: &CompetitorInput) -> String {
-    let mut changes = Vec::new();
-    if c.name != input.name {
-        changes.push(format!("name {:?} → {:?}", c.name, input.name));
-    }
-    if c.base_url != input.base_url {
-        changes.push(format!("URL {} → {}", c.base_url, input.base_url));
-    }
+    let mut changes = Changes::default();
+    changes.quoted("name", &c.name, &input.name);
+    changes.plain("URL", &c.base_url, &input.base_url);
     if c.enabled != input.enabled {
-        changes.push(if input.enabled { "enabled".into() } else { "disabled".to_string() });
+        changes.say(if input.enabled { "enabled" } else { "disabled" });
     }
     if input.api_key.is_some() {
-        changes.push("API key replaced".into());
+        changes.say("API key replaced");
     }
-    let what = if changes.is_empty() { "no changes".into() } else { changes.join("; ") };
-    format!("{}: {what}", input.name)
+    format!("{}: {}", input.name, changes.text())
 }
 
 pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {
