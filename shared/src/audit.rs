@@ -125,7 +125,7 @@ pub fn list(reads: &mut Reads, f: &Filter, limit: i64) -> Read<Entry> {
     if let Some(b) = f.before {
         add("id <", b.into(), &mut sql);
     }
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.clamp(1, 500)));
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.clamp(1, crate::export::PAGE_ROWS as i64)));
     reads.add(Stmt::new(sql, libsql::params_from_iter(args)), |r| {
         Ok(Entry {
             id: r.get(0)?,

@@ -205,7 +205,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
 fn rollup_triggers() -> Vec<String> {
     shared::db::MIGRATIONS
         .iter()
-        .filter(|m| m.1 == "rollups" || m.1 == "money")
+        .filter(|m| matches!(m.1, "rollups" | "money" | "service_days"))
         .flat_map(|m| {
             m.2.split("CREATE TRIGGER ").skip(1).filter_map(|rest| {
                 rest.find("\nEND;").map(|end| format!("CREATE TRIGGER {}", &rest[..end + 5]))

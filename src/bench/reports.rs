@@ -115,7 +115,8 @@ async fn run_report(conn: &Conn, scope: &PanelScope, name: &str, hours: i64, now
             let (profile, _) =
                 panelops_reports::profiles::chosen::<service_health::ServiceProfile>(conn, None).await?;
             let p = service_health::ServiceHealthParams::from_profile(&profile, None, hours);
-            service_health::service_health(conn, scope, &p, now).await?;
+            // With the 7-day trend, as the page reads it.
+            service_health::with_trend(conn, scope, &p, now, service_health::pages::TREND_DAYS).await?;
         }
         "margins" => {
             let p = panelops_reports::margins::MarginParams { panel: None, window_hours: hours };

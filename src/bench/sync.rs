@@ -134,7 +134,15 @@ async fn floor(dir: &std::path::Path, orders: u64) -> AppResult<f64> {
     let panel = panels::create(&state.db, &state.config.secret_key, &input).await?;
     // Plain rows: the floor keeps no roll-ups, so the sync's share of it includes what keeping them costs.
     let c = state.db.connect().await?;
-    for t in ["rollups_order_insert", "rollups_order_update", "rollups_order_delete"] {
+    let mut rows = c
+        .query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'orders_cache'", ())
+        .await?;
+    let mut triggers = Vec::new();
+    while let Some(r) = rows.next().await? {
+        triggers.push(r.get::<String>(0)?);
+    }
+    drop(rows);
+    for t in triggers {
         c.execute(&format!("DROP TRIGGER {t}"), ()).await?;
     }
     drop(c);

@@ -9,12 +9,12 @@ use crate::helpers::TestApp;
 use crate::reports_support::*;
 
 /// The CSV's rows as a spreadsheet reads them (header first).
-fn rows(body: &str) -> Vec<Vec<String>> {
+pub fn rows(body: &str) -> Vec<Vec<String>> {
     let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(body.as_bytes());
     r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect()
 }
 
-fn column(table: &[Vec<String>], name: &str) -> Vec<String> {
+pub fn column(table: &[Vec<String>], name: &str) -> Vec<String> {
     let at =
         table[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {:?}", table[0]));
     table[1..].iter().map(|r| r[at].clone()).collect()

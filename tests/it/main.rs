@@ -28,6 +28,8 @@ mod console_fixes;
 mod data_pages;
 mod delivery;
 mod exports;
+mod exports_history;
+mod exports_reports;
 mod file_modes;
 mod forms;
 mod health;

@@ -373,20 +373,116 @@ async fn a_staff_member_without_panels_sees_empty_reports() {
     }
 }
 
+/// The last second of a UTC day a little ahead: the trend's days are calendar days, so a 24-hour
+/// window ending then covers the same finished orders as the trend's last day.
+fn end_of_day() -> i64 {
+    (shared::time::now() / 86_400 + 1) * 86_400 + 86_399
+}
+
 #[tokio::test]
 async fn the_trends_last_day_is_the_24_hour_score() {
     let app = TestApp::new().await;
-    let t = shared::time::now();
+    let t = end_of_day();
     let (a, b) = seed(&app, t, 600).await;
     let conn = app.state.db.connect().await.unwrap();
     let p = ServiceHealthParams { window_hours: 24, ..params(None) };
     let scope = PanelScope::Only(vec![a, b]);
-    let (rows, trend) = service_health::with_trend(&conn, &scope, &p, t, 7).await.unwrap();
-    assert!(!rows.is_empty());
-    for r in &rows {
-        let series = trend.get(&(r.panel_id, r.service_id)).expect("every listed service has a trend");
-        assert_eq!(series.len(), 7);
-        // The last day covers the same orders as the 24-hour window: finished in it, stuck by its end.
-        assert_eq!(series[6].map(|s| (s * 100.0).round() / 100.0), Some(r.score), "service {}", r.service_id);
+    // Before and after the catalogue's speeds are stored (the orders, then the roll-up).
+    for stored in [false, true] {
+        if stored {
+            shared::cache::rollups::rebuild(&conn).await.unwrap();
+        }
+        let (rows, trend) = service_health::with_trend(&conn, &scope, &p, t, 7).await.unwrap();
+        assert!(!rows.is_empty());
+        for r in &rows {
+            let series = trend.get(&(r.panel_id, r.service_id)).expect("every listed service has a trend");
+            assert_eq!(series.len(), 7);
+            // The last day covers the same orders as the 24-hour window: finished in it, stuck by its end.
+            assert_eq!(
+                series[6].map(|s| (s * 100.0).round() / 100.0),
+                Some(r.score),
+                "service {}",
+                r.service_id
+            );
+        }
     }
+}
+
+/// The trend read from `rollup_service_days` against the same trend counted from the orders, through
+/// what moves an order between days or in and out of "slow", a service whose promised speed changes,
+/// and profiles whose multipliers come and go.
+#[tokio::test]
+async fn the_trend_from_the_roll_up_equals_the_one_from_the_orders() {
+    let app = TestApp::new().await;
+    let t = end_of_day();
+    let (a, b) = seed(&app, t, 600).await;
+    // A week of finished orders, some slow (10,000 at 5,000/day × 2 = 4 days).
+    for day in 1..7 {
+        for k in 0..4 {
+            let took = if k % 2 == 0 { 4 * D + 60 } else { D };
+            let end = t - day * D - k * H;
+            order(&app, a, 9000 + day * 10 + k, 10, "completed", 10_000, 0, end - took, end).await;
+            order(&app, a, 9500 + day * 10 + k, 41, "partial", 1000, 10, end - took, end).await;
+        }
+    }
+    let conn = app.state.db.connect().await.unwrap();
+    shared::cache::rollups::rebuild(&conn).await.unwrap();
+    let scope = PanelScope::Only(vec![a, b]);
+    let check = |m: f64, what: &'static str| {
+        let (app, conn, scope) = (&app, &conn, &scope);
+        async move {
+            let p = ServiceHealthParams { window_hours: 24, slow_multiplier: m, ..params(None) };
+            let (rows, rolled) = service_health::with_trend(conn, scope, &p, t, 7).await.unwrap();
+            let keys: Vec<((i64, i64), Option<u64>)> =
+                rows.iter().map(|r| ((r.panel_id, r.service_id), r.min_per_day)).collect();
+            let counted = service_health::score_trend(conn, scope, &p, &keys, 7, t).await.unwrap();
+            assert_eq!(rolled, counted, "{what} (multiplier {m})");
+            assert!(
+                rolled.values().any(|s| s.iter().flatten().any(|v| *v < 100.0)),
+                "{what}: some slow days"
+            );
+            let drift = shared::cache::rollups::verify(conn).await.unwrap();
+            assert!(drift.iter().all(|d| d.buckets == 0), "{what}: {drift:?}");
+            let held: Vec<String> =
+                app.column("SELECT printf('%g', multiplier) FROM slow_multipliers ORDER BY multiplier").await;
+            held
+        }
+    };
+    assert_eq!(check(2.0, "as stored").await, ["2"]);
+    // An order finishes later (another day), one is canceled, one's quantity shrinks (now slow), one goes.
+    app.exec(&format!(
+        "UPDATE orders_cache SET last_update = last_update + {D} WHERE panel_id = {a} AND id = 9031"
+    ))
+    .await;
+    app.exec(&format!("UPDATE orders_cache SET status = 'canceled' WHERE panel_id = {a} AND id = 9041"))
+        .await;
+    app.exec(&format!("UPDATE orders_cache SET quantity = 10 WHERE panel_id = {a} AND id = 9051")).await;
+    app.exec(&format!("DELETE FROM orders_cache WHERE panel_id = {a} AND id = 9520")).await;
+    check(2.0, "after order changes").await;
+    // The catalogue renames a service with another speed: its days are counted again at it.
+    app.exec(&format!(
+        "UPDATE services_cache SET name = 'Instagram Likes [Speed: 20K/Day]', min_per_day = 20000 WHERE panel_id = {a} AND id = 10"
+    ))
+    .await;
+    check(2.0, "after a new speed").await;
+    // A profile with its own multiplier: its rows are summed when it is saved and go with it.
+    app.exec("INSERT INTO service_profiles (name, slow_multiplier, created) VALUES ('Strict', 1.5, 0)").await;
+    assert_eq!(check(1.5, "a saved multiplier").await, ["1.5", "2"]);
+    // A multiplier no profile holds (a query's override): counted from the orders.
+    check(3.0, "an override").await;
+    app.exec("UPDATE service_profiles SET slow_multiplier = 1.25 WHERE name = 'Strict'").await;
+    assert_eq!(check(1.25, "a changed multiplier").await, ["1.25", "2"]);
+    app.exec("DELETE FROM service_profiles WHERE name = 'Strict'").await;
+    assert_eq!(check(2.0, "a deleted profile").await, ["2"]);
+    // The report's trend is the roll-up's: a roll-up without slow orders shows none, until rebuilt.
+    app.exec("UPDATE rollup_service_days SET slow = 0").await;
+    let p = ServiceHealthParams { window_hours: 24, ..params(None) };
+    let (rows, trend) = service_health::with_trend(&conn, &scope, &p, t, 7).await.unwrap();
+    let keys: Vec<((i64, i64), Option<u64>)> =
+        rows.iter().map(|r| ((r.panel_id, r.service_id), r.min_per_day)).collect();
+    assert_ne!(trend, service_health::score_trend(&conn, &scope, &p, &keys, 7, t).await.unwrap());
+    let drift = shared::cache::rollups::verify(&conn).await.unwrap();
+    assert!(drift.iter().any(|d| d.table == "rollup_service_days" && d.buckets > 0), "{drift:?}");
+    shared::cache::rollups::rebuild(&conn).await.unwrap();
+    check(2.0, "rebuilt").await;
 }

@@ -34,6 +34,7 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/ai/prompts/{id}", Access::AllPanels(Role::Admin), pp::update)
         .post("/ai/prompts/{id}/delete", Access::AllPanels(Role::Admin), pp::delete)
         .get("/ai/flagged", Access::Staff(Role::Viewer), flagged::page)
+        .get("/ai/flagged.csv", Access::Staff(Role::Viewer), flagged::export)
         .post(
             "/ai/flagged/{panel_id}/{ticket_id}/{seq}/wrong",
             Access::Staff(Role::Owner),

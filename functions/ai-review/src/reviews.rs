@@ -69,7 +69,32 @@ fn conditions(f: &Filter, with_verdict: bool) -> (String, Vec<libsql::Value>) {
 }
 
 pub fn flagged(reads: &mut Reads, f: &Filter, limit: i64) -> Read<Flagged> {
-    let (cond, args) = conditions(f, true);
+    flagged_after(reads, f, None, limit)
+}
+
+/// A flagged reply's place in the list's order: (sent, panel, ticket, seq).
+pub type FlaggedKey = (i64, i64, i64, i64);
+
+impl Flagged {
+    pub fn key(&self) -> FlaggedKey {
+        (self.reply_at, self.panel_id, self.ticket_id, self.seq)
+    }
+}
+
+/// [`flagged`] after a place in its order (an export's next page).
+pub fn flagged_after(reads: &mut Reads, f: &Filter, after: Option<FlaggedKey>, limit: i64) -> Read<Flagged> {
+    let (mut cond, mut args) = conditions(f, true);
+    if let Some((at, panel, ticket, seq)) = after {
+        let n = args.len();
+        cond.push_str(&format!(
+            " AND (r.reply_at < ?{a} OR (r.reply_at = ?{a} AND (r.panel_id, r.ticket_id, r.seq) > (?{}, ?{}, ?{})))",
+            n + 2,
+            n + 3,
+            n + 4,
+            a = n + 1
+        ));
+        args.extend([at, panel, ticket, seq].map(libsql::Value::Integer));
+    }
     let sql = format!(
         "SELECT r.panel_id, r.ticket_id, r.seq, r.staff_name, r.reply_at, m.message, r.verdict, r.flags,
                 r.reasoning, r.suggestion, r.model, r.prompt_version, r.wrong_by IS NOT NULL

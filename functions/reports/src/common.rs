@@ -186,9 +186,10 @@ impl ProfileFilters<'_> {
     }
 }
 
-/// The link to a report's `.json` with the page's query.
-pub fn json_link(path: &str, raw: Option<&str>) -> Markup {
-    html! { a href=(format!("{path}.json{}", raw.map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" } }
+/// A report's data links: its `.json` and its CSV export, with the page's query.
+pub fn data_links(path: &str, raw: Option<&str>) -> Markup {
+    let json = format!("{path}.json{}", raw.map(|r| format!("?{r}")).unwrap_or_default());
+    html! { a href=(json) { "JSON" } " · " (crate::exports::link(path, raw)) }
 }
 
 /// `href` with query pairs, keeping the viewer's panel.

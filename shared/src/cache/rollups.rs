@@ -1,4 +1,4 @@
-//! The reports' roll-ups (migrations 0017 and 0019): per hour or day sums of the cached orders, kept by triggers
+//! The reports' roll-ups (migrations 0017, 0019 and 0024): per hour or day sums of the cached orders, kept by triggers
 //! on `orders_cache` in the same statement as each order's write. Here: how each roll-up is summed from
 //! the orders from scratch, the check that the kept ones equal that (`panelops rollups verify`), the
 //! rebuild (`panelops rollups rebuild`), and the promised speed stored beside each catalogue service.
@@ -54,6 +54,17 @@ pub const ROLLUPS: &[Rollup] = &[
             COUNT(provider_charge), COALESCE(SUM(CASE WHEN provider_charge IS NULL THEN 0 ELSE charge END), 0),
             COALESCE(SUM(provider_charge), 0) FROM orders_cache WHERE status NOT IN ('canceled', 'fail') GROUP BY 1, 2, 3",
         empty: "orders = 0 AND charge = 0 AND costed = 0 AND costed_charge = 0 AND provider_charge = 0",
+    },
+    Rollup {
+        table: "rollup_service_days",
+        from_orders: "SELECT o.panel_id, o.service_id, m.multiplier, o.last_update / 86400, COUNT(*),
+            SUM(COALESCE(s.min_per_day > 0 AND CAST(o.last_update - o.created AS REAL) * s.min_per_day
+                > MAX(COALESCE(o.quantity, 0), 0) * m.multiplier * 86400.0, 0))
+            FROM slow_multipliers m CROSS JOIN orders_cache o
+                LEFT JOIN services_cache s ON s.panel_id = o.panel_id AND s.id = o.service_id
+            WHERE o.status IN ('completed', 'partial') AND o.last_update IS NOT NULL AND o.service_id IS NOT NULL
+            GROUP BY o.panel_id, o.service_id, m.multiplier, o.last_update / 86400",
+        empty: "finished = 0 AND slow = 0",
     },
 ];
 
@@ -114,7 +125,7 @@ pub fn min_per_day(name: &str) -> i64 {
 /// whose speed was stored. The services are read first; the rest is one write batch.
 pub async fn rebuild(conn: &Conn) -> AppResult<usize> {
     let mut rows = conn.query("SELECT panel_id, id, name FROM services_cache", ()).await?;
-    let mut stmts = rebuild_stmts();
+    let mut stmts = Vec::new();
     let mut services = 0;
     while let Some(r) = rows.next().await? {
         let (panel, id, name) = (r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?);
@@ -125,6 +136,8 @@ pub async fn rebuild(conn: &Conn) -> AppResult<usize> {
         services += 1;
     }
     drop(rows);
+    // The speeds first: the sums after them read the speeds they count slow orders at.
+    stmts.extend(rebuild_stmts());
     conn.write_batch(stmts).await?;
     Ok(services)
 }

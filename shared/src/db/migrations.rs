@@ -28,10 +28,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (21, "digests", include_str!("../../migrations/0021_digests.sql")),
     (22, "reply_lengths", include_str!("../../migrations/0022_reply_lengths.sql")),
     (23, "pending_since", include_str!("../../migrations/0023_pending_since.sql")),
+    (24, "service_days", include_str!("../../migrations/0024_service_days.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 23;
+pub const CURRENT_VERSION: i64 = 24;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

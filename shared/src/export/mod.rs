@@ -6,7 +6,9 @@
 
 mod stream;
 
-pub use stream::{csv_response, lambda_cap, Page, Pages, LAMBDA_CAP_BYTES};
+pub use stream::{
+    csv_response, lambda_cap, AddPage, Page, Pages, ReadPages, RowCells, LAMBDA_CAP_BYTES, PAGE_ROWS,
+};
 
 /// The "Export CSV" link of a page: `href` is the export's path with the page's current filters.
 pub fn link(href: &str) -> maud::Markup {

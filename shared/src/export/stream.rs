@@ -10,7 +10,12 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::{header_line, write_row, Cell};
+use crate::db::{Db, Read, Reads};
 use crate::AppResult;
+
+/// Rows per page of an export: a million rows are a thousand round trips, and a page is a few
+/// hundred kilobytes.
+pub const PAGE_ROWS: usize = 1000;
 
 /// Bytes an export may reach on Lambda before it stops (the response limit is 6 MB, headers included).
 pub const LAMBDA_CAP_BYTES: usize = 5_500_000;
@@ -27,6 +32,43 @@ pub trait Pages: Send + 'static {
 }
 
 pub type Page<P> = (Vec<Vec<Cell>>, Option<P>);
+
+/// Adds one page's read to a batch: the rows after a position (all from the start on `None`), in the
+/// list's own order, at most the given number.
+pub type AddPage<T, P> = Box<dyn Fn(&mut Reads, Option<P>, usize) -> Read<T> + Send>;
+/// A row's cells and its position in the list's order.
+pub type RowCells<T, P> = Box<dyn Fn(&T) -> (Vec<Cell>, P) + Send>;
+
+/// A list whose page already has a keyset read of its own (`id < ?` newest first, …): the export
+/// reads it `PAGE_ROWS` at a time, one round trip per page.
+pub struct ReadPages<T, P> {
+    db: Db,
+    add: AddPage<T, P>,
+    cells: RowCells<T, P>,
+}
+
+impl<T, P> ReadPages<T, P> {
+    pub fn new(db: &Db, add: AddPage<T, P>, cells: RowCells<T, P>) -> Self {
+        ReadPages { db: db.clone(), add, cells }
+    }
+}
+
+impl<T: Send + 'static, P: Send + 'static> Pages for ReadPages<T, P> {
+    type Pos = P;
+    async fn page(&mut self, after: Option<P>) -> AppResult<Page<P>> {
+        let mut reads = Reads::new();
+        let read = (self.add)(&mut reads, after, PAGE_ROWS);
+        let list = reads.run(&self.db.connect().await?).await?.all(read).await?;
+        let full = list.len() >= PAGE_ROWS;
+        let (mut out, mut last) = (Vec::with_capacity(list.len()), None);
+        for row in &list {
+            let (cells, pos) = (self.cells)(row);
+            out.push(cells);
+            last = Some(pos);
+        }
+        Ok((out, if full { last } else { None }))
+    }
+}
 
 enum At<P> {
     Start,

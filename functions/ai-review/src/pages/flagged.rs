@@ -1,6 +1,7 @@
 //! AI → Flagged replies: replies the reviewer judged mediocre or bad, with staff, ticket, excerpt, flags,
 //! reasoning and the suggested better answer. Filters: staff, verdict, flag, panel, window. An owner can
-//! mark a verdict wrong; marks are kept, shown, and counted as the reviewer's disagreement rate.
+//! mark a verdict wrong; marks are kept, shown, and counted as the reviewer's disagreement rate. The
+//! CSV holds every reply the filters select, not only the newest the page lists.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -15,7 +16,8 @@ use shared::ui::form::FormData;
 use shared::ui::{self, col, csrf_input, link};
 use shared::{AppError, AppResult, AppState};
 
-use crate::reviews::{self, Filter, Flagged};
+use crate::reviews::{self, Filter, Flagged, FlaggedKey};
+use shared::export::{self, AddPage, ReadPages, RowCells};
 
 const LIMIT: i64 = 200;
 const WINDOWS: &[(&str, &str, i64)] = &[
@@ -90,11 +92,8 @@ fn row(viewer: &Viewer, f: &Flagged, back: &str) -> Markup {
     } }
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(p): Query<Params>,
-) -> AppResult<Markup> {
+/// The page's filters in the viewer's panels, and the window's label.
+fn filter(viewer: &Viewer, p: &Params) -> AppResult<(Filter, String, &'static str)> {
     let verdict = nonempty(&p.verdict);
     if verdict.as_deref().is_some_and(|v| v != "mediocre" && v != "bad") {
         return Err(AppError::bad_request("Verdict must be mediocre or bad."));
@@ -103,16 +102,68 @@ pub async fn page(
     let Some(&(_, window_label, secs)) = WINDOWS.iter().find(|w| w.0 == window) else {
         return Err(AppError::bad_request("Window must be one of 24h, 7d, 30d, 90d, all."));
     };
-    let now = shared::time::now();
-    let panel_sql = viewer.panel_sql("r.panel_id");
     let filter = Filter {
-        panel_sql: panel_sql.clone(),
+        panel_sql: viewer.panel_sql("r.panel_id"),
         staff: nonempty(&p.staff),
-        verdict: verdict.clone(),
+        verdict,
         flag: nonempty(&p.flag),
-        from: (secs > 0).then(|| now - secs),
+        from: (secs > 0).then(|| shared::time::now() - secs),
         to: None,
     };
+    Ok((filter, window, window_label))
+}
+
+/// Every flagged reply the filters select (not only the newest the page shows), streamed.
+pub async fn export(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(p): Query<Params>,
+) -> AppResult<Response> {
+    let (filter, _, _) = filter(&viewer, &p)?;
+    let add: AddPage<Flagged, FlaggedKey> =
+        Box::new(move |reads, after, size| reviews::flagged_after(reads, &filter, after, size as i64));
+    let cells: RowCells<Flagged, FlaggedKey> = Box::new(move |f| {
+        let cells = vec![
+            export::text(viewer.panel_name(f.panel_id)),
+            export::time(f.reply_at),
+            export::int(f.ticket_id),
+            export::text(&f.staff),
+            export::text(&f.excerpt),
+            export::text(&f.verdict),
+            export::text(if f.wrong { "yes" } else { "no" }),
+            export::text(f.flags.join("; ")),
+            export::text(&f.reasoning),
+            export::text(&f.suggestion),
+            export::text(&f.model),
+            export::int(f.prompt_version),
+        ];
+        (cells, f.key())
+    });
+    let header = &[
+        "Panel",
+        "Sent",
+        "Ticket",
+        "Staff",
+        "Reply",
+        "Verdict",
+        "Marked wrong",
+        "Flags",
+        "Reasoning",
+        "Suggested reply",
+        "Model",
+        "Prompt version",
+    ];
+    let pages = ReadPages::new(&state.db, add, cells);
+    Ok(export::csv_response("flagged-replies", header, pages, export::lambda_cap()))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(p): Query<Params>,
+) -> AppResult<Markup> {
+    let (filter, window, window_label) = filter(&viewer, &p)?;
+    let (verdict, panel_sql) = (filter.verdict.clone(), filter.panel_sql.clone());
     let mut reads = Reads::new();
     let list = reviews::flagged(&mut reads, &filter, LIMIT);
     let counts = reviews::disagreement(&mut reads, &filter);
@@ -185,6 +236,7 @@ pub async fn page(
             div { button type="submit" { "Filter" } }
         }
         (ui::chips(&chips, &link(&viewer, "/ai/flagged")))
+        p.exports { (export::link(&link(&viewer, &href_without(&p, "panel").replacen("/ai/flagged", "/ai/flagged.csv", 1)))) }
         p.muted {
             (window_label) ": " strong { (list.len()) } " flagged"
             @if list.len() as i64 == LIMIT { " (newest " (LIMIT) " shown; narrow the filters)" }

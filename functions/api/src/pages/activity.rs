@@ -1,12 +1,14 @@
-//! Activity log: When | Staff | Action | Details | IP / Device, filterable, newest first.
+//! Activity log: When | Staff | Action | Details | IP / Device, filterable, newest first, and its CSV.
 
 use axum::extract::{Query, State};
+use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use shared::audit::{self, Filter};
+use shared::audit::{self, Entry, Filter};
 use shared::auth::Viewer;
 use shared::db::Reads;
+use shared::export::{self, AddPage, ReadPages, RowCells};
 use shared::ui::{self, col};
 use shared::{AppError, AppResult, AppState};
 
@@ -61,8 +63,9 @@ fn href(q: &Q, drop: &str, before: Option<i64>) -> String {
     }
 }
 
-pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query<Q>) -> AppResult<Markup> {
-    let filter = Filter {
+/// The entries the page's filters select in the viewer's scope (`before`: the page's position).
+fn filter(viewer: &Viewer, q: &Q) -> AppResult<Filter> {
+    Ok(Filter {
         staff_id: parse_id(&q.staff, "Staff")?,
         action: non_empty(&q.action).map(str::to_string),
         from: parse_date(&q.from, "From")?,
@@ -71,7 +74,40 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query
         before: parse_id(&q.before, "Page")?,
         panel_sql: viewer.panel_sql("panel_id"),
         limited_to_staff: (!viewer.staff.sees_every_panel()).then_some(viewer.staff.id),
-    };
+    })
+}
+
+/// Every entry the filters select, newest first, streamed (the log only grows).
+pub async fn export(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<Q>,
+) -> AppResult<Response> {
+    let f = filter(&viewer, &q)?;
+    // All pages: the page's own position is replaced by the stream's.
+    let add: AddPage<Entry, i64> = Box::new(move |reads, after, size| {
+        audit::list(reads, &Filter { before: after, ..f.clone() }, size as i64)
+    });
+    let cells: RowCells<Entry, i64> = Box::new(move |e| {
+        let panel = e.panel_id.map(|p| viewer.panel_name(p));
+        let cells = vec![
+            export::time(e.at),
+            export::text(&e.username),
+            export::text(&e.action),
+            export::text(&e.details),
+            export::opt_text(panel.as_deref()),
+            export::text(&e.ip),
+            export::text(&e.user_agent),
+        ];
+        (cells, e.id)
+    });
+    let header = &["When", "Staff", "Action", "Details", "Panel", "IP", "Device"];
+    let pages = ReadPages::new(&state.db, add, cells);
+    Ok(export::csv_response("activity", header, pages, export::lambda_cap()))
+}
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query<Q>) -> AppResult<Markup> {
+    let filter = filter(&viewer, &q)?;
     let mut reads = Reads::new();
     let list = audit::list(&mut reads, &filter, PAGE + 1);
     let (members, actions) = audit::choices(&mut reads, &filter);
@@ -121,6 +157,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, Query(q): Query
             button type="submit" { "Filter" }
         }
         (ui::chips(&chips, "/activity"))
+        p.exports { (export::link(&ui::link(&viewer, &href(&q, "", None).replacen("/activity", "/activity.csv", 1)))) }
         (ui::table(&[col("When"), col("Staff"), col("Action"), col("Details"), col("IP / Device")], &rows,
             if chips.is_empty() { ui::empty_state("Nothing has been logged yet.", None) }
             else { ui::empty_state("No activity matches these filters.", Some(("/activity", "Clear filters"))) }))

@@ -37,7 +37,9 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/account/sessions/{id}/end", staff(Role::Viewer), account::end_session)
         .post("/account/sessions/end-others", staff(Role::Viewer), account::end_others)
         .get("/activity", staff(Role::Admin), activity::page)
+        .get("/activity.csv", staff(Role::Admin), activity::export)
         .get("/alerts", staff(Role::Viewer), alerts::history::page)
+        .get("/alerts.csv", staff(Role::Viewer), alerts::export::export)
         .get(alerts::settings::PATH, staff(Role::Admin), alerts::settings::list)
         .post(alerts::settings::PATH, staff(Role::Admin), alerts::settings::create)
         // The rules' thresholds hold for every panel.

@@ -1,19 +1,21 @@
-//! The report's HTML page and JSON.
+//! The report's HTML page, JSON and CSV.
 
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
+use axum::response::Response;
 use axum::Json;
 use maud::{html, Markup};
 use serde_json::{json, Value};
 
 use shared::auth::Viewer;
 use shared::domain::competitors::profiles;
+use shared::export::{self, Cell};
 use shared::pp::money;
 use shared::ui::{self, col, link, num};
 use shared::{AppError, AppResult, AppState};
 
-use super::compute::{report, CompetitorReport, ReportQuery, TrackedService};
+use super::compute::{report, CompetitorReport, ReportQuery, RivalRate, TrackedService};
 use super::svg;
 
 /// Reads the query by hand so a bad value is a 400 that says which one.
@@ -82,14 +84,90 @@ fn signed(abs: Option<i64>, pct: Option<f64>) -> Markup {
     }
 }
 
-fn flag(position: &str) -> Markup {
+fn position_label(position: &str) -> &'static str {
     match position {
-        "most_expensive" => html! { span.label.bad { "Most expensive" } },
-        "cheapest_by_far" => html! { span.label.warn { "Cheapest by far" } },
-        "cheapest" => html! { span.label.ok { "Cheapest" } },
-        "between" => html! { span.muted { "In between" } },
-        _ => html! { span.muted { "No rival price" } },
+        "most_expensive" => "Most expensive",
+        "cheapest_by_far" => "Cheapest by far",
+        "cheapest" => "Cheapest",
+        "between" => "In between",
+        _ => "No rival price",
     }
+}
+
+fn flag(position: &str) -> Markup {
+    let label = position_label(position);
+    match position {
+        "most_expensive" => html! { span.label.bad { (label) } },
+        "cheapest_by_far" => html! { span.label.warn { (label) } },
+        "cheapest" => html! { span.label.ok { (label) } },
+        _ => html! { span.muted { (label) } },
+    }
+}
+
+/// The table "Our rates against rivals" as CSV: one line per service and rival (a service without a
+/// confirmed match: one line, rival columns empty); rates per 1000 as decimals, changes in percent.
+pub async fn csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let r = report(&state.db, &viewer.listed_scope(), &query(viewer.panel, &q)?, shared::time::now()).await?;
+    let mut lines: Vec<Vec<Cell>> = Vec::new();
+    for s in &r.rows {
+        let ours = [
+            export::text(viewer.panel_name(s.panel_id)),
+            export::int(s.service_id),
+            export::text(&s.name),
+            export::money(s.our_rate),
+            export::text(position_label(s.position)),
+            export::opt_text(s.cheapest_rival.as_deref()),
+            export::money(s.cheapest_rival_rate),
+        ];
+        let rival = |v: &RivalRate| {
+            [
+                export::text(&v.competitor),
+                export::int(v.rival_service_id),
+                export::text(&v.rival_name),
+                export::text(if v.listed { "yes" } else { "no" }),
+                export::money(v.rate_start),
+                export::money(v.rate_now),
+                export::money(v.change_abs),
+                export::num(v.change_pct),
+                export::money(v.vs_us_start_abs),
+                export::num(v.vs_us_start_pct),
+                export::money(v.vs_us_now_abs),
+                export::num(v.vs_us_now_pct),
+            ]
+        };
+        if s.rivals.is_empty() {
+            let mut line = ours.to_vec();
+            line.resize(ours.len() + 12, export::text(""));
+            lines.push(line);
+        }
+        lines.extend(s.rivals.iter().map(|v| ours.iter().cloned().chain(rival(v)).collect()));
+    }
+    let header = &[
+        "Panel",
+        "Service ID",
+        "Our service",
+        "Our rate",
+        "Position",
+        "Cheapest rival",
+        "Cheapest rival rate",
+        "Rival",
+        "Rival service ID",
+        "Rival service",
+        "Listed",
+        "Start",
+        "Now",
+        "Change",
+        "Change %",
+        "Us vs rival (start)",
+        "Us vs rival (start) %",
+        "Us vs rival (now)",
+        "Us vs rival (now) %",
+    ];
+    Ok(export::whole_response("competitors", header, &lines))
 }
 
 fn service_rows(s: &TrackedService) -> Vec<Markup> {
@@ -236,6 +314,8 @@ fn body(viewer: &Viewer, r: &CompetitorReport, profiles: &[profiles::Profile]) -
             " " button type="submit" { "Show" }
             " " a href=(link(viewer, &format!("/reports/competitors.json?window_hours={}{}", r.window_hours,
                 r.profile_id.map(|p| format!("&profile={p}")).unwrap_or_default()))) { "JSON" }
+            " " (export::link(&link(viewer, &format!("/reports/competitors.csv?window_hours={}{}", r.window_hours,
+                r.profile_id.map(|p| format!("&profile={p}")).unwrap_or_default()))))
         }
         p.muted { (viewer.panel_name(r.panel_id)) " · " (shared::time::full(r.from)) " → " (shared::time::full(r.to))
             " · competitors: " @if r.competitors.is_empty() { "none" } @else { (r.competitors.join(", ")) } }

@@ -1,4 +1,4 @@
-//! The Margins page and its `.json`.
+//! The Margins page, its `.json` and its `.csv`.
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -13,7 +13,8 @@ use shared::{Access, AppResult, AppState, Routes};
 use super::{
     chart, last_costed, margins, scope_sql, CostedOrder, MarginParams, Margins, ServiceMargin, Sums,
 };
-use crate::common::{self, envelope, explain, href, json_link, window_tabs, Params, WINDOW_TABS};
+use crate::common::{self, data_links, envelope, explain, href, window_tabs, Ask, Params, WINDOW_TABS};
+use shared::export::{self, Cell};
 
 const PATH: &str = "/reports/margins";
 const CHART_DAYS: i64 = 30;
@@ -22,7 +23,11 @@ const LAST_ORDERS: usize = 3;
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
-    Routes::new(state).get(PATH, v, page).get("/reports/margins.json", v, json)
+    Routes::new(state).get(PATH, v, page).get("/reports/margins.json", v, json).get(
+        "/reports/margins.csv",
+        v,
+        csv,
+    )
 }
 
 pub fn params_from(panel: Option<i64>, q: &Params) -> AppResult<MarginParams> {
@@ -51,6 +56,52 @@ async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     // The groups sit beside the list, as other reports' totals do.
     let extra = json!({ "panels": m.panels, "providers": m.providers, "totals": m.totals, "last_orders_below_cost": last });
     Ok(envelope(&m.services, Some(("groups", extra))))
+}
+
+/// The per-service table: one line per service and currency, money as decimals beside its currency.
+async fn csv(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
+    let p = params_from(viewer.panel, &q)?;
+    let conn = state.db.connect().await?;
+    let m = margins(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
+    let cells: Vec<Vec<Cell>> = m
+        .services
+        .iter()
+        .map(|s| {
+            let t = &s.sums;
+            vec![
+                export::text(viewer.panel_name(s.panel_id)),
+                export::int(s.service_id),
+                export::text(&s.service_name),
+                export::text(s.providers.iter().map(|p| provider_name(p)).collect::<Vec<_>>().join(", ")),
+                export::money(s.rate),
+                export::text(&t.currency),
+                export::int(t.orders),
+                export::money(Some(t.revenue)),
+                export::money(Some(t.cost)),
+                export::int(t.cost_unknown),
+                export::money(Some(t.margin)),
+                export::num(t.margin_pct),
+                export::text(if s.below_cost { "yes" } else { "no" }),
+            ]
+        })
+        .collect();
+    let header = &[
+        "Panel",
+        "Service ID",
+        "Service",
+        "Provider",
+        "Our rate /1000",
+        "Currency",
+        "Orders",
+        "Revenue",
+        "Cost",
+        "Cost unknown",
+        "Margin",
+        "Margin %",
+        "Sold below cost",
+    ];
+    Ok(export::whole_response("margins", header, &cells))
 }
 
 fn how_to_read(p: &MarginParams) -> Markup {
@@ -180,7 +231,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 ", margin " strong { (ui::money(Some(t.margin), cur(t))) } " (" (pct(t.margin_pct)) ")"
                 @if t.cost_unknown > 0 { ", " (t.cost_unknown) " with cost unknown" }
             }
-            " · " (json_link(PATH, raw.as_deref()))
+            " · " (data_links(PATH, raw.as_deref()))
         }
         (chart::by_day(&days, CHART_DAYS, today))
         h2 { "Per service" }

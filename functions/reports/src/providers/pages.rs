@@ -1,5 +1,5 @@
-//! The Providers page, its `.json`, and a provider's page: its services and the stuck and failed orders
-//! behind its numbers.
+//! The Providers page, its `.json` and `.csv`, and a provider's page: its services and the stuck and
+//! failed orders behind its numbers.
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -10,9 +10,10 @@ use shared::ui::{self, col, num};
 use shared::{Access, AppResult, AppState, Routes};
 
 use super::{orders, providers, ProviderOrder, ProviderParams, ProviderRow, NO_PROVIDER};
-use crate::common::{envelope, explain, href, json_link, window_tabs, Params, WINDOW_TABS};
+use crate::common::{data_links, envelope, explain, href, window_tabs, Ask, Params, WINDOW_TABS};
 use crate::margins::Sums;
 use crate::service_health::{pages::params_from as health_params, ServiceHealthParams};
+use shared::export::{self, Cell};
 
 const PATH: &str = "/reports/providers";
 const DETAIL: &str = "/reports/providers/detail";
@@ -21,7 +22,11 @@ const LIST: usize = 100;
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
-    Routes::new(state).get(PATH, v, page).get("/reports/providers.json", v, json).get(DETAIL, v, detail)
+    Routes::new(state)
+        .get(PATH, v, page)
+        .get("/reports/providers.json", v, json)
+        .get("/reports/providers.csv", v, csv)
+        .get(DETAIL, v, detail)
 }
 
 /// Service tracking's profile and overrides, the window defaulting to 24 h.
@@ -36,6 +41,62 @@ async fn json(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
     let p = params_from(&conn, &viewer, &q).await?;
     let rows = providers(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     Ok(envelope(&rows, None))
+}
+
+/// One line per provider and currency (a provider with no money in the window: one line, no
+/// currency): the provider's counts on each of its lines, its money in that currency beside it.
+async fn csv(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
+    let conn = state.db.connect().await?;
+    let p = params_from(&conn, &viewer, &q).await?;
+    let rows = providers(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
+    let mut cells: Vec<Vec<Cell>> = Vec::new();
+    for r in &rows {
+        let panels: Vec<String> = r.panels.iter().map(|p| viewer.panel_name(*p)).collect();
+        let line = |money: Option<&Sums>| {
+            vec![
+                export::text(name(&r.provider)),
+                export::text(panels.join(", ")),
+                export::int(r.services as i64),
+                export::int(r.orders),
+                export::int(r.failed),
+                export::num(r.failed_pct),
+                export::int(r.stuck),
+                export::int(r.finished),
+                export::num(r.slow_pct),
+                export::num(r.median_speed_pct),
+                export::opt_text(money.map(|s| s.currency.as_str())),
+                export::money(money.map(|s| s.revenue)),
+                export::money(money.map(|s| s.cost)),
+                export::money(money.map(|s| s.margin)),
+                export::num(r.score),
+                export::text(r.status),
+            ]
+        };
+        if r.money.is_empty() {
+            cells.push(line(None));
+        }
+        cells.extend(r.money.iter().map(|s| line(Some(s))));
+    }
+    let header = &[
+        "Provider",
+        "Panels",
+        "Services",
+        "Orders",
+        "Failed",
+        "Failed %",
+        "Stuck",
+        "Finished",
+        "Slow%",
+        "Median speed",
+        "Currency",
+        "Revenue",
+        "Cost",
+        "Margin",
+        "Score",
+        "Status",
+    ];
+    Ok(export::whole_response("providers", header, &cells))
 }
 
 fn name(p: &str) -> &str {
@@ -133,7 +194,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         (window_tabs(&viewer, PATH, WINDOW_TABS, h.window_hours, &[]))
         p.summary {
             (rows.len()) " providers · "
-            (json_link(PATH, raw.as_deref()))
+            (data_links(PATH, raw.as_deref()))
         }
         (ui::table(&cols, &table_rows, ui::empty_state("No provider had orders in this window or has stuck orders. Try a longer window; if the cache \
             is empty, check Settings → Sync.", Some(("/settings/sync", "Open Settings → Sync")))))

@@ -290,6 +290,7 @@ pub async fn with_trend(
             report_params(p, now),
             report_params(p, now),
             "?3",
+            trend::Source::StoredSpeed,
             p,
             trend_days,
             now,

@@ -15,12 +15,12 @@ use shared::{Access, AppError, AppResult, AppState, Routes};
 use super::profiles::ServiceProfile;
 use super::{service_health, snooze, ServiceHealthParams, ServiceHealthRow};
 use crate::common::{
-    self, envelope, explain, href, ids_text, json_link, sparkline, window_tabs, Params, ProfileFilters,
+    self, data_links, envelope, explain, href, ids_text, sparkline, window_tabs, Params, ProfileFilters,
     WINDOW_TABS,
 };
 
 pub(super) const PATH: &str = "/reports/service-health";
-const TREND_DAYS: i64 = 7;
+pub const TREND_DAYS: i64 = 7;
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
@@ -107,8 +107,8 @@ fn how_to_read(p: &ServiceHealthParams) -> Markup {
         ul {
             li { "Snooze 24h hides a service; Copy ID copies its id for tickets and messages." }
             li { "The red bar appears when services are critical: snooze them all or copy all their ids at once." }
-            li { "Every number opens the orders behind it. The trend shows each day's score over the last " (TREND_DAYS) " days (that day's finished \
-                and slow orders, plus today's stuck orders that were already stuck then)." }
+            li { "Every number opens the orders behind it. The trend shows the score of each of the last " (TREND_DAYS) " calendar days (UTC, today \
+                so far last): that day's finished and slow orders, plus today's stuck orders that were already stuck at its end." }
             li { "Tune Stuck after, Slow multiplier and Min orders in the profile. The report reads the local order cache: if it looks stale, check \
                 Settings → Sync." }
         }
@@ -263,8 +263,7 @@ async fn page(ask: Ask) -> AppResult<Markup> {
             a href=(all_href("finished")) { (total(|r| r.finished)) " finished" } " · "
             a href=(all_href("slow")) { (total(|r| r.slow)) " slow" }
             " in the last " (p.window_hours) "h · "
-            (json_link(PATH, raw.as_deref()))
-            " · " (crate::exports::link(PATH, raw.as_deref()))
+            (data_links(PATH, raw.as_deref()))
         }
         // The rows' checkboxes and Snooze buttons belong to one form: selected rows are snoozed together.
         form method=[can_snooze.then_some("post")] action=[can_snooze.then_some("/reports/service-health/snooze")] data-selection {

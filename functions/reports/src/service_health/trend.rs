@@ -1,7 +1,9 @@
-//! Service tracking's trend: each listed service's score per day over the last days (oldest first):
-//! that day's finished and slow orders, and the orders stuck now that were already stuck at the
-//! day's end. Two statements, summed in SQL: one row per service each (a column per day), whatever
-//! the orders. They key on a `k(panel_id, service_id, speed)` CTE: the report's own list, computed in
+//! Service tracking's trend: each listed service's score per calendar day (UTC) over the last days,
+//! oldest first, today so far last: that day's finished and slow orders, and the orders stuck now that
+//! were already stuck at the day's end. Two statements, summed in SQL: one row per service each (a
+//! column per day). Finished and slow come from `rollup_service_days` (migration 24) when the keys carry
+//! the stored speeds and a saved profile uses the multiplier: a week of one service is seven rows
+//! however many orders it had; otherwise from the orders. They key on a `k(panel_id, service_id, speed)` CTE: the report's own list, computed in
 //! the report's round trip, or given services as VALUES. `CROSS JOIN` keeps `k` the outer loop, so the
 //! named index always has a plan (sqld's planner put the orders first and refused the hint).
 
@@ -31,6 +33,22 @@ fn cells(r: &Row) -> AppResult<Cells> {
     Ok(((r.get(0)?, r.get(1)?), v))
 }
 
+/// Where a trend's finished and slow orders are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The keys carry each service's stored speed: read `rollup_service_days` when it holds the
+    /// multiplier (a saved profile's), else the orders.
+    StoredSpeed,
+    /// The keys carry another speed: the orders, always.
+    Orders,
+}
+
+/// The calendar days (UTC) of a trend: the first day number and the day after the last (today's).
+fn days_of(days: i64, now: i64) -> (i64, i64) {
+    let today = now.div_euclid(86_400);
+    (today - days + 1, today + 1)
+}
+
 /// Adds the trend's two statements to `reads`: `keys` is `WITH … k(panel_id, service_id, speed)` and
 /// `key_args` the parameters it uses; `multiplier` is the placeholder holding the multiplier, and
 /// `args` the parameters of the statement that uses it (a remote server refuses unused ones).
@@ -41,34 +59,59 @@ pub fn add_reads(
     key_args: Vec<libsql::Value>,
     args: Vec<libsql::Value>,
     multiplier: &str,
+    source: Source,
     p: &ServiceHealthParams,
     days: i64,
     now: i64,
 ) -> TrendReads {
-    let start = now - days * 86_400;
-    // The day of a last update, as `(last_update - start) / 86400` clamped to the last day.
-    let day = format!("MIN((o.last_update - {start}) / 86400, {})", days - 1);
+    let (first, end) = days_of(days, now);
     let slow = format!(
         "k.speed > 0 AND CAST(o.last_update - o.created AS REAL) * k.speed > MAX(COALESCE(o.quantity, 0), 0) * {multiplier} * 86400.0"
     );
     let mut cols = Vec::new();
+    let mut rolled = Vec::new();
     for d in 0..days {
         cols.push(format!("SUM(d = {d})"));
         cols.push(format!("SUM(d = {d} AND s)"));
+        rolled.push(format!("SUM(CASE WHEN r.day = {} THEN r.finished ELSE 0 END)", first + d));
+        rolled.push(format!("SUM(CASE WHEN r.day = {} THEN r.slow ELSE 0 END)", first + d));
     }
     // Each order's day and slowness once, in a subquery `LIMIT -1` keeps from being flattened into
     // every column (half the time at 100k orders).
-    let finished = format!(
-        "{keys} SELECT panel_id, service_id, {} FROM (
-            SELECT k.panel_id, k.service_id, {day} AS d, ({slow}) AS s
-            FROM k CROSS JOIN orders_cache o INDEXED BY orders_cache_finished_service
-            WHERE o.panel_id = k.panel_id AND o.service_id = k.service_id AND o.{FINISHED_SQL}
-            AND o.last_update >= {start} AND o.last_update <= {now} LIMIT -1)
-         GROUP BY panel_id, service_id",
-        cols.join(", ")
-    );
+    let from_orders = |gate: &str, held: &str| {
+        format!(
+            "SELECT panel_id, service_id, {} FROM (
+                SELECT k.panel_id, k.service_id, o.last_update / 86400 - {first} AS d, ({slow}) AS s
+                FROM {gate}k CROSS JOIN orders_cache o INDEXED BY orders_cache_finished_service
+                WHERE {held}o.panel_id = k.panel_id AND o.service_id = k.service_id AND o.{FINISHED_SQL}
+                AND o.last_update >= {} AND o.last_update < {} LIMIT -1)
+             GROUP BY panel_id, service_id",
+            cols.join(", "),
+            first * 86_400,
+            end * 86_400
+        )
+    };
+    let finished = match source {
+        Source::Orders => format!("{keys} {}", from_orders("", "")),
+        // One of the two halves answers: `g` is the outer loop of each, so the half whose condition is
+        // false reads nothing.
+        Source::StoredSpeed => format!(
+            "{keys}, g(held) AS (SELECT EXISTS (SELECT 1 FROM slow_multipliers WHERE multiplier = {multiplier}))
+             SELECT k.panel_id, k.service_id, {}
+             FROM g CROSS JOIN k CROSS JOIN rollup_service_days r
+             WHERE g.held AND r.panel_id = k.panel_id AND r.service_id = k.service_id AND r.multiplier = {multiplier}
+                AND r.day >= {first} AND r.day < {end}
+             GROUP BY k.panel_id, k.service_id
+             UNION ALL {}",
+            rolled.join(", "),
+            from_orders("g CROSS JOIN ", "NOT g.held AND ")
+        ),
+    };
+    // Stuck at a day's end: created before its end (now, for today) less the stuck rule's hours.
     let stuck_cols: Vec<String> = (0..days)
-        .map(|d| format!("SUM(o.created < {})", start + (d + 1) * 86_400 - p.stuck_after_hours * 3600))
+        .map(|d| {
+            format!("SUM(o.created < {})", ((first + d + 1) * 86_400).min(now) - p.stuck_after_hours * 3600)
+        })
         .collect();
     let stuck = format!(
         "{keys} SELECT k.panel_id, k.service_id, {} FROM k CROSS JOIN orders_cache o INDEXED BY orders_cache_stuck
@@ -128,7 +171,8 @@ pub async fn score_trend(
         keys.iter().map(|((pa, s), speed)| format!("({pa}, {s}, {})", speed.unwrap_or(0))).collect();
     let with = format!("WITH k(panel_id, service_id, speed) AS (VALUES {})", values.join(","));
     let mut reads = Reads::new();
-    let trend = add_reads(&mut reads, &with, Vec::new(), vec![p.slow_multiplier.into()], "?1", p, days, now);
+    let args = vec![p.slow_multiplier.into()];
+    let trend = add_reads(&mut reads, &with, Vec::new(), args, "?1", Source::Orders, p, days, now);
     let mut done = reads.run(conn).await?;
     collect_series(&mut done, trend, days).await
 }

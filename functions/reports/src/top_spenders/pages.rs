@@ -12,7 +12,7 @@ use shared::{Access, AppError, AppResult, AppState, Routes};
 use super::profiles::UserProfile;
 use super::{restriction, top_spenders, user_activity, TopSpendersParams};
 use crate::common::{
-    self, envelope, explain, href, ids_text, json_link, window_tabs, Params, ProfileFilters,
+    self, data_links, envelope, explain, href, ids_text, window_tabs, Params, ProfileFilters,
 };
 
 const PATH: &str = "/reports/top-spenders";
@@ -147,8 +147,7 @@ async fn page(ask: Ask) -> AppResult<Markup> {
         (filters.form(&viewer, summary))
         (window_tabs(&viewer, PATH, TABS, p.window_hours, &keep))
         p.summary { (total) " users qualify" @if total > rows.len() { " · showing the top " (rows.len()) } " · "
-            (json_link(PATH, raw.as_deref()))
-            " · " (crate::exports::link(PATH, raw.as_deref())) }
+            (data_links(PATH, raw.as_deref())) }
         (ui::table(&[col("User"), col("Joined"), num("Payments"), num("Spend (window)"), num("Lifetime"), col("Top services")], &table_rows, empty))
     };
     Ok(ui::page(&viewer, "User tracking", content))

@@ -1,6 +1,7 @@
 //! Alerts → History: every incident, newest first, with what each channel was sent and how it went,
 //! and the latest digests. Filterable by rule, state, channel and failed deliveries; staff see
-//! incidents of their panels only, and digests of the channels that cover one of their panels.
+//! incidents of their panels only, and digests of the channels that cover one of their panels. The
+//! incidents' CSV is in `export`.
 
 use std::collections::HashMap;
 
@@ -66,44 +67,62 @@ fn digests_table(list: &[DigestSent]) -> Markup {
     }
 }
 
-pub async fn page(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
-    let rule_names: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
-    let rule = q.choice("rule", "Rule", &rule_names)?;
-    let status = q.choice("state", "State", &["open", "resolved"])?;
-    let channel = q.int("channel", "Channel")?;
-    let failed = q.choice("result", "Result", &["failed"])?.is_some();
-    let before = q.int("before", "Page")?;
+/// The page's filters (the page position `before` apart).
+#[derive(Clone)]
+pub struct Filters {
+    pub rule: Option<String>,
+    pub status: Option<String>,
+    pub channel: Option<i64>,
+    pub failed: bool,
+}
 
+pub fn filters(q: &ListQuery) -> AppResult<Filters> {
+    let rule_names: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
+    Ok(Filters {
+        rule: q.choice("rule", "Rule", &rule_names)?,
+        status: q.choice("state", "State", &["open", "resolved"])?,
+        channel: q.int("channel", "Channel")?,
+        failed: q.choice("result", "Result", &["failed"])?.is_some(),
+    })
+}
+
+/// The incidents `f` selects in the viewer's panels, below id `before` (newest first): the condition
+/// on `alert_incidents` and its arguments (`?1`, `?2`, …).
+pub fn conditions(viewer: &Viewer, f: &Filters, before: Option<i64>) -> (String, Vec<libsql::Value>) {
     let mut cond = vec![viewer.panel_sql("panel_id")];
     let mut args: Vec<libsql::Value> = Vec::new();
-    if let Some(r) = &rule {
+    if let Some(r) = &f.rule {
         args.push(r.clone().into());
         cond.push(format!("rule = ?{}", args.len()));
     }
-    match status.as_deref() {
+    match f.status.as_deref() {
         Some("open") => cond.push("resolved_at IS NULL".into()),
         Some(_) => cond.push("resolved_at IS NOT NULL AND resolved_at > opened_at".into()),
         None => {}
     }
-    if let Some(c) = channel {
+    if let Some(c) = f.channel {
         args.push(c.into());
         cond.push(format!(
             "id IN (SELECT incident_id FROM alert_deliveries WHERE channel_id = ?{})",
             args.len()
         ));
     }
-    if failed {
+    if f.failed {
         cond.push("id IN (SELECT incident_id FROM alert_deliveries WHERE status = 'failed')".into());
     }
     if let Some(b) = before {
         args.push(b.into());
         cond.push(format!("id < ?{}", args.len()));
     }
-    let matching = format!(
-        "SELECT id FROM alert_incidents WHERE {} ORDER BY id DESC LIMIT {}",
-        cond.join(" AND "),
-        PAGE + 1
-    );
+    (cond.join(" AND "), args)
+}
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -> AppResult<Markup> {
+    let f = filters(&q)?;
+    let before = q.int("before", "Page")?;
+    let (rule, status, channel, failed) = (f.rule.clone(), f.status.clone(), f.channel, f.failed);
+    let (cond, args) = conditions(&viewer, &f, before);
+    let matching = format!("SELECT id FROM alert_incidents WHERE {cond} ORDER BY id DESC LIMIT {}", PAGE + 1);
 
     let mut reads = Reads::new();
     let list = reads.add(
@@ -236,6 +255,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             button type="submit" { "Filter" }
         }
         (ui::chips(&chips, PATH))
+        p.exports { (shared::export::link(&q.href("/alerts.csv", &["before"], &[]))) }
         (ui::table(&[col("Opened"), col("Rule"), col("Panel"), col("What"), col("State"), col("Sent to")], &rows,
             if chips.is_empty() { ui::empty_state("No alerts yet: nothing has needed anyone.", Some(("/settings/alerts", "Alert channels"))) }
             else { ui::empty_state("No alerts match these filters.", Some((PATH, "Clear filters"))) }))

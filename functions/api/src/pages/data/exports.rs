@@ -23,9 +23,8 @@ use shared::{AppResult, AppState};
 use super::methods::{self, Method};
 use super::{orders, payments, services, tickets, users};
 
-/// Rows per statement: big enough that a million rows are a thousand round trips, small enough that a
-/// page is a few hundred kilobytes.
-pub const EXPORT_PAGE: usize = 1000;
+/// Rows per statement (`shared::export::PAGE_ROWS`).
+pub const EXPORT_PAGE: usize = export::PAGE_ROWS;
 
 /// (created, panel_id, id) of the last row written; `created` is 0 for lists in id order.
 type Key = (i64, i64, i64);
