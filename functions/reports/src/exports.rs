@@ -6,7 +6,7 @@ use crate::common::Ask;
 use axum::response::Response;
 
 use shared::auth::Role;
-use shared::export::{self, whole_response, Cell};
+use shared::export::{self, report_csv};
 use shared::{Access, AppResult, AppState, Routes};
 
 use crate::tickets::fetch::{fetch_missing, live_options, LIVE_FETCH_CAP};
@@ -27,17 +27,6 @@ pub fn routes(state: &AppState) -> Routes {
 async fn ticket_report(ask: &Ask) -> AppResult<(tickets::TicketParams, shared::db::Conn)> {
     let p = tickets::pages::params_from(ask.viewer.panel, &ask.q)?;
     Ok((p, ask.state.db.connect().await?))
-}
-
-/// A report's rows as its CSV attachment, one line per row by `cells`.
-fn csv_of<T>(
-    name: &str,
-    header: &[&str],
-    rows: &[T],
-    cells: impl Fn(&T) -> Vec<Cell>,
-) -> AppResult<Response> {
-    let lines: Vec<Vec<Cell>> = rows.iter().map(cells).collect();
-    Ok(whole_response(name, header, &lines))
 }
 
 /// The export link of a report page: its own path + `.csv` with the page's query.
@@ -64,7 +53,7 @@ async fn service_health_csv(ask: Ask) -> AppResult<Response> {
         "Score",
         "Status",
     ];
-    csv_of("service-health", header, &rows, |r| {
+    Ok(report_csv("service-health", header, &rows, |r| {
         vec![
             export::text(viewer.panel_name(r.panel_id)),
             export::int(r.service_id),
@@ -79,7 +68,7 @@ async fn service_health_csv(ask: Ask) -> AppResult<Response> {
             export::num(r.score),
             export::text(r.status),
         ]
-    })
+    }))
 }
 
 async fn top_spenders_csv(ask: Ask) -> AppResult<Response> {
@@ -99,7 +88,7 @@ async fn top_spenders_csv(ask: Ask) -> AppResult<Response> {
         "Lifetime",
         "Top services",
     ];
-    csv_of("top-spenders", header, &rows, |r| {
+    Ok(report_csv("top-spenders", header, &rows, |r| {
         let services: Vec<String> = r.top_services.iter().map(i64::to_string).collect();
         vec![
             export::text(viewer.panel_name(r.panel_id)),
@@ -112,7 +101,7 @@ async fn top_spenders_csv(ask: Ask) -> AppResult<Response> {
             export::money(r.lifetime_spent),
             export::text(services.join(" ")),
         ]
-    })
+    }))
 }
 
 async fn staff_csv(ask: Ask) -> AppResult<Response> {
@@ -131,7 +120,7 @@ async fn staff_csv(ask: Ask) -> AppResult<Response> {
         "AI mediocre",
         "AI bad",
     ];
-    csv_of("staff", header, &rows, |r| {
+    Ok(report_csv("staff", header, &rows, |r| {
         vec![
             export::text(&r.staff),
             export::int(r.replies),
@@ -144,7 +133,7 @@ async fn staff_csv(ask: Ask) -> AppResult<Response> {
             export::int(r.ai_mediocre),
             export::int(r.ai_bad),
         ]
-    })
+    }))
 }
 
 async fn staff_statistics_csv(ask: Ask) -> AppResult<Response> {
@@ -152,9 +141,9 @@ async fn staff_statistics_csv(ask: Ask) -> AppResult<Response> {
     let viewer = &ask.viewer;
     let rows = staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
     let header = &["Staff", "Answered Ticket", "Average Response Time (min)"];
-    csv_of("staff-statistics", header, &rows, |r| {
+    Ok(report_csv("staff-statistics", header, &rows, |r| {
         vec![export::text(&r.staff), export::int(r.answered_tickets), export::num(r.avg_response_minutes)]
-    })
+    }))
 }
 
 /// By service fetches the conversations it lacks first, as its page and `.json` do.
@@ -166,7 +155,7 @@ async fn ticket_services_csv(ask: Ask) -> AppResult<Response> {
     let conn = state.db.connect().await?;
     let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
     let header = &["Panel", "Service ID", "Service", "Tickets", "Orders", "Top complaint"];
-    csv_of("ticket-services", header, &report.rows, |r| {
+    Ok(report_csv("ticket-services", header, &report.rows, |r| {
         vec![
             export::text(viewer.panel_name(r.panel_id)),
             export::int(r.service_id),
@@ -175,5 +164,5 @@ async fn ticket_services_csv(ask: Ask) -> AppResult<Response> {
             export::int(r.orders),
             export::opt_text(r.top_complaint.as_deref()),
         ]
-    })
+    }))
 }

@@ -14,7 +14,7 @@ use super::{
     chart, last_costed, margins, scope_sql, CostedOrder, MarginParams, Margins, ServiceMargin, Sums,
 };
 use crate::common::{self, data_links, envelope, explain, href, window_tabs, Ask, Params, WINDOW_TABS};
-use shared::export::{self, Cell};
+use shared::export;
 
 const PATH: &str = "/reports/margins";
 const CHART_DAYS: i64 = 30;
@@ -64,28 +64,6 @@ async fn csv(ask: Ask) -> AppResult<Response> {
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     let m = margins(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
-    let cells: Vec<Vec<Cell>> = m
-        .services
-        .iter()
-        .map(|s| {
-            let t = &s.sums;
-            vec![
-                export::text(viewer.panel_name(s.panel_id)),
-                export::int(s.service_id),
-                export::text(&s.service_name),
-                export::text(s.providers.iter().map(|p| provider_name(p)).collect::<Vec<_>>().join(", ")),
-                export::money(s.rate),
-                export::text(&t.currency),
-                export::int(t.orders),
-                export::money(Some(t.revenue)),
-                export::money(Some(t.cost)),
-                export::int(t.cost_unknown),
-                export::money(Some(t.margin)),
-                export::num(t.margin_pct),
-                export::text(if s.below_cost { "yes" } else { "no" }),
-            ]
-        })
-        .collect();
     let header = &[
         "Panel",
         "Service ID",
@@ -101,7 +79,24 @@ async fn csv(ask: Ask) -> AppResult<Response> {
         "Margin %",
         "Sold below cost",
     ];
-    Ok(export::whole_response("margins", header, &cells))
+    Ok(export::report_csv("margins", header, &m.services, |s| {
+        let t = &s.sums;
+        vec![
+            export::text(viewer.panel_name(s.panel_id)),
+            export::int(s.service_id),
+            export::text(&s.service_name),
+            export::text(s.providers.iter().map(|p| provider_name(p)).collect::<Vec<_>>().join(", ")),
+            export::money(s.rate),
+            export::text(&t.currency),
+            export::int(t.orders),
+            export::money(Some(t.revenue)),
+            export::money(Some(t.cost)),
+            export::int(t.cost_unknown),
+            export::money(Some(t.margin)),
+            export::num(t.margin_pct),
+            export::text(if s.below_cost { "yes" } else { "no" }),
+        ]
+    }))
 }
 
 fn how_to_read(p: &MarginParams) -> Markup {

@@ -5,7 +5,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 
 use shared::auth::Role;
-use shared::export::{self, Cell};
+use shared::export;
 use shared::ui::{self, col, num};
 use shared::{Access, AppResult, AppState, Routes};
 
@@ -56,26 +56,21 @@ const COLUMNS: &[&str] = &[
 async fn csv(ask: Ask) -> AppResult<Response> {
     let (_, staff, panels) = rows(&ask).await?;
     let viewer = &ask.viewer;
-    let cells: Vec<Vec<Cell>> = staff
-        .iter()
-        .chain(&panels)
-        .map(|r| {
-            vec![
-                export::opt_text(r.staff.as_deref()),
-                export::opt_text(r.panel_id.map(|p| viewer.panel_name(p)).as_deref()),
-                export::int(r.tickets),
-                export::int(r.answered),
-                export::num(r.median_first_response_seconds),
-                export::num(r.p90_first_response_seconds),
-                export::int(r.resolved),
-                export::num(r.median_resolution_seconds),
-                export::num(r.reopen_rate),
-                export::num(r.replies_per_ticket),
-                export::int(r.over_target),
-            ]
-        })
-        .collect();
-    Ok(export::whole_response("response-times", COLUMNS, &cells))
+    Ok(export::report_csv("response-times", COLUMNS, staff.iter().chain(&panels), |r| {
+        vec![
+            export::opt_text(r.staff.as_deref()),
+            export::opt_text(r.panel_id.map(|p| viewer.panel_name(p)).as_deref()),
+            export::int(r.tickets),
+            export::int(r.answered),
+            export::num(r.median_first_response_seconds),
+            export::num(r.p90_first_response_seconds),
+            export::int(r.resolved),
+            export::num(r.median_resolution_seconds),
+            export::num(r.reopen_rate),
+            export::num(r.replies_per_ticket),
+            export::int(r.over_target),
+        ]
+    }))
 }
 
 fn secs(s: Option<f64>) -> Markup {
