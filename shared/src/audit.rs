@@ -173,3 +173,47 @@ pub fn one_per_member(staff: Vec<(i64, String)>) -> Vec<(i64, String)> {
     }
     out
 }
+
+/// What an edit changed, in words, for the activity log: `name "A" → "B"; URL x → y`, or
+/// `no changes`. Secrets are named, never shown.
+#[derive(Default)]
+pub struct Changes(Vec<String>);
+
+impl Changes {
+    /// `what "old" → "new"` (quoted: names, where spaces matter) when they differ.
+    pub fn quoted<T: PartialEq + std::fmt::Debug>(&mut self, what: &str, old: T, new: T) {
+        if old != new {
+            self.0.push(format!("{what} {old:?} → {new:?}"));
+        }
+    }
+
+    /// `what old → new` when they differ.
+    pub fn plain<T: PartialEq + std::fmt::Display>(&mut self, what: &str, old: T, new: T) {
+        if old != new {
+            self.0.push(format!("{what} {old} → {new}"));
+        }
+    }
+
+    /// A secret from a form (None keeps it, "" clears it, anything else replaces it): `what cleared`
+    /// or `what replaced`.
+    pub fn secret(&mut self, what: &str, new: Option<&str>) {
+        match new {
+            Some("") => self.0.push(format!("{what} cleared")),
+            Some(_) => self.0.push(format!("{what} replaced")),
+            None => {}
+        }
+    }
+
+    /// Any other change, said as given.
+    pub fn say(&mut self, words: impl Into<String>) {
+        self.0.push(words.into());
+    }
+
+    pub fn text(&self) -> String {
+        if self.0.is_empty() {
+            "no changes".into()
+        } else {
+            self.0.join("; ")
+        }
+    }
+}

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -98,26 +99,15 @@ impl SimHandle {
     /// Like [`SimHandle::start`], but served from its own thread and runtime, as a separate server
     /// would be: work that blocks the caller's runtime (a test's database writes) cannot delay it.
     pub fn start_in_thread(cfg: SimConfig, realtime: bool) -> std::io::Result<SimHandle> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            };
-            rt.block_on(async move {
-                let started = SimHandle::start(cfg, realtime).await;
-                let ok = started.is_ok();
-                let _ = tx.send(started);
-                if ok {
-                    // Keep serving for the life of the process.
-                    std::future::pending::<()>().await;
-                }
-            });
-        });
-        rx.recv().map_err(|e| std::io::Error::other(e.to_string()))?
+        crate::on_own_thread(move |tx| async move {
+            let started = SimHandle::start(cfg, realtime).await;
+            let ok = started.is_ok();
+            let _ = tx.send(started);
+            if ok {
+                // Keep serving for the life of the process.
+                std::future::pending::<()>().await;
+            }
+        })
     }
 
     /// Runs `f` on the simulator's state (data, faults, request log).
@@ -260,6 +250,42 @@ pub(crate) fn api_key(headers: &HeaderMap, q: &HashMap<String, String>) -> Optio
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| q.get("apikey").cloned())
+}
+
+/// What every admin API handler takes from its request: the simulator, the caller's key, the query.
+pub(crate) struct AdminCall {
+    st: Arc<Mutex<SimState>>,
+    key: Option<String>,
+    pub(crate) q: HashMap<String, String>,
+}
+
+impl FromRequestParts<Arc<Mutex<SimState>>> for AdminCall {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &Arc<Mutex<SimState>>) -> Result<AdminCall, Response> {
+        let Query(q) = Query::<HashMap<String, String>>::from_request_parts(parts, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(AdminCall { st: st.clone(), key: api_key(&parts.headers, &q), q })
+    }
+}
+
+impl AdminCall {
+    /// [`answer`] for the admin API's `path`.
+    pub(crate) async fn answer(&self, path: &str, body: impl FnOnce(&mut SimState) -> Response) -> Response {
+        answer(&self.st, path, self.key.as_deref(), false, body).await
+    }
+
+    pub(crate) fn state(&self) -> &Arc<Mutex<SimState>> {
+        &self.st
+    }
+
+    /// A list's `limit` (1 to 1000, 100 when absent) and `offset`.
+    fn paging(&self) -> (usize, usize) {
+        let limit = num(&self.q, "limit").unwrap_or(100).clamp(1, 1000) as usize;
+        let offset = num(&self.q, "offset").unwrap_or(0).max(0) as usize;
+        (limit, offset)
+    }
 }
 
 pub fn money(micros: i64) -> Value {
@@ -472,19 +498,15 @@ fn bad_request(msg: &str) -> Response {
     envelope_error(StatusCode::BAD_REQUEST, 400, msg)
 }
 
-async fn list_orders(
-    State(st): State<Arc<Mutex<SimState>>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let key = api_key(&headers, &q);
-    answer(&st, "/adminapi/v2/orders", key.as_deref(), false, |s| {
+async fn list_orders(call: AdminCall) -> Response {
+    let q = &call.q;
+    call.answer("/adminapi/v2/orders", |s| {
         let d = &s.data;
-        let limit = num(&q, "limit").unwrap_or(100);
+        let limit = num(q, "limit").unwrap_or(100);
         if !(1..=1000).contains(&limit) {
             return bad_request("limit must be between 1 and 1000");
         }
-        let offset = num(&q, "offset").unwrap_or(0).max(0) as u64;
+        let offset = num(q, "offset").unwrap_or(0).max(0) as u64;
         let with_update = q.get("include").is_some_and(|v| v.split(',').any(|x| x == "last_update"));
         let visible = d.visible_count();
         if let Some(ids) = q.get("ids").filter(|v| !v.is_empty()) {
@@ -500,11 +522,11 @@ async fn list_orders(
                 .take(limit as usize)
                 .map(|i| order_out(d, d.order(i), with_update))
                 .collect();
-            return order_page(s, "/adminapi/v2/orders", &q, n, list);
+            return order_page(s, "/adminapi/v2/orders", q, n, list);
         }
-        let lo = num(&q, "created_from").map(|t| d.index_created_from(t)).unwrap_or(0).min(visible);
+        let lo = num(q, "created_from").map(|t| d.index_created_from(t)).unwrap_or(0).min(visible);
         let hi =
-            num(&q, "created_to").map(|t| d.index_created_after(t)).unwrap_or(visible).min(visible).max(lo);
+            num(q, "created_to").map(|t| d.index_created_after(t)).unwrap_or(visible).min(visible).max(lo);
         let status = q.get("order_status").filter(|v| !v.is_empty()).cloned();
         let services: Option<Vec<i64>> = q
             .get("service_ids")
@@ -539,19 +561,13 @@ async fn list_orders(
             }
             (n, list)
         };
-        order_page(s, "/adminapi/v2/orders", &q, count, list)
+        order_page(s, "/adminapi/v2/orders", q, count, list)
     })
     .await
 }
 
-async fn one_order(
-    State(st): State<Arc<Mutex<SimState>>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let key = api_key(&headers, &q);
-    answer(&st, "/adminapi/v2/orders/{id}", key.as_deref(), false, |s| {
+async fn one_order(Path(id): Path<String>, call: AdminCall) -> Response {
+    call.answer("/adminapi/v2/orders/{id}", |s| {
         let d = &s.data;
         match id.parse::<i64>().ok().and_then(|id| d.order_index(id)) {
             Some(i) => {
@@ -566,15 +582,10 @@ async fn one_order(
     .await
 }
 
-async fn list_users(
-    State(st): State<Arc<Mutex<SimState>>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let key = api_key(&headers, &q);
-    answer(&st, "/adminapi/v2/users", key.as_deref(), false, |s| {
-        let limit = num(&q, "limit").unwrap_or(100).clamp(1, 1000) as usize;
-        let offset = num(&q, "offset").unwrap_or(0).max(0) as usize;
+async fn list_users(call: AdminCall) -> Response {
+    let q = &call.q;
+    call.answer("/adminapi/v2/users", |s| {
+        let (limit, offset) = call.paging();
         let rows: Vec<&crate::data::User> = s
             .data
             .users
@@ -600,20 +611,15 @@ async fn list_users(
                 v
             })
             .collect();
-        page(s, "/adminapi/v2/users", &q, rows.len() as u64, list)
+        page(s, "/adminapi/v2/users", q, rows.len() as u64, list)
     })
     .await
 }
 
-async fn list_payments(
-    State(st): State<Arc<Mutex<SimState>>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let key = api_key(&headers, &q);
-    answer(&st, "/adminapi/v2/payments", key.as_deref(), false, |s| {
-        let limit = num(&q, "limit").unwrap_or(100).clamp(1, 1000) as usize;
-        let offset = num(&q, "offset").unwrap_or(0).max(0) as usize;
+async fn list_payments(call: AdminCall) -> Response {
+    let q = &call.q;
+    call.answer("/adminapi/v2/payments", |s| {
+        let (limit, offset) = call.paging();
         let d = &s.data;
         let rows: Vec<_> = d
             .payments
@@ -648,7 +654,7 @@ async fn list_payments(
                 v
             })
             .collect();
-        page(s, "/adminapi/v2/payments", &q, rows.len() as u64, list)
+        page(s, "/adminapi/v2/payments", q, rows.len() as u64, list)
     })
     .await
 }
@@ -666,31 +672,20 @@ fn ticket_json(s: &SimState, t: &crate::data::Ticket) -> Value {
     v
 }
 
-async fn list_tickets(
-    State(st): State<Arc<Mutex<SimState>>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let key = api_key(&headers, &q);
-    answer(&st, "/adminapi/v2/tickets", key.as_deref(), false, |s| {
-        let limit = num(&q, "limit").unwrap_or(100).clamp(1, 1000) as usize;
-        let offset = num(&q, "offset").unwrap_or(0).max(0) as usize;
+async fn list_tickets(call: AdminCall) -> Response {
+    let q = &call.q;
+    call.answer("/adminapi/v2/tickets", |s| {
+        let (limit, offset) = call.paging();
         let d = &s.data;
         let rows: Vec<_> = d.tickets.iter().rev().filter(|t| t.created <= d.now).collect();
         let list = rows.iter().skip(offset).take(limit).map(|t| ticket_json(s, t)).collect();
-        page(s, "/adminapi/v2/tickets", &q, rows.len() as u64, list)
+        page(s, "/adminapi/v2/tickets", q, rows.len() as u64, list)
     })
     .await
 }
 
-async fn one_ticket(
-    State(st): State<Arc<Mutex<SimState>>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let key = api_key(&headers, &q);
-    answer(&st, "/adminapi/v2/tickets/{id}", key.as_deref(), false, |s| {
+async fn one_ticket(Path(id): Path<String>, call: AdminCall) -> Response {
+    call.answer("/adminapi/v2/tickets/{id}", |s| {
         let d = &s.data;
         let Some(t) = id.parse::<i64>().ok().and_then(|id| d.tickets.iter().find(|t| t.id == id && t.created <= d.now)) else {
             return envelope_error(StatusCode::NOT_FOUND, 404, "Ticket not found");
@@ -710,15 +705,8 @@ async fn one_ticket(
     .await
 }
 
-async fn reply_ticket(
-    State(st): State<Arc<Mutex<SimState>>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    Json(body): Json<Value>,
-) -> Response {
-    let key = api_key(&headers, &q);
-    answer(&st, "/adminapi/v2/tickets/{id}/reply", key.as_deref(), false, |s| {
+async fn reply_ticket(Path(id): Path<String>, call: AdminCall, Json(body): Json<Value>) -> Response {
+    call.answer("/adminapi/v2/tickets/{id}/reply", |s| {
         let now = s.data.now;
         let Some(t) = id.parse::<i64>().ok().and_then(|id| s.data.tickets.iter_mut().find(|t| t.id == id))
         else {

@@ -51,19 +51,25 @@ fn token_tool(sqld: &Path) -> PathBuf {
     }
 }
 
+/// A new key pair in `dir` (`jwt_public.pem`, `jwt_private.pem`), made by the token tool beside `sqld`.
+fn genkey(sqld: &Path, dir: &Path) -> Result<(), String> {
+    let out = Command::new(token_tool(sqld))
+        .arg("genkey")
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("cannot run libsql-token: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("libsql-token genkey failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(())
+}
+
 static KEYS: OnceLock<Result<Keys, String>> = OnceLock::new();
 
 fn keys(sqld: &Path) -> Result<&'static Keys, String> {
     KEYS.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("panelops-sqld-keys-{}", std::process::id()));
-        let out = Command::new(token_tool(sqld))
-            .arg("genkey")
-            .arg(&dir)
-            .output()
-            .map_err(|e| format!("cannot run libsql-token: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("libsql-token genkey failed: {}", String::from_utf8_lossy(&out.stderr)));
-        }
+        genkey(sqld, &dir)?;
         Ok(Keys {
             public: dir.join("jwt_public.pem"),
             private: dir.join("jwt_private.pem"),
@@ -206,14 +212,7 @@ impl Sqld {
     /// rotated key, a revoked token).
     pub fn restart_with_new_key(&mut self) -> Result<(), String> {
         let dir = self.dir.join("rotated-key");
-        let out = Command::new(token_tool(&self.bin))
-            .arg("genkey")
-            .arg(&dir)
-            .output()
-            .map_err(|e| format!("cannot run libsql-token: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("libsql-token genkey failed: {}", String::from_utf8_lossy(&out.stderr)));
-        }
+        genkey(&self.bin, &dir)?;
         self.public_key = dir.join("jwt_public.pem");
         self.restart()
     }

@@ -3,19 +3,18 @@
 //! body), the orders changed accordingly, and their fault switches (`Faults::missing_writes`,
 //! `unknown_method_writes`, `refuse_orders`, `apply_then_hang`).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::data::{Order, OrderOverride, PanelData};
-use crate::server::{answer, api_key, envelope_error, lock, SimState};
+use crate::server::{envelope_error, lock, AdminCall, SimState};
 
 type St = Arc<Mutex<SimState>>;
 
@@ -29,15 +28,33 @@ enum Write {
     EditLink,
 }
 
+/// The write routes below `/adminapi/v2`: those that name their orders in the body, then those
+/// that name one in the path.
+const BY_BODY: &[(&str, Write)] = &[
+    ("/orders/resend", Write::Resend),
+    ("/orders/request-cancel", Write::RequestCancel),
+    ("/orders/cancel", Write::Cancel),
+    ("/orders/change-status", Write::ChangeStatus),
+];
+const BY_PATH: &[(&str, Write)] = &[
+    ("/orders/{id}/change-status", Write::ChangeStatus),
+    ("/orders/{id}/set-partial", Write::SetPartial),
+    ("/orders/{id}/edit-link", Write::EditLink),
+];
+
 pub(crate) fn routes() -> Router<St> {
-    Router::new()
-        .route("/adminapi/v2/orders/resend", post(resend))
-        .route("/adminapi/v2/orders/request-cancel", post(request_cancel))
-        .route("/adminapi/v2/orders/cancel", post(cancel))
-        .route("/adminapi/v2/orders/change-status", post(change_status))
-        .route("/adminapi/v2/orders/{id}/change-status", post(change_status_of))
-        .route("/adminapi/v2/orders/{id}/set-partial", post(set_partial))
-        .route("/adminapi/v2/orders/{id}/edit-link", post(edit_link))
+    let mut r = Router::new();
+    for &(route, kind) in BY_BODY {
+        let handler = move |call: AdminCall, Json(body): Json<Value>| write(call, route, kind, None, body);
+        r = r.route(&format!("/adminapi/v2{route}"), post(handler));
+    }
+    for &(route, kind) in BY_PATH {
+        let handler = move |Path(id): Path<String>, call: AdminCall, Json(body): Json<Value>| {
+            write(call, route, kind, Some(id), body)
+        };
+        r = r.route(&format!("/adminapi/v2{route}"), post(handler));
+    }
+    r
 }
 
 /// What the panel allows on an order now, as `GET /orders/{id}` sends it in `actions`.
@@ -50,38 +67,6 @@ pub fn actions(d: &PanelData, o: &Order) -> Value {
         "cancel_and_refund": open,
     })
 }
-
-macro_rules! handler {
-    ($name:ident, $route:literal, $write:expr) => {
-        async fn $name(
-            State(st): State<St>,
-            headers: HeaderMap,
-            Query(q): Query<HashMap<String, String>>,
-            Json(body): Json<Value>,
-        ) -> Response {
-            write(st, $route, $write, None, headers, q, body).await
-        }
-    };
-    ($name:ident, $route:literal, $write:expr, path) => {
-        async fn $name(
-            State(st): State<St>,
-            headers: HeaderMap,
-            Path(id): Path<String>,
-            Query(q): Query<HashMap<String, String>>,
-            Json(body): Json<Value>,
-        ) -> Response {
-            write(st, $route, $write, Some(id), headers, q, body).await
-        }
-    };
-}
-
-handler!(resend, "/orders/resend", Write::Resend);
-handler!(request_cancel, "/orders/request-cancel", Write::RequestCancel);
-handler!(cancel, "/orders/cancel", Write::Cancel);
-handler!(change_status, "/orders/change-status", Write::ChangeStatus);
-handler!(change_status_of, "/orders/{id}/change-status", Write::ChangeStatus, path);
-handler!(set_partial, "/orders/{id}/set-partial", Write::SetPartial, path);
-handler!(edit_link, "/orders/{id}/edit-link", Write::EditLink, path);
 
 /// The order ids a body names: `ids` ("1,2,3" or a number), `order_id` or `order`.
 fn ids_of(body: &Value) -> Vec<i64> {
@@ -96,47 +81,45 @@ fn ids_of(body: &Value) -> Vec<i64> {
 }
 
 async fn write(
-    st: St,
+    call: AdminCall,
     route: &'static str,
     kind: Write,
     path_id: Option<String>,
-    headers: HeaderMap,
-    q: HashMap<String, String>,
     body: Value,
 ) -> Response {
-    let key = api_key(&headers, &q);
     let full = format!("/adminapi/v2{route}");
-    let res = answer(&st, &full, key.as_deref(), false, |s| {
-        if s.faults.missing_writes.contains(&route) {
-            return envelope_error(StatusCode::NOT_FOUND, 404, "Not Found");
-        }
-        if s.faults.unknown_method_writes.contains(&route) {
-            return envelope_error(StatusCode::OK, 1, "Unknown method");
-        }
-        let ids = match path_id {
-            Some(p) => p.trim().parse().ok().into_iter().collect(),
-            None => ids_of(&body),
-        };
-        if ids.is_empty() {
-            return envelope_error(StatusCode::BAD_REQUEST, 400, "ids is required");
-        }
-        for id in &ids {
-            s.writes.push((route.to_string(), *id));
-        }
-        for id in &ids {
-            if let Err(why) = apply(s, kind, *id, &body) {
-                return envelope_error(StatusCode::BAD_REQUEST, 400, &why);
+    let res = call
+        .answer(&full, |s| {
+            if s.faults.missing_writes.contains(&route) {
+                return envelope_error(StatusCode::NOT_FOUND, 404, "Not Found");
             }
-        }
-        if s.faults.apply_then_hang > 0 {
-            s.faults.apply_then_hang -= 1;
-            s.hang_after_write = true;
-        }
-        Json(json!({"data": {"ids": ids}, "error_code": 0, "error_message": ""})).into_response()
-    })
-    .await;
+            if s.faults.unknown_method_writes.contains(&route) {
+                return envelope_error(StatusCode::OK, 1, "Unknown method");
+            }
+            let ids = match path_id {
+                Some(p) => p.trim().parse().ok().into_iter().collect(),
+                None => ids_of(&body),
+            };
+            if ids.is_empty() {
+                return envelope_error(StatusCode::BAD_REQUEST, 400, "ids is required");
+            }
+            for id in &ids {
+                s.writes.push((route.to_string(), *id));
+            }
+            for id in &ids {
+                if let Err(why) = apply(s, kind, *id, &body) {
+                    return envelope_error(StatusCode::BAD_REQUEST, 400, &why);
+                }
+            }
+            if s.faults.apply_then_hang > 0 {
+                s.faults.apply_then_hang -= 1;
+                s.hang_after_write = true;
+            }
+            Json(json!({"data": {"ids": ids}, "error_code": 0, "error_message": ""})).into_response()
+        })
+        .await;
     let hang = {
-        let mut s = lock(&st);
+        let mut s = lock(call.state());
         std::mem::take(&mut s.hang_after_write).then_some(s.faults.hang_ms)
     };
     match hang {

@@ -7,7 +7,7 @@ use shared::auth::api_key::{self, NewKey};
 use shared::auth::{Role, Scope};
 use shared::Access;
 
-use crate::helpers::{concrete, Res, TestApp};
+use crate::helpers::{concrete, first_rows, Res, TestApp};
 
 fn is_sign_in_redirect(res: &Res) -> bool {
     res.status == StatusCode::SEE_OTHER && res.location().starts_with("/login")
@@ -25,21 +25,10 @@ async fn every_route_enforces_its_access_rule() {
         people.push((role, app.add_staff(name, role, &[1]).await));
     }
     // Row 1 of panel 1 exists in every cache and settings table, so detail pages render (200).
-    for sql in [
-        "INSERT INTO orders_cache (panel_id, id, status, created, checked_at) VALUES (1, 1, 'pending', 1700000000, 0)",
-        "INSERT INTO tickets_cache (panel_id, id, subject, created, checked_at) VALUES (1, 1, 'Hi', 1700000000, 0)",
-        "INSERT INTO users_cache (panel_id, id, username, checked_at) VALUES (1, 1, 'u1', 0)",
-        "INSERT INTO services_cache (panel_id, id, name, checked_at) VALUES (1, 1, 'Likes', 0)",
-        "INSERT INTO payment_methods (id, internal_name, display_name, created) VALUES (1, 'pm', 'PM', 0)",
-        "INSERT INTO service_reports (id, panel_id, service_id, reason, reported_at) VALUES (1, 1, 1, 'x', 0)",
-        // A finished order action on panel 1, its order re-read: its page sends and reads nothing.
-        "INSERT INTO order_actions (id, kind, actor, created_at, finished_at) VALUES (1, 'resend', 'owner1', 0, 0)",
-        "INSERT INTO order_action_items (action_id, seq, panel_id, order_id, state, status_after) VALUES (1, 0, 1, 1, 'done', 'pending')",
-        // A shared canned reply: the ticket page then offers its Insert.
-        "INSERT INTO canned_replies (id, title, body, created, updated) VALUES (50, 'Thanks', 'Thank you.', 0, 0)",
-    ] {
-        app.exec(sql).await;
-    }
+    first_rows(&app).await;
+    // A shared canned reply: the ticket page then offers its Insert.
+    app.exec("INSERT INTO canned_replies (id, title, body, created, updated) VALUES (50, 'Thanks', 'Thank you.', 0, 0)")
+        .await;
     let specs = panelops::server::routes(&app.state).specs().to_vec();
     assert!(specs.len() >= 20, "the walk sees every route ({} found)", specs.len());
     let mut checked = 0;

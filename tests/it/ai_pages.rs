@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use shared::auth::{PanelScope, Role};
 
-use crate::ai_support::{review, setup, text, ticket, GOOD, QUESTION};
+use crate::ai_support::{answered, review, setup, text, ticket, GOOD, QUESTION};
 use crate::helpers::TestApp;
 
 fn settings_form(key: &str) -> Vec<(&str, &str)> {
@@ -82,36 +82,12 @@ async fn reviewed_two_panels() -> (TestApp, i64, i64) {
     let balance = "<p>Hello, I have a question about my account balance.</p>";
     let generic =
         "<p>Hello bob, thank you for waiting. We checked with our provider; it should complete soon.</p>";
-    ticket(
-        &app,
-        a,
-        501,
-        "Orders - Refill",
-        now - 3 * 3600,
-        &[(false, "bob", QUESTION), (true, "Alice", "Done.")],
-    )
-    .await;
-    ticket(
-        &app,
-        a,
-        502,
-        "Orders - Refill",
-        now - 2 * 3600,
-        &[(false, "bob", QUESTION), (true, "Bora", GOOD)],
-    )
-    .await;
+    answered(&app, a, 501, now - 3 * 3600, "Alice", "Done.").await;
+    answered(&app, a, 502, now - 2 * 3600, "Bora", GOOD).await;
     ticket(&app, a, 503, "Other - Question", now - 3600, &[(false, "bob", balance), (true, "Chen", generic)])
         .await;
     // Old: outside a 24h window.
-    ticket(
-        &app,
-        a,
-        504,
-        "Orders - Refill",
-        now - 5 * 86_400,
-        &[(false, "bob", QUESTION), (true, "Alice", "Ok.")],
-    )
-    .await;
+    answered(&app, a, 504, now - 5 * 86_400, "Alice", "Ok.").await;
     ticket(
         &app,
         b,
@@ -238,15 +214,7 @@ async fn ticket_analysis_translation_and_draft_are_shown_stored_and_logged() {
     let (app, llm) = setup(10).await;
     let a = app.add_panel("A", "https://a.example", None).await;
     let agent = app.as_role("agent1", Role::Agent, &[a]).await;
-    ticket(
-        &app,
-        a,
-        501,
-        "Orders - Refill",
-        1_700_000_000,
-        &[(false, "bob", QUESTION), (true, "Alice", GOOD)],
-    )
-    .await;
+    answered(&app, a, 501, 1_700_000_000, "Alice", GOOD).await;
 
     let res = app.post(&format!("/ai/tickets/{a}/501/analyze"), Some(&agent), &[]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -421,15 +389,7 @@ async fn a_slow_model_gets_a_clear_answer_before_the_gateway_gives_up() {
     crate::ai_support::configure(&app, &llm, 10, 1_000_000).await;
     let a = app.add_panel("A", "https://a.example", None).await;
     let agent = app.as_role("agent1", Role::Agent, &[a]).await;
-    ticket(
-        &app,
-        a,
-        501,
-        "Orders - Refill",
-        1_700_000_000,
-        &[(false, "bob", QUESTION), (true, "Alice", GOOD)],
-    )
-    .await;
+    answered(&app, a, 501, 1_700_000_000, "Alice", GOOD).await;
     // It would answer after a minute; the page waits one second.
     llm.with(|s| s.delay = std::time::Duration::from_secs(60));
     llm.fault(testkit::LlmFault::Timeout, None);

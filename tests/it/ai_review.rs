@@ -3,7 +3,7 @@
 use shared::auth::Role;
 use testkit::LlmFault;
 
-use crate::ai_support::{review, setup, text, ticket, GOOD, QUESTION};
+use crate::ai_support::{answered, review, setup, text, ticket, GOOD};
 use crate::helpers::TestApp;
 
 #[tokio::test]
@@ -11,17 +11,8 @@ async fn reviews_replies_newest_first_within_the_reply_budget() {
     let (app, llm) = setup(2).await;
     let p = app.add_panel("A", "https://a.example", None).await;
     let t0 = shared::time::now() - 10_000;
-    ticket(
-        &app,
-        p,
-        501,
-        "Orders - Refill",
-        t0 + 400,
-        &[(false, "bob", QUESTION), (true, "Alice", "<p>Done.</p>")],
-    )
-    .await;
-    ticket(&app, p, 502, "Orders - Refill", t0 + 300, &[(false, "bob", QUESTION), (true, "Bora", GOOD)])
-        .await;
+    answered(&app, p, 501, t0 + 400, "Alice", "<p>Done.</p>").await;
+    answered(&app, p, 502, t0 + 300, "Bora", GOOD).await;
     let balance = "<p>Hello, I have a question about my account balance.</p>";
     let generic = "<p>Hello bob, thank you for waiting. We checked with our provider; it should complete within 24 hours.</p>";
     ticket(&app, p, 503, "Other - Question", t0 + 200, &[(false, "bob", balance), (true, "Chen", generic)])
@@ -101,15 +92,7 @@ async fn every_bad_answer_is_retried_once_then_recorded_as_a_failure_never_a_ver
         let (app, llm) = setup(10).await;
         llm.with(|s| s.delay = std::time::Duration::from_millis(1500));
         let p = app.add_panel("A", "https://a.example", None).await;
-        ticket(
-            &app,
-            p,
-            501,
-            "Orders - Refill",
-            1_700_000_000,
-            &[(false, "bob", QUESTION), (true, "Alice", GOOD)],
-        )
-        .await;
+        answered(&app, p, 501, 1_700_000_000, "Alice", GOOD).await;
         llm.fault(fault, None);
         let run = review(&app).await;
         assert_eq!((run.reviewed, run.failed), (0, 1), "{fault:?}: {run:?}");
@@ -135,22 +118,13 @@ async fn every_bad_answer_is_retried_once_then_recorded_as_a_failure_never_a_ver
 async fn rate_limits_are_retried_with_backoff_and_server_errors_fail_the_reply() {
     let (app, llm) = setup(10).await;
     let p = app.add_panel("A", "https://a.example", None).await;
-    ticket(
-        &app,
-        p,
-        501,
-        "Orders - Refill",
-        1_700_000_000,
-        &[(false, "bob", QUESTION), (true, "Alice", GOOD)],
-    )
-    .await;
+    answered(&app, p, 501, 1_700_000_000, "Alice", GOOD).await;
     llm.fault(LlmFault::RateLimited, Some(2));
     let run = review(&app).await;
     assert_eq!(run.reviewed, 1, "two 429s, then an answer: {run:?}");
     assert_eq!(llm.request_count(), 3);
 
-    ticket(&app, p, 502, "Orders - Refill", 1_700_000_100, &[(false, "bob", QUESTION), (true, "Bora", GOOD)])
-        .await;
+    answered(&app, p, 502, 1_700_000_100, "Bora", GOOD).await;
     llm.fault(LlmFault::ServerError, None);
     let run = review(&app).await;
     assert_eq!((run.reviewed, run.failed), (0, 1), "{run:?}");
@@ -166,8 +140,7 @@ async fn eight_replies(app: &TestApp) {
     let p = app.add_panel("A", "https://a.example", None).await;
     for k in 0..8 {
         let at = 1_700_000_000 + k * 1000;
-        ticket(app, p, 600 + k, "Orders - Refill", at, &[(false, "bob", QUESTION), (true, "Alice", GOOD)])
-            .await;
+        answered(app, p, 600 + k, at, "Alice", GOOD).await;
     }
 }
 
@@ -212,15 +185,7 @@ async fn editing_the_prompt_changes_only_later_reviews_and_the_schema_rule_stays
     let (app, llm) = setup(10).await;
     let owner = app.as_role("owner1", Role::Owner, &[]).await;
     let p = app.add_panel("A", "https://a.example", None).await;
-    ticket(
-        &app,
-        p,
-        501,
-        "Orders - Refill",
-        1_700_000_000,
-        &[(false, "bob", QUESTION), (true, "Alice", GOOD)],
-    )
-    .await;
+    answered(&app, p, 501, 1_700_000_000, "Alice", GOOD).await;
     review(&app).await;
     assert_eq!(app.scalar("SELECT prompt_version FROM ai_reviews WHERE ticket_id = 501").await, 0);
 
@@ -237,8 +202,7 @@ async fn editing_the_prompt_changes_only_later_reviews_and_the_schema_rule_stays
     assert_eq!(app.scalar("SELECT MAX(version) FROM ai_quality_prompts").await, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM activity_log WHERE action = 'ai.quality_prompt'").await, 1);
 
-    ticket(&app, p, 502, "Orders - Refill", 1_700_000_500, &[(false, "bob", QUESTION), (true, "Bora", GOOD)])
-        .await;
+    answered(&app, p, 502, 1_700_000_500, "Bora", GOOD).await;
     let run = review(&app).await;
     assert_eq!(run.reviewed, 1);
     assert_eq!(app.scalar("SELECT prompt_version FROM ai_reviews WHERE ticket_id = 502").await, 1);

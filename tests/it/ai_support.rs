@@ -13,14 +13,19 @@ pub const GOOD: &str = "<p>Hello bob, thank you for waiting. We checked order 10
 pub const QUESTION: &str = "<p>Hi, my order 1000123 is not moving.</p><p>Please check it.</p>";
 
 pub async fn configure(app: &TestApp, llm: &LlmHandle, max_replies: i64, max_tokens: i64) {
+    point_at(app, llm.base_url.clone(), "sk-test-key-9876", max_replies, max_tokens).await;
+}
+
+/// Saves AI settings naming the provider at `base_url` with `key`, within the given budgets.
+pub async fn point_at(app: &TestApp, base_url: String, key: &str, max_replies: i64, max_tokens_per_day: i64) {
     let input = SettingsInput {
-        base_url: llm.base_url.clone(),
-        api_key: Some("sk-test-key-9876".into()),
+        base_url,
+        api_key: Some(key.into()),
         model: "gpt-4o-mini".into(),
         translation_language: "Turkish".into(),
         max_replies_per_run: max_replies,
         max_tokens_per_run: 1_000_000,
-        max_tokens_per_day: max_tokens,
+        max_tokens_per_day,
         analysis_prompt: String::new(),
     };
     settings::save(&app.state.db, &app.state.config.secret_key, &input).await.expect("ai settings");
@@ -53,6 +58,11 @@ pub async fn ticket(app: &TestApp, panel: i64, id: i64, subject: &str, at: i64, 
         .await
         .unwrap();
     }
+}
+
+/// A ticket in which bob asks about a stuck refill (`QUESTION`) and `staff` replies a minute later.
+pub async fn answered(app: &TestApp, panel: i64, id: i64, at: i64, staff: &str, reply: &str) {
+    ticket(app, panel, id, "Orders - Refill", at, &[(false, "bob", QUESTION), (true, staff, reply)]).await
 }
 
 pub fn quick() -> panelops_ai_review::RunOptions {

@@ -24,22 +24,27 @@ fn sent_to_chat(got: &[Received]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn an_owner_connects_a_telegram_chat_and_hears_of_a_critical_service_once_until_it_resolves() {
-    let (app, tg) = setup().await;
-    let owner = app.as_role("boss", Role::Owner, &[]).await;
-
-    // Connect: the bot token, the chat, every rule, every panel — one form.
-    let mut form = vec![
+/// The channel form for the owner's Telegram chat through the stand-in at `tg`, every panel, enabled.
+fn owner_chat(tg: &ReceiverHandle) -> Vec<(&'static str, &str)> {
+    vec![
         ("name", "Owner chat"),
         ("kind", "telegram"),
         ("target", "7000001:AAH-owner-bot-token"),
         ("chat_id", "-1009876"),
         ("api_base", tg.base_url.as_str()),
         ("all_panels", "1"),
-        ("time_zone", "Europe/Istanbul"),
         ("enabled", "1"),
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn an_owner_connects_a_telegram_chat_and_hears_of_a_critical_service_once_until_it_resolves() {
+    let (app, tg) = setup().await;
+    let owner = app.as_role("boss", Role::Owner, &[]).await;
+
+    // Connect: the bot token, the chat, every rule, every panel — one form.
+    let mut form = owner_chat(&tg);
+    form.push(("time_zone", "Europe/Istanbul"));
     for r in Rule::ALL {
         form.push(("rules", r.as_str()));
     }
@@ -167,16 +172,8 @@ async fn the_chat_hears_of_a_service_the_sync_finds_critical_once_until_it_resol
     let sim = sim(24, 6_000, false).await;
     let panel = register(&app, &sim).await;
     let owner = app.as_role("boss", Role::Owner, &[]).await;
-    let form = [
-        ("name", "Owner chat"),
-        ("kind", "telegram"),
-        ("target", "7000001:AAH-owner-bot-token"),
-        ("chat_id", "-1009876"),
-        ("api_base", tg.base_url.as_str()),
-        ("all_panels", "1"),
-        ("rules", "service_critical"),
-        ("enabled", "1"),
-    ];
+    let mut form = owner_chat(&tg);
+    form.push(("rules", "service_critical"));
     let res = app.post("/settings/alerts", Some(&owner), &form).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
 

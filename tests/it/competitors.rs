@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use shared::auth::{PanelScope, Role};
 use shared::domain::competitors::{self, catalog, matching, CompetitorInput};
 use shared::domain::sync::Resource;
-use shared::pp::rows::ServiceRow;
+use shared::pp::rows::{ServiceRow, ServiceTerms};
 use testkit::rival::{Rival, EPOCH_SECS};
 
 use crate::helpers::TestApp;
@@ -14,8 +14,7 @@ use crate::sync_support::{self, NOW};
 type SetFault = fn(&mut testkit::Faults);
 
 fn svc(id: i64, name: &str, rate: i64) -> ServiceRow {
-    ServiceRow {
-        id,
+    let terms = ServiceTerms {
         name: name.into(),
         kind: Some("Default".into()),
         category: None,
@@ -24,8 +23,8 @@ fn svc(id: i64, name: &str, rate: i64) -> ServiceRow {
         max: Some(1000),
         refill: Some(false),
         cancel: Some(true),
-        dripfeed: None,
-    }
+    };
+    ServiceRow { id, terms, dripfeed: None }
 }
 
 async fn add_competitor(app: &TestApp, panel: i64, name: &str, url: &str, key: &str) -> i64 {
@@ -105,11 +104,11 @@ async fn snapshots_store_only_changes_and_rebuild_any_past_catalogue() {
     let b = svc(2, "Instagram Followers", 2_000_000);
     assert_eq!(snapshot(&app, c2, 100, &[a.clone(), b.clone()]).await.added, 2);
     let mut a2 = a.clone();
-    a2.rate = Some(1_200_000);
+    a2.terms.rate = Some(1_200_000);
     let ch = snapshot(&app, c2, 200, &[a2.clone()]).await;
     assert_eq!((ch.changed, ch.removed, ch.added), (1, 1, 0));
     let mut a3 = a2.clone();
-    a3.refill = Some(true);
+    a3.terms.refill = Some(true);
     assert_eq!(
         snapshot(&app, c2, 300, &[a3.clone(), b.clone()]).await,
         catalog::SnapshotChanges { added: 1, changed: 1, removed: 0, unchanged: 0 }

@@ -7,15 +7,14 @@ use shared::auth::{PanelScope, Role};
 use shared::domain::competitors::matching::{self, Decision};
 use shared::domain::competitors::profiles::{self, ProfileInput};
 use shared::domain::competitors::{self, catalog, CompetitorInput};
-use shared::pp::rows::ServiceRow;
+use shared::pp::rows::{ServiceRow, ServiceTerms};
 
 use crate::helpers::TestApp;
 
 const M: i64 = 1_000_000;
 
 fn svc(id: i64, rate: i64) -> ServiceRow {
-    ServiceRow {
-        id,
+    let terms = ServiceTerms {
         name: format!("Rival service {id}"),
         kind: None,
         category: None,
@@ -24,8 +23,8 @@ fn svc(id: i64, rate: i64) -> ServiceRow {
         max: None,
         refill: None,
         cancel: None,
-        dripfeed: None,
-    }
+    };
+    ServiceRow { id, terms, dripfeed: None }
 }
 
 type Change<'a> = (String, &'a str, i64, Option<i64>, Option<i64>);

@@ -182,21 +182,9 @@ async fn flagged_replies_export_every_reply_the_filters_select_in_scope() {
     assert_eq!(res.status, StatusCode::OK);
     let table = rows(&res.body);
     assert_eq!(
-        table[0],
-        [
-            "Panel",
-            "Sent",
-            "Ticket",
-            "Staff",
-            "Reply",
-            "Verdict",
-            "Marked wrong",
-            "Flags",
-            "Reasoning",
-            "Suggested reply",
-            "Model",
-            "Prompt version"
-        ]
+        table[0].join(","),
+        "Panel,Sent,Ticket,Staff,Reply,Verdict,Marked wrong,Flags,Reasoning,Suggested reply,Model,\
+         Prompt version"
     );
     // Every mediocre or bad reply of the last 30 days (not only the newest 200 the page lists).
     assert_eq!(table.len() - 1, 1_100);

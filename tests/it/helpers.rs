@@ -270,6 +270,24 @@ pub fn session_token(res: &Res) -> Option<String> {
     res.cookie("po_session").and_then(|c| c.split(';').next().map(|kv| kv["po_session=".len()..].to_string()))
 }
 
+/// Row 1 of panel 1 in every cache and settings table a detail page reads, so that every route
+/// `concrete` names finds its row; a finished order action on panel 1, its order re-read (its page
+/// sends and reads nothing).
+pub async fn first_rows(app: &TestApp) {
+    for sql in [
+        "INSERT INTO orders_cache (panel_id, id, status, created, checked_at) VALUES (1, 1, 'pending', 1700000000, 0)",
+        "INSERT INTO tickets_cache (panel_id, id, subject, created, checked_at) VALUES (1, 1, 'Hi', 1700000000, 0)",
+        "INSERT INTO users_cache (panel_id, id, username, checked_at) VALUES (1, 1, 'u1', 0)",
+        "INSERT INTO services_cache (panel_id, id, name, checked_at) VALUES (1, 1, 'Likes', 0)",
+        "INSERT INTO payment_methods (id, internal_name, display_name, created) VALUES (1, 'pm', 'PM', 0)",
+        "INSERT INTO service_reports (id, panel_id, service_id, reason, reported_at) VALUES (1, 1, 1, 'x', 0)",
+        "INSERT INTO order_actions (id, kind, actor, created_at, finished_at) VALUES (1, 'resend', 'owner1', 0, 0)",
+        "INSERT INTO order_action_items (action_id, seq, panel_id, order_id, state, status_after) VALUES (1, 0, 1, 1, 'done', 'pending')",
+    ] {
+        app.exec(sql).await;
+    }
+}
+
 /// A route's path with every `{param}` as `1` (panel 1, id 1, …), except the static file name.
 pub fn concrete(path: &str) -> String {
     let mut out = String::new();

@@ -12,7 +12,7 @@ use shared::auth::Role;
 use shared::domain::competitors::{self, CompetitorInput};
 use shared::domain::panels::{self, PanelInput, PanelStatus};
 
-use crate::ai_support::{ticket, GOOD, QUESTION};
+use crate::ai_support::{answered, point_at, GOOD};
 use crate::helpers::TestApp;
 use crate::sync_support::until_idle;
 
@@ -99,19 +99,9 @@ async fn a_redirect_never_carries_a_key_to_another_address() {
     assert!(page.body.contains(&format!("redirect to {elsewhere}/adminapi/v2/")), "{}", page.body);
 
     // The AI provider's key stays home too.
-    let ai = panelops_ai_review::settings::SettingsInput {
-        base_url: format!("{redirecting}/v1"),
-        api_key: Some(AI_KEY.into()),
-        model: "gpt-4o-mini".into(),
-        translation_language: "English".into(),
-        max_replies_per_run: 5,
-        max_tokens_per_run: 100_000,
-        max_tokens_per_day: 100_000,
-        analysis_prompt: String::new(),
-    };
-    panelops_ai_review::settings::save(&app.state.db, &app.state.config.secret_key, &ai).await.unwrap();
+    point_at(&app, format!("{redirecting}/v1"), AI_KEY, 5, 100_000).await;
     let t0 = shared::time::now() - 1000;
-    ticket(&app, panel, 1, "Orders", t0, &[(false, "bob", QUESTION), (true, "Alice", GOOD)]).await;
+    answered(&app, panel, 1, t0, "Alice", GOOD).await;
     let run = crate::ai_support::review(&app).await;
     let stopped = run.stopped.unwrap_or_default();
     assert!(stopped.contains(&format!("redirect to {elsewhere}/v1/chat/completions")), "{stopped}");
@@ -204,19 +194,9 @@ async fn calls_to_private_addresses_are_refused_before_connecting() {
         let message = state.message.unwrap_or_default();
         assert!(message.contains("a private or local address"), "{url}: {message}");
     }
-    let ai = panelops_ai_review::settings::SettingsInput {
-        base_url: format!("http://localhost:{port}/v1"),
-        api_key: Some(AI_KEY.into()),
-        model: "gpt-4o-mini".into(),
-        translation_language: "English".into(),
-        max_replies_per_run: 5,
-        max_tokens_per_run: 100_000,
-        max_tokens_per_day: 100_000,
-        analysis_prompt: String::new(),
-    };
-    panelops_ai_review::settings::save(&app.state.db, &app.state.config.secret_key, &ai).await.unwrap();
+    point_at(&app, format!("http://localhost:{port}/v1"), AI_KEY, 5, 100_000).await;
     let t0 = shared::time::now() - 1000;
-    ticket(&app, 1, 1, "Orders", t0, &[(false, "bob", QUESTION), (true, "Alice", GOOD)]).await;
+    answered(&app, 1, 1, t0, "Alice", GOOD).await;
     let run = crate::ai_support::review(&app).await;
     let stopped = run.stopped.unwrap_or_default();
     assert!(stopped.contains("localhost is") && stopped.contains("a private or local address"), "{stopped}");
@@ -257,7 +237,7 @@ async fn credentials_in_the_ai_provider_address_are_never_shown_logged_or_sent()
     assert!(!app.get("/ai/settings", Some(&owner)).await.body.contains("s3cret-pass"));
     let panel = app.add_panel("Ours", "https://ours.example", None).await;
     let t0 = shared::time::now() - 1000;
-    ticket(&app, panel, 1, "Orders", t0, &[(false, "bob", QUESTION), (true, "Alice", GOOD)]).await;
+    answered(&app, panel, 1, t0, "Alice", GOOD).await;
     crate::ai_support::review(&app).await;
     let sent = leaked(&seen);
     assert!(!sent.is_empty(), "the provider was called");

@@ -5,7 +5,6 @@
 use axum::http::StatusCode;
 use panelops_reports::margins::{self, MarginParams, Sums};
 use panelops_reports::providers::{self, ProviderParams};
-use panelops_reports::service_health::ServiceHealthParams;
 use shared::auth::{PanelScope, Role, Scope};
 use shared::cache::rollups;
 
@@ -204,16 +203,9 @@ async fn margins_per_service_panel_provider_and_currency() {
     assert_eq!(usd, 31 * M + 1000 * M + 77 * M);
 }
 
+/// Providers read with Service tracking's parameters as its tests use them.
 fn provider_params(panel: Option<i64>) -> ProviderParams {
-    ProviderParams::new(ServiceHealthParams {
-        panel,
-        window_hours: 24,
-        stuck_after_hours: 12,
-        slow_multiplier: 2.0,
-        min_orders: 5,
-        services: vec![],
-        include_snoozed: false,
-    })
+    ProviderParams::new(crate::reports_service::params(panel))
 }
 
 #[tokio::test]

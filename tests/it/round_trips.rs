@@ -8,7 +8,7 @@ use shared::auth::api_key::{self, NewKey};
 use shared::auth::{Role, Scope};
 use shared::Access;
 
-use crate::helpers::{concrete, TestApp};
+use crate::helpers::{concrete, first_rows, TestApp};
 
 pub const PAGE_BUDGET: u64 = 3;
 pub const REPORT_BUDGET: u64 = 6;
@@ -31,19 +31,7 @@ async fn every_page_report_and_api_call_keeps_its_round_trip_budget() {
     let owner_id = app.add_staff("owner1", Role::Owner, &[]).await;
     app.add_panel("One", "https://one.example", None).await;
     app.add_panel("Two", "https://two.example", None).await;
-    for sql in [
-        "INSERT INTO orders_cache (panel_id, id, status, created, checked_at) VALUES (1, 1, 'pending', 1700000000, 0)",
-        "INSERT INTO tickets_cache (panel_id, id, subject, created, checked_at) VALUES (1, 1, 'Hi', 1700000000, 0)",
-        "INSERT INTO users_cache (panel_id, id, username, checked_at) VALUES (1, 1, 'u1', 0)",
-        "INSERT INTO services_cache (panel_id, id, name, checked_at) VALUES (1, 1, 'Likes', 0)",
-        "INSERT INTO payment_methods (id, internal_name, display_name, created) VALUES (1, 'pm', 'PM', 0)",
-        "INSERT INTO service_reports (id, panel_id, service_id, reason, reported_at) VALUES (1, 1, 1, 'x', 0)",
-        // A finished order action on panel 1, its order re-read: its page sends and reads nothing.
-        "INSERT INTO order_actions (id, kind, actor, created_at, finished_at) VALUES (1, 'resend', 'owner1', 0, 0)",
-        "INSERT INTO order_action_items (action_id, seq, panel_id, order_id, state, status_after) VALUES (1, 0, 1, 1, 'done', 'pending')",
-    ] {
-        app.exec(sql).await;
-    }
+    first_rows(&app).await;
     let owner = app.session_for(owner_id).await;
     let (_, token) = api_key::create(
         &app.state.db,

@@ -155,6 +155,43 @@ pub fn window_tabs(
     }
 }
 
+/// The filters of a report run by a profile: the profile picker (it submits on change; Show without
+/// JavaScript), a link to the profiles, and `summary`, what the chosen profile sets.
+pub struct ProfileFilters<'a> {
+    pub path: &'a str,
+    pub window_hours: i64,
+    /// (id, name, is_default) of every profile.
+    pub profiles: Vec<(i64, &'a str, bool)>,
+    pub chosen: i64,
+    pub profiles_path: &'a str,
+}
+
+impl ProfileFilters<'_> {
+    pub fn form(&self, viewer: &Viewer, summary: Markup) -> Markup {
+        html! {
+            form.filters method="get" action=(self.path) {
+                @if let Some(pn) = viewer.panel { input type="hidden" name="panel" value=(pn); }
+                input type="hidden" name="window_hours" value=(self.window_hours);
+                div { label for="profile" { "Profile" }
+                    select #profile name="profile" data-autosubmit {
+                        @for (id, name, is_default) in &self.profiles {
+                            option value=(id) selected[*id == self.chosen] { (name) @if *is_default { " (default)" } }
+                        }
+                    } }
+                noscript { button type="submit" { "Show" } }
+                a href=(link(viewer, self.profiles_path)) { "Profiles" }
+                span.muted { (summary) }
+            }
+        }
+    }
+}
+
+/// A report's data links: its `.json` and its CSV export, with the page's query.
+pub fn data_links(path: &str, raw: Option<&str>) -> Markup {
+    let json = format!("{path}.json{}", raw.map(|r| format!("?{r}")).unwrap_or_default());
+    html! { a href=(json) { "JSON" } " · " (crate::exports::link(path, raw)) }
+}
+
 /// `href` with query pairs, keeping the viewer's panel.
 pub fn href(viewer: &Viewer, path: &str, q: &[(&str, String)]) -> String {
     let q: Vec<&(&str, String)> = q.iter().filter(|(_, v)| !v.is_empty()).collect();

@@ -3,14 +3,12 @@
 //! seconds, shares in percent), times in ISO 8601 UTC. Response times has its own beside its page.
 
 use crate::common::Ask;
-use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
-use shared::auth::{Role, Viewer};
-use shared::export::{self, whole_response, Cell};
+use shared::auth::Role;
+use shared::export::{self, report_csv};
 use shared::{Access, AppResult, AppState, Routes};
 
-use crate::common::Params;
 use crate::tickets::fetch::{fetch_missing, live_options, LIVE_FETCH_CAP};
 use crate::tickets::{by_service, by_staff, staff_statistics};
 use crate::{service_health, tickets, top_spenders};
@@ -26,13 +24,9 @@ pub fn routes(state: &AppState) -> Routes {
 }
 
 /// A ticket report's parameters (window, the viewer's panel) and a connection to read it.
-async fn ticket_report(
-    state: &AppState,
-    viewer: &Viewer,
-    raw: Option<&str>,
-) -> AppResult<(tickets::TicketParams, shared::db::Conn)> {
-    let p = tickets::pages::params_from(viewer.panel, &Params::parse(raw)?)?;
-    Ok((p, state.db.connect().await?))
+async fn ticket_report(ask: &Ask) -> AppResult<(tickets::TicketParams, shared::db::Conn)> {
+    let p = tickets::pages::params_from(ask.viewer.panel, &ask.q)?;
+    Ok((p, ask.state.db.connect().await?))
 }
 
 /// The export link of a report page: its own path + `.csv` with the page's query.
@@ -45,25 +39,6 @@ async fn service_health_csv(ask: Ask) -> AppResult<Response> {
     let conn = state.db.connect().await?;
     let (_, p, _) = service_health::pages::params_from(&conn, viewer.panel, &q).await?;
     let rows = service_health::service_health(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
-    let cells: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                export::text(viewer.panel_name(r.panel_id)),
-                export::int(r.service_id),
-                export::text(&r.service_name),
-                export::int(r.min_per_day.map(|m| m.min(i64::MAX as u64) as i64)),
-                export::int(r.measured.as_ref().map(|m| m.median_per_day)),
-                export::num(r.kept_pct),
-                export::int(r.finished),
-                export::int(r.stuck),
-                export::int(r.slow),
-                export::num(r.slow_pct),
-                export::num(r.score),
-                export::text(r.status),
-            ]
-        })
-        .collect();
     let header = &[
         "Panel",
         "Service ID",
@@ -78,7 +53,22 @@ async fn service_health_csv(ask: Ask) -> AppResult<Response> {
         "Score",
         "Status",
     ];
-    Ok(whole_response("service-health", header, &cells))
+    Ok(report_csv("service-health", header, &rows, |r| {
+        vec![
+            export::text(viewer.panel_name(r.panel_id)),
+            export::int(r.service_id),
+            export::text(&r.service_name),
+            export::int(r.min_per_day.map(|m| m.min(i64::MAX as u64) as i64)),
+            export::int(r.measured.as_ref().map(|m| m.median_per_day)),
+            export::num(r.kept_pct),
+            export::int(r.finished),
+            export::int(r.stuck),
+            export::int(r.slow),
+            export::num(r.slow_pct),
+            export::num(r.score),
+            export::text(r.status),
+        ]
+    }))
 }
 
 async fn top_spenders_csv(ask: Ask) -> AppResult<Response> {
@@ -87,23 +77,6 @@ async fn top_spenders_csv(ask: Ask) -> AppResult<Response> {
     let (_, p, _) = top_spenders::pages::params_from(&conn, viewer.panel, &q).await?;
     let (rows, _) =
         top_spenders::top_spenders(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
-    let cells: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| {
-            let services: Vec<String> = r.top_services.iter().map(i64::to_string).collect();
-            vec![
-                export::text(viewer.panel_name(r.panel_id)),
-                export::int(r.user_id),
-                export::text(&r.username),
-                export::opt_text(r.email.as_deref()),
-                export::time(r.joined),
-                export::int(r.payments_count),
-                export::money(Some(r.spend_window)),
-                export::money(r.lifetime_spent),
-                export::text(services.join(" ")),
-            ]
-        })
-        .collect();
     let header = &[
         "Panel",
         "User ID",
@@ -115,33 +88,26 @@ async fn top_spenders_csv(ask: Ask) -> AppResult<Response> {
         "Lifetime",
         "Top services",
     ];
-    Ok(whole_response("top-spenders", header, &cells))
+    Ok(report_csv("top-spenders", header, &rows, |r| {
+        let services: Vec<String> = r.top_services.iter().map(i64::to_string).collect();
+        vec![
+            export::text(viewer.panel_name(r.panel_id)),
+            export::int(r.user_id),
+            export::text(&r.username),
+            export::opt_text(r.email.as_deref()),
+            export::time(r.joined),
+            export::int(r.payments_count),
+            export::money(Some(r.spend_window)),
+            export::money(r.lifetime_spent),
+            export::text(services.join(" ")),
+        ]
+    }))
 }
 
-async fn staff_csv(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let (p, conn) = ticket_report(&state, &viewer, raw.as_deref()).await?;
+async fn staff_csv(ask: Ask) -> AppResult<Response> {
+    let (p, conn) = ticket_report(&ask).await?;
+    let viewer = &ask.viewer;
     let rows = by_staff(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
-    let cells: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                export::text(&r.staff),
-                export::int(r.replies),
-                export::num(r.avg_length),
-                export::num(r.avg_response_seconds),
-                export::int(r.quick_fires),
-                export::int(r.repeated),
-                export::int(r.score),
-                export::int(r.ai_good),
-                export::int(r.ai_mediocre),
-                export::int(r.ai_bad),
-            ]
-        })
-        .collect();
     let header = &[
         "Staff",
         "Replies",
@@ -154,54 +120,49 @@ async fn staff_csv(
         "AI mediocre",
         "AI bad",
     ];
-    Ok(whole_response("staff", header, &cells))
+    Ok(report_csv("staff", header, &rows, |r| {
+        vec![
+            export::text(&r.staff),
+            export::int(r.replies),
+            export::num(r.avg_length),
+            export::num(r.avg_response_seconds),
+            export::int(r.quick_fires),
+            export::int(r.repeated),
+            export::int(r.score),
+            export::int(r.ai_good),
+            export::int(r.ai_mediocre),
+            export::int(r.ai_bad),
+        ]
+    }))
 }
 
-async fn staff_statistics_csv(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let (p, conn) = ticket_report(&state, &viewer, raw.as_deref()).await?;
+async fn staff_statistics_csv(ask: Ask) -> AppResult<Response> {
+    let (p, conn) = ticket_report(&ask).await?;
+    let viewer = &ask.viewer;
     let rows = staff_statistics(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
-    let cells: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| {
-            vec![export::text(&r.staff), export::int(r.answered_tickets), export::num(r.avg_response_minutes)]
-        })
-        .collect();
-    Ok(whole_response(
-        "staff-statistics",
-        &["Staff", "Answered Ticket", "Average Response Time (min)"],
-        &cells,
-    ))
+    let header = &["Staff", "Answered Ticket", "Average Response Time (min)"];
+    Ok(report_csv("staff-statistics", header, &rows, |r| {
+        vec![export::text(&r.staff), export::int(r.answered_tickets), export::num(r.avg_response_minutes)]
+    }))
 }
 
 /// By service fetches the conversations it lacks first, as its page and `.json` do.
-async fn ticket_services_csv(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> AppResult<Response> {
-    let p = tickets::pages::params_from(viewer.panel, &Params::parse(raw.as_deref())?)?;
+async fn ticket_services_csv(ask: Ask) -> AppResult<Response> {
+    let Ask { state, viewer, q, .. } = ask;
+    let p = tickets::pages::params_from(viewer.panel, &q)?;
     let now = shared::time::now();
     fetch_missing(&state, &viewer.listed_scope(), &p, now, LIVE_FETCH_CAP, &live_options()).await?;
     let conn = state.db.connect().await?;
     let report = by_service(&conn, &viewer.listed_scope(), &p, now).await?;
-    let cells: Vec<Vec<Cell>> = report
-        .rows
-        .iter()
-        .map(|r| {
-            vec![
-                export::text(viewer.panel_name(r.panel_id)),
-                export::int(r.service_id),
-                export::text(&r.service_name),
-                export::int(r.tickets),
-                export::int(r.orders),
-                export::opt_text(r.top_complaint.as_deref()),
-            ]
-        })
-        .collect();
     let header = &["Panel", "Service ID", "Service", "Tickets", "Orders", "Top complaint"];
-    Ok(whole_response("ticket-services", header, &cells))
+    Ok(report_csv("ticket-services", header, &report.rows, |r| {
+        vec![
+            export::text(viewer.panel_name(r.panel_id)),
+            export::int(r.service_id),
+            export::text(&r.service_name),
+            export::int(r.tickets),
+            export::int(r.orders),
+            export::opt_text(r.top_complaint.as_deref()),
+        ]
+    }))
 }

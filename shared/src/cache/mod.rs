@@ -11,3 +11,18 @@ pub mod ticket_messages;
 pub mod tickets;
 pub mod upsert;
 pub mod users;
+
+/// A cached row: the panel's own row as the sync parsed it (`crate::pp::rows`), with the panel it
+/// came from. It reads as that row (`order.status`), so the row's fields are written once.
+#[derive(Clone, Debug)]
+pub struct Cached<R> {
+    pub panel_id: i64,
+    pub row: R,
+}
+
+impl<R> std::ops::Deref for Cached<R> {
+    type Target = R;
+    fn deref(&self) -> &R {
+        &self.row
+    }
+}

@@ -144,30 +144,7 @@ pub const UNCHARGED_SQL: &str = "('canceled', 'fail')";
 pub const FAILED_SQL: &str = "('error', 'fail')";
 
 /// An order as the console shows it.
-#[derive(Clone, Debug)]
-pub struct Order {
-    pub panel_id: i64,
-    pub id: i64,
-    pub external_id: Option<String>,
-    pub user: Option<String>,
-    pub creation_type: Option<String>,
-    pub charge: Option<i64>,
-    pub currency: Option<String>,
-    pub provider_charge: Option<i64>,
-    pub link: Option<String>,
-    pub start_count: Option<i64>,
-    pub quantity: Option<i64>,
-    pub remains: Option<i64>,
-    pub service_id: Option<i64>,
-    pub service_type: Option<String>,
-    pub service_name: Option<String>,
-    pub provider: Option<String>,
-    pub status: String,
-    pub mode: Option<String>,
-    pub ip_address: Option<String>,
-    pub created: i64,
-    pub last_update: Option<i64>,
-}
+pub type Order = super::Cached<OrderRow>;
 
 /// The columns `Order::from_row` reads, in its order.
 pub const COLUMNS: &str =
@@ -179,26 +156,28 @@ impl Order {
     pub fn from_row(r: &Row) -> AppResult<Order> {
         Ok(Order {
             panel_id: r.get(0)?,
-            id: r.get(1)?,
-            external_id: opt_text(r, 2)?,
-            user: opt_text(r, 3)?,
-            creation_type: opt_text(r, 4)?,
-            charge: opt_i64(r, 5)?,
-            currency: opt_text(r, 6)?,
-            provider_charge: opt_i64(r, 7)?,
-            link: opt_text(r, 8)?,
-            start_count: opt_i64(r, 9)?,
-            quantity: opt_i64(r, 10)?,
-            remains: opt_i64(r, 11)?,
-            service_id: opt_i64(r, 12)?,
-            service_type: opt_text(r, 13)?,
-            service_name: opt_text(r, 14)?,
-            provider: opt_text(r, 15)?,
-            status: r.get(16)?,
-            mode: opt_text(r, 17)?,
-            ip_address: opt_text(r, 18)?,
-            created: r.get(19)?,
-            last_update: opt_i64(r, 20)?,
+            row: OrderRow {
+                id: r.get(1)?,
+                external_id: opt_text(r, 2)?,
+                user: opt_text(r, 3)?,
+                creation_type: opt_text(r, 4)?,
+                charge: opt_i64(r, 5)?,
+                currency: opt_text(r, 6)?,
+                provider_charge: opt_i64(r, 7)?,
+                link: opt_text(r, 8)?,
+                start_count: opt_i64(r, 9)?,
+                quantity: opt_i64(r, 10)?,
+                remains: opt_i64(r, 11)?,
+                service_id: opt_i64(r, 12)?,
+                service_type: opt_text(r, 13)?,
+                service_name: opt_text(r, 14)?,
+                provider: opt_text(r, 15)?,
+                status: r.get(16)?,
+                mode: opt_text(r, 17)?,
+                ip_address: opt_text(r, 18)?,
+                created: r.get(19)?,
+                last_update: opt_i64(r, 20)?,
+            },
         })
     }
 }

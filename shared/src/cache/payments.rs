@@ -5,6 +5,7 @@ use super::upsert::Table;
 use crate::db::rows::{opt_i64, opt_text};
 use crate::db::Row;
 use crate::error::AppResult;
+use crate::pp::rows::PaymentRow;
 
 /// How the sync writes a payment.
 pub const TABLE: Table = Table {
@@ -29,19 +30,7 @@ pub const TABLE: Table = Table {
 };
 
 /// A payment as the console shows it.
-pub struct Payment {
-    pub panel_id: i64,
-    pub id: i64,
-    pub user: Option<String>,
-    pub amount: Option<i64>,
-    pub currency: Option<String>,
-    pub method: Option<String>,
-    pub status: Option<String>,
-    pub memo: Option<String>,
-    pub mode: Option<String>,
-    pub created: i64,
-    pub updated: Option<i64>,
-}
+pub type Payment = super::Cached<PaymentRow>;
 
 /// The columns `payment_from` reads, in its order.
 pub const PAYMENT_COLUMNS: &str =
@@ -50,15 +39,17 @@ pub const PAYMENT_COLUMNS: &str =
 pub fn payment_from(r: &Row) -> AppResult<Payment> {
     Ok(Payment {
         panel_id: r.get(0)?,
-        id: r.get(1)?,
-        user: opt_text(r, 2)?,
-        amount: opt_i64(r, 3)?,
-        currency: opt_text(r, 4)?,
-        method: opt_text(r, 5)?,
-        status: opt_text(r, 6)?,
-        memo: opt_text(r, 7)?,
-        mode: opt_text(r, 8)?,
-        created: r.get(9)?,
-        updated: opt_i64(r, 10)?,
+        row: PaymentRow {
+            id: r.get(1)?,
+            user: opt_text(r, 2)?,
+            amount: opt_i64(r, 3)?,
+            currency: opt_text(r, 4)?,
+            method: opt_text(r, 5)?,
+            status: opt_text(r, 6)?,
+            memo: opt_text(r, 7)?,
+            mode: opt_text(r, 8)?,
+            created: r.get(9)?,
+            updated: opt_i64(r, 10)?,
+        },
     })
 }

@@ -5,6 +5,7 @@ use super::upsert::Table;
 use crate::db::rows::{opt_i64, opt_text};
 use crate::db::Row;
 use crate::error::AppResult;
+use crate::pp::rows::UserRow;
 
 /// How the sync writes a user.
 pub const TABLE: Table = Table {
@@ -29,19 +30,7 @@ pub const TABLE: Table = Table {
 };
 
 /// A customer as the console shows them.
-pub struct User {
-    pub panel_id: i64,
-    pub id: i64,
-    pub username: String,
-    pub email: Option<String>,
-    pub balance: Option<i64>,
-    pub spent: Option<i64>,
-    pub currency: Option<String>,
-    pub status: Option<String>,
-    pub created: Option<i64>,
-    pub last_auth: Option<i64>,
-    pub discount: Option<String>,
-}
+pub type User = super::Cached<UserRow>;
 
 /// The columns `user_from` reads, in its order.
 pub const USER_COLUMNS: &str =
@@ -50,15 +39,17 @@ pub const USER_COLUMNS: &str =
 pub fn user_from(r: &Row) -> AppResult<User> {
     Ok(User {
         panel_id: r.get(0)?,
-        id: r.get(1)?,
-        username: r.get(2)?,
-        email: opt_text(r, 3)?,
-        balance: opt_i64(r, 4)?,
-        spent: opt_i64(r, 5)?,
-        currency: opt_text(r, 6)?,
-        status: opt_text(r, 7)?,
-        created: opt_i64(r, 8)?,
-        last_auth: opt_i64(r, 9)?,
-        discount: opt_text(r, 10)?,
+        row: UserRow {
+            id: r.get(1)?,
+            username: r.get(2)?,
+            email: opt_text(r, 3)?,
+            balance: opt_i64(r, 4)?,
+            spent: opt_i64(r, 5)?,
+            currency: opt_text(r, 6)?,
+            status: opt_text(r, 7)?,
+            created: opt_i64(r, 8)?,
+            last_auth: opt_i64(r, 9)?,
+            discount: opt_text(r, 10)?,
+        },
     })
 }

@@ -113,6 +113,17 @@ pub fn whole(header: &[&str], rows: &[Vec<Cell>]) -> String {
     out
 }
 
+/// `whole_response` of `rows`, each written as its line by `cells`.
+pub fn report_csv<'a, T: 'a>(
+    name: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = &'a T>,
+    cells: impl Fn(&T) -> Vec<Cell>,
+) -> axum::response::Response {
+    let lines: Vec<Vec<Cell>> = rows.into_iter().map(cells).collect();
+    whole_response(name, header, &lines)
+}
+
 /// A report's CSV as an attachment: its rows are computed whole by the report (bounded by its own
 /// grouping: services, staff, users over a threshold), so there is nothing to stream.
 pub fn whole_response(name: &str, header: &[&str], rows: &[Vec<Cell>]) -> axum::response::Response {

@@ -190,32 +190,51 @@ impl MessageRow {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct ServiceRow {
-    pub id: i64,
+/// What a catalogue says of a service; a rival's catalogue history keeps exactly this
+/// (`domain::competitors::catalog::Version`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ServiceTerms {
     pub name: String,
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     pub category: Option<String>,
+    /// Micro-units per 1000.
     pub rate: Option<i64>,
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub refill: Option<bool>,
     pub cancel: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceRow {
+    pub id: i64,
+    pub terms: ServiceTerms,
     pub dripfeed: Option<bool>,
+}
+
+/// A service reads as its terms (`s.name`).
+impl std::ops::Deref for ServiceRow {
+    type Target = ServiceTerms;
+    fn deref(&self) -> &ServiceTerms {
+        &self.terms
+    }
 }
 
 impl ServiceRow {
     pub fn parse(row: &Value) -> Result<ServiceRow, String> {
         Ok(ServiceRow {
             id: need_id(row, "service")?,
-            name: text(row.get("name")).ok_or("name is missing")?,
-            kind: text(row.get("type")),
-            category: text(row.get("category")),
-            rate: row.get("rate").and_then(money::parse).map(|r| r.0),
-            min: int(row.get("min")),
-            max: int(row.get("max")),
-            refill: boolean(row.get("refill")),
-            cancel: boolean(row.get("cancel")),
+            terms: ServiceTerms {
+                name: text(row.get("name")).ok_or("name is missing")?,
+                kind: text(row.get("type")),
+                category: text(row.get("category")),
+                rate: row.get("rate").and_then(money::parse).map(|r| r.0),
+                min: int(row.get("min")),
+                max: int(row.get("max")),
+                refill: boolean(row.get("refill")),
+                cancel: boolean(row.get("cancel")),
+            },
             dripfeed: boolean(row.get("dripfeed")),
         })
     }

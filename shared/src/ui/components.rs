@@ -107,6 +107,20 @@ pub fn empty_state(message: &str, action: Option<(&str, &str)>) -> Markup {
     }
 }
 
+/// The empty state of a list whose rows the sync has not brought yet (`what`: "orders").
+pub fn nothing_cached(what: &str) -> Markup {
+    let message = format!("No {what} are cached yet. They arrive with the next sync (Settings → Sync).");
+    empty_state(&message, Some(("/settings/sync", "Open Settings → Sync")))
+}
+
+/// A list's search box (`q`, focused by the access key S).
+pub fn search_field(value: &str, placeholder: &str) -> Markup {
+    html! {
+        div { label for="f-q" { "Search" }
+            input #f-q type="search" name="q" value=(value) placeholder=(placeholder) accesskey="s"; }
+    }
+}
+
 /// Keyset pager: a link to the next (older) page when there is one.
 pub fn pager(first_href: Option<&str>, next_href: Option<&str>) -> Markup {
     html! {

@@ -47,7 +47,7 @@ pub fn page(viewer: &Viewer, title: &str, content: Markup) -> Markup {
                         }
                         div.navbody {
                             @for group in NAV {
-                                @let items: Vec<_> = group.items.iter().filter(|i| viewer.is(i.min_role) && (!i.all_panels || viewer.staff.sees_every_panel())).collect();
+                                @let items = group.shown_to(viewer);
                                 @if !items.is_empty() {
                                     div.navgroup {
                                         h2 { (group.label) }

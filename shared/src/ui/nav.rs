@@ -25,6 +25,14 @@ pub struct NavGroup {
     pub items: &'static [NavItem],
 }
 
+impl NavGroup {
+    /// The items `viewer` may open.
+    pub fn shown_to(&self, viewer: &crate::auth::Viewer) -> Vec<&NavItem> {
+        let sees = |i: &&NavItem| viewer.is(i.min_role) && (!i.all_panels || viewer.staff.sees_every_panel());
+        self.items.iter().filter(sees).collect()
+    }
+}
+
 pub const NAV: &[NavGroup] = &[
     NavGroup {
         label: "Console",

@@ -22,7 +22,9 @@ fn content(
     error: Option<&str>,
 ) -> Markup {
     html! {
-        p.help { "This prompt is used when staff replies are sent to the model for review. The rule that demands the answer in the {\"verdict\":\"good|mediocre|bad\",\"flags\":[...],\"reasoning\":\"...\",\"suggestion\":\"...\"} JSON schema is always added after it. When you update the prompt, later reviews use the new prompt; stored results stay as they are." }
+        p.help { "This prompt is used when staff replies are sent to the model for review. The rule that demands the answer in the \
+            {\"verdict\":\"good|mediocre|bad\",\"flags\":[...],\"reasoning\":\"...\",\"suggestion\":\"...\"} JSON schema is always added after it. \
+            When you update the prompt, later reviews use the new prompt; stored results stay as they are." }
         form.card method="post" action="/ai/quality-prompt" {
             (csrf_input(viewer))
             div.field.invalid[error.is_some()] {

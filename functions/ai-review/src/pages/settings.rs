@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use maud::{html, Markup};
 
+use shared::audit::Changes;
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::ui::form::{field, secret_input, secret_value, text_input, Field, FormData, FormErrors};
@@ -27,7 +28,9 @@ fn form(viewer: &Viewer, s: &AiSettings, data: &FormData, errors: &FormErrors, u
         form.card method="post" action="/ai/settings" {
             (csrf_input(viewer))
             h2 { "Provider" }
-            (field(Field { name: "base_url", label: "Provider URL", help: Some("An OpenAI-compatible endpoint: https://api.openai.com/v1 (default), https://openrouter.ai/api/v1, or a local http://127.0.0.1:11434/v1. A user name or password in the address is dropped: the key goes in API key."), error: errors.get("base_url") },
+            (field(Field { name: "base_url", label: "Provider URL", help: Some("An OpenAI-compatible endpoint: https://api.openai.com/v1 (default), \
+                https://openrouter.ai/api/v1, or a local http://127.0.0.1:11434/v1. A user name or password in the address is dropped: the key goes \
+                in API key."), error: errors.get("base_url") },
                 text_input("base_url", &value("base_url", s.base_url.clone()), false, "text")))
             @if owner {
                 (field(Field { name: "api_key", label: "API key", help: Some(&key_help), error: errors.get("api_key") },
@@ -38,16 +41,21 @@ fn form(viewer: &Viewer, s: &AiSettings, data: &FormData, errors: &FormErrors, u
                     p { (ui::secret_hint(s.api_key_last4.as_deref())) " " span.muted { "Only an owner can change the AI key." } }
                 }
             }
-            (field(Field { name: "model", label: "Default model", help: Some("Used by the reviewer and by prompts without their own model, e.g. gpt-4o-mini."), error: errors.get("model") },
+            (field(Field { name: "model", label: "Default model", help: Some("Used by the reviewer and by prompts without their own model, e.g. \
+                gpt-4o-mini."), error: errors.get("model") },
                 text_input("model", &value("model", s.model.clone()), false, "text")))
-            (field(Field { name: "translation_language", label: "Translation Language", help: Some("Ticket conversations are translated into this language."), error: errors.get("translation_language") },
+            (field(Field { name: "translation_language", label: "Translation Language", help: Some("Ticket conversations are translated into this \
+                language."), error: errors.get("translation_language") },
                 text_input("translation_language", &value("translation_language", s.translation_language.clone()), false, "text")))
             h2 { "Reviewer budget" }
-            (field(Field { name: "max_replies_per_run", label: "Max replies per run", help: Some("Staff replies the scheduled reviewer sends to the model in one run (every 5 minutes). 0 turns the reviewer off."), error: errors.get("max_replies_per_run") },
+            (field(Field { name: "max_replies_per_run", label: "Max replies per run", help: Some("Staff replies the scheduled reviewer sends to the \
+                model in one run (every 5 minutes). 0 turns the reviewer off."), error: errors.get("max_replies_per_run") },
                 text_input("max_replies_per_run", &value("max_replies_per_run", s.max_replies_per_run.to_string()), false, "number")))
-            (field(Field { name: "max_tokens_per_run", label: "Max tokens per run", help: Some("A run ends before its calls could go over this; the rest waits for the next run."), error: errors.get("max_tokens_per_run") },
+            (field(Field { name: "max_tokens_per_run", label: "Max tokens per run", help: Some("A run ends before its calls could go over this; the \
+                rest waits for the next run."), error: errors.get("max_tokens_per_run") },
                 text_input("max_tokens_per_run", &value("max_tokens_per_run", s.max_tokens_per_run.to_string()), false, "number")))
-            (field(Field { name: "max_tokens_per_day", label: "Max tokens per day", help: Some(&format!("The reviewer stops for the day (UTC) before going over this. Used today: {used} tokens.")), error: errors.get("max_tokens_per_day") },
+            (field(Field { name: "max_tokens_per_day", label: "Max tokens per day", help: Some(&format!("The reviewer stops for the day (UTC) before \
+                going over this. Used today: {used} tokens.")), error: errors.get("max_tokens_per_day") },
                 text_input("max_tokens_per_day", &value("max_tokens_per_day", s.max_tokens_per_day.to_string()), false, "number")))
             h2 { "AI Analysis Prompt" }
             div.field.invalid[errors.get("analysis_prompt").is_some()] {
@@ -162,37 +170,23 @@ fn is_loopback(u: &url::Url) -> bool {
 
 /// What changed, in words, for the activity log (the key by name only).
 fn changes(old: &AiSettings, new: &SettingsInput) -> String {
-    let mut out = Vec::new();
-    if old.base_url != new.base_url {
-        out.push(format!("provider {} → {}", old.base_url, new.base_url));
-    }
-    match new.api_key.as_deref() {
-        Some("") => out.push("API key cleared".into()),
-        Some(_) => out.push("API key replaced".into()),
-        None => {}
-    }
-    if old.model != new.model {
-        out.push(format!("model {} → {}", old.model, new.model));
-    }
-    if old.translation_language != new.translation_language {
-        out.push(format!("translation language {} → {}", old.translation_language, new.translation_language));
-    }
+    let mut c = Changes::default();
+    c.plain("provider", &old.base_url, &new.base_url);
+    c.secret("API key", new.api_key.as_deref());
+    c.plain("model", &old.model, &new.model);
+    c.plain("translation language", &old.translation_language, &new.translation_language);
     if (old.max_replies_per_run, old.max_tokens_per_run, old.max_tokens_per_day)
         != (new.max_replies_per_run, new.max_tokens_per_run, new.max_tokens_per_day)
     {
-        out.push(format!(
+        c.say(format!(
             "budget {} replies/run, {} tokens/run, {} tokens/day",
             new.max_replies_per_run, new.max_tokens_per_run, new.max_tokens_per_day
         ));
     }
     if old.analysis_prompt != new.analysis_prompt {
-        out.push("analysis prompt edited".into());
+        c.say("analysis prompt edited");
     }
-    if out.is_empty() {
-        "no changes".into()
-    } else {
-        out.join("; ")
-    }
+    c.text()
 }
 
 pub async fn save(

@@ -43,7 +43,8 @@ async fn render(state: &AppState, viewer: &Viewer, errors: &FormErrors) -> AppRe
                     (csrf_input(viewer))
                     (field(Field { name: "current", label: "Current password", help: None, error: errors.get("current") },
                         text_input("current", "", true, "password")))
-                    (field(Field { name: "password", label: "New password", help: Some("At least 10 characters; not a common password."), error: errors.get("password") },
+                    (field(Field { name: "password", label: "New password",
+                        help: Some("At least 10 characters; not a common password."), error: errors.get("password") },
                         text_input("password", "", true, "password")))
                     (field(Field { name: "confirm", label: "Repeat the new password", help: None, error: errors.get("confirm") },
                         text_input("confirm", "", true, "password")))

@@ -92,7 +92,8 @@ fn confirm_page(
                     " to the customers' balances." }
             }
             @for p in &plan.not_offered {
-                p.error { (viewer.panel_name(*p)) " does not offer this action (it answered 404 or “unknown method”): its orders will be shown as not offered, without being sent." }
+                p.error { (viewer.panel_name(*p)) " does not offer this action (it answered 404 or “unknown method”): its orders will be shown as not \
+                    offered, without being sent." }
             }
             @if kind == ActionKind::SetPartial {
                 p.help { "The panel refunds the undelivered part: the charge × remains ÷ quantity." }

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::{html, Markup};
 
+use shared::audit::Changes;
 use shared::auth::{Role, Viewer};
 use shared::domain::panels::{self, checked_base_url, Panel, PanelInput, PanelStatus};
 use shared::form_post::{Post, Saved};
@@ -83,11 +84,13 @@ fn form(viewer: &Viewer, panel: Option<&Panel>, data: &FormData, errors: &FormEr
             (csrf_input(viewer))
             (field(Field { name: "name", label: "Name", help: None, error: errors.get("name") },
                 text_input("name", &value("name", panel.map(|p| p.name.as_str())), true, "text")))
-            (field(Field { name: "base_url", label: "URL", help: Some("The panel's address, e.g. https://yourpanel.com (an /admin/adminapi/v2 address is fine too)."), error: errors.get("base_url") },
+            (field(Field { name: "base_url", label: "URL", help: Some("The panel's address, e.g. https://yourpanel.com (an /admin/adminapi/v2 address \
+                is fine too)."), error: errors.get("base_url") },
                 text_input("base_url", &value("base_url", panel.map(|p| p.base_url.as_str())), true, "text")))
             (field(Field { name: "admin_key", label: "Admin API key", help: Some(&admin_help), error: errors.get("admin_key") },
                 secret_input("admin_key")))
-            (field(Field { name: "services_key", label: "Services API key", help: Some(&format!("A customer API key of this panel, for its service catalogue. {svc_help}")), error: errors.get("services_key") },
+            (field(Field { name: "services_key", label: "Services API key", help: Some(&format!("A customer API key of this panel, for its service \
+                catalogue. {svc_help}")), error: errors.get("services_key") },
                 secret_input("services_key")))
             (field(Field { name: "status", label: "Status", help: Some("Paused panels are not synced."), error: errors.get("status") },
                 html! { select #status name="status" {
@@ -214,28 +217,13 @@ pub async fn edit_page(
 
 /// Which settings changed, in words, for the activity log (keys by name only).
 fn changes(old: &Panel, new: &PanelInput) -> String {
-    let mut out = Vec::new();
-    if old.name != new.name {
-        out.push(format!("name {:?} → {:?}", old.name, new.name));
-    }
-    if old.base_url != new.base_url {
-        out.push(format!("URL {} → {}", old.base_url, new.base_url));
-    }
-    if old.status != new.status {
-        out.push(format!("status {} → {}", old.status.as_str(), new.status.as_str()));
-    }
-    for (label, k) in [("Admin API key", &new.admin_key), ("Services API key", &new.services_key)] {
-        match k.as_deref() {
-            Some("") => out.push(format!("{label} cleared")),
-            Some(_) => out.push(format!("{label} replaced")),
-            None => {}
-        }
-    }
-    if out.is_empty() {
-        "no changes".into()
-    } else {
-        out.join("; ")
-    }
+    let mut c = Changes::default();
+    c.quoted("name", &old.name, &new.name);
+    c.plain("URL", &old.base_url, &new.base_url);
+    c.plain("status", old.status.as_str(), new.status.as_str());
+    c.secret("Admin API key", new.admin_key.as_deref());
+    c.secret("Services API key", new.services_key.as_deref());
+    c.text()
 }
 
 pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {

@@ -21,9 +21,11 @@ fn render(client: &ClientInfo, status: StatusCode, username: &str, errors: &Form
             @if let Some(e) = errors.get("form") { p.error role="alert" { (e) } }
             form method="post" action="/setup" {
                 input type="hidden" name="csrf" value=(token);
-                (field(Field { name: "username", label: "Username", help: Some("3–40 letters, digits, dot, underscore or dash."), error: errors.get("username") },
+                (field(Field { name: "username", label: "Username",
+                    help: Some("3–40 letters, digits, dot, underscore or dash."), error: errors.get("username") },
                     text_input("username", username, true, "text")))
-                (field(Field { name: "password", label: "Password", help: Some("At least 10 characters; not a common password."), error: errors.get("password") },
+                (field(Field { name: "password", label: "Password",
+                    help: Some("At least 10 characters; not a common password."), error: errors.get("password") },
                     text_input("password", "", true, "password")))
                 (field(Field { name: "confirm", label: "Repeat the password", help: None, error: errors.get("confirm") },
                     text_input("confirm", "", true, "password")))

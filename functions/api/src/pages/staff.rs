@@ -63,7 +63,8 @@ fn access_fields(data: &FormData, saved: Option<&Staff>, all: &[PanelRef], error
     let chosen: Vec<i64> =
         if submitted { data.ids("panels") } else { saved.map(|s| s.panels.clone()).unwrap_or_default() };
     html! {
-        (field(Field { name: "role", label: "Role", help: Some("Owner: everything. Admin: settings of allowed panels. Agent: lists, reports, ticket replies. Viewer: read only."), error: errors.get("role") },
+        (field(Field { name: "role", label: "Role", help: Some("Owner: everything. Admin: settings of allowed panels. Agent: lists, reports, ticket \
+            replies. Viewer: read only."), error: errors.get("role") },
             html! { select #role name="role" {
                 @for r in Role::ALL { option value=(r.as_str()) selected[role == r.as_str()] { (r.label()) } }
             } }))
@@ -84,7 +85,8 @@ fn new_form(viewer: &Viewer, all: &[PanelRef], data: &FormData, errors: &FormErr
             (csrf_input(viewer))
             (field(Field { name: "username", label: "Username", help: Some("3–40 letters, digits, dot, underscore or dash."), error: errors.get("username") },
                 text_input("username", &data.text("username"), true, "text")))
-            (field(Field { name: "password", label: "Password", help: Some("At least 10 characters. Share it safely; they can change it in My account."), error: errors.get("password") },
+            (field(Field { name: "password", label: "Password",
+                help: Some("At least 10 characters. Share it safely; they can change it in My account."), error: errors.get("password") },
                 text_input("password", "", true, "password")))
             (access_fields(data, None, all, errors))
             div.actions { button type="submit" { "Add staff member" } a href="/staff" { "Cancel" } }
@@ -178,7 +180,8 @@ fn edit_body(
                 (csrf_input(viewer))
                 (field(Field { name: "password", label: "New password", help: Some("Their sessions are signed out."), error: errors.get("password") },
                     text_input("password", "", true, "password")))
-                button.danger type="submit" data-confirm=(format!("Set a new password for {} and sign them out everywhere?", member.username)) { "Reset password" }
+                button.danger type="submit"
+                    data-confirm=(format!("Set a new password for {} and sign them out everywhere?", member.username)) { "Reset password" }
             }
         }
     }

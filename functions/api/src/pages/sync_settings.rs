@@ -185,7 +185,8 @@ async fn render(state: &AppState, viewer: &Viewer, rejected: Option<&Rejected>) 
             h2 { "Background sync & cache" }
             @if catching_up {
                 div.notice role="status" {
-                    "A large sync is catching up in bulk. Until it finishes, searching orders by username, link or external ID and opening a user's page read the whole order cache: slower, still complete."
+                    "A large sync is catching up in bulk. Until it finishes, searching orders by username, link or external ID and opening a user's \
+                        page read the whole order cache: slower, still complete."
                 }
             }
             @if shown.is_empty() {

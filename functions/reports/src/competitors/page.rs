@@ -202,21 +202,28 @@ fn service_rows(s: &TrackedService) -> Vec<Markup> {
 fn how_to_read() -> Markup {
     crate::common::explain(html! {
             h3 { "Goal" }
-            p { "See where our prices stand against rival panels, and what the rivals changed, so prices are set on facts rather than on opening rival sites by hand." }
+            p { "See where our prices stand against rival panels, and what the rivals changed, so prices are set on facts rather than on opening \
+                rival sites by hand." }
             h3 { "Columns" }
             ul {
                 li { strong { "Our rate" } " — our current price per 1000 (from the synced catalogue)." }
-                li { strong { "Position" } " — among the rivals' current rates: Most expensive (dearer than every rival), Cheapest, Cheapest by far (more than 20% under the cheapest rival: room to raise), In between." }
-                li { strong { "Start / Now" } " — the rival's rate at the start of the window and now. If a competitor's history begins inside the window, Start is its first synced rate (noted above the table)." }
+                li { strong { "Position" } " — among the rivals' current rates: Most expensive (dearer than every rival), Cheapest, Cheapest by far \
+                    (more than 20% under the cheapest rival: room to raise), In between." }
+                li { strong { "Start / Now" } " — the rival's rate at the start of the window and now. If a competitor's history begins inside the \
+                    window, Start is its first synced rate (noted above the table)." }
                 li { strong { "Change" } " — the rival's move in the window, absolute and in %." }
-                li { strong { "Us vs rival" } " — our rate minus theirs at the start and now, and that difference as a % of their rate; positive means we are dearer." }
+                li { strong { "Us vs rival" } " — our rate minus theirs at the start and now, and that difference as a % of their rate; positive \
+                    means we are dearer." }
             }
             h3 { "Matches" }
-            p { "Only confirmed matches are compared. Suggestions are made on Competitor tracking → Matches from platform, type, refill and speed in the names; confirm the right rival service there." }
+            p { "Only confirmed matches are compared. Suggestions are made on Competitor tracking → Matches from platform, type, refill and speed in \
+                the names; confirm the right rival service there." }
             h3 { "Catalogue changes" }
-            p { "Compares each rival's catalogue at the start of the window with now: New (listed now, not then), Removed (listed then, not now), price up / down. A service that came and went inside the window is not listed." }
+            p { "Compares each rival's catalogue at the start of the window with now: New (listed now, not then), Removed (listed then, not now), \
+                price up / down. A service that came and went inside the window is not listed." }
             h3 { "Data" }
-            p { "Rival catalogues are synced every 12 hours; only changes are stored, so any past catalogue can be rebuilt exactly. A failed sync keeps the last good catalogue; see Competitor panels for errors." }
+            p { "Rival catalogues are synced every 12 hours; only changes are stored, so any past catalogue can be rebuilt exactly. A failed sync \
+                keeps the last good catalogue; see Competitor panels for errors." }
     })
 }
 

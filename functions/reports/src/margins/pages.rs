@@ -13,8 +13,8 @@ use shared::{Access, AppResult, AppState, Routes};
 use super::{
     chart, last_costed, margins, scope_sql, CostedOrder, MarginParams, Margins, ServiceMargin, Sums,
 };
-use crate::common::{self, envelope, explain, href, window_tabs, Ask, Params, WINDOW_TABS};
-use shared::export::{self, Cell};
+use crate::common::{self, data_links, envelope, explain, href, window_tabs, Ask, Params, WINDOW_TABS};
+use shared::export;
 
 const PATH: &str = "/reports/margins";
 const CHART_DAYS: i64 = 30;
@@ -64,28 +64,6 @@ async fn csv(ask: Ask) -> AppResult<Response> {
     let p = params_from(viewer.panel, &q)?;
     let conn = state.db.connect().await?;
     let m = margins(&conn, &viewer.listed_scope(), &p, shared::time::now()).await?;
-    let cells: Vec<Vec<Cell>> = m
-        .services
-        .iter()
-        .map(|s| {
-            let t = &s.sums;
-            vec![
-                export::text(viewer.panel_name(s.panel_id)),
-                export::int(s.service_id),
-                export::text(&s.service_name),
-                export::text(s.providers.iter().map(|p| provider_name(p)).collect::<Vec<_>>().join(", ")),
-                export::money(s.rate),
-                export::text(&t.currency),
-                export::int(t.orders),
-                export::money(Some(t.revenue)),
-                export::money(Some(t.cost)),
-                export::int(t.cost_unknown),
-                export::money(Some(t.margin)),
-                export::num(t.margin_pct),
-                export::text(if s.below_cost { "yes" } else { "no" }),
-            ]
-        })
-        .collect();
     let header = &[
         "Panel",
         "Service ID",
@@ -101,16 +79,36 @@ async fn csv(ask: Ask) -> AppResult<Response> {
         "Margin %",
         "Sold below cost",
     ];
-    Ok(export::whole_response("margins", header, &cells))
+    Ok(export::report_csv("margins", header, &m.services, |s| {
+        let t = &s.sums;
+        vec![
+            export::text(viewer.panel_name(s.panel_id)),
+            export::int(s.service_id),
+            export::text(&s.service_name),
+            export::text(s.providers.iter().map(|p| provider_name(p)).collect::<Vec<_>>().join(", ")),
+            export::money(s.rate),
+            export::text(&t.currency),
+            export::int(t.orders),
+            export::money(Some(t.revenue)),
+            export::money(Some(t.cost)),
+            export::int(t.cost_unknown),
+            export::money(Some(t.margin)),
+            export::num(t.margin_pct),
+            export::text(if s.below_cost { "yes" } else { "no" }),
+        ]
+    }))
 }
 
 fn how_to_read(p: &MarginParams) -> Markup {
     explain(html! {
         ul {
             li { "Orders created in the last " strong { (p.window_hours) " hours" } ", canceled and failed left out (nothing was charged for them)." }
-            li { "Revenue = the sum of their charges. Cost = the sum of what the provider charged (" code { "provider_charge" } "). Orders the panel sent without a provider charge are counted apart as " strong { "cost unknown" } ": their revenue is in Revenue, but not in the margin." }
+            li { "Revenue = the sum of their charges. Cost = the sum of what the provider charged (" code { "provider_charge" }
+                "). Orders the panel sent without a provider charge are counted apart as " strong { "cost unknown" }
+                ": their revenue is in Revenue, but not in the margin." }
             li { "Margin = revenue of the orders whose cost is known − their cost. Margin % = margin ÷ that revenue × 100." }
-            li { "Services " strong.neg { "sold below cost" } " (margin < 0) come first, in red, with the rate we charge and the provider's charge on the last " (LAST_ORDERS) " orders." }
+            li { "Services " strong.neg { "sold below cost" } " (margin < 0) come first, in red, with the rate we charge and the provider's charge on \
+                the last " (LAST_ORDERS) " orders." }
             li { "Money is never added across currencies: every number is per currency." }
             li { "The chart shows the last " (CHART_DAYS) " days by day (UTC), whatever the window." }
         }
@@ -224,15 +222,16 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
             @if m.totals.is_empty() { "No orders in this window." }
             @for (i, t) in m.totals.iter().enumerate() {
                 @if i > 0 { " · " }
-                (t.orders) " orders, revenue " (ui::money(Some(t.revenue), cur(t))) ", margin " strong { (ui::money(Some(t.margin), cur(t))) } " (" (pct(t.margin_pct)) ")"
+                (t.orders) " orders, revenue " (ui::money(Some(t.revenue), cur(t)))
+                ", margin " strong { (ui::money(Some(t.margin), cur(t))) } " (" (pct(t.margin_pct)) ")"
                 @if t.cost_unknown > 0 { ", " (t.cost_unknown) " with cost unknown" }
             }
-            " · " a href=(format!("{PATH}.json{}", raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
-            " · " (crate::exports::link(PATH, raw.as_deref()))
+            " · " (data_links(PATH, raw.as_deref()))
         }
         (chart::by_day(&days, CHART_DAYS, today))
         h2 { "Per service" }
-        (ui::table(&cols, &rows, ui::empty_state("No orders were created in this window (canceled and failed left out). Try a longer window; if the cache is empty, check Settings → Sync.", Some(("/settings/sync", "Open Settings → Sync")))))
+        (ui::table(&cols, &rows, ui::empty_state("No orders were created in this window (canceled and failed left out). Try a longer window; if the \
+            cache is empty, check Settings → Sync.", Some(("/settings/sync", "Open Settings → Sync")))))
         @if many_panels {
             h2 { "Per panel" }
             (ui::table(&money_cols(vec![col("Panel")]), &panel_rows, html! {}))

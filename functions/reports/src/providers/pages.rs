@@ -10,7 +10,7 @@ use shared::ui::{self, col, num};
 use shared::{Access, AppResult, AppState, Routes};
 
 use super::{orders, providers, ProviderOrder, ProviderParams, ProviderRow, NO_PROVIDER};
-use crate::common::{envelope, explain, href, window_tabs, Ask, Params, WINDOW_TABS};
+use crate::common::{data_links, envelope, explain, href, window_tabs, Ask, Params, WINDOW_TABS};
 use crate::margins::Sums;
 use crate::service_health::{pages::params_from as health_params, ServiceHealthParams};
 use shared::export::{self, Cell};
@@ -120,10 +120,14 @@ fn money_list(v: &[Sums], f: fn(&Sums) -> i64) -> Markup {
 fn how_to_read(h: &ServiceHealthParams) -> Markup {
     explain(html! {
         ul {
-            li { "Orders and Failed: orders created in the last " strong { (h.window_hours) " hours" } " that went to the provider; failed = ended " code { "fail" } " or " code { "error" } " (as the Provider failing alert counts them)." }
-            li { "Stuck: Service tracking's rule, now — open orders (pending, in progress, processing, awaiting) with remains > 0 created more than " strong { (h.stuck_after_hours) " hours" } " ago." }
-            li { "Finished and Slow: Service tracking's numbers (last update in the window; slow = took longer than quantity ÷ promised speed × " (h.slow_multiplier) ") of the services whose newest order went to this provider." }
-            li { "Median speed: the median of each finished order's real speed (quantity per day, created → last update) as a % of the speed its service promises; 100% kept the promise exactly." }
+            li { "Orders and Failed: orders created in the last " strong { (h.window_hours) " hours" } " that went to the provider; failed = ended "
+                code { "fail" } " or " code { "error" } " (as the Provider failing alert counts them)." }
+            li { "Stuck: Service tracking's rule, now — open orders (pending, in progress, processing, awaiting) with remains > 0 created more than "
+                strong { (h.stuck_after_hours) " hours" } " ago." }
+            li { "Finished and Slow: Service tracking's numbers (last update in the window; slow = took longer than quantity ÷ promised speed × "
+                (h.slow_multiplier) ") of the services whose newest order went to this provider." }
+            li { "Median speed: the median of each finished order's real speed (quantity per day, created → last update) as a % of the speed its \
+                service promises; 100% kept the promise exactly." }
             li { "Revenue, cost and margin: as in Margins (canceled and failed left out; margin only over orders with a provider charge), per currency." }
             li { "Score = 100 − min(60, stuck × 5) − slow%, and its colour, as in Service tracking. Worst first." }
         }
@@ -190,10 +194,10 @@ async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
         (window_tabs(&viewer, PATH, WINDOW_TABS, h.window_hours, &[]))
         p.summary {
             (rows.len()) " providers · "
-            a href=(format!("{PATH}.json{}", raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
-            " · " (crate::exports::link(PATH, raw.as_deref()))
+            (data_links(PATH, raw.as_deref()))
         }
-        (ui::table(&cols, &table_rows, ui::empty_state("No provider had orders in this window or has stuck orders. Try a longer window; if the cache is empty, check Settings → Sync.", Some(("/settings/sync", "Open Settings → Sync")))))
+        (ui::table(&cols, &table_rows, ui::empty_state("No provider had orders in this window or has stuck orders. Try a longer window; if the cache \
+            is empty, check Settings → Sync.", Some(("/settings/sync", "Open Settings → Sync")))))
     };
     Ok(ui::page(&viewer, "Providers", content))
 }
@@ -235,15 +239,33 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): Ra
         .map(|r| {
             r.detail
                 .iter()
-                .map(|s| html! { tr {
+                .map(|s| {
+                    let q = [("service_panel", s.panel_id.to_string()), ("service", s.service_id.to_string()), ("kind", "stuck".into())];
+                    let stuck_orders = href(&viewer, "/reports/service-health/orders", &q);
+                    html! { tr {
                     td { (viewer.panel_name(s.panel_id)) }
-                    td.wrap { a href=(href(&viewer, "/reports/service-health/orders", &[("service_panel", s.panel_id.to_string()), ("service", s.service_id.to_string()), ("kind", "stuck".into())])) { span.mono { (s.service_id) } } " " (ui::cut(&s.service_name, 60)) }
+                    td.wrap { a href=(stuck_orders) { span.mono { (s.service_id) } } " " (ui::cut(&s.service_name, 60)) }
                     td.num { (s.orders) } td.num { (s.failed) } td.num { (s.stuck) } td.num { (s.finished) } td.num { (s.slow) }
-                    td.num { (money_list(&s.money, |m| m.revenue)) } td.num { (money_list(&s.money, |m| m.cost)) } td.num { (money_list(&s.money, |m| m.margin)) }
-                } })
+                    td.num { (money_list(&s.money, |m| m.revenue)) }
+                    td.num { (money_list(&s.money, |m| m.cost)) }
+                    td.num { (money_list(&s.money, |m| m.margin)) }
+                } }
+                })
                 .collect()
         })
         .unwrap_or_default();
+    let service_cols = [
+        col("Panel"),
+        col("Service"),
+        num("Orders"),
+        num("Failed"),
+        num("Stuck"),
+        num("Finished"),
+        num("Slow"),
+        num("Revenue"),
+        num("Cost"),
+        num("Margin"),
+    ];
     let order_cols = [
         col("Order"),
         col("Panel"),
@@ -259,12 +281,12 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): Ra
     let content = html! {
         p { a href=(href(&viewer, PATH, &[("window_hours", window.to_string())])) { "← Providers" } }
         @if let Some(r) = row {
-            p.summary { (r.orders) " orders · " (r.failed) " failed · " (r.stuck) " stuck · score " strong { (r.score) } " " (emoji(r.status)) " " (ui::status_label(r.status)) }
+            p.summary { (r.orders) " orders · " (r.failed) " failed · " (r.stuck) " stuck · score " strong { (r.score) } " " (emoji(r.status)) " "
+                (ui::status_label(r.status)) }
         }
         (window_tabs(&viewer, DETAIL, WINDOW_TABS, window, &[("provider", shown.clone())]))
         h2 { "Services" }
-        (ui::table(&[col("Panel"), col("Service"), num("Orders"), num("Failed"), num("Stuck"), num("Finished"), num("Slow"), num("Revenue"), num("Cost"), num("Margin")],
-            &services, ui::empty_state("This provider has no orders in the window and no stuck orders.", None)))
+        (ui::table(&service_cols, &services, ui::empty_state("This provider has no orders in the window and no stuck orders.", None)))
         h2 #stuck { "Stuck orders" @if stuck.len() == LIST { " (oldest " (LIST) ")" } }
         (ui::table(&order_cols, &order_rows(&viewer, &stuck), ui::empty_state("No stuck orders.", None)))
         h2 #failed { "Failed orders in the last " (window) "h" @if failed.len() == LIST { " (newest " (LIST) ")" } }

@@ -5,7 +5,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 
 use shared::auth::Role;
-use shared::export::{self, Cell};
+use shared::export;
 use shared::ui::{self, col, num};
 use shared::{Access, AppResult, AppState, Routes};
 
@@ -56,26 +56,21 @@ const COLUMNS: &[&str] = &[
 async fn csv(ask: Ask) -> AppResult<Response> {
     let (_, staff, panels) = rows(&ask).await?;
     let viewer = &ask.viewer;
-    let cells: Vec<Vec<Cell>> = staff
-        .iter()
-        .chain(&panels)
-        .map(|r| {
-            vec![
-                export::opt_text(r.staff.as_deref()),
-                export::opt_text(r.panel_id.map(|p| viewer.panel_name(p)).as_deref()),
-                export::int(r.tickets),
-                export::int(r.answered),
-                export::num(r.median_first_response_seconds),
-                export::num(r.p90_first_response_seconds),
-                export::int(r.resolved),
-                export::num(r.median_resolution_seconds),
-                export::num(r.reopen_rate),
-                export::num(r.replies_per_ticket),
-                export::int(r.over_target),
-            ]
-        })
-        .collect();
-    Ok(export::whole_response("response-times", COLUMNS, &cells))
+    Ok(export::report_csv("response-times", COLUMNS, staff.iter().chain(&panels), |r| {
+        vec![
+            export::opt_text(r.staff.as_deref()),
+            export::opt_text(r.panel_id.map(|p| viewer.panel_name(p)).as_deref()),
+            export::int(r.tickets),
+            export::int(r.answered),
+            export::num(r.median_first_response_seconds),
+            export::num(r.p90_first_response_seconds),
+            export::int(r.resolved),
+            export::num(r.median_resolution_seconds),
+            export::num(r.reopen_rate),
+            export::num(r.replies_per_ticket),
+            export::int(r.over_target),
+        ]
+    }))
 }
 
 fn secs(s: Option<f64>) -> Markup {
@@ -123,13 +118,17 @@ async fn page(ask: Ask) -> AppResult<Markup> {
     let content = html! {
         (sub_nav(viewer, &p, PATH))
         (explain(html! {
-            p { "Over the tickets created in the last " strong { (p.window_hours) " hours" } ". Staff are the senders of staff messages, as in By staff; a ticket counts for the staff member who answered it first." }
+            p { "Over the tickets created in the last " strong { (p.window_hours) " hours" } ". Staff are the senders of staff messages, as in By \
+                staff; a ticket counts for the staff member who answered it first." }
             ul {
-                li { "First response — ticket created → first staff reply. Median: the middle value (the mean of the two middle ones); P90: the value 90 % of answered tickets stay at or under (nearest rank)." }
+                li { "First response — ticket created → first staff reply. Median: the middle value (the mean of the two middle ones); P90: the value \
+                    90 % of answered tickets stay at or under (nearest rank)." }
                 li { "Resolution — ticket created → closed (a closed ticket's last update); the median over closed tickets." }
-                li { "Reopen rate — tickets where the customer wrote again after the ticket was closed, or after a staff reply left quiet for " (QUIET_SECS / 3600) " hours, ÷ tickets." }
+                li { "Reopen rate — tickets where the customer wrote again after the ticket was closed, or after a staff reply left quiet for "
+                    (QUIET_SECS / 3600) " hours, ÷ tickets." }
                 li { "Replies/ticket — staff replies in those tickets ÷ tickets." }
-                li { "Over target — answered later than the panel's response target (Panels → edit, default 60 minutes); by panel, also tickets still unanswered past it." }
+                li { "Over target — answered later than the panel's response target (Panels → edit, default 60 minutes); by panel, also tickets still \
+                    unanswered past it." }
             }
         }))
         (window_tabs(viewer, PATH, WINDOW_TABS, p.window_hours, &[]))

@@ -98,6 +98,13 @@ pub(super) async fn drill_down(ask: Ask) -> AppResult<Markup> {
     let this_page = format!("/reports/service-health/orders?{}", raw.as_deref().unwrap_or(""));
     let mut back = keep(&profile, &q);
     back.push(("window_hours", p.window_hours.to_string()));
+    let mut cols = vec![col("Order"), col("Panel"), col("Service"), col("User"), col("Status")];
+    cols.extend([num("Quantity"), num("Remains"), col("Created"), col("Last update"), col("Link")]);
+    if can_act {
+        // The rows' checkboxes.
+        cols.insert(0, col(""));
+    }
+    let table = ui::table(&cols, &rows, ui::empty_state("No orders match.", None));
     let content = html! {
         p { a href=(href(&viewer, PATH, &back)) { "← Service tracking" } }
         p { (what) ": " strong { (list.len()) } @if list.len() == 500 { " (first 500)" } }
@@ -107,10 +114,10 @@ pub(super) async fn drill_down(ask: Ask) -> AppResult<Markup> {
                 input type="hidden" name="back" value=(this_page);
                 div.selbar { label { input type="checkbox" data-select-all; " Select all" } span.muted data-sel-count {} }
                 (shared::ui::actions::bulk_buttons(&viewer))
-                (ui::table(&[col(""), col("Order"), col("Panel"), col("Service"), col("User"), col("Status"), num("Quantity"), num("Remains"), col("Created"), col("Last update"), col("Link")], &rows, ui::empty_state("No orders match.", None)))
+                (table)
             }
         } @else {
-            (ui::table(&[col("Order"), col("Panel"), col("Service"), col("User"), col("Status"), num("Quantity"), num("Remains"), col("Created"), col("Last update"), col("Link")], &rows, ui::empty_state("No orders match.", None)))
+            (table)
         }
     };
     Ok(ui::page(&viewer, &title, content))

@@ -14,7 +14,10 @@ use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::profiles::ServiceProfile;
 use super::{service_health, snooze, ServiceHealthParams, ServiceHealthRow};
-use crate::common::{self, envelope, explain, href, ids_text, sparkline, window_tabs, Params, WINDOW_TABS};
+use crate::common::{
+    self, data_links, envelope, explain, href, ids_text, sparkline, window_tabs, Params, ProfileFilters,
+    WINDOW_TABS,
+};
 
 pub(super) const PATH: &str = "/reports/service-health";
 pub const TREND_DAYS: i64 = 7;
@@ -83,23 +86,31 @@ fn how_to_read(p: &ServiceHealthParams) -> Markup {
         h3 { "What counts as stuck or slow" }
         ul {
             li { "Stuck — orders currently in pending, in_progress, processing or an awaiting state, created more than "
-                 strong { (p.stuck_after_hours) " hours" } " ago, with remains > 0. Counted over the whole cache: the window does not hide older stuck orders." }
+                 strong { (p.stuck_after_hours) " hours" } " ago, with remains > 0. Counted over the whole cache: the window does not hide older \
+                     stuck orders." }
             li { "Finished — completed or partial orders whose last update falls inside the last " strong { (p.window_hours) " hours" } "." }
             li { "Slow — finished orders whose completion time (last update − created) is longer than quantity ÷ min speed per day × "
-                 strong { (m) } " days. The min speed is parsed from the service name (e.g. “Speed: 5-10K/Day” → 5,000/day); a service with no speed in its name has no slow orders." }
+                 strong { (m) } " days. The min speed is parsed from the service name (e.g. “Speed: 5-10K/Day” → 5,000/day); a service with no speed \
+                     in its name has no slow orders." }
             li { "Slow% = slow ÷ finished × 100 (0 when nothing finished)." }
-            li { "Measured/day — the median delivered units per day (quantity ÷ (last update − created)) of the service's orders completed in the last 7 days, whatever the window; Kept — the share of them delivered at the promised min speed or faster. Summed by the sync every 10 minutes." }
+            li { "Measured/day — the median delivered units per day (quantity ÷ (last update − created)) of the service's orders completed in the \
+                last 7 days, whatever the window; Kept — the share of them delivered at the promised min speed or faster. Summed by the sync every 10 \
+                minutes." }
         }
         h3 { "Score formula" }
-        p { code { "score = 100 − min(60, stuck × 5) − slow%" } ", never below 0. Each stuck order shaves 5 points (at most 60), then the slow ratio is subtracted. Stuck weighs heaviest because frozen orders block customers." }
+        p { code { "score = 100 − min(60, stuck × 5) − slow%" } ", never below 0. Each stuck order shaves 5 points (at most 60), then the slow ratio \
+            is subtracted. Stuck weighs heaviest because frozen orders block customers." }
         h3 { "Which services are listed" }
-        p { "A service is listed when it has stuck orders or at least " strong { (p.min_orders) } " finished orders in the window. Snoozed services are hidden for everyone until the snooze expires." }
+        p { "A service is listed when it has stuck orders or at least " strong { (p.min_orders) } " finished orders in the window. Snoozed services \
+            are hidden for everyone until the snooze expires." }
         h3 { "How to act" }
         ul {
             li { "Snooze 24h hides a service; Copy ID copies its id for tickets and messages." }
             li { "The red bar appears when services are critical: snooze them all or copy all their ids at once." }
-            li { "Every number opens the orders behind it. The trend shows the score of each of the last " (TREND_DAYS) " calendar days (UTC, today so far last): that day's finished and slow orders, plus today's stuck orders that were already stuck at its end." }
-            li { "Tune Stuck after, Slow multiplier and Min orders in the profile. The report reads the local order cache: if it looks stale, check Settings → Sync." }
+            li { "Every number opens the orders behind it. The trend shows the score of each of the last " (TREND_DAYS) " calendar days (UTC, today \
+                so far last): that day's finished and slow orders, plus today's stuck orders that were already stuck at its end." }
+            li { "Tune Stuck after, Slow multiplier and Min orders in the profile. The report reads the local order cache: if it looks stale, check \
+                Settings → Sync." }
         }
         h3 { "Time windows" }
         p { "Each tab re-aggregates from scratch: Last 2h shows real-time issues, Last 72h recurring patterns. Custom h… takes any number of hours." }
@@ -213,20 +224,20 @@ async fn page(ask: Ask) -> AppResult<Markup> {
         "No service has stuck orders or enough finished orders in this window. Try a longer window or lower Min orders in the profile; if the cache is empty, check Settings → Sync.",
         Some(("/settings/sync", "Open Settings → Sync")),
     );
+    let filters = ProfileFilters {
+        path: PATH,
+        window_hours: p.window_hours,
+        profiles: all_profiles.iter().map(|pr| (pr.id, pr.name.as_str(), pr.is_default)).collect(),
+        chosen: profile.id,
+        profiles_path: "/reports/service-health/profiles",
+    };
+    let summary = html! {
+        "Stuck after " (p.stuck_after_hours) "h · slow × " (p.slow_multiplier) " · min orders " (p.min_orders)
+        @if !p.services.is_empty() { " · services " (ids_text(&p.services)) }
+    };
     let content = html! {
         (how_to_read(&p))
-        form.filters method="get" action=(PATH) {
-            @if let Some(pn) = viewer.panel { input type="hidden" name="panel" value=(pn); }
-            input type="hidden" name="window_hours" value=(p.window_hours);
-            div { label for="profile" { "Profile" }
-                select #profile name="profile" data-autosubmit {
-                    @for pr in &all_profiles { option value=(pr.id) selected[pr.id == profile.id] { (pr.name) @if pr.is_default { " (default)" } } }
-                } }
-            noscript { button type="submit" { "Show" } }
-            a href=(link(&viewer, "/reports/service-health/profiles")) { "Profiles" }
-            span.muted { "Stuck after " (p.stuck_after_hours) "h · slow × " (p.slow_multiplier) " · min orders " (p.min_orders)
-                @if !p.services.is_empty() { " · services " (ids_text(&p.services)) } }
-        }
+        (filters.form(&viewer, summary))
         (window_tabs(&viewer, PATH, WINDOW_TABS, p.window_hours, &keep))
         @if !critical.is_empty() {
             div.redbar role="alert" {
@@ -252,8 +263,7 @@ async fn page(ask: Ask) -> AppResult<Markup> {
             a href=(all_href("finished")) { (total(|r| r.finished)) " finished" } " · "
             a href=(all_href("slow")) { (total(|r| r.slow)) " slow" }
             " in the last " (p.window_hours) "h · "
-            a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
-            " · " (crate::exports::link(PATH, raw.as_deref()))
+            (data_links(PATH, raw.as_deref()))
         }
         // The rows' checkboxes and Snooze buttons belong to one form: selected rows are snoozed together.
         form method=[can_snooze.then_some("post")] action=[can_snooze.then_some("/reports/service-health/snooze")] data-selection {

@@ -92,9 +92,11 @@ impl Profile for ServiceProfile {
         html! {
             (field(Field { name: "services", label: "Services", help: Some(services_help), error: errors.get("services") },
                 text_input("services", &services, false, "text")))
-            (field(Field { name: "stuck_after_hours", label: "Stuck after (hours)", help: Some("An open order older than this with remains > 0 is stuck."), error: errors.get("stuck_after_hours") },
+            (field(Field { name: "stuck_after_hours", label: "Stuck after (hours)", help: Some("An open order older than this with remains > 0 is \
+                stuck."), error: errors.get("stuck_after_hours") },
                 text_input("stuck_after_hours", &stuck, true, "number")))
-            (field(Field { name: "slow_multiplier", label: "Slow multiplier", help: Some("Slow = took longer than quantity ÷ min/day × this, in days."), error: errors.get("slow_multiplier") },
+            (field(Field { name: "slow_multiplier", label: "Slow multiplier",
+                help: Some("Slow = took longer than quantity ÷ min/day × this, in days."), error: errors.get("slow_multiplier") },
                 text_input("slow_multiplier", &slow, true, "text")))
             (field(Field { name: "min_orders", label: "Min orders", help: Some(min_orders_help), error: errors.get("min_orders") },
                 text_input("min_orders", &min_orders, true, "number")))

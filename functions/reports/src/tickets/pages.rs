@@ -20,6 +20,14 @@ const STAFF: &str = "/reports/ticket-tracking/staff";
 const SERVICES: &str = "/reports/ticket-tracking/services";
 const FLAGGED: &str = "/reports/ticket-tracking/flagged";
 const STATS: &str = "/reports/staff-statistics";
+/// What Flagged replies can show: `kind` and its label.
+const FLAGGED_KINDS: &[(&str, &str)] = &[
+    ("flagged", "Flagged (quick fire, repeated or AI)"),
+    ("quick", "Quick fires"),
+    ("repeated", "Repeated"),
+    ("ai", "AI mediocre or bad"),
+    ("all", "All replies"),
+];
 
 pub fn routes(state: &AppState) -> Routes {
     let v = Access::Staff(Role::Viewer);
@@ -78,15 +86,19 @@ pub(crate) fn sub_nav(viewer: &Viewer, p: &TicketParams, current: &str) -> Marku
 
 fn staff_explain(p: &TicketParams) -> Markup {
     explain(html! {
-        p { "Over staff replies created in the last " strong { (p.window_hours) " hours" } ". Messages are ordered by time within a ticket; a message is the customer's or a staff member's (by name)." }
+        p { "Over staff replies created in the last " strong { (p.window_hours) " hours" } ". Messages are ordered by time within a ticket; a message \
+            is the customer's or a staff member's (by name)." }
         ul {
             li { "Replies — how many replies the staff member sent in the window." }
             li { "Avg length — mean character count of the reply text, with HTML stripped and whitespace collapsed." }
-            li { "Avg response — for each reply whose previous message in the ticket is the customer's: reply time − that customer message's time; the mean of those." }
-            li { "🔴 Quick fire — a reply shorter than " (QUICK_FIRE_CHARS) " characters, or sent less than " (QUICK_FIRE_SECS) " seconds after the customer's last message: a pasted template, or the question was not read." }
+            li { "Avg response — for each reply whose previous message in the ticket is the customer's: reply time − that customer message's time; \
+                the mean of those." }
+            li { "🔴 Quick fire — a reply shorter than " (QUICK_FIRE_CHARS) " characters, or sent less than " (QUICK_FIRE_SECS) " seconds after the \
+                customer's last message: a pasted template, or the question was not read." }
             li { "🔁 Repeated — a reply after which the customer wrote 2 or more messages before the next staff reply: the answer did not solve it." }
             li { "Score — " code { "round(100 − 50 × quick_fires ÷ replies − 50 × repeated ÷ replies)" } ", between 0 and 100." }
-            li { "AI good / mediocre / bad — the AI reviewer's verdicts on their replies in the window (AI → Flagged replies has its reasoning). Replies it has not judged yet are not counted; replies judged mediocre or bad also join the Flagged replies list." }
+            li { "AI good / mediocre / bad — the AI reviewer's verdicts on their replies in the window (AI → Flagged replies has its reasoning). \
+                Replies it has not judged yet are not counted; replies judged mediocre or bad also join the Flagged replies list." }
             li { "Click a staff member (or any of their numbers) to see their replies and flagged tickets." }
         }
     })
@@ -128,6 +140,18 @@ async fn staff_page(ask: Ask) -> AppResult<Markup> {
         rows.iter().map(|r| (r.staff.clone(), r.replies as f64)).collect();
     let resp_chart: Vec<(String, f64)> =
         rows.iter().filter_map(|r| r.avg_response_seconds.map(|s| (r.staff.clone(), s / 60.0))).collect();
+    let cols = [
+        col("Staff"),
+        num("Replies"),
+        num("Avg length"),
+        num("Avg response"),
+        num("🔴 Quick fires"),
+        num("🔁 Repeated"),
+        num("Score"),
+        num("AI good"),
+        num("AI mediocre"),
+        num("AI bad"),
+    ];
     let content = html! {
         (sub_nav(&viewer, &p, STAFF))
         (staff_explain(&p))
@@ -141,8 +165,8 @@ async fn staff_page(ask: Ask) -> AppResult<Markup> {
         p.summary { (rows.len()) " staff members · " (rows.iter().map(|r| r.replies).sum::<i64>()) " replies · "
             a href=(format!("{STAFF}.json?window_hours={}", p.window_hours)) { "JSON" }
             " · " (crate::exports::link(STAFF, Some(&format!("window_hours={}", p.window_hours)))) }
-        (ui::table(&[col("Staff"), num("Replies"), num("Avg length"), num("Avg response"), num("🔴 Quick fires"), num("🔁 Repeated"), num("Score"), num("AI good"), num("AI mediocre"), num("AI bad")],
-            &table_rows, ui::empty_state("No staff replies in this window. Try a longer window; ticket messages arrive with the sync (Settings → Sync).", None)))
+        (ui::table(&cols, &table_rows, ui::empty_state("No staff replies in this window. Try a longer window; ticket messages arrive with the sync \
+                (Settings → Sync).", None)))
     };
     Ok(ui::page(&viewer, "Ticket tracking — by staff", content))
 }
@@ -152,7 +176,8 @@ fn fetch_note(f: &FetchOutcome) -> Markup {
         @if f.fetched > 0 || f.still_missing > 0 || !f.errors.is_empty() {
             p.muted {
                 @if f.fetched > 0 { "Fetched the messages of " (f.fetched) " tickets from their panels just now. " }
-                @if f.still_missing > 0 { (f.still_missing) " tickets still have no messages (at most " (LIVE_FETCH_CAP) " are fetched per request): reload to fetch more. " }
+                @if f.still_missing > 0 { (f.still_missing) " tickets still have no messages (at most " (LIVE_FETCH_CAP) " are fetched per request): \
+                    reload to fetch more. " }
                 @for e in &f.errors { (e) " " }
             }
         }
@@ -215,11 +240,14 @@ async fn services_page(ask: Ask) -> AppResult<Markup> {
         (explain(html! {
             p { "Over tickets created in the last " strong { (p.window_hours) " hours" } "." }
             ul {
-                li { "Order ids are every 6–10 digit number in the ticket's message bodies (longer or shorter numbers are not order ids). Each is looked up in the cached orders of the ticket's own panel → service id and name." }
+                li { "Order ids are every 6–10 digit number in the ticket's message bodies (longer or shorter numbers are not order ids). Each is \
+                    looked up in the cached orders of the ticket's own panel → service id and name." }
                 li { "Tickets — tickets that mention at least one order of the service. Orders — distinct order ids of that service mentioned." }
-                li { "Top complaint — the most frequent ticket subject among them, with the prefix before the last “ - ” cut (“Orders - Refill” → “Refill”)." }
+                li { "Top complaint — the most frequent ticket subject among them, with the prefix before the last “ - ” cut \
+                    (“Orders - Refill” → “Refill”)." }
                 li { "Unresolved — tickets in the window with no parsable id, or whose ids are in no cached order." }
-                li { "Tickets whose messages are not in the database are fetched live from their panel (at most " (LIVE_FETCH_CAP) " per request) and stored, so later requests read only the database." }
+                li { "Tickets whose messages are not in the database are fetched live from their panel (at most " (LIVE_FETCH_CAP)
+                    " per request) and stored, so later requests read only the database." }
                 li { "Click a row to see sample tickets with their first 3 order ids." }
             }
         }))
@@ -229,7 +257,8 @@ async fn services_page(ask: Ask) -> AppResult<Markup> {
             " of " (report.tickets.len()) " tickets in the window · "
             a href=(format!("{SERVICES}.json?window_hours={}", p.window_hours)) { "JSON" }
             " · " (crate::exports::link(SERVICES, Some(&format!("window_hours={}", p.window_hours)))) }
-        (ui::table(&cols, &table_rows, ui::empty_state("No ticket in this window mentions a cached order. Try a longer window, or check that orders are synced (Settings → Sync).", None)))
+        (ui::table(&cols, &table_rows, ui::empty_state("No ticket in this window mentions a cached order. Try a longer window, or check that orders \
+            are synced (Settings → Sync).", None)))
     };
     Ok(ui::page(&viewer, "Ticket tracking — by service", content))
 }
@@ -288,7 +317,7 @@ async fn flagged_page(ask: Ask) -> AppResult<Markup> {
     let Ask { state, viewer, q, .. } = ask;
     let p = params_from(viewer.panel, &q)?;
     let kind = q.get("kind").unwrap_or("flagged");
-    if !["flagged", "quick", "repeated", "ai", "all"].contains(&kind) {
+    if !FLAGGED_KINDS.iter().any(|(k, _)| *k == kind) {
         return Err(AppError::bad_request("kind must be flagged, quick, repeated, ai or all."));
     }
     let staff = q.get("staff").map(str::to_string);
@@ -331,7 +360,11 @@ async fn flagged_page(ask: Ask) -> AppResult<Markup> {
     let content = html! {
         (sub_nav(&viewer, &p, FLAGGED))
         (explain(html! {
-            p { "Staff replies of the last " (p.window_hours) " hours that the rules flagged: 🔴 quick fire (shorter than " (QUICK_FIRE_CHARS) " characters with HTML stripped, or sent less than " (QUICK_FIRE_SECS) " seconds after the customer's message) and 🔁 repeated (the customer wrote 2 or more messages before the next staff reply). Replies the AI reviewer judged mediocre or bad are listed too, with the verdict linking to its reasoning on AI → Flagged replies; replies it has not judged yet carry no verdict." }
+            p { "Staff replies of the last " (p.window_hours) " hours that the rules flagged: 🔴 quick fire (shorter than " (QUICK_FIRE_CHARS)
+                " characters with HTML stripped, or sent less than " (QUICK_FIRE_SECS) " seconds \
+                after the customer's message) and 🔁 repeated (the customer wrote 2 or more messages before the next staff reply). Replies the AI \
+                reviewer judged mediocre or bad are listed too, with the verdict linking to its reasoning on AI → Flagged replies; replies it has not \
+                judged yet carry no verdict." }
         }))
         form.filters method="get" action=(FLAGGED) {
             @if let Some(pn) = viewer.panel { input type="hidden" name="panel" value=(pn); }
@@ -340,7 +373,7 @@ async fn flagged_page(ask: Ask) -> AppResult<Markup> {
                 option value="" { "All staff" }
                 @for n in &names { option value=(n) selected[staff.as_deref() == Some(*n)] { (n) } } } }
             div { label for="kind" { "Show" } select #kind name="kind" {
-                @for (k, l) in [("flagged", "Flagged (quick fire, repeated or AI)"), ("quick", "Quick fires"), ("repeated", "Repeated"), ("ai", "AI mediocre or bad"), ("all", "All replies")] {
+                @for &(k, l) in FLAGGED_KINDS {
                     option value=(k) selected[k == kind] { (l) } } } }
             button type="submit" { "Show" }
         }
@@ -383,7 +416,8 @@ async fn stats_page(ask: Ask) -> AppResult<Markup> {
         (explain(html! {
             ul {
                 li { "Answered Ticket — distinct tickets with at least one reply of the staff member created in the last " (p.window_hours) " hours." }
-                li { "Average Response Time (min) — for each of their replies whose previous message in the ticket is the customer's: reply time − that message's time; the mean of those, in minutes." }
+                li { "Average Response Time (min) — for each of their replies whose previous message in the ticket is the customer's: reply time − \
+                    that message's time; the mean of those, in minutes." }
             }
         }))
         (window_tabs(&viewer, STATS, WINDOW_TABS, p.window_hours, &[]))

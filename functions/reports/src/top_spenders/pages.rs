@@ -6,12 +6,14 @@ use maud::{html, Markup};
 
 use shared::auth::Role;
 use shared::pp::money;
-use shared::ui::{self, col, link, num};
+use shared::ui::{self, col, num};
 use shared::{Access, AppError, AppResult, AppState, Routes};
 
 use super::profiles::UserProfile;
 use super::{restriction, top_spenders, user_activity, TopSpendersParams};
-use crate::common::{self, envelope, explain, href, ids_text, window_tabs, Params};
+use crate::common::{
+    self, data_links, envelope, explain, href, ids_text, window_tabs, Params, ProfileFilters,
+};
 
 const PATH: &str = "/reports/top-spenders";
 const TABS: &[i64] = &[12, 24, 48, 72, 96];
@@ -67,13 +69,15 @@ fn keep(profile: &UserProfile, q: &Params) -> Vec<(&'static str, String)> {
 fn how_to_read(p: &TopSpendersParams) -> Markup {
     explain(html! {
         h3 { "Goal" }
-        p { "Spot top spenders and new high-value sign-ups in any chosen window. Follow up with whales, run welcome offers, or catch new sign-ups depositing big amounts." }
+        p { "Spot top spenders and new high-value sign-ups in any chosen window. Follow up with whales, run welcome offers, or catch new sign-ups \
+            depositing big amounts." }
         h3 { "Columns" }
         ul {
             li { "User — panel + id + username/email. 🆕 when the user signed up inside the last " (p.window_hours) " hours." }
             li { "Joined — sign-up date." }
             li { "Payments — count and total of payments with status completed created inside the window." }
-            li { "Spend (window) — the sum of the charges of the user's orders created inside the window, excluding canceled and fail orders. The list is sorted by this column, highest first." }
+            li { "Spend (window) — the sum of the charges of the user's orders created inside the window, excluding canceled and fail orders. The \
+                list is sorted by this column, highest first." }
             li { "Lifetime — the user's spent as the panel reports it (all time)." }
             li { "Top services — the user's 3 most-ordered service ids in the window, by order count." }
         }
@@ -85,7 +89,8 @@ fn how_to_read(p: &TopSpendersParams) -> Markup {
             li { "Only users with a payment or an order charge in the window are listed; at most " (p.limit) " rows are shown." }
         }
         h3 { "Window" }
-        p { "Pick 12/24/48/72/96h or a custom number of hours. The report re-aggregates from scratch each time. Every number opens the orders and payments behind it." }
+        p { "Pick 12/24/48/72/96h or a custom number of hours. The report re-aggregates from scratch each time. Every number opens the orders and \
+            payments behind it." }
     })
 }
 
@@ -129,23 +134,20 @@ async fn page(ask: Ask) -> AppResult<Markup> {
         "No user paid or ordered in this window above the profile's minimums. Try a longer window or lower Min payments / Min spend; if the cache is empty, check Settings → Sync.",
         None,
     );
+    let filters = ProfileFilters {
+        path: PATH,
+        window_hours: p.window_hours,
+        profiles: all_profiles.iter().map(|pr| (pr.id, pr.name.as_str(), pr.is_default)).collect(),
+        chosen: profile.id,
+        profiles_path: "/reports/top-spenders/profiles",
+    };
+    let summary = html! { "Min payments " (p.min_payments) " · min spend " (money::usd(p.min_spend)) " · " (restriction(&p.user_ids)) };
     let content = html! {
         (how_to_read(&p))
-        form.filters method="get" action=(PATH) {
-            @if let Some(pn) = viewer.panel { input type="hidden" name="panel" value=(pn); }
-            input type="hidden" name="window_hours" value=(p.window_hours);
-            div { label for="profile" { "Profile" }
-                select #profile name="profile" data-autosubmit {
-                    @for pr in &all_profiles { option value=(pr.id) selected[pr.id == profile.id] { (pr.name) @if pr.is_default { " (default)" } } }
-                } }
-            noscript { button type="submit" { "Show" } }
-            a href=(link(&viewer, "/reports/top-spenders/profiles")) { "Profiles" }
-            span.muted { "Min payments " (p.min_payments) " · min spend " (money::usd(p.min_spend)) " · " (restriction(&p.user_ids)) }
-        }
+        (filters.form(&viewer, summary))
         (window_tabs(&viewer, PATH, TABS, p.window_hours, &keep))
         p.summary { (total) " users qualify" @if total > rows.len() { " · showing the top " (rows.len()) } " · "
-            a href=(format!("{}.json{}", PATH, raw.as_deref().map(|r| format!("?{r}")).unwrap_or_default())) { "JSON" }
-            " · " (crate::exports::link(PATH, raw.as_deref())) }
+            (data_links(PATH, raw.as_deref())) }
         (ui::table(&[col("User"), col("Joined"), num("Payments"), num("Spend (window)"), num("Lifetime"), col("Top services")], &table_rows, empty))
     };
     Ok(ui::page(&viewer, "User tracking", content))

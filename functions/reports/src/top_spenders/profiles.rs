@@ -80,11 +80,14 @@ impl Profile for UserProfile {
         let min_payments = value("min_payments", saved.map_or(0, |p| p.min_payments).to_string());
         let min_spend = value("min_spend", money::format(saved.map_or(0, |p| p.min_spend)));
         html! {
-            (field(Field { name: "user_ids", label: "Users", help: Some("User ids separated by commas; leave empty for every user."), error: errors.get("user_ids") },
+            (field(Field { name: "user_ids", label: "Users",
+                help: Some("User ids separated by commas; leave empty for every user."), error: errors.get("user_ids") },
                 text_input("user_ids", &users, false, "text")))
-            (field(Field { name: "min_payments", label: "Min payments", help: Some("Drop users with fewer completed payments in the window."), error: errors.get("min_payments") },
+            (field(Field { name: "min_payments", label: "Min payments",
+                help: Some("Drop users with fewer completed payments in the window."), error: errors.get("min_payments") },
                 text_input("min_payments", &min_payments, true, "number")))
-            (field(Field { name: "min_spend", label: "Min spend ($)", help: Some("Drop users whose window spend is below this amount."), error: errors.get("min_spend") },
+            (field(Field { name: "min_spend", label: "Min spend ($)",
+                help: Some("Drop users whose window spend is below this amount."), error: errors.get("min_spend") },
                 text_input("min_spend", &min_spend, true, "text")))
         }
     }

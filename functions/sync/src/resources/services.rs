@@ -32,12 +32,12 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
     let n = rows.len() as i64;
     let sql_rows: Vec<Vec<Sql>> = rows
         .into_iter()
-        .map(|s| {
+        .map(|ServiceRow { id, terms: s, dripfeed }| {
             // The promised speed beside the name it is read from, so Service tracking's "slow" is SQL.
             let speed = shared::cache::rollups::min_per_day(&s.name);
             vec![
                 Sql::Integer(ctx.panel_id),
-                Sql::Integer(s.id),
+                Sql::Integer(id),
                 Sql::Text(s.name),
                 opt_s(s.kind),
                 opt_s(s.category),
@@ -46,7 +46,7 @@ pub async fn step(ctx: &Ctx<'_>) -> Result<Step, SyncError> {
                 opt_i(s.max),
                 opt_b(s.refill),
                 opt_b(s.cancel),
-                opt_b(s.dripfeed),
+                opt_b(dripfeed),
                 Sql::Null,
                 Sql::Integer(speed),
                 Sql::Integer(t),

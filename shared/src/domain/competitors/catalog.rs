@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::db::{opt_i64, opt_text, read_all, Conn, Db, Read, Reads, Rows, Stmt};
 use crate::error::AppResult;
-use crate::pp::rows::ServiceRow;
+use crate::pp::rows::{ServiceRow, ServiceTerms};
 
 /// One state of one rival service.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -18,29 +18,22 @@ pub struct Version {
     pub service_id: i64,
     pub valid_from: i64,
     pub valid_to: Option<i64>,
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub category: Option<String>,
-    /// Micro-units per 1000.
-    pub rate: Option<i64>,
-    pub min: Option<i64>,
-    pub max: Option<i64>,
-    pub refill: Option<bool>,
-    pub cancel: Option<bool>,
+    #[serde(flatten)]
+    pub terms: ServiceTerms,
+}
+
+/// A version reads as its terms (`v.rate`).
+impl std::ops::Deref for Version {
+    type Target = ServiceTerms;
+    fn deref(&self) -> &ServiceTerms {
+        &self.terms
+    }
 }
 
 impl Version {
     /// Same stored fields (times aside): no new version needed.
     fn same_as(&self, s: &ServiceRow) -> bool {
-        self.name == s.name
-            && self.kind == s.kind
-            && self.category == s.category
-            && self.rate == s.rate
-            && self.min == s.min
-            && self.max == s.max
-            && self.refill == s.refill
-            && self.cancel == s.cancel
+        self.terms == s.terms
     }
 }
 
@@ -68,14 +61,16 @@ pub(crate) fn from_row(r: &crate::db::Row) -> AppResult<Version> {
         service_id: r.get(0)?,
         valid_from: r.get(1)?,
         valid_to: opt_i64(r, 2)?,
-        name: r.get(3)?,
-        kind: opt_text(r, 4)?,
-        category: opt_text(r, 5)?,
-        rate: opt_i64(r, 6)?,
-        min: opt_i64(r, 7)?,
-        max: opt_i64(r, 8)?,
-        refill: b(9)?,
-        cancel: b(10)?,
+        terms: ServiceTerms {
+            name: r.get(3)?,
+            kind: opt_text(r, 4)?,
+            category: opt_text(r, 5)?,
+            rate: opt_i64(r, 6)?,
+            min: opt_i64(r, 7)?,
+            max: opt_i64(r, 8)?,
+            refill: b(9)?,
+            cancel: b(10)?,
+        },
     })
 }
 

@@ -75,19 +75,24 @@ pub fn channel_form(
                 name: "target",
                 label: "Webhook URL, bot token or SMTP URL",
                 help: Some(if editing.is_some() {
-                    "Write-only: blank keeps the saved one. Telegram: the bot token from @BotFather. Slack, Discord, webhook: the full URL. Email: smtp://user:password@host:587?tls=required."
+                    "Write-only: blank keeps the saved one. Telegram: the bot token from @BotFather. Slack, Discord, webhook: the full URL. Email: \
+                        smtp://user:password@host:587?tls=required."
                 } else {
-                    "Telegram: the bot token from @BotFather. Slack, Discord, webhook: the full URL. Email: smtp://user:password@host:587?tls=required (STARTTLS) or smtps://…:465. Stored encrypted, never shown again."
+                    "Telegram: the bot token from @BotFather. Slack, Discord, webhook: the full URL. Email: \
+                        smtp://user:password@host:587?tls=required (STARTTLS) or smtps://…:465. Stored encrypted, never shown again."
                 }),
                 error: errors.get("target"),
             }, secret_input("target")))
-            (field(Field { name: "chat_id", label: "Telegram chat id", help: Some("Telegram only: the chat, group or @channel to post in."), error: errors.get("chat_id") },
+            (field(Field { name: "chat_id", label: "Telegram chat id",
+                help: Some("Telegram only: the chat, group or @channel to post in."), error: errors.get("chat_id") },
                 text_input("chat_id", &val("chat_id", editing.and_then(|c| c.chat_id.clone())), false, "text")))
-            (field(Field { name: "api_base", label: "Telegram API address", help: Some("Telegram only; blank = https://api.telegram.org."), error: errors.get("api_base") },
+            (field(Field { name: "api_base", label: "Telegram API address",
+                help: Some("Telegram only; blank = https://api.telegram.org."), error: errors.get("api_base") },
                 text_input("api_base", &val("api_base", editing.and_then(|c| c.api_base.clone())), false, "url")))
             (field(Field { name: "mail_from", label: "Email from", help: Some("Email only: the sender address."), error: errors.get("mail_from") },
                 text_input("mail_from", &val("mail_from", editing.and_then(|c| c.mail_from.clone())), false, "text")))
-            (field(Field { name: "mail_to", label: "Email to", help: Some("Email only: one or more addresses, separated by commas."), error: errors.get("mail_to") },
+            (field(Field { name: "mail_to", label: "Email to",
+                help: Some("Email only: one or more addresses, separated by commas."), error: errors.get("mail_to") },
                 text_input("mail_to", &val("mail_to", editing.and_then(|c| c.mail_to.clone())), false, "text")))
             div.field.invalid[errors.get("rules").is_some()] {
                 label { "Rules" }
@@ -119,7 +124,8 @@ pub fn channel_form(
                 @if let Some(e) = errors.get("quiet") { p.error { (e) } }
                 p.help { "Blank = never quiet. During quiet hours only urgent rules are sent; the rest wait until they end." }
             }
-            (field(Field { name: "time_zone", label: "Time zone", help: Some("By its name, like Europe/Berlin or America/New_York: quiet hours and digests follow its clock, daylight saving included. Blank = UTC."), error: errors.get("time_zone") },
+            (field(Field { name: "time_zone", label: "Time zone", help: Some("By its name, like Europe/Berlin or America/New_York: quiet hours and \
+                digests follow its clock, daylight saving included. Blank = UTC."), error: errors.get("time_zone") },
                 html! {
                     input #time_zone type="text" name="time_zone" list="time-zones" autocomplete="off"
                         value=(val("time_zone", editing.map(|c| c.time_zone.name().to_string())));
@@ -138,7 +144,8 @@ pub fn channel_form(
                     } }
                 }
                 @if let Some(e) = errors.get("digest") { p.error { (e) } }
-                p.help { "Orders, revenue, new users and deposits per panel against the period before, the worst services, open incidents and the staff table of Ticket tracking, for this channel's panels, at this hour of its time zone." }
+                p.help { "Orders, revenue, new users and deposits per panel against the period before, the worst services, open incidents and the \
+                    staff table of Ticket tracking, for this channel's panels, at this hour of its time zone." }
             }
             div.field { label { input type="checkbox" name="enabled" value="1" checked[enabled]; " On" } }
             div.actions {

@@ -71,7 +71,8 @@ pub fn table(viewer: &Viewer, list: &[Channel]) -> Markup {
                         " " a href=(ui::link(viewer, &format!("{PATH}?edit={}", c.id))) { "Edit" } " "
                         form.inline method="post" action=(format!("{PATH}/{}/delete", c.id)) {
                             (csrf_input(viewer))
-                            button.secondary type="submit" data-confirm=(format!("Delete the channel {}? Its delivery history goes with it.", c.name)) { "Delete" }
+                            button.secondary type="submit"
+                                data-confirm=(format!("Delete the channel {}? Its delivery history goes with it.", c.name)) { "Delete" }
                         }
                     }
                 }
@@ -126,7 +127,8 @@ pub fn rules_form(viewer: &Viewer, book: &RuleBook, errors: &FormErrors) -> Mark
                     } @else { span.muted { "told once" } } }
                 } }).collect::<Vec<_>>(),
                 ui::empty_state("", None)))
-            p.help { "Urgent rules break through quiet hours. Each incident is sent once, reminded after the cooldown while open, and one message says when it resolved." }
+            p.help { "Urgent rules break through quiet hours. Each incident is sent once, reminded after the cooldown while open, and one message \
+                says when it resolved." }
             @if owner { div.actions { button type="submit" { "Save rules" } } }
             @else { p.muted { "The owner sets the rules' thresholds." } }
         }

@@ -106,7 +106,9 @@ pub async fn page(
     };
     let content = html! {
         (tabs(&viewer, "/competitors/matches"))
-        p.help { "Suggestions for " strong { (viewer.panel_name(panel)) } ": rival services on the same platform and of the same type, scored by refill and speed read from the names and by shared words. Confirm the right one per competitor; confirmed matches are what the Competitor tracking report compares. Rejected ones are not suggested again." }
+        p.help { "Suggestions for " strong { (viewer.panel_name(panel)) } ": rival services on the same platform and of the same type, scored by \
+            refill and speed read from the names and by shared words. Confirm the right one per competitor; confirmed matches are what the Competitor \
+            tracking report compares. Rejected ones are not suggested again." }
         form.filters method="get" action="/competitors/matches" {
             input type="hidden" name="panel" value=(panel);
             label { input type="checkbox" name="show" value="all" checked[show_all]; " Show services without suggestions" }

@@ -7,8 +7,28 @@ pub mod profiles;
 pub mod rivals;
 
 use maud::{html, Markup};
+use serde::Deserialize;
 use shared::auth::Viewer;
 use shared::ui::link;
+use shared::{AppError, AppResult};
+
+/// `?id=N` of an edit page: absent or blank = a new one.
+#[derive(Deserialize)]
+pub struct IdQuery {
+    id: Option<String>,
+}
+
+impl IdQuery {
+    /// The id, when one is given; `what` names the thing in the error ("a profile").
+    pub fn id(&self, what: &str) -> AppResult<Option<i64>> {
+        match self.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => {
+                s.parse().map(Some).map_err(|_| AppError::bad_request(format!("id must be {what}'s number.")))
+            }
+            None => Ok(None),
+        }
+    }
+}
 
 /// The panel a per-panel page works on: the one chosen in the switcher, else the first in scope.
 pub fn working_panel(viewer: &Viewer) -> Option<i64> {

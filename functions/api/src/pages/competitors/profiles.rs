@@ -4,7 +4,6 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use shared::auth::{Role, Viewer};
 use shared::domain::competitors::profiles::{self, parse_ids, Profile, ProfileInput, MAX_WINDOW_HOURS};
@@ -12,9 +11,9 @@ use shared::domain::competitors::{self, Competitor};
 use shared::form_post::{Post, Saved};
 use shared::ui::form::{field, text_input, Field, FormData, FormErrors};
 use shared::ui::{self, col, csrf_input, link, num};
-use shared::{AppError, AppResult, AppState};
+use shared::{AppResult, AppState};
 
-use super::{panel_select, tabs, working_panel};
+use super::{panel_select, tabs, working_panel, IdQuery};
 
 fn window_label(h: i64) -> String {
     if h % 24 == 0 {
@@ -45,7 +44,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
                     a href=(link(&viewer, &format!("/competitors/profiles/edit?id={}", p.id))) { "Edit" }
                     form method="post" action=(format!("/competitors/profiles/{}/delete", p.id)) {
                         (csrf_input(&viewer))
-                        button.danger type="submit" data-confirm={ "Delete the profile “" (p.name) "”? Its report goes; the rivals' price history stays." } { "Delete" }
+                        button.danger type="submit" data-confirm={ "Delete the profile “" (p.name) "”? Its report goes; the rivals' price history \
+                            stays." } { "Delete" }
                     }
                 } } }
             } }
@@ -114,9 +114,11 @@ fn form(
                 p.help { "None ticked: every competitor of the panel." }
                 @if let Some(e) = errors.get("competitor_ids") { p.error { (e) } }
             }
-            (field(Field { name: "service_ids", label: "Tracking (our service ids)", help: Some("Comma-separated ids of our services; blank tracks every service with a confirmed match."), error: errors.get("service_ids") },
+            (field(Field { name: "service_ids", label: "Tracking (our service ids)", help: Some("Comma-separated ids of our services; blank tracks \
+                every service with a confirmed match."), error: errors.get("service_ids") },
                 text_input("service_ids", &services, false, "text")))
-            (field(Field { name: "window_hours", label: "Window (hours)", help: Some("How far back the report compares: 12, 24, 48, 72, 96, 168 (a week), 720 (30 days)…"), error: errors.get("window_hours") },
+            (field(Field { name: "window_hours", label: "Window (hours)", help: Some("How far back the report compares: 12, 24, 48, 72, 96, 168 (a \
+                week), 720 (30 days)…"), error: errors.get("window_hours") },
                 text_input("window_hours", &window, true, "number")))
             div.actions {
                 button type="submit" { @if p.is_some() { "Save profile" } @else { "Add profile" } }
@@ -162,11 +164,6 @@ fn validate(
     errors.or_ok(|| ProfileInput { panel_id, name, competitor_ids, service_ids, window_hours })
 }
 
-#[derive(Deserialize)]
-pub struct IdQuery {
-    id: Option<String>,
-}
-
 /// New (no id) or edit (`?id=N`).
 pub async fn edit_page(
     State(state): State<AppState>,
@@ -174,13 +171,7 @@ pub async fn edit_page(
     Query(q): Query<IdQuery>,
 ) -> AppResult<Markup> {
     let rivals = competitors::list(&state.db, &viewer.scope(), None).await?;
-    let id = match q.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            Some(s.parse::<i64>().map_err(|_| AppError::bad_request("id must be a profile's number."))?)
-        }
-        None => None,
-    };
-    let Some(id) = id else {
+    let Some(id) = q.id("a profile")? else {
         let body = html! {
             @if viewer.panels.is_empty() { (ui::empty_state("No panels are shared with you.", None)) }
             @else { (form(&viewer, None, &rivals, &FormData::default(), &FormErrors::default())) }

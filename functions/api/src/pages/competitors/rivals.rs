@@ -5,8 +5,8 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
-use serde::Deserialize;
 
+use shared::audit::Changes;
 use shared::auth::guard::flash_redirect;
 use shared::auth::{ClientInfo, Role, Viewer};
 use shared::domain::competitors::{self, Competitor, CompetitorInput};
@@ -17,7 +17,7 @@ use shared::ui::form::{field, secret_input, secret_value, text_input, Field, For
 use shared::ui::{self, col, csrf_input, link, num};
 use shared::{AppError, AppResult, AppState};
 
-use super::{panel_select, tabs, working_panel};
+use super::{panel_select, tabs, working_panel, IdQuery};
 use crate::audit_log::log;
 
 fn status_cell(c: &Competitor) -> Markup {
@@ -87,7 +87,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
     };
     let content = html! {
         (tabs(&viewer, "/competitors"))
-        p.help { "Each competitor's catalogue is read through its public API (/api/v2?action=services) — open a regular customer account on the rival panel and copy its API key. Synced every 12h (Settings → Sync, resource Competitors); manual sync available per row. A failed sync keeps the last good catalogue and shows the error." }
+        p.help { "Each competitor's catalogue is read through its public API (/api/v2?action=services) — open a regular customer account on the rival \
+            panel and copy its API key. Synced every 12h (Settings → Sync, resource Competitors); manual sync available per row. A failed sync keeps \
+            the last good catalogue and shows the error." }
         @if admin { p.actions { a.button href=(link(&viewer, "/competitors/new")) { "Add competitor panel" } } }
         (ui::table(&cols, &rows, empty))
     };
@@ -116,7 +118,8 @@ fn form(viewer: &Viewer, c: Option<&Competitor>, data: &FormData, errors: &FormE
             }
             (field(Field { name: "name", label: "Name", help: None, error: errors.get("name") },
                 text_input("name", &value("name", c.map(|c| c.name.as_str())), true, "text")))
-            (field(Field { name: "base_url", label: "Base URL", help: Some("The rival panel's address, e.g. https://rival.example (its /api/v2 is used)."), error: errors.get("base_url") },
+            (field(Field { name: "base_url", label: "Base URL", help: Some("The rival panel's address, e.g. https://rival.example (its /api/v2 is \
+                used)."), error: errors.get("base_url") },
                 text_input("base_url", &value("base_url", c.map(|c| c.base_url.as_str())), true, "text")))
             (field(Field { name: "api_key", label: "API key", help: Some(&key_help), error: errors.get("api_key") },
                 secret_input("api_key")))
@@ -217,24 +220,13 @@ pub async fn create(post: Post) -> AppResult<Response> {
     post.submit(valid, page, save).await
 }
 
-#[derive(Deserialize)]
-pub struct IdQuery {
-    id: Option<String>,
-}
-
 /// `/competitors/edit?id=N` (a query rather than a path, so a bare link shows where to go).
 pub async fn edit_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<IdQuery>,
 ) -> AppResult<Markup> {
-    let id = match q.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            Some(s.parse::<i64>().map_err(|_| AppError::bad_request("id must be a competitor's number."))?)
-        }
-        None => None,
-    };
-    let Some(id) = id else {
+    let Some(id) = q.id("a competitor")? else {
         let body = html! { (tabs(&viewer, "")) (ui::empty_state("Choose a competitor panel to edit.", Some(("/competitors", "Competitor panels")))) };
         return Ok(ui::page(&viewer, "Edit competitor panel", body));
     };
@@ -245,21 +237,16 @@ pub async fn edit_page(
 
 /// What an update changed, in words.
 fn changes(c: &Competitor, input: &CompetitorInput) -> String {
-    let mut changes = Vec::new();
-    if c.name != input.name {
-        changes.push(format!("name {:?} → {:?}", c.name, input.name));
-    }
-    if c.base_url != input.base_url {
-        changes.push(format!("URL {} → {}", c.base_url, input.base_url));
-    }
+    let mut changes = Changes::default();
+    changes.quoted("name", &c.name, &input.name);
+    changes.plain("URL", &c.base_url, &input.base_url);
     if c.enabled != input.enabled {
-        changes.push(if input.enabled { "enabled".into() } else { "disabled".to_string() });
+        changes.say(if input.enabled { "enabled" } else { "disabled" });
     }
     if input.api_key.is_some() {
-        changes.push("API key replaced".into());
+        changes.say("API key replaced");
     }
-    let what = if changes.is_empty() { "no changes".into() } else { changes.join("; ") };
-    format!("{}: {what}", input.name)
+    format!("{}: {}", input.name, changes.text())
 }
 
 pub async fn update(Path(id): Path<i64>, post: Post) -> AppResult<Response> {

@@ -62,7 +62,8 @@ fn form(viewer: &Viewer, m: Option<&Method>, data: &FormData, errors: &FormError
     html! {
         form.card method="post" action=(action) {
             (csrf_input(viewer))
-            (field(Field { name: "internal_name", label: "Internal name", help: Some("Exactly as the panel names the method in payments."), error: errors.get("internal_name") },
+            (field(Field { name: "internal_name", label: "Internal name",
+                help: Some("Exactly as the panel names the method in payments."), error: errors.get("internal_name") },
                 html! { input #internal_name name="internal_name" value=(val("internal_name", m.map(|m| m.internal_name.clone()))) required maxlength="100"; }))
             (field(Field { name: "display_name", label: "Display name", help: None, error: errors.get("display_name") },
                 html! { input #display_name name="display_name" value=(val("display_name", m.map(|m| m.display_name.clone()))) required maxlength="100"; }))
@@ -219,7 +220,8 @@ pub async fn edit_page(
         (form(&viewer, Some(&m), &FormData::default(), &FormErrors::default()))
         form method="post" action={ "/payment-methods/" (m.id) "/delete" } {
             (csrf_input(&viewer))
-            button.danger type="submit" data-confirm={ "Delete " (m.display_name) "? Payments will show “" (m.internal_name) "” again and lose its Min/Max check." } { "Delete" }
+            button.danger type="submit" data-confirm={ "Delete " (m.display_name) "? Payments will show “" (m.internal_name)
+                "” again and lose its Min/Max check." } { "Delete" }
         }
     };
     Ok(ui::page(&viewer, "Edit payment method", content))

@@ -143,8 +143,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         (ui::tabs(&tabs))
         form.filters method="get" action="/orders" {
             (q.hidden(&["panel", "status"]))
-            div { label for="f-q" { "Search" }
-                input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Order id, external id, link or username" accesskey="s"; }
+            (ui::search_field(q.get("q").unwrap_or(""), "Order id, external id, link or username"))
             div { label for="f-mode" { "Mode" }
                 select #f-mode name="mode" {
                     option value="" { "Any" }
@@ -184,7 +183,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             (ui::actions::bulk_buttons(&viewer))
             (ui::table(&[col(""), col("ID"), col("User"), num("Charge"), col("Link"), num("Start count"), num("Quantity"),
                 col("Service"), col("Status"), num("Remains"), col("Created"), col("Mode")], &rows,
-                if chips.is_empty() { ui::empty_state("No orders are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync"))) }
+                if chips.is_empty() { ui::nothing_cached("orders") }
                 else { ui::empty_state("No orders match these filters.", Some(("/orders", "Clear filters"))) }))
         }
         (ui::pager(first.as_deref(), next.as_deref()))
@@ -259,7 +258,8 @@ pub async fn detail(
             dt { "Charge" } dd { (ui::money(o.charge, cur)) }
             dt { "Provider charge" } dd { (ui::money(o.provider_charge, cur)) }
             dt { "Margin" } dd { (ui::money(margin, cur))
-                @if let (Some(m), Some(c)) = (margin, o.charge.filter(|c| *c > 0)) { " " span.muted { "(" (format!("{:.1}", m as f64 * 100.0 / c as f64)) "%)" } } }
+                @if let (Some(m), Some(c)) = (margin, o.charge.filter(|c| *c > 0)) { " " span.muted { "("
+                    (format!("{:.1}", m as f64 * 100.0 / c as f64)) "%)" } } }
             dt { "Quantity" } dd { (ui::opt_num(o.quantity)) }
             dt { "Start count" } dd { (ui::opt_num(o.start_count)) }
             dt { "Remains" } dd { (ui::opt_num(o.remains)) }

@@ -188,7 +188,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let content = html! {
         form.filters method="get" action="/payments" {
             (q.hidden(&["panel"]))
-            div { label for="f-q" { "Search" } input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Payment id or username" accesskey="s"; }
+            (ui::search_field(q.get("q").unwrap_or(""), "Payment id or username"))
             div { label for="f-status" { "Status" }
                 select #f-status name="status" {
                     option value="" { "Any" }
@@ -217,7 +217,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         }
         (ui::table(&[col("ID"), col("User"), num("Balance"), num("Amount"), col("Method"), col("Status"), col("Fraud risk"),
             col("Memo"), col("Created"), col("Updated"), col("Mode")], &rows,
-            if chips.is_empty() { ui::empty_state("No payments are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync"))) }
+            if chips.is_empty() { ui::nothing_cached("payments") }
             else { ui::empty_state("No payments match these filters.", Some(("/payments", "Clear filters"))) }))
         (ui::pager(first.as_deref(), next.as_deref()))
     };

@@ -135,7 +135,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         (ui::tabs(&tabs))
         form.filters method="get" action="/tickets" {
             (q.hidden(&["panel", "status"]))
-            div { label for="f-q" { "Search" } input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Ticket id or username" accesskey="s"; }
+            (ui::search_field(q.get("q").unwrap_or(""), "Ticket id or username"))
             div { label for="f-assignee" { "Assignee" }
                 select #f-assignee name="assignee" {
                     option value="" { "Anyone" }
@@ -148,7 +148,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
         (ui::chips(&chips, &q.href("/tickets", &["after", "status", "assignee", "from", "to", "q"], &[])))
         p.exports { (shared::export::link(&q.href("/tickets.csv", &["after"], &[]))) }
         (ui::table(&[col("ID"), col("User"), col("Subject"), col("Status"), col("Assignee"), col("Created"), col("Last update")], &rows,
-            if chips.is_empty() { ui::empty_state("No tickets are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync"))) }
+            if chips.is_empty() { ui::nothing_cached("tickets") }
             else { ui::empty_state("No tickets match these filters.", Some(("/tickets", "Clear filters"))) }))
         (ui::pager(first.as_deref(), next.as_deref()))
     };

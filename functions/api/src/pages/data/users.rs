@@ -106,7 +106,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
     let content = html! {
         form.filters method="get" action="/users" {
             (q.hidden(&["panel", "sort", "dir"]))
-            div { label for="f-q" { "Search" } input #f-q type="search" name="q" value=(q.get("q").unwrap_or("")) placeholder="Username, email or id" accesskey="s"; }
+            (ui::search_field(q.get("q").unwrap_or(""), "Username, email or id"))
             div { label for="f-status" { "Status" }
                 select #f-status name="status" {
                     option value="" { "Any" }
@@ -125,7 +125,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, q: ListQuery) -
             } }
             tbody {
                 @if rows.is_empty() { tr.empty { td colspan="8" {
-                    @if chips.is_empty() { (ui::empty_state("No users are cached yet. They arrive with the next sync (Settings → Sync).", Some(("/settings/sync", "Open Settings → Sync")))) }
+                    @if chips.is_empty() { (ui::nothing_cached("users")) }
                     @else { (ui::empty_state("No users match these filters.", Some(("/users", "Clear filters")))) }
                 } } }
                 // Each cell carries its column's name: a phone shows a row as "label: value" lines.

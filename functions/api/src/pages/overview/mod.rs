@@ -63,7 +63,8 @@ fn compare(viewer: &Viewer, o: &Overview) -> Markup {
         (ui::table(&[ui::col("Currency"), ui::num("Orders today"), ui::num("Revenue today"), ui::num("Margin today"),
             ui::num("Orders, avg"), ui::num("Revenue, avg"), ui::num("Margin, avg")], &rows,
             ui::empty_state("No orders yet today.", None)))
-        p.muted { "Today (UTC) so far against the average of the same hours on each of the last " (COMPARE_DAYS) " days; canceled and failed orders left out, margin over orders with a provider charge. "
+        p.muted { "Today (UTC) so far against the average of the same hours on each of the last " (COMPARE_DAYS) " days; canceled and failed orders \
+            left out, margin over orders with a provider charge. "
             a href=(link(viewer, "/reports/margins")) { "Margins" } }
     }
 }
@@ -81,6 +82,22 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
     let count = |s: PanelStatus| shown.iter().filter(|p| status(p) == s).count();
     let max_hour = o.per_hour.iter().copied().max().unwrap_or(0).max(1) as f64;
     let spark: Vec<Option<f64>> = o.per_hour.iter().map(|n| Some(*n as f64)).collect();
+    // The worklist's labels and links.
+    let critical = "critical services (Service tracking, 24 h, as the alerts checked it this minute)";
+    let provider_orders = |panel_id: i64, provider: &str| {
+        let q = serde_urlencoded::to_string([
+            ("panel", panel_id.to_string()),
+            ("provider", provider.to_string()),
+        ]);
+        link(&viewer, &format!("/orders?{}", q.unwrap_or_default()))
+    };
+    let waiting = format!("tickets waiting more than {} min for a reply", o.waiting_minutes);
+    let judged = if o.payments_judged >= reads::RISK_PAYMENTS {
+        format!("newest {}", reads::RISK_PAYMENTS)
+    } else {
+        "payments".to_string()
+    };
+    let high_risk = format!("high-risk payments among the last 24 h's {judged}");
     let content = html! {
         @if shown.is_empty() {
             @if viewer.is(Role::Owner) {
@@ -93,23 +110,22 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ma
             div.card {
                 h2 { "Needs attention" }
                 ul.worklist {
-                    (work(o.critical.len(), "critical services (Service tracking, 24 h, as the alerts checked it this minute)", &link(&viewer, "/reports/service-health"), html! {
+                    (work(o.critical.len(), critical, &link(&viewer, "/reports/service-health"), html! {
                         ul { @for (p, _, name) in o.critical.iter().take(5) { li { (ui::cut(name, 60)) " · " (viewer.panel_name(*p)) } } } }))
                     (work(o.failing.len(), "failing providers (last hour)", &link(&viewer, "/reports/providers?window_hours=1"), html! {
                         ul { @for f in &o.failing {
-                            li { a href=(link(&viewer, &format!("/orders?{}", serde_urlencoded::to_string([("panel", f.panel_id.to_string()), ("provider", f.provider.clone())]).unwrap_or_default()))) { (f.provider) }
+                            li { a href=(provider_orders(f.panel_id, &f.provider)) { (f.provider) }
                                 " · " (f.failed) " of " (f.orders) " failed · " (viewer.panel_name(f.panel_id)) }
                         } } }))
                     (work(o.sync_trouble.len(), "panels with sync trouble", &link(&viewer, "/settings/sync"), html! {
                         ul { @for (p, what) in &o.sync_trouble { li { strong { (viewer.panel_name(*p)) } " — " (what.join("; ")) } } } }))
-                    (work(o.waiting_over as usize, &format!("tickets waiting more than {} min for a reply", o.waiting_minutes), &link(&viewer, "/tickets?status=pending"), html! {
+                    (work(o.waiting_over as usize, &waiting, &link(&viewer, "/tickets?status=pending"), html! {
                         ul { @for t in &o.waiting {
                             li { a href=(link(&viewer, &format!("/tickets/{}/{}", t.panel_id, t.id))) { "#" (t.id) } " " (ui::cut(&t.subject, 50))
                                 " · waiting " (panelops_reports::alerts::evaluate::duration_words(now - t.since)) }
                         } } }))
                     (work(o.flagged as usize, "replies flagged by the AI (24 h)", &link(&viewer, "/ai/flagged?window=24h"), html! {}))
-                    (work(o.high_risk, &format!("high-risk payments among the last 24 h's {}", if o.payments_judged >= reads::RISK_PAYMENTS { format!("newest {}", reads::RISK_PAYMENTS) } else { "payments".to_string() }),
-                        &link(&viewer, "/payments"), html! {}))
+                    (work(o.high_risk, &high_risk, &link(&viewer, "/payments"), html! {}))
                 }
             }
             div.grid2 {
