@@ -39,9 +39,7 @@ async fn orders_filter_search_and_page_without_repeats() {
     let mut seen = Vec::new();
     let mut page = first;
     loop {
-        for part in page.body.split("name=\"sel\" value=\"").skip(1) {
-            seen.push(part.split('"').next().unwrap_or_default().to_string());
-        }
+        seen.extend(page.attrs("input[name=sel]", "value"));
         match next_href(&page.body) {
             Some(h) => page = app.get(&h, Some(&owner)).await,
             None => break,

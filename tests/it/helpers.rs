@@ -39,6 +39,35 @@ pub struct Res {
 }
 
 impl Res {
+    /// The text of every element the CSS selector matches, whitespace collapsed: the page as a user
+    /// reads it, whatever its markup.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let doc = scraper::Html::parse_document(&self.body);
+        let sel = scraper::Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e}"));
+        doc.select(&sel)
+            .map(|el| el.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// The text of the first element the selector matches ("" when none does).
+    pub fn text(&self, css: &str) -> String {
+        self.texts(css).into_iter().next().unwrap_or_default()
+    }
+
+    /// Attribute `attr` of every element the selector matches.
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        let doc = scraper::Html::parse_document(&self.body);
+        let sel = scraper::Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e}"));
+        doc.select(&sel).filter_map(|el| el.value().attr(attr).map(str::to_string)).collect()
+    }
+
+    /// The inner HTML of the first element the selector matches ("" when none does).
+    pub fn inner(&self, css: &str) -> String {
+        let doc = scraper::Html::parse_document(&self.body);
+        let sel = scraper::Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e}"));
+        doc.select(&sel).next().map(|el| el.inner_html()).unwrap_or_default()
+    }
+
     pub fn location(&self) -> &str {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
