@@ -26,13 +26,22 @@ impl Lcg {
 }
 
 async fn insert_rows(conn: &Conn, head: &str, rows: impl Iterator<Item = String>) -> AppResult<()> {
-    let tx = shared::db::write_tx(conn).await?;
+    // 50,000 rows per transaction: a libSQL server fails a transaction of a million orders (its log
+    // grows past what it takes: "disk I/O error" after seven minutes).
+    let mut tx = shared::db::write_tx(conn).await?;
     let mut batch: Vec<String> = Vec::with_capacity(500);
+    let mut in_tx = 0;
     for r in rows {
         batch.push(r);
         if batch.len() == 500 {
             tx.execute(&format!("{head} VALUES {}", batch.join(",")), ()).await?;
             batch.clear();
+            in_tx += 500;
+            if in_tx >= 50_000 {
+                tx.commit().await?;
+                tx = shared::db::write_tx(conn).await?;
+                in_tx = 0;
+            }
         }
     }
     if !batch.is_empty() {
@@ -113,9 +122,12 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
         order_rows,
     )
     .await?;
-    let mut stmts = shared::cache::rollups::rebuild_stmts();
-    stmts.extend(triggers.into_iter().map(|t| shared::db::Stmt::new(t, ())));
-    conn.write_batch(stmts).await?;
+    // One roll-up per write: each is a sort of every order, and a server takes smaller transactions.
+    let mut stmts = shared::cache::rollups::rebuild_stmts().into_iter();
+    while let (Some(delete), Some(insert)) = (stmts.next(), stmts.next()) {
+        conn.write_batch(vec![delete, insert]).await?;
+    }
+    conn.write_batch(triggers.into_iter().map(|t| shared::db::Stmt::new(t, ())).collect()).await?;
     insert_rows(
         &conn,
         "INSERT INTO users_cache (panel_id, id, username, email, balance, spent, currency, status, created, last_auth, discount, checked_at)",

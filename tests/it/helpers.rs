@@ -61,13 +61,6 @@ impl Res {
         doc.select(&sel).filter_map(|el| el.value().attr(attr).map(str::to_string)).collect()
     }
 
-    /// The inner HTML of the first element the selector matches ("" when none does).
-    pub fn inner(&self, css: &str) -> String {
-        let doc = scraper::Html::parse_document(&self.body);
-        let sel = scraper::Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e}"));
-        doc.select(&sel).next().map(|el| el.inner_html()).unwrap_or_default()
-    }
-
     pub fn location(&self) -> &str {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
