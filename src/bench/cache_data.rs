@@ -170,6 +170,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     for t in 0..TICKETS {
         let created = now - g.below(span) as i64;
         let mut bodies = Vec::with_capacity(4);
+        let mut rows = Vec::with_capacity(4);
         for k in 0..4i64 {
             let staff = k % 2 == 1;
             let at = created + k * (20 + g.below(3_600) as i64);
@@ -178,13 +179,20 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
             } else {
                 format!("My order {} is not moving", 1_000_000 + g.below(orders))
             };
-            messages.push(format!(
-                "({panel}, {t}, {k}, '{}', {}, '{body}', {at}, {})",
-                if staff { format!("agent{}", g.below(8)) } else { "customer".into() },
-                staff as i64,
-                shared::cache::ticket_messages::plain_length(&body)
-            ));
+            let sender = if staff { format!("agent{}", g.below(8)) } else { "customer".into() };
+            rows.push((k, sender, staff, at, shared::cache::ticket_messages::plain_length(&body)));
             bodies.push(body);
+        }
+        // As the sync stores a conversation: each reply's response time and customer messages after it.
+        let stats = shared::cache::ticket_messages::reply_stats(rows.iter().map(|r| (r.2, r.3)));
+        let sql = |v: Option<i64>| v.map_or("NULL".to_string(), |v| v.to_string());
+        for ((k, sender, staff, at, length), (st, body)) in rows.into_iter().zip(stats.iter().zip(&bodies)) {
+            messages.push(format!(
+                "({panel}, {t}, {k}, '{sender}', {}, '{body}', {at}, {length}, {}, {})",
+                staff as i64,
+                sql(st.response_secs),
+                sql(st.customer_after)
+            ));
         }
         // As the sync stores a conversation: the order ids it mentions worked out once.
         let order_ids = shared::cache::ticket_messages::order_ids_text(bodies.iter().map(String::as_str));
@@ -204,7 +212,7 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
     .await?;
     insert_rows(
         &conn,
-        "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created, plain_length)",
+        "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created, plain_length, response_secs, customer_after)",
         messages.into_iter(),
     )
     .await?;

@@ -50,6 +50,7 @@ mod reports_money;
 mod reports_response_times;
 mod reports_service;
 mod reports_support;
+mod reports_ticket_stats;
 mod reports_tickets;
 mod reports_users;
 mod request_span;

@@ -184,12 +184,14 @@ pub fn replace_conversation(panel_id: i64, ticket_id: i64, msgs: &[MessageRow]) 
             params![order_ids_text(sorted.iter().map(|m| m.message.as_str())), panel_id, ticket_id],
         ),
     ];
+    let stats = reply_stats(sorted.iter().map(|m| (m.is_staff, m.created)));
     // Many rows per statement, under SQLite's limit on bound parameters.
     const ROWS: usize = 1000;
     for (c, chunk) in sorted.chunks(ROWS).enumerate() {
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let first_seq = c * ROWS;
         let params = chunk.iter().enumerate().flat_map(|(k, m)| {
+            let ReplyStats { response_secs, customer_after } = stats[first_seq + k];
             [
                 Sql::Integer(panel_id),
                 Sql::Integer(ticket_id),
@@ -199,15 +201,49 @@ pub fn replace_conversation(panel_id: i64, ticket_id: i64, msgs: &[MessageRow]) 
                 Sql::Text(m.message.clone()),
                 Sql::Integer(m.created),
                 Sql::Integer(plain_length(&m.message)),
+                response_secs.map(Sql::Integer).unwrap_or(Sql::Null),
+                customer_after.map(Sql::Integer).unwrap_or(Sql::Null),
             ]
         });
         out.push(Stmt::new(
             format!(
-                "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created, plain_length)
+                "INSERT INTO ticket_messages (panel_id, ticket_id, seq, sender_name, is_staff, message, created, plain_length,
+                     response_secs, customer_after)
                  VALUES {values}"
             ),
             libsql::params_from_iter(params),
         ));
+    }
+    out
+}
+
+/// What Ticket tracking needs of a message beside its length, stored with it (all None on a
+/// customer's message).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ReplyStats {
+    /// A staff message's seconds since the message right before it, when that one is the customer's.
+    pub response_secs: Option<i64>,
+    /// Customer messages after a staff message, before the next staff message.
+    pub customer_after: Option<i64>,
+}
+
+/// [`ReplyStats`] of each message of a conversation given in time order as (is_staff, created).
+pub fn reply_stats(msgs: impl IntoIterator<Item = (bool, i64)>) -> Vec<ReplyStats> {
+    let msgs: Vec<(bool, i64)> = msgs.into_iter().collect();
+    let mut out = vec![ReplyStats::default(); msgs.len()];
+    // Customer messages since the last staff message, counted from the end.
+    let mut after = 0;
+    for (i, (staff, created)) in msgs.iter().enumerate().rev() {
+        if !staff {
+            after += 1;
+            continue;
+        }
+        let response_secs = match i.checked_sub(1).map(|k| msgs[k]) {
+            Some((false, prev)) => Some(created - prev),
+            _ => None,
+        };
+        out[i] = ReplyStats { response_secs, customer_after: Some(after) };
+        after = 0;
     }
     out
 }
@@ -308,6 +344,32 @@ mod tests {
         assert_eq!(parse_order_ids(&text), vec![1234567, 123456, 9876543210]);
         assert_eq!(order_ids_text(["no ids here"]), "");
         assert!(parse_order_ids("").is_empty());
+    }
+
+    #[test]
+    fn reply_stats_follow_the_conversation() {
+        let s = reply_stats([
+            (true, 0),
+            (false, 10),
+            (true, 40),
+            (false, 50),
+            (false, 60),
+            (true, 65),
+            (true, 70),
+        ]);
+        let got: Vec<_> = s.iter().map(|s| (s.response_secs, s.customer_after)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (None, Some(1)),
+                (None, None),
+                (Some(30), Some(2)),
+                (None, None),
+                (None, None),
+                (Some(5), Some(0)),
+                (None, Some(0))
+            ]
+        );
     }
 
     #[test]

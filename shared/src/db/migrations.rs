@@ -29,10 +29,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "reply_lengths", include_str!("../../migrations/0022_reply_lengths.sql")),
     (23, "pending_since", include_str!("../../migrations/0023_pending_since.sql")),
     (24, "service_days", include_str!("../../migrations/0024_service_days.sql")),
+    (25, "ticket_reply_stats", include_str!("../../migrations/0025_ticket_reply_stats.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const CURRENT_VERSION: i64 = 24;
+pub const CURRENT_VERSION: i64 = 25;
 
 /// The schema version the database is at (one indexed read).
 pub async fn schema_version(db: &Db) -> AppResult<i64> {

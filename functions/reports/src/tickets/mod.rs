@@ -10,11 +10,11 @@ pub mod services;
 
 pub use services::{by_service, ServiceReport, ServiceTicketRow, TicketIds};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use libsql::params;
 use serde::Serialize;
-use shared::db::Conn;
+use shared::db::{Conn, Reads, Stmt};
 
 use shared::auth::PanelScope;
 
@@ -210,9 +210,10 @@ pub struct StaffStatRow {
     pub avg_response_minutes: Option<f64>,
 }
 
-/// Staff statistics: Answered tickets and Average response time (min) per staff member. Summed in
-/// SQL (the previous message of each reply by a window function), so one row per staff member comes
-/// back, not the window's conversations.
+/// Staff statistics: Answered tickets and Average response time (min) per staff member, summed in SQL
+/// from what each reply stores (see [`by_staff`]); tickets with a reply that stores less are worked out
+/// by window functions over their conversations. The two sets of tickets are apart, so their counts
+/// add up. One round trip, one row per staff member and set.
 pub async fn staff_statistics(
     conn: &Conn,
     scope: &PanelScope,
@@ -221,31 +222,40 @@ pub async fn staff_statistics(
 ) -> AppResult<Vec<StaffStatRow>> {
     let scope = &crate::common::explicit(conn, scope).await?;
     let sc = scope.sql("panel_id", p.panel);
-    // `staff_name`'s rule in SQL: the trimmed sender, else "(unnamed staff)".
-    let sql = format!(
-        "WITH t AS (SELECT DISTINCT panel_id, ticket_id FROM ticket_messages
-                WHERE {sc} AND is_staff = 1 AND created >= ?1 AND created <= ?2),
-         m AS (SELECT m.panel_id, m.ticket_id, m.is_staff, m.sender_name, m.created,
-                LAG(m.is_staff) OVER w AS prev_staff, LAG(m.created) OVER w AS prev_created
-             FROM t JOIN ticket_messages m ON m.panel_id = t.panel_id AND m.ticket_id = t.ticket_id
-             WINDOW w AS (PARTITION BY m.panel_id, m.ticket_id ORDER BY m.created, m.seq))
-         SELECT COALESCE(NULLIF(TRIM(sender_name, ' ' || char(9, 10, 11, 12, 13)), ''), '(unnamed staff)') AS staff,
-             COUNT(DISTINCT panel_id || ':' || ticket_id),
-             SUM(CASE WHEN prev_staff = 0 THEN created - prev_created END),
-             COUNT(CASE WHEN prev_staff = 0 THEN 1 END)
-         FROM m WHERE is_staff = 1 AND created >= ?1 AND created <= ?2
-         GROUP BY staff"
+    let staff = by_staff::STAFF_SQL;
+    let stored = format!(
+        "SELECT {staff} AS staff, COUNT(DISTINCT panel_id || ':' || ticket_id), COALESCE(SUM(response_secs), 0),
+             COUNT(response_secs)
+         FROM ticket_messages m WHERE {} GROUP BY staff",
+        by_staff::worked(&sc)
     );
-    let rows = conn.query(&sql, params![now - p.window_hours * 3600, now]).await?;
-    let mut out = collect(rows, |r| {
-        let (total, n) = (shared::db::opt_i64(r, 2)?.unwrap_or(0), r.get::<i64>(3)?);
-        Ok(StaffStatRow {
-            staff: r.get(0)?,
-            answered_tickets: r.get(1)?,
+    let unworked = format!(
+        "{} SELECT staff, COUNT(DISTINCT panel_id || ':' || ticket_id), COALESCE(SUM(resp), 0), COUNT(resp)
+         FROM r GROUP BY staff",
+        by_staff::unworked_cte(&sc)
+    );
+    let window: Vec<libsql::Value> = vec![(now - p.window_hours * 3600).into(), now.into()];
+    fn row(r: &shared::db::Row) -> AppResult<(String, [i64; 3])> {
+        Ok((r.get::<String>(0)?, [r.get::<i64>(1)?, r.get(2)?, r.get(3)?]))
+    }
+    let mut reads = Reads::new();
+    let stored = reads.add(Stmt::new(stored, window.clone()), row);
+    let unworked = reads.add(Stmt::new(unworked, window), row);
+    let mut done = reads.run(conn).await?;
+    // staff → [answered tickets, response seconds, responses]
+    let mut by: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+    for (name, n) in done.all(stored).await?.into_iter().chain(done.all(unworked).await?) {
+        let e = by.entry(name).or_default();
+        (0..3).for_each(|k| e[k] += n[k]);
+    }
+    let mut out: Vec<StaffStatRow> = by
+        .into_iter()
+        .map(|(staff, [answered, total, n])| StaffStatRow {
+            staff,
+            answered_tickets: answered,
             avg_response_minutes: (n > 0).then(|| round2(total as f64 / n as f64 / 60.0)),
         })
-    })
-    .await?;
+        .collect();
     out.sort_by(|a, b| b.answered_tickets.cmp(&a.answered_tickets).then(a.staff.cmp(&b.staff)));
     Ok(out)
 }
