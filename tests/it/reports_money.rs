@@ -204,7 +204,7 @@ async fn margins_per_service_panel_provider_and_currency() {
     assert_eq!(usd, 31 * M + 1000 * M + 77 * M);
 }
 
-fn provider_params(panel: Option<i64>) -> ProviderParams {
+pub fn provider_params(panel: Option<i64>) -> ProviderParams {
     ProviderParams::new(ServiceHealthParams {
         panel,
         window_hours: 24,

@@ -3,12 +3,11 @@
 //! and gives the service's finished and slow orders and its measured speed to the provider serving it now.
 
 use panelops_reports::margins::{self, MarginParams};
-use panelops_reports::providers::{self, ProviderParams};
-use panelops_reports::service_health::ServiceHealthParams;
+use panelops_reports::providers;
 use shared::auth::PanelScope;
 
 use crate::helpers::TestApp;
-use crate::reports_money::{store, Money};
+use crate::reports_money::{provider_params, store, Money};
 use crate::reports_support::{service, H};
 
 const M: i64 = 1_000_000;
@@ -56,16 +55,7 @@ async fn a_switched_service_counts_under_both_providers() {
     let by: Vec<(&str, i64)> = m.providers.iter().map(|g| (g.key.as_str(), g.sums.revenue)).collect();
     assert_eq!(by, vec![("new", 10 * M), ("old", 10 * M)]);
 
-    let params = ProviderParams::new(ServiceHealthParams {
-        panel: None,
-        window_hours: 24,
-        stuck_after_hours: 12,
-        slow_multiplier: 2.0,
-        min_orders: 5,
-        services: vec![],
-        include_snoozed: false,
-    });
-    let rows = providers::providers(&conn, &scope, &params, t).await.unwrap();
+    let rows = providers::providers(&conn, &scope, &provider_params(None), t).await.unwrap();
     let got: Vec<(&str, i64, i64, i64, i64, usize)> = rows
         .iter()
         .map(|r| (r.provider.as_str(), r.orders, r.failed, r.stuck, r.finished, r.services))
