@@ -1,5 +1,6 @@
 //! A large synced cache for the benchmarks, inserted directly (a sync would take hours): one panel with
-//! `orders` orders over 90 days, 200,000 users, 200,000 payments, 100,000 tickets with 4 messages each and
+//! `orders` orders over 90 days (each service routed to one of 12 providers, 1 order in 20 to a second
+//! one), 200,000 users, 200,000 payments, 100,000 tickets with 4 messages each and
 //! 500 services. Deterministic, so runs compare; every column a page shows or filters by is filled.
 
 use shared::db::Conn;
@@ -97,7 +98,8 @@ pub async fn seed(state: &AppState, now: i64, orders: u64) -> AppResult<i64> {
         let user = g.below(USERS);
         let charge = g.below(20_000_000);
         let service = g.below(SERVICES);
-        let provider = g.below(PROVIDERS);
+        // A real panel routes a service to one provider; 1 order in 20 went to the next one (a switch).
+        let provider = (service + u64::from(g.below(20) == 0)) % PROVIDERS;
         let manual = g.below(10) == 0;
         let external = if manual { "NULL".to_string() } else { format!("'x{}'", 7_000_000 + i) };
         format!(

@@ -47,6 +47,7 @@ mod panels;
 mod reports_api;
 mod reports_live;
 mod reports_money;
+mod reports_money_switch;
 mod reports_response_times;
 mod reports_service;
 mod reports_support;

@@ -1,7 +1,7 @@
 //! Providers: per provider across the viewer's panels over the window — orders created, failed (the
 //! Provider failing alert's statuses), stuck (Service tracking's rule, live), finished and slow (Service
-//! tracking's numbers of the services the provider now serves), the median real speed against the speed
-//! its services promise, revenue, cost and margin per currency (the Margins rule), and a score and status
+//! tracking's numbers of the services the provider now serves), the median of those services' measured
+//! speeds (`service_speeds`, last 7 days) against the speed each promises, revenue, cost and margin per currency (the Margins rule), and a score and status
 //! as Service tracking computes them. `providers` needs no HTTP.
 
 pub mod pages;
@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use libsql::params;
 use serde::{Serialize, Serializer};
 use shared::auth::PanelScope;
-use shared::cache::orders::{FAILED_SQL, FINISHED_SQL};
+use shared::cache::orders::FAILED_SQL;
 use shared::db::{Conn, Reads, Stmt};
 use shared::AppResult;
 
@@ -114,39 +114,15 @@ struct Created {
     key: Key,
     orders: i64,
     failed: i64,
+    stuck: i64,
+    /// The provider serves the service now (its newest order's): Service tracking's finished and slow
+    /// orders of the service are this provider's.
+    current: bool,
     money: Option<Sums>,
 }
 
-/// The window's orders per provider × service × currency: orders and failed of every status, money of
-/// those the margins count.
-fn created_stmt(sc: &str, from: i64, to: i64) -> Stmt {
-    Stmt::new(
-        format!(
-            "SELECT provider, panel_id, service_id, currency, SUM(orders), SUM(CASE WHEN status IN {FAILED_SQL} THEN orders ELSE 0 END),
-                SUM(CASE WHEN {COUNTED} THEN orders ELSE 0 END), SUM(CASE WHEN {COUNTED} THEN charge ELSE 0 END),
-                SUM(CASE WHEN {COUNTED} THEN costed ELSE 0 END), SUM(CASE WHEN {COUNTED} THEN costed_charge ELSE 0 END),
-                SUM(CASE WHEN {COUNTED} THEN provider_charge ELSE 0 END)
-             FROM ({}) GROUP BY 1, 2, 3, 4 HAVING SUM(orders) > 0",
-            window_source(sc, from, Some(to))
-        ),
-        (),
-    )
-}
-
-/// Stuck orders per provider × service now, from their partial index alone.
-fn stuck_stmt(sc: &str, stuck_before: i64) -> Stmt {
-    Stmt::new(
-        format!(
-            "SELECT COALESCE(provider, ''), panel_id, service_id, COUNT(*) FROM orders_cache INDEXED BY orders_cache_stuck_provider
-             WHERE {sc} AND {STUCK_SQL} AND created < ?1 GROUP BY 1, 2, 3"
-        ),
-        params![stuck_before],
-    )
-}
-
 /// `VALUES` of the services Service tracking lists with the provider of each one's newest order,
-/// materialised: joined to the window's finished orders, the lookup would otherwise run once per order
-/// (3× the median's time at a million orders).
+/// materialised so the lookup runs once per service.
 fn current_provider_cte(keys: &[Key]) -> String {
     let values: Vec<String> = keys.iter().map(|(p, s)| format!("({p}, {s})")).collect();
     format!(
@@ -158,27 +134,66 @@ fn current_provider_cte(keys: &[Key]) -> String {
     )
 }
 
-/// Per provider, the median of real speed ÷ promised speed of the orders finished in the window (the
-/// promise stored beside the catalogue name), with each service's current provider.
-fn median_stmt(keys: &[Key], from: i64, to: i64) -> Stmt {
+/// One row per provider × service × currency, summed in SQL: the window's orders and failed ones of
+/// every status, money of those the margins count (roll-up plus partial edge hours), stuck orders now
+/// (their partial index alone, so without a currency), and a zero row per listed service with its
+/// current provider (`cur`). A service's stuck count and current mark ride on its first currency's row,
+/// so a provider's service is one row, not one more for its stuck orders.
+fn created_stmt(sc: &str, keys: &[Key], from: i64, to: i64, stuck_before: i64) -> Stmt {
+    let (with, current) = if keys.is_empty() {
+        ("WITH ".to_string(), String::new())
+    } else {
+        (
+            format!("WITH {}, ", current_provider_cte(keys)),
+            "UNION ALL SELECT provider, panel_id, service_id, '', NULL, 0, 0, 0, 0, 0, 0, 1 FROM k
+             WHERE provider IS NOT NULL"
+                .to_string(),
+        )
+    };
     Stmt::new(
         format!(
-            "WITH {}, r AS (SELECT k.provider, CAST(MAX(COALESCE(o.quantity, 0), 0) AS REAL) * 86400.0
-                 / MAX(o.last_update - o.created, 1) / s.min_per_day AS ratio
-               FROM k JOIN services_cache s ON s.panel_id = k.panel_id AND s.id = k.service_id AND s.min_per_day > 0
-               JOIN orders_cache o INDEXED BY orders_cache_finished_service ON o.panel_id = k.panel_id AND o.service_id = k.service_id
-               WHERE o.status IN {FINISHED_SQL} AND o.last_update >= ?1 AND o.last_update <= ?2),
+            "{with}g AS (SELECT provider, panel_id, service_id, currency, SUM(orders) AS orders,
+                SUM(CASE WHEN status IN {FAILED_SQL} THEN orders ELSE 0 END) AS failed,
+                SUM(CASE WHEN {COUNTED} THEN orders ELSE 0 END) AS counted, SUM(CASE WHEN {COUNTED} THEN charge ELSE 0 END) AS charge,
+                SUM(CASE WHEN {COUNTED} THEN costed ELSE 0 END) AS costed,
+                SUM(CASE WHEN {COUNTED} THEN costed_charge ELSE 0 END) AS costed_charge,
+                SUM(CASE WHEN {COUNTED} THEN provider_charge ELSE 0 END) AS provider_charge, SUM(stuck) AS stuck, MAX(cur) AS cur
+             FROM (SELECT provider, panel_id, service_id, currency, status, orders, charge, costed, costed_charge,
+                    provider_charge, 0 AS stuck, 0 AS cur FROM ({})
+                UNION ALL SELECT COALESCE(provider, ''), panel_id, COALESCE(service_id, -1), '', NULL, 0, 0, 0, 0, 0, 1, 0
+                FROM orders_cache INDEXED BY orders_cache_stuck_provider
+                WHERE {sc} AND {STUCK_SQL} AND created < {stuck_before}
+                {current})
+             GROUP BY 1, 2, 3, 4 HAVING SUM(orders) > 0 OR SUM(stuck) > 0 OR MAX(cur) = 1),
+             h AS (SELECT *, SUM(stuck) OVER w AS all_stuck, MAX(cur) OVER w AS any_cur,
+                 ROW_NUMBER() OVER (w ORDER BY orders > 0 DESC, currency) AS rn FROM g
+                 WINDOW w AS (PARTITION BY provider, panel_id, service_id))
+             SELECT provider, panel_id, service_id, currency, orders, failed, counted, charge, costed, costed_charge,
+                provider_charge, CASE WHEN rn = 1 THEN all_stuck ELSE 0 END, CASE WHEN rn = 1 THEN any_cur ELSE 0 END
+             FROM h WHERE rn = 1 OR orders > 0",
+            window_source(sc, from, Some(to))
+        ),
+        (),
+    )
+}
+
+/// Per provider, the median over the services it serves now of each one's measured speed (the median
+/// units per day of its orders completed in the last 7 days, `service_speeds`, as Service tracking and
+/// the Services page show it) as a share of the speed it promised; services without a promise or a
+/// completed order left out. One row per provider, whatever the order volume.
+fn median_stmt(keys: &[Key]) -> Stmt {
+    Stmt::new(
+        format!(
+            "WITH {}, r AS (SELECT k.provider, CAST(v.median_per_day AS REAL) / v.promised_per_day AS ratio
+               FROM k JOIN service_speeds v ON v.panel_id = k.panel_id AND v.service_id = k.service_id
+               WHERE v.promised_per_day > 0 AND v.orders > 0 AND k.provider IS NOT NULL),
              n AS (SELECT provider, ratio, ROW_NUMBER() OVER (PARTITION BY provider ORDER BY ratio) AS i,
                  COUNT(*) OVER (PARTITION BY provider) AS c FROM r)
              SELECT provider, AVG(ratio) FROM n WHERE i IN ((c + 1) / 2, (c + 2) / 2) GROUP BY provider",
             current_provider_cte(keys)
         ),
-        params![from, to],
+        (),
     )
-}
-
-fn current_stmt(keys: &[Key]) -> Stmt {
-    Stmt::new(format!("WITH {} SELECT panel_id, service_id, provider FROM k", current_provider_cte(keys)), ())
 }
 
 /// The report: every provider with orders in the window or stuck orders now, worst score first.
@@ -198,45 +213,27 @@ pub async fn providers(
     let keys: Vec<Key> = health.iter().map(|r| (r.panel_id, r.service_id)).collect();
     let from = now - h.window_hours * 3600;
     let mut reads = Reads::new();
-    let created = reads.add(created_stmt(&sc, from, now), |r| {
+    let created = reads.add(created_stmt(&sc, &keys, from, now, now - h.stuck_after_hours * 3600), |r| {
         let money: Sums = Sums::read(r.get(3)?, r, 6)?;
         Ok(Created {
             provider: r.get(0)?,
             key: (r.get(1)?, r.get(2)?),
             orders: r.get(4)?,
             failed: r.get(5)?,
+            stuck: r.get(11)?,
+            current: r.get::<i64>(12)? == 1,
             money: (money.orders > 0).then_some(money),
         })
     });
-    let stuck = reads.add(stuck_stmt(&sc, now - h.stuck_after_hours * 3600), |r| {
-        Ok((
-            r.get::<String>(0)?,
-            (r.get::<i64>(1)?, shared::db::opt_i64(r, 2)?.unwrap_or(-1)),
-            r.get::<i64>(3)?,
-        ))
-    });
-    let (current, median) = if keys.is_empty() {
-        (None, None)
-    } else {
-        (
-            Some(
-                reads.add(current_stmt(&keys), |r| Ok(((r.get(0)?, r.get(1)?), shared::db::opt_text(r, 2)?))),
-            ),
-            Some(reads.add(median_stmt(&keys, from, now), |r| Ok((r.get::<String>(0)?, r.get::<f64>(1)?)))),
-        )
-    };
+    let median = (!keys.is_empty())
+        .then(|| reads.add(median_stmt(&keys), |r| Ok((r.get::<String>(0)?, r.get::<f64>(1)?))));
     let mut done = reads.run(conn).await?;
     let created = done.all(created).await?;
-    let stuck = done.all(stuck).await?;
-    let current: HashMap<Key, String> = match current {
-        Some(c) => done.all(c).await?.into_iter().filter_map(|(k, p)| p.map(|p| (k, p))).collect(),
-        None => HashMap::new(),
-    };
     let median: HashMap<String, f64> = match median {
         Some(m) => done.all(m).await?.into_iter().collect(),
         None => HashMap::new(),
     };
-    Ok(assemble(created, stuck, &health, &current, &median))
+    Ok(assemble(created, &health, &median))
 }
 
 fn new_service(names: &HashMap<Key, &str>, key: Key) -> ProviderService {
@@ -255,9 +252,7 @@ fn new_service(names: &HashMap<Key, &str>, key: Key) -> ProviderService {
 
 fn assemble(
     created: Vec<Created>,
-    stuck: Vec<(String, Key, i64)>,
     health: &[ServiceHealthRow],
-    current: &HashMap<Key, String>,
     median: &HashMap<String, f64>,
 ) -> Vec<ProviderRow> {
     let names: HashMap<Key, &str> =
@@ -275,21 +270,17 @@ fn assemble(
             .entry(key)
             .or_insert_with(|| (new_service(names, key), ByCurrency::new()))
     }
+    let health: HashMap<Key, &ServiceHealthRow> =
+        health.iter().map(|r| ((r.panel_id, r.service_id), r)).collect();
     for c in created {
         let e = entry(&mut by, &names, &c.provider, c.key);
         e.0.orders += c.orders;
         e.0.failed += c.failed;
+        e.0.stuck += c.stuck;
         if let Some(m) = &c.money {
             crate::margins::add_to(&mut e.1, m);
         }
-    }
-    for (provider, key, n) in stuck {
-        entry(&mut by, &names, &provider, key).0.stuck += n;
-    }
-    for r in health {
-        let key = (r.panel_id, r.service_id);
-        if let Some(provider) = current.get(&key) {
-            let e = entry(&mut by, &names, provider, key);
+        if let Some(r) = health.get(&c.key).filter(|_| c.current) {
             e.0.finished += r.finished;
             e.0.slow += r.slow;
         }

@@ -126,8 +126,9 @@ fn how_to_read(h: &ServiceHealthParams) -> Markup {
                 strong { (h.stuck_after_hours) " hours" } " ago." }
             li { "Finished and Slow: Service tracking's numbers (last update in the window; slow = took longer than quantity ÷ promised speed × "
                 (h.slow_multiplier) ") of the services whose newest order went to this provider." }
-            li { "Median speed: the median of each finished order's real speed (quantity per day, created → last update) as a % of the speed its \
-                service promises; 100% kept the promise exactly." }
+            li { "Median speed: the median, over the services the provider serves now, of each service's measured speed (the median units \
+                per day of its orders completed in the last 7 days, as on the Services page) as a % of the speed the service promises; \
+                100% kept the promise exactly. It covers the last 7 days whatever the window." }
             li { "Revenue, cost and margin: as in Margins (canceled and failed left out; margin only over orders with a provider charge), per currency." }
             li { "Score = 100 − min(60, stuck × 5) − slow%, and its colour, as in Service tracking. Worst first." }
         }
