@@ -142,3 +142,45 @@ async fn the_overview_lists_what_needs_attention_with_counts_that_link_to_the_ro
     assert_eq!(res.status, StatusCode::OK);
     assert!(!res.body.contains("gamma") && res.body.contains("No panels are shared with you yet"));
 }
+
+/// The same hours of an earlier day end at that day's same second, whichever half of the hour it falls
+/// in (the first half reads the orders of its partial hour, the second the whole hour less the rest).
+#[tokio::test]
+async fn the_same_hours_end_at_the_same_second_in_either_half_of_the_hour() {
+    for past_hour in [600, 1800, 1801, 3000] {
+        let app = TestApp::new().await;
+        let a = app.add_panel("Alpha", "https://alpha.example", None).await;
+        let now = (shared::time::now() / H - 3) * H + past_hour;
+        let to = now - D;
+        let at = |id, currency, created| Money {
+            currency,
+            charge: (id - 300) * M,
+            ..order(a, id, 70, "alpha", "completed", created)
+        };
+        // Yesterday: the hour's start, the second before `to` and `to` itself count (the window is
+        // closed); later ones do not, nor a euro order only in the part after it.
+        for (id, currency, created) in [
+            (301, "USD", to - to.rem_euclid(H)),
+            (302, "USD", to - 1),
+            (304, "USD", to),
+            (308, "USD", to + 1),
+            (316, "EUR", to + 5),
+            (332, "USD", to - to.rem_euclid(H) + H - 1),
+        ] {
+            store(&app, at(id, currency, created)).await;
+        }
+        let conn = app.state.db.connect().await.unwrap();
+        let mut reads = shared::db::Reads::new();
+        let read =
+            panelops_reports::margins::same_hours_read(&mut reads, &format!("panel_id IN ({a})"), 1, now);
+        let mut done = reads.run(&conn).await.unwrap();
+        let rows: Vec<(i64, String, i64, i64)> = done
+            .all(read)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(d, s)| (d, s.currency.clone(), s.orders, s.revenue))
+            .collect();
+        assert_eq!(rows, [(1, "USD".to_string(), 3, 7 * M)], "{past_hour} s into the hour");
+    }
+}

@@ -70,6 +70,24 @@ pub fn money_source(sc: &str, from: i64, to: Option<i64>) -> String {
                 first * 3600
             )
         }
+        Some(to) if to.rem_euclid(3600) > 1800 => {
+            // Most of the last hour: its whole hour from the roll-up less the orders after `to`, which
+            // reads the smaller part of the hour's orders (they need the table for currency and cost).
+            let b = Buckets::cut(from, to, 3600);
+            let [head, _] = b.edges_sql("created");
+            let minus = format!(
+                "SELECT COALESCE(currency, ''), -1, -COALESCE(charge, 0), -(provider_charge IS NOT NULL),
+                 -(CASE WHEN provider_charge IS NULL THEN 0 ELSE COALESCE(charge, 0) END), -COALESCE(provider_charge, 0)
+                 FROM orders_cache INDEXED BY orders_cache_created WHERE {sc} AND {COUNTED}"
+            );
+            format!(
+                "{rollup} AND hour >= {} AND hour <= {} UNION ALL {order_row} AND {head}
+                 UNION ALL {minus} AND created > {to} AND created < {}",
+                b.first,
+                b.end,
+                (b.end + 1) * 3600
+            )
+        }
         Some(to) => {
             let b = Buckets::cut(from, to, 3600);
             let [head, tail] = b.edges_sql("created");
@@ -376,7 +394,7 @@ pub fn same_hours_read(reads: &mut Reads, sc: &str, days_back: i64, now: i64) ->
         Stmt::new(
             format!(
                 "SELECT back, currency, SUM(orders), SUM(charge), SUM(costed), SUM(costed_charge), SUM(provider_charge)
-                 FROM ({}) GROUP BY 1, 2 ORDER BY 1, 2",
+                 FROM ({}) GROUP BY 1, 2 HAVING SUM(orders) != 0 ORDER BY 1, 2",
                 parts.join(" UNION ALL ")
             ),
             (),
